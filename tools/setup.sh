@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Installs everything ipckit needs on a Debian 12 machine, idempotently.
+# Fast when all is present: it only asks dpkg, and calls apt-get only for what
+# is missing. Usage: tools/setup.sh
+set -euo pipefail
+
+# Debian packages the repo needs, with what each one is for.
+DEBIAN_PACKAGES=(
+  bazel-bootstrap    # Bazel 4.2.3, the build
+  bazel-platforms    # @platforms
+  bazel-rules-java   # @rules_java, which Bazel 4 loads even for C++
+  bazel-skylib       # @bazel_skylib
+  g++                # the C++ toolchain
+  libabsl-dev        # @com_google_absl
+  rapidjson-dev      # @rapidjson
+  libgtest-dev       # @com_google_googletest
+  pybind11-dev       # @pybind11
+  python3-dev        # Python headers for the extension (system python3)
+  python3-venv       # fresh venvs for the Python tests
+  python3-pip
+  git
+)
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+missing=()
+for pkg in "${DEBIAN_PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$pkg")
+  fi
+done
+
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# Later parts of the repo register their own setup steps here, each idempotent.
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+for step in "$here"/setup.d/*.sh; do
+  [ -e "$step" ] || continue
+  bash "$step"
+done
+echo "setup: ok"

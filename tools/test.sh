@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Installs what is missing, then runs every test: C++ (bazel test //...), the
+# Bazel consumer example, Python, JS and conformance. Ends with one summary
+# line "ipckit: N passed, N failed" counting individual tests.
+# Usage: tools/test.sh            (.ci/run calls exactly this)
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+root="$PWD"
+
+tools/setup.sh || { echo "ipckit: setup failed"; echo "ipckit: 0 passed, 1 failed"; exit 1; }
+
+logdir="$(mktemp -d "${TMPDIR:-/tmp}/ipckit-test.XXXXXX")"
+total_passed=0
+total_failed=0
+summary=()
+
+# Extracts "passed failed" counts from a suite's log, by the runner's own words.
+count_bazel() {
+  local pass fail
+  pass=$(grep -cE '^//.*[[:space:]]PASSED' "$1")
+  fail=$(grep -cE '^//.*[[:space:]](FAILED|TIMEOUT|NO STATUS|FLAKY)' "$1")
+  echo "$pass $fail"
+}
+count_plain() {
+  # Reads the last "N passed[, M failed]" line: pytest's and the conformance runner's.
+  local line p f
+  line=$(grep -E '[0-9]+ passed' "$1" | tail -n 1)
+  p=$(grep -oE '[0-9]+ passed' <<<"$line" | awk '{print $1}')
+  f=$(grep -oE '[0-9]+ failed' <<<"$line" | awk '{print $1}')
+  echo "${p:-0} ${f:-0}"
+}
+count_node() {
+  local p f
+  p=$(grep -E '^# pass [0-9]+' "$1" | tail -n 1 | awk '{print $3}')
+  f=$(grep -E '^# fail [0-9]+' "$1" | tail -n 1 | awk '{print $3}')
+  echo "${p:-0} ${f:-0}"
+}
+
+# run_suite NAME COUNTER COMMAND...: runs a suite, tees its log, tallies it.
+run_suite() {
+  local name="$1" counter="$2"; shift 2
+  local log="$logdir/${name// /_}.log" rc p f
+  echo
+  echo "==> $name: $*"
+  "$@" 2>&1 | tee "$log"
+  rc=${PIPESTATUS[0]}
+  read -r p f < <("$counter" "$log")
+  # A suite that exits non-zero or runs nothing counts as a failure.
+  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+  if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+  total_passed=$((total_passed + p))
+  total_failed=$((total_failed + f))
+  summary+=("$(printf '%-28s exit %-3s %5s passed %4s failed' "$name" "$rc" "$p" "$f")")
+}
+
+run_suite "C++ bazel test" count_bazel bazel test //... --test_summary=short
+run_suite "Bazel consumer example" count_bazel examples/bazel_consumer/run.sh
+if [ -x py/run_tests.sh ]; then
+  run_suite "Python" count_plain py/run_tests.sh
+fi
+if [ -x js/run_tests.sh ]; then
+  run_suite "JS" count_node js/run_tests.sh
+fi
+if [ -x conformance/run_tests.sh ]; then
+  run_suite "Conformance" count_plain conformance/run_tests.sh
+fi
+
+echo
+echo "==> summary (logs in $logdir)"
+printf '%s\n' "${summary[@]}"
+echo "ipckit: $total_passed passed, $total_failed failed"
+[ "$total_failed" -eq 0 ]
