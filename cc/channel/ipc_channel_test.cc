@@ -1,0 +1,298 @@
+#include "cc/channel/ipc_channel.h"
+
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "cc/base/error.h"
+#include "cc/platform/io/child_process.h"
+#include "gtest/gtest.h"
+
+// Records the largest single allocation, to show that an over-limit length
+// announced by a peer is rejected before a buffer of that size is requested.
+static std::atomic<size_t> g_largest_allocation{0};
+
+void* operator new(size_t size) {
+  size_t seen = g_largest_allocation.load();
+  while (size > seen && !g_largest_allocation.compare_exchange_weak(seen, size)) {
+  }
+  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+  throw std::bad_alloc();
+}
+void* operator new[](size_t size) { return operator new(size); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, size_t) noexcept { std::free(p); }
+void operator delete[](void* p, size_t) noexcept { std::free(p); }
+
+namespace ipckit {
+namespace {
+
+constexpr char kPeer[] = "cc/channel/channel_peer";
+
+std::string UniqueName(absl::string_view tag) {
+  return absl::StrCat("ipckit-ch-", tag, "-", ::getpid());
+}
+
+// Waits for the child and returns its wait status (or -1).
+int Reap(pid_t pid) {
+  absl::StatusOr<int> status = WaitChild(pid, absl::Seconds(20));
+  EXPECT_TRUE(status.ok()) << status.status();
+  return status.ok() ? *status : -1;
+}
+
+bool CleanExit(int status) { return WIFEXITED(status) && WEXITSTATUS(status) == 0; }
+
+// A server channel with one child peer connected as its current client.
+struct Session {
+  IpcChannel channel;
+  pid_t pid;
+};
+
+absl::StatusOr<Session> StartWithPeer(absl::string_view tag, std::vector<std::string> args,
+                                      ChannelOptions options = {}) {
+  std::string name = UniqueName(tag);
+  absl::StatusOr<IpcChannel> server = IpcChannel::Create(name, options);
+  if (!server.ok()) return server.status();
+  args.insert(args.begin() + 1, name);
+  absl::StatusOr<pid_t> pid = SpawnChild(kPeer, args);
+  if (!pid.ok()) return pid.status();
+  absl::Status accepted = server->WaitForClient(absl::Seconds(10));
+  if (!accepted.ok()) {
+    WaitChild(*pid, absl::ZeroDuration()).IgnoreError();
+    return accepted;
+  }
+  return Session{*std::move(server), *pid};
+}
+
+std::string Pattern(size_t n) {
+  std::string s(n, '\0');
+  for (size_t i = 0; i < n; ++i) s[i] = static_cast<char>((i * 7 + i / 256) & 0xff);
+  return s;
+}
+
+TEST(IpcChannelTest, RoundTripsThroughAnEchoingProcess) {
+  absl::StatusOr<Session> s = StartWithPeer("echo", {"echo"});
+  ASSERT_TRUE(s.ok()) << s.status();
+  std::vector<std::string> messages = {"", "hello", std::string("nul\0inside", 10),
+                                       Pattern(1 << 20), ""};
+  for (const std::string& m : messages) {
+    ASSERT_TRUE(s->channel.Send(m, absl::Seconds(10)).ok());
+    absl::StatusOr<std::string> back = s->channel.Recv(absl::Seconds(10));
+    ASSERT_TRUE(back.ok()) << back.status();
+    EXPECT_EQ(back->size(), m.size());
+    EXPECT_TRUE(*back == m);
+  }
+  // A burst: many frames in flight at once still come back one per Recv.
+  for (int i = 0; i < 200; ++i) ASSERT_TRUE(s->channel.Send(absl::StrCat("msg ", i)).ok());
+  std::string got;
+  for (int i = 0; i < 200; ++i) {
+    ASSERT_TRUE(s->channel.RecvInto(&got, absl::Seconds(10)).ok());
+    EXPECT_EQ(got, absl::StrCat("msg ", i));
+  }
+  s->channel.Disconnect();  // The echo peer sees peer_closed and exits 0.
+  int status = Reap(s->pid);
+  EXPECT_TRUE(CleanExit(status)) << DescribeWaitStatus(status);
+}
+
+TEST(IpcChannelTest, ClientOfAServerInAnotherProcess) {
+  std::string name = UniqueName("client");
+  absl::StatusOr<pid_t> pid = SpawnChild(kPeer, {"serve_echo", name});
+  ASSERT_TRUE(pid.ok());
+  absl::StatusOr<IpcChannel> client = IpcChannel::Connect(name, absl::Seconds(10));
+  ASSERT_TRUE(client.ok()) << client.status();
+  EXPECT_FALSE(client->is_server());
+  EXPECT_EQ(client->name(), name);
+  ASSERT_TRUE(client->Send("{\"type\":\"greeting\"}").ok());
+  absl::StatusOr<std::string> back = client->Recv(absl::Seconds(10));
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(*back, "{\"type\":\"greeting\"}");
+  client->Disconnect();
+  int status = Reap(*pid);
+  EXPECT_TRUE(CleanExit(status)) << DescribeWaitStatus(status);
+}
+
+TEST(IpcChannelTest, PeerKilledMidFrameIsTruncatedNotAHang) {
+  absl::StatusOr<Session> s = StartWithPeer("killed", {"half_frame_kill"});
+  ASSERT_TRUE(s.ok()) << s.status();
+  absl::Time start = absl::Now();
+  absl::StatusOr<std::string> msg = s->channel.Recv(absl::Seconds(10));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+  EXPECT_EQ(ErrorClassOf(msg.status()), "truncated") << msg.status();
+  EXPECT_NE(msg.status().message().find("after 10 of 100 payload bytes"), absl::string_view::npos)
+      << msg.status();
+  EXPECT_EQ(ErrorClassOf(s->channel.Recv(absl::Seconds(1)).status()), "truncated");  // Final.
+  int status = Reap(s->pid);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << DescribeWaitStatus(status);
+}
+
+TEST(IpcChannelTest, PeerExitingCleanlyIsPeerClosedAfterItsMessages) {
+  absl::StatusOr<Session> s = StartWithPeer("bye", {"send_and_exit", "last words"});
+  ASSERT_TRUE(s.ok()) << s.status();
+  int status = Reap(s->pid);
+  EXPECT_TRUE(CleanExit(status)) << DescribeWaitStatus(status);
+  absl::StatusOr<std::string> msg = s->channel.Recv(absl::Seconds(10));
+  ASSERT_TRUE(msg.ok()) << msg.status();
+  EXPECT_EQ(*msg, "last words");
+  absl::Status end = s->channel.Recv(absl::Seconds(10)).status();
+  EXPECT_EQ(ErrorClassOf(end), "peer_closed") << end;
+  EXPECT_NE(end.message().find(s->channel.path()), absl::string_view::npos) << end;
+  // Sending to the departed peer: peer_closed, and no SIGPIPE.
+  EXPECT_EQ(ErrorClassOf(s->channel.Send("anyone?", absl::Seconds(5))), "peer_closed");
+}
+
+TEST(IpcChannelTest, OversizedSendIsRejectedBeforeAnythingIsSent) {
+  absl::StatusOr<Session> s = StartWithPeer("bigsend", {"echo"});
+  ASSERT_TRUE(s.ok()) << s.status();
+  std::string too_big(frame::kDefaultMaxPayload + 1, 'x');
+  absl::Status sent = s->channel.Send(too_big, absl::Seconds(10));
+  EXPECT_EQ(ErrorClassOf(sent), "too_large") << sent;
+  EXPECT_NE(sent.message().find("frame length 16777217 exceeds the limit 16777216"),
+            absl::string_view::npos)
+      << sent;
+  // Nothing reached the stream: the next message is still framed correctly.
+  ASSERT_TRUE(s->channel.Send("ok", absl::Seconds(10)).ok());
+  absl::StatusOr<std::string> back = s->channel.Recv(absl::Seconds(10));
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(*back, "ok");
+  s->channel.Disconnect();
+  EXPECT_TRUE(CleanExit(Reap(s->pid)));
+}
+
+TEST(IpcChannelTest, OverLimitHeaderIsTooLargeWithoutAllocatingIt) {
+  for (const std::string& announced : {absl::StrCat(frame::kDefaultMaxPayload + 1),
+                                       std::string("4294967295")}) {
+    absl::StatusOr<Session> s = StartWithPeer("bigrecv", {"raw_header", announced});
+    ASSERT_TRUE(s.ok()) << s.status();
+    g_largest_allocation = 0;
+    absl::StatusOr<std::string> msg = s->channel.Recv(absl::Seconds(10));
+    size_t largest = g_largest_allocation.load();
+    EXPECT_EQ(ErrorClassOf(msg.status()), "too_large") << msg.status();
+    EXPECT_NE(msg.status().message().find(absl::StrCat("frame length ", announced)),
+              absl::string_view::npos)
+        << msg.status();
+    EXPECT_LT(largest, size_t{1} << 20) << "allocated for an over-limit frame";
+    EXPECT_EQ(ErrorClassOf(s->channel.Recv(absl::Seconds(1)).status()), "too_large");  // Final.
+    s->channel.Disconnect();
+    EXPECT_TRUE(CleanExit(Reap(s->pid)));
+  }
+}
+
+TEST(IpcChannelTest, RecvTimeoutKeepsThePartialFrame) {
+  absl::StatusOr<Session> s = StartWithPeer("split", {"split", "700"});
+  ASSERT_TRUE(s.ok()) << s.status();
+  absl::Time start = absl::Now();
+  absl::StatusOr<std::string> first = s->channel.Recv(absl::Milliseconds(200));
+  absl::Duration elapsed = absl::Now() - start;
+  EXPECT_EQ(ErrorClassOf(first.status()), "timeout") << first.status();
+  EXPECT_GE(elapsed, absl::Milliseconds(200));
+  EXPECT_LT(elapsed, absl::Milliseconds(2200));
+  absl::StatusOr<std::string> second = s->channel.Recv(absl::Seconds(10));
+  ASSERT_TRUE(second.ok()) << second.status();
+  std::string want(1000, '\0');
+  for (size_t i = 0; i < want.size(); ++i) want[i] = static_cast<char>(i % 251);
+  EXPECT_TRUE(*second == want) << "payload differs after a timed-out Recv";
+  s->channel.Disconnect();
+  EXPECT_TRUE(CleanExit(Reap(s->pid)));
+}
+
+TEST(IpcChannelTest, SendTimeoutMidFrameKeepsTheStreamFramed) {
+  // The peer sleeps before reading, so a 4 MiB message cannot fit the socket
+  // buffers in 100 ms: the Send times out after a partial write.
+  absl::StatusOr<Session> s = StartWithPeer("slow", {"echo", "1000"});
+  ASSERT_TRUE(s.ok()) << s.status();
+  std::string big = Pattern(4 << 20);
+  absl::Status sent = s->channel.Send(big, absl::Milliseconds(100));
+  ASSERT_EQ(ErrorClassOf(sent), "timeout") << sent;
+  ASSERT_TRUE(s->channel.has_pending_send()) << sent;
+  // The next Send first completes the old frame, then sends its own.
+  ASSERT_TRUE(s->channel.Send("after", absl::Seconds(10)).ok());
+  EXPECT_FALSE(s->channel.has_pending_send());
+  absl::StatusOr<std::string> back = s->channel.Recv(absl::Seconds(10));
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_TRUE(*back == big);
+  back = s->channel.Recv(absl::Seconds(10));
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(*back, "after");
+  s->channel.Disconnect();
+  EXPECT_TRUE(CleanExit(Reap(s->pid)));
+}
+
+TEST(IpcChannelTest, MaxPayloadIsConfigurable) {
+  ChannelOptions small;
+  small.max_payload = 1024;
+  absl::StatusOr<Session> s = StartWithPeer("max", {"send_sizes", "1024", "2000"}, small);
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(ErrorClassOf(s->channel.Send(std::string(1025, 'x'))), "too_large");
+  absl::StatusOr<std::string> ok = s->channel.Recv(absl::Seconds(10));
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(ok->size(), 1024u);
+  absl::Status over = s->channel.Recv(absl::Seconds(10)).status();
+  EXPECT_EQ(ErrorClassOf(over), "too_large") << over;
+  EXPECT_NE(over.message().find("frame length 2000 exceeds the limit 1024"),
+            absl::string_view::npos)
+      << over;
+  s->channel.Disconnect();
+  EXPECT_TRUE(CleanExit(Reap(s->pid)));
+}
+
+TEST(IpcChannelTest, AcceptServesSeveralClients) {
+  std::string name = UniqueName("multi");
+  absl::StatusOr<IpcChannel> server = IpcChannel::Create(name);
+  ASSERT_TRUE(server.ok()) << server.status();
+  std::vector<pid_t> pids;
+  std::vector<ChannelEndpoint> endpoints;
+  for (int i = 0; i < 2; ++i) {
+    absl::StatusOr<pid_t> pid = SpawnChild(kPeer, {"echo", name});
+    ASSERT_TRUE(pid.ok());
+    pids.push_back(*pid);
+    absl::StatusOr<ChannelEndpoint> endpoint = server->Accept(absl::Seconds(10));
+    ASSERT_TRUE(endpoint.ok()) << endpoint.status();
+    endpoints.push_back(*std::move(endpoint));
+  }
+  for (int i = 0; i < 2; ++i) ASSERT_TRUE(endpoints[i].Send(absl::StrCat("to ", i)).ok());
+  for (int i = 1; i >= 0; --i) {
+    absl::StatusOr<std::string> back = endpoints[i].Recv(absl::Seconds(10));
+    ASSERT_TRUE(back.ok()) << back.status();
+    EXPECT_EQ(*back, absl::StrCat("to ", i));
+  }
+  EXPECT_EQ(ErrorClassOf(server->Send("x")), "closed");  // No current client.
+  for (ChannelEndpoint& e : endpoints) e.Close();
+  for (pid_t pid : pids) EXPECT_TRUE(CleanExit(Reap(pid)));
+}
+
+TEST(IpcChannelTest, NamingRulesMatchNamedPipe) {
+  EXPECT_EQ(ErrorClassOf(IpcChannel::Create("../x").status()), "invalid_argument");
+  EXPECT_EQ(ErrorClassOf(IpcChannel::Create("").status()), "invalid_argument");
+  std::string name = UniqueName("naming");
+  std::string path = absl::StrCat("/tmp/", name, ".sock");
+  {
+    absl::StatusOr<IpcChannel> server = IpcChannel::Create(name);
+    ASSERT_TRUE(server.ok());
+    EXPECT_EQ(server->path(), path);
+    struct stat st;
+    ASSERT_EQ(::lstat(path.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 07777, 0600);
+    EXPECT_EQ(ErrorClassOf(IpcChannel::Create(name).status()), "in_use");
+    absl::Time start = absl::Now();
+    absl::StatusOr<IpcChannel> client = IpcChannel::Connect(name, absl::Seconds(5));
+    ASSERT_TRUE(client.ok());
+    EXPECT_EQ(ErrorClassOf(client->WaitForClient(absl::ZeroDuration())), "invalid_argument");
+    absl::Status timed_out = client->Recv(absl::Milliseconds(100)).status();
+    EXPECT_EQ(ErrorClassOf(timed_out), "timeout");
+    EXPECT_GE(absl::Now() - start, absl::Milliseconds(100));
+  }
+  EXPECT_NE(::access(path.c_str(), F_OK), 0);
+  EXPECT_EQ(ErrorClassOf(IpcChannel::Connect(name, absl::Milliseconds(50)).status()), "timeout");
+}
+
+}  // namespace
+}  // namespace ipckit

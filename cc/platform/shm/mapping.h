@@ -1,0 +1,58 @@
+// An owned shared memory mapping of a file descriptor, unmapped on destruction.
+//
+//   IPCKIT_ASSIGN_OR_RETURN(platform::Mapping map,
+//       platform::Mapping::Map(fd.get(), 4160, platform::ShmAccess::kReadWrite));
+//   std::memcpy(map.data() + 64, "hi", 2);
+//
+// The mapping is MAP_SHARED from offset 0. Touching bytes past the object's end
+// raises SIGBUS, so callers size mappings from fstat and never beyond it.
+#ifndef IPCKIT_CC_PLATFORM_SHM_MAPPING_H_
+#define IPCKIT_CC_PLATFORM_SHM_MAPPING_H_
+
+#include <cstddef>
+#include <utility>
+
+#include "absl/status/statusor.h"
+#include "cc/platform/shm/shm_object.h"
+
+namespace ipckit {
+namespace platform {
+
+class Mapping {
+ public:
+  // mmap(length bytes, MAP_SHARED, offset 0). invalid_argument for length 0.
+  static absl::StatusOr<Mapping> Map(int fd, size_t length, ShmAccess access);
+
+  Mapping() = default;
+  Mapping(Mapping&& other) noexcept
+      : data_(std::exchange(other.data_, nullptr)), size_(std::exchange(other.size_, 0)) {}
+  Mapping& operator=(Mapping&& other) noexcept {
+    if (this != &other) {
+      Reset();
+      data_ = std::exchange(other.data_, nullptr);
+      size_ = std::exchange(other.size_, 0);
+    }
+    return *this;
+  }
+  Mapping(const Mapping&) = delete;
+  Mapping& operator=(const Mapping&) = delete;
+  ~Mapping() { Reset(); }
+
+  bool valid() const { return data_ != nullptr; }
+  char* data() const { return data_; }
+  size_t size() const { return size_; }
+
+  // munmap; the mapping becomes empty. munmap errors are ignored: the range
+  // came from mmap, so it can only fail on a bug, and there is no retry.
+  void Reset();
+
+ private:
+  Mapping(char* data, size_t size) : data_(data), size_(size) {}
+  char* data_ = nullptr;
+  size_t size_ = 0;
+};
+
+}  // namespace platform
+}  // namespace ipckit
+
+#endif  // IPCKIT_CC_PLATFORM_SHM_MAPPING_H_

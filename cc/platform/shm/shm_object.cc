@@ -1,0 +1,126 @@
+#include "cc/platform/shm/shm_object.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <limits>
+
+#include "absl/strings/str_cat.h"
+#include "cc/base/error.h"
+
+namespace ipckit {
+namespace platform {
+namespace {
+
+// Where Linux (glibc and musl) keeps POSIX shm objects as files.
+constexpr char kShmDir[] = "/dev/shm";
+
+ObjectInfo InfoFromStat(const struct stat& st) {
+  ObjectInfo info;
+  info.size = static_cast<uint64_t>(st.st_size);
+  info.mode = static_cast<uint32_t>(st.st_mode & 07777);
+  info.owner_uid = static_cast<uint32_t>(st.st_uid);
+  info.id.device = static_cast<uint64_t>(st.st_dev);
+  info.id.inode = static_cast<uint64_t>(st.st_ino);
+  return info;
+}
+
+}  // namespace
+
+absl::StatusOr<UniqueFd> ShmCreateExclusive(const std::string& object_name, uint32_t mode) {
+  UniqueFd fd(::shm_open(object_name.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
+                         static_cast<mode_t>(mode)));
+  if (!fd.valid()) return ErrnoError(errno, absl::StrCat("shm_open(", object_name, ", O_EXCL)"));
+  if (::fchmod(fd.get(), static_cast<mode_t>(mode)) != 0) {
+    int err = errno;
+    ::shm_unlink(object_name.c_str());
+    return ErrnoError(err, absl::StrCat("fchmod(", object_name, ")"));
+  }
+  return fd;
+}
+
+absl::StatusOr<UniqueFd> ShmOpen(const std::string& object_name, ShmAccess access) {
+  const int flags = (access == ShmAccess::kReadWrite ? O_RDWR : O_RDONLY) | O_CLOEXEC;
+  UniqueFd fd(::shm_open(object_name.c_str(), flags, 0));
+  if (!fd.valid()) return ErrnoError(errno, absl::StrCat("shm_open(", object_name, ")"));
+  return fd;
+}
+
+absl::Status ShmUnlink(const std::string& object_name) {
+  if (::shm_unlink(object_name.c_str()) != 0) {
+    return ErrnoError(errno, absl::StrCat("shm_unlink(", object_name, ")"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ShmUnlinkIfSame(const std::string& object_name, const ObjectId& id) {
+#ifdef __linux__
+  // object_name is "/name"; its file is /dev/shm/name. lstat, so a symlink
+  // planted in the world-writable directory never matches.
+  struct stat st;
+  const std::string path = absl::StrCat(kShmDir, object_name);
+  if (::lstat(path.c_str(), &st) != 0) return ErrnoError(errno, absl::StrCat("lstat(", path, ")"));
+  if (InfoFromStat(st).id != id) {
+    return InUseError(absl::StrCat("shm object ", object_name,
+                                   " now refers to a different segment; not removed"));
+  }
+#endif
+  return ShmUnlink(object_name);
+}
+
+absl::Status ResizeObject(int fd, uint64_t size) {
+  if (size > static_cast<uint64_t>(std::numeric_limits<off_t>::max())) {
+    return InvalidArgumentError(absl::StrCat("object size ", size, " does not fit in off_t"));
+  }
+  int rc;
+  do {
+    rc = ::ftruncate(fd, static_cast<off_t>(size));
+  } while (rc != 0 && errno == EINTR);
+  if (rc != 0) return ErrnoError(errno, absl::StrCat("ftruncate(", size, ")"));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ObjectInfo> StatObject(int fd) {
+  struct stat st;
+  if (::fstat(fd, &st) != 0) return ErrnoError(errno, "fstat(shm object)");
+  return InfoFromStat(st);
+}
+
+absl::StatusOr<std::vector<std::string>> ListShmObjects() {
+#ifdef __linux__
+  DIR* dir = ::opendir(kShmDir);
+  if (dir == nullptr) return ErrnoError(errno, absl::StrCat("opendir(", kShmDir, ")"));
+  std::vector<std::string> names;
+  errno = 0;
+  while (struct dirent* entry = ::readdir(dir)) {
+    // DT_UNKNOWN: the file system did not say; callers check what they open.
+    if (entry->d_type != DT_REG && entry->d_type != DT_UNKNOWN) continue;
+    if (entry->d_name[0] == '.') continue;
+    names.emplace_back(entry->d_name);
+  }
+  const int err = errno;
+  ::closedir(dir);
+  if (err != 0) return ErrnoError(err, absl::StrCat("readdir(", kShmDir, ")"));
+  return names;
+#else
+  return absl::UnimplementedError("listing shm objects needs /dev/shm (Linux)");
+#endif
+}
+
+uint64_t ShmBytesAvailable() {
+#ifdef __linux__
+  struct statvfs vfs;
+  if (::statvfs(kShmDir, &vfs) == 0) {
+    return static_cast<uint64_t>(vfs.f_bavail) * static_cast<uint64_t>(vfs.f_frsize);
+  }
+#endif
+  return std::numeric_limits<uint64_t>::max();
+}
+
+}  // namespace platform
+}  // namespace ipckit

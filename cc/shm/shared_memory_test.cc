@@ -1,0 +1,507 @@
+#include "cc/shm/shared_memory.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "cc/base/error.h"
+#include "cc/platform/shm/process.h"
+#include "cc/shm/shm_header.h"
+#include "gtest/gtest.h"
+
+extern char** environ;
+
+namespace ipckit {
+namespace {
+
+// Relative to the runfiles root, which is the test's working directory.
+constexpr char kPeerPath[] = "cc/shm/shared_memory_peer";
+
+// Unique across concurrent test runs. getpid() alone is not: Bazel's sandbox
+// gives every test its own pid namespace, so parallel runs share small pids
+// while sharing /dev/shm.
+std::string UniqueName() {
+  static const uint64_t run = (uint64_t{std::random_device()()} << 32) | std::random_device()();
+  static int counter = 0;
+  return absl::StrCat("ipckit_shmtest_", ::getpid(), "_", absl::Hex(run), "_", counter++);
+}
+
+// Removes the name at the end of a test whatever happened.
+struct NameGuard {
+  std::string name;
+  ~NameGuard() { ::shm_unlink(("/" + name).c_str()); }
+};
+
+bool Exists(const std::string& name) {
+  int fd = ::shm_open(("/" + name).c_str(), O_RDONLY, 0);
+  if (fd < 0) return false;
+  ::close(fd);
+  return true;
+}
+
+// Makes an object by hand, as a foreign program (or ipckit 0.1) would.
+void MakeRawObject(const std::string& name, absl::string_view bytes, off_t size) {
+  int fd = ::shm_open(("/" + name).c_str(), O_RDWR | O_CREAT | O_EXCL, 0600);
+  ASSERT_GE(fd, 0) << std::strerror(errno);
+  ASSERT_EQ(::ftruncate(fd, size), 0);
+  if (!bytes.empty()) {
+    ASSERT_EQ(::pwrite(fd, bytes.data(), bytes.size(), 0), static_cast<ssize_t>(bytes.size()));
+  }
+  ::close(fd);
+}
+
+// A shared_memory_peer process with pipes to its stdin and stdout.
+class Peer {
+ public:
+  explicit Peer(const std::vector<std::string>& args) {
+    int in[2], out[2];
+    if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0) return;
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, in[0], STDIN_FILENO);
+    posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+    std::vector<std::string> argv_store = {kPeerPath};
+    argv_store.insert(argv_store.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (std::string& a : argv_store) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    const int rc = ::posix_spawn(&pid_, kPeerPath, &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    ::close(in[0]);
+    ::close(out[1]);
+    to_peer_ = in[1];
+    from_peer_ = out[0];
+    if (rc != 0) {
+      ADD_FAILURE() << "posix_spawn " << kPeerPath << ": " << std::strerror(rc);
+      pid_ = -1;
+    }
+  }
+  Peer(const Peer&) = delete;
+  Peer& operator=(const Peer&) = delete;
+  ~Peer() {
+    CloseStdin();
+    if (from_peer_ >= 0) ::close(from_peer_);
+    if (pid_ > 0 && !reaped_) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+
+  pid_t pid() const { return pid_; }
+
+  // The next line of output without the newline; "" on EOF or after `timeout`.
+  std::string ReadLine(absl::Duration timeout = absl::Seconds(10)) {
+    const absl::Time deadline = absl::Now() + timeout;
+    while (true) {
+      const size_t nl = buffer_.find('\n');
+      if (nl != std::string::npos) {
+        std::string line = buffer_.substr(0, nl);
+        buffer_.erase(0, nl + 1);
+        return line;
+      }
+      const absl::Duration left = deadline - absl::Now();
+      if (left <= absl::ZeroDuration()) return "";
+      pollfd p{from_peer_, POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(absl::ToInt64Milliseconds(left)) + 1) <= 0) continue;
+      char chunk[512];
+      const ssize_t n = ::read(from_peer_, chunk, sizeof(chunk));
+      if (n <= 0) return "";
+      buffer_.append(chunk, static_cast<size_t>(n));
+    }
+  }
+
+  void Send(const std::string& line) {
+    const std::string with_nl = line + "\n";
+    ASSERT_EQ(::write(to_peer_, with_nl.data(), with_nl.size()),
+              static_cast<ssize_t>(with_nl.size()));
+  }
+
+  void CloseStdin() {
+    if (to_peer_ >= 0) ::close(to_peer_);
+    to_peer_ = -1;
+  }
+
+  void Kill(int sig) { ::kill(pid_, sig); }
+
+  // Waits for exit and returns the raw wait status.
+  int Wait() {
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    reaped_ = true;
+    return status;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int to_peer_ = -1;
+  int from_peer_ = -1;
+  bool reaped_ = false;
+  std::string buffer_;
+};
+
+std::string Hex(absl::string_view bytes) { return absl::BytesToHexString(bytes); }
+
+bool ListedStale(const std::string& name, uint32_t* pid = nullptr) {
+  absl::StatusOr<std::vector<StaleSegment>> stale = SharedMemory::FindStale();
+  EXPECT_TRUE(stale.ok()) << stale.status();
+  if (!stale.ok()) return false;
+  for (const StaleSegment& s : *stale) {
+    if (s.name == name) {
+      if (pid != nullptr) *pid = s.creator_pid;
+      return true;
+    }
+  }
+  return false;
+}
+
+TEST(SharedMemoryTest, CreatedHereSeenAndChangedByPeer) {
+  const std::string name = UniqueName();
+  NameGuard guard{name};
+  absl::StatusOr<SharedMemory> shm = SharedMemory::Create(name, 4096);
+  ASSERT_TRUE(shm.ok()) << shm.status();
+  EXPECT_TRUE(shm->is_owner());
+  EXPECT_EQ(shm->size(), 4096u);
+  EXPECT_EQ(shm->name(), name);
+  ASSERT_TRUE(shm->Write(0, "hello from test").ok());
+  std::memcpy(shm->data().data() + 1000, "span bytes", 10);
+
+  Peer peer({"open", name});
+  EXPECT_EQ(peer.ReadLine(), absl::StrCat("opened 4096 0 ", ::getpid()));
+  peer.Send("read 0 15");
+  EXPECT_EQ(peer.ReadLine(), "data " + Hex("hello from test"));
+  peer.Send("peek 1000 10");
+  EXPECT_EQ(peer.ReadLine(), "data " + Hex("span bytes"));
+  peer.Send("poke 2000 from-peer");
+  EXPECT_EQ(peer.ReadLine(), "ok");
+  EXPECT_EQ(*shm->Read(2000, 9), "from-peer");
+  EXPECT_EQ(std::string(shm->data().data() + 2000, 9), "from-peer");
+  peer.Send("exit");
+  const int status = peer.Wait();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+  // The opener is gone; it must not have removed the name.
+  EXPECT_TRUE(Exists(name));
+  absl::StatusOr<SharedMemory> again = SharedMemory::Open(name);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(*again->Read(2000, 9), "from-peer");
+}
+
+TEST(SharedMemoryTest, CreatedByPeerSeenAndChangedHere) {
+  const std::string name = UniqueName();
+  NameGuard guard{name};
+  Peer peer({"create", name, "8192", "peer says hi"});
+  EXPECT_EQ(peer.ReadLine(), absl::StrCat("ready ", peer.pid()));
+
+  absl::StatusOr<SharedMemory> shm = SharedMemory::Open(name);
+  ASSERT_TRUE(shm.ok()) << shm.status();
+  EXPECT_FALSE(shm->is_owner());
+  EXPECT_EQ(shm->size(), 8192u);
+  EXPECT_EQ(shm->creator_pid(), static_cast<uint32_t>(peer.pid()));
+  EXPECT_EQ(*shm->Read(0, 12), "peer says hi");
+  EXPECT_EQ(std::string(shm->data().data(), 12), "peer says hi");
+
+  std::memcpy(shm->data().data() + 4000, "test reply", 10);
+  peer.Send("read 4000 10");
+  EXPECT_EQ(peer.ReadLine(), "data " + Hex("test reply"));
+  ASSERT_TRUE(shm->Write(8191, "z").ok());
+  peer.Send("peek 8191 1");
+  EXPECT_EQ(peer.ReadLine(), "data " + Hex("z"));
+
+  // The owner exits: its destructor removes the name. Our mapping still works.
+  peer.Send("exit");
+  const int status = peer.Wait();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_FALSE(Exists(name));
+  EXPECT_EQ(ErrorClassOf(SharedMemory::Open(name).status()), kErrNotFound);
+  EXPECT_EQ(*shm->Read(0, 12), "peer says hi");
+}
+
+TEST(SharedMemoryTest, OwnerDestructionUnlinksAndMovesTransferOwnership) {
+  const std::string name = UniqueName();
+  NameGuard guard{name};
+  {
+    absl::StatusOr<SharedMemory> created = SharedMemory::Create(name, 64);
+    ASSERT_TRUE(created.ok()) << created.status();
+    SharedMemory owner = *std::move(created);
+    { SharedMemory opener = *SharedMemory::Open(name); }
+    EXPECT_TRUE(Exists(name)) << "an opener's destruction removed the name";
+    SharedMemory moved = std::move(owner);
+    { SharedMemory gone = std::move(owner); }  // moved-from: owns nothing
+    EXPECT_TRUE(Exists(name));
+    EXPECT_TRUE(moved.is_owner());
+  }
+  EXPECT_FALSE(Exists(name));
+}
+
+TEST(SharedMemoryTest, UnlinkRemovesTheNameButKeepsTheMapping) {
+  const std::string name = UniqueName();
+  NameGuard guard{name};
+  absl::StatusOr<SharedMemory> shm = SharedMemory::Create(name, 128);
+  ASSERT_TRUE(shm.ok()) << shm.status();
+  ASSERT_TRUE(shm->Write(0, "kept").ok());
+  ASSERT_TRUE(shm->Unlink().ok());
+  EXPECT_EQ(ErrorClassOf(SharedMemory::Open(name).status()), kErrNotFound);
+  EXPECT_EQ(*shm->Read(0, 4), "kept");
+}
+
+TEST(SharedMemoryTest, OwnerNeverRemovesANameReusedBySomeoneElse) {
+  const std::string name = UniqueName();
+  NameGuard guard{name};
+  std::unique_ptr<Peer> peer;
+  {
+    absl::StatusOr<SharedMemory> first = SharedMemory::Create(name, 64);
+    ASSERT_TRUE(first.ok()) << first.status();
+    // Someone removes the name behind the owner's back and a peer reuses it.
+    ASSERT_EQ(::shm_unlink(("/" + name).c_str()), 0);
+    peer = std::make_unique<Peer>(std::vector<std::string>{"create", name, "64", "second"});
+    ASSERT_EQ(peer->ReadLine(), absl::StrCat("ready ", peer->pid()));
+  }  // the first owner is destroyed here
+  EXPECT_TRUE(Exists(name)) << "the first owner removed the peer's segment";
+  absl::StatusOr<SharedMemory> second = SharedMemory::Open(name);
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(*second->Read(0, 6), "second");
+}
+
+TEST(SharedMemoryTest, RefusesBadArguments) {
+  const std::string name = UniqueName();
+  NameGuard guard{name};
+  EXPECT_EQ(ErrorClassOf(SharedMemory::Open(name).status()), kErrNotFound);
+  for (const std::string& bad :
+       {std::string(""), std::string("a/b"), std::string("../x"), std::string(".hidden"),
+        std::string(65, 'x'), std::string("nul\0x", 5)}) {
+    EXPECT_EQ(ErrorClassOf(SharedMemory::Create(bad, 64).status()), kErrInvalidArgument) << bad;
+    EXPECT_EQ(ErrorClassOf(SharedMemory::Open(bad).status()), kErrInvalidArgument) << bad;
+    EXPECT_EQ(ErrorClassOf(SharedMemory::RemoveIfStale(bad)), kErrInvalidArgument) << bad;
+  }
+  absl::Status zero = SharedMemory::Create(name, 0).status();
+  EXPECT_EQ(ErrorClassOf(zero), kErrInvalidArgument);
+  EXPECT_NE(zero.message().find(name), absl::string_view::npos) << zero;
+  EXPECT_EQ(ErrorClassOf(SharedMemory::Create(name, shm::kMaxUserSize + 1).status()), kErrTooLarge);
+  EXPECT_FALSE(Exists(name)) << "a refused Create left an object behind";
+
+  absl::StatusOr<SharedMemory> first = SharedMemory::Create(name, 64);
+  ASSERT_TRUE(first.ok()) << first.status();
+  absl::Status twice = SharedMemory::Create(name, 64).status();
+  EXPECT_EQ(ErrorClassOf(twice), kErrInUse) << twice;
+  EXPECT_TRUE(first->Write(0, "still mine").ok());
+  EXPECT_EQ(*first->Read(0, 10), "still mine");
+}
+
+TEST(SharedMemoryTest, BoundsAreCheckedWithoutOverflow) {
+  const std::string name = UniqueName();
+  NameGuard guard{name};
+  absl::StatusOr<SharedMemory> shm = SharedMemory::Create(name, 100);
+  ASSERT_TRUE(shm.ok()) << shm.status();
+  constexpr size_t kMax = std::numeric_limits<size_t>::max();
+  EXPECT_EQ(*shm->Read(100, 0), "");
+  EXPECT_TRUE(shm->Write(100, "").ok());
+  EXPECT_EQ(shm->Read(0, 100)->size(), 100u);
+  EXPECT_EQ(shm->ReadAll()->size(), 100u);
+  EXPECT_TRUE(shm->Write(98, "ab").ok());
+
+  absl::Status past = shm->Read(90, 11).status();
+  EXPECT_EQ(ErrorClassOf(past), kErrOutOfRange);
+  EXPECT_NE(past.message().find("11 bytes at offset 90"), absl::string_view::npos) << past;
+  EXPECT_NE(past.message().find("size 100"), absl::string_view::npos) << past;
+  EXPECT_NE(past.message().find(name), absl::string_view::npos) << past;
+  EXPECT_EQ(ErrorClassOf(shm->Read(101, 0).status()), kErrOutOfRange);
+  EXPECT_EQ(ErrorClassOf(shm->Read(kMax, 2).status()), kErrOutOfRange);
+  EXPECT_EQ(ErrorClassOf(shm->Read(2, kMax).status()), kErrOutOfRange);  // 2 + len wraps
+  EXPECT_EQ(ErrorClassOf(shm->Write(99, "ab")), kErrOutOfRange);
+  EXPECT_EQ(ErrorClassOf(shm->Write(kMax, "a")), kErrOutOfRange);
+
+  shm->Close();
+  EXPECT_FALSE(shm->is_open());
+  EXPECT_TRUE(shm->data().empty());
+  EXPECT_EQ(ErrorClassOf(shm->Read(0, 1).status()), kErrClosed);
+  EXPECT_EQ(ErrorClassOf(shm->Write(0, "a")), kErrClosed);
+  shm->Close();  // idempotent
+}
+
+TEST(SharedMemoryTest, SegmentIsMode0600WhateverTheUmask) {
+  const std::string name = UniqueName();
+  NameGuard guard{name};
+  const mode_t old = ::umask(0277);  // would leave 0400 without the fchmod
+  absl::StatusOr<SharedMemory> shm = SharedMemory::Create(name, 64);
+  ::umask(old);
+  ASSERT_TRUE(shm.ok()) << shm.status();
+  int fd = ::shm_open(("/" + name).c_str(), O_RDONLY, 0);
+  ASSERT_GE(fd, 0);
+  struct stat st;
+  ASSERT_EQ(::fstat(fd, &st), 0);
+  ::close(fd);
+  EXPECT_EQ(st.st_mode & 07777, 0600u);
+}
+
+TEST(SharedMemoryTest, ForeignAndCorruptSegmentsAreRefusedAndKept) {
+  shm::HeaderFields fields;
+  fields.user_size = 4096;
+  const std::string good = *shm::BuildHeader(fields);
+  std::string v99 = good;
+  v99[shm::kVersionOffset] = 99;
+  struct Case {
+    std::string what;
+    std::string bytes;
+    off_t size;
+    absl::string_view error_class;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {"wrong magic", std::string(64, 'J'), 4160, kErrCorrupt, "not an ipckit segment"},
+      {"ipckit 0.1 raw data", "Shared data here!", 4096, kErrCorrupt, "not an ipckit segment"},
+      {"version 99", v99, 4160, kErrUnsupportedVersion, "version 99"},
+      {"truncated to 10 bytes", good.substr(0, 10), 10, kErrCorrupt, "truncated"},
+      {"empty object", "", 0, kErrCorrupt, "too small"},
+      {"all zeros", "", 4096, kErrCorrupt, "not an ipckit segment"},
+      {"header larger than object", good, 1000, kErrCorrupt, "does not fit"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.what);
+    const std::string name = UniqueName();
+    NameGuard guard{name};
+    MakeRawObject(name, c.bytes, c.size);
+    // Only an empty or all-zero object might still be a segment being
+    // created; anything else is judged at once, without waiting out the timeout.
+    const absl::Duration timeout = c.bytes.empty() ? absl::Milliseconds(50) : absl::Seconds(20);
+    const absl::Time start = absl::Now();
+    absl::Status opened = SharedMemory::Open(name, timeout).status();
+    EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+    EXPECT_EQ(ErrorClassOf(opened), c.error_class) << opened;
+    EXPECT_NE(opened.message().find(c.message), absl::string_view::npos) << opened;
+    EXPECT_NE(opened.message().find(name), absl::string_view::npos) << opened;
+    EXPECT_EQ(ErrorClassOf(SharedMemory::RemoveIfStale(name)), c.error_class);
+    absl::Status created = SharedMemory::Create(name, 64).status();
+    EXPECT_EQ(ErrorClassOf(created), kErrInUse) << created;
+    EXPECT_FALSE(ListedStale(name));
+    EXPECT_TRUE(Exists(name)) << "a foreign object was removed";
+  }
+}
+
+TEST(SharedMemoryTest, OpenTimesOutOnASegmentThatNeverBecomesReady) {
+  const std::string name = UniqueName();
+  NameGuard guard{name};
+  shm::HeaderFields fields;
+  fields.user_size = 64;
+  fields.creator_pid = static_cast<uint32_t>(::getpid());
+  fields.state = shm::SegmentState::kInitializing;
+  MakeRawObject(name, *shm::BuildHeader(fields), 128);
+  const absl::Time start = absl::Now();
+  absl::Status opened = SharedMemory::Open(name, absl::Milliseconds(100)).status();
+  EXPECT_EQ(ErrorClassOf(opened), kErrTimeout) << opened;
+  EXPECT_GE(absl::Now() - start, absl::Milliseconds(100));
+}
+
+TEST(SharedMemoryTest, OpenWaitsForAnotherProcessToPublishReady) {
+  const std::string name = UniqueName();
+  NameGuard guard{name};
+  shm::HeaderFields fields;
+  fields.user_size = 64;
+  fields.state = shm::SegmentState::kInitializing;
+  MakeRawObject(name, *shm::BuildHeader(fields), 128);
+  Peer peer({"publish", name, "300"});
+  ASSERT_EQ(peer.ReadLine(), "waiting");
+  const absl::Time start = absl::Now();
+  absl::StatusOr<SharedMemory> shm = SharedMemory::Open(name, absl::Seconds(10));
+  ASSERT_TRUE(shm.ok()) << shm.status();
+  EXPECT_GE(absl::Now() - start, absl::Milliseconds(200)) << "Open did not wait for ready";
+  EXPECT_EQ(peer.ReadLine(), "published");
+  EXPECT_EQ(shm->size(), 64u);
+}
+
+TEST(SharedMemoryTest, KilledCreatorIsStaleAndRemovable) {
+  const std::string name = UniqueName();
+  NameGuard guard{name};
+  Peer peer({"create", name, "4096", "doomed"});
+  ASSERT_EQ(peer.ReadLine(), absl::StrCat("ready ", peer.pid()));
+
+  // Alive: never stale, never removed, never reclaimed.
+  EXPECT_FALSE(ListedStale(name));
+  absl::Status removed = SharedMemory::RemoveIfStale(name);
+  EXPECT_EQ(ErrorClassOf(removed), kErrInUse) << removed;
+  EXPECT_EQ(ErrorClassOf(SharedMemory::Create(name, 64).status()), kErrInUse);
+  EXPECT_TRUE(Exists(name));
+
+  peer.Kill(SIGKILL);
+  // Not reaped yet: a zombie has exited and counts as dead.
+  for (int i = 0; i < 200 && !ListedStale(name); ++i) absl::SleepFor(absl::Milliseconds(10));
+  uint32_t stale_pid = 0;
+  EXPECT_TRUE(ListedStale(name, &stale_pid));
+  EXPECT_EQ(stale_pid, static_cast<uint32_t>(peer.pid()));
+  const int status = peer.Wait();
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+  EXPECT_TRUE(ListedStale(name));
+
+  removed = SharedMemory::RemoveIfStale(name);
+  EXPECT_TRUE(removed.ok()) << removed;
+  EXPECT_FALSE(Exists(name));
+  EXPECT_FALSE(ListedStale(name));
+  EXPECT_EQ(ErrorClassOf(SharedMemory::RemoveIfStale(name)), kErrNotFound);
+}
+
+TEST(SharedMemoryTest, CreateReclaimsASegmentWhoseCreatorWasKilled) {
+  const std::string name = UniqueName();
+  NameGuard guard{name};
+  Peer peer({"create", name, "4096", "old contents"});
+  ASSERT_EQ(peer.ReadLine(), absl::StrCat("ready ", peer.pid()));
+  peer.Kill(SIGKILL);
+  peer.Wait();
+  EXPECT_TRUE(Exists(name));
+
+  absl::StatusOr<SharedMemory> shm = SharedMemory::Create(name, 256);
+  ASSERT_TRUE(shm.ok()) << shm.status();
+  EXPECT_TRUE(shm->is_owner());
+  EXPECT_EQ(shm->size(), 256u);
+  EXPECT_EQ(*shm->Read(0, 12), std::string(12, '\0')) << "got the old segment back";
+}
+
+// A recorded identity whose pid is live but whose start time differs is a
+// reused pid: the creator is dead. Simulated with this process's own pid.
+TEST(SharedMemoryTest, ReusedPidIsToldApartByStartTime) {
+  const platform::ProcessIdentity me = platform::CurrentProcess();
+  ASSERT_NE(me.start_time, 0u);
+  struct Case {
+    std::string what;
+    platform::ProcessIdentity creator;
+    bool stale;
+  };
+  const std::vector<Case> cases = {
+      {"this process", me, false},
+      {"reused pid", {me.pid, me.pid_namespace, me.start_time + 1}, true},
+      {"pid from another namespace", {0x7ffffff0, me.pid_namespace + 1, 1}, false},
+      {"unknown creator", {0, 0, 0}, false},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.what);
+    const std::string name = UniqueName();
+    NameGuard guard{name};
+    shm::HeaderFields fields;
+    fields.user_size = 64;
+    fields.creator_pid = c.creator.pid;
+    fields.creator_pid_namespace = c.creator.pid_namespace;
+    fields.creator_start_time = c.creator.start_time;
+    MakeRawObject(name, *shm::BuildHeader(fields), 128);
+    EXPECT_EQ(ListedStale(name), c.stale);
+    absl::Status removed = SharedMemory::RemoveIfStale(name);
+    EXPECT_EQ(ErrorClassOf(removed), c.stale ? "" : kErrInUse) << removed;
+    EXPECT_EQ(Exists(name), !c.stale);
+  }
+}
+
+}  // namespace
+}  // namespace ipckit
