@@ -64,6 +64,9 @@ absl::Status TooLargeError(absl::string_view m) {
 absl::Status CorruptError(absl::string_view m) {
   return MakeError(absl::StatusCode::kDataLoss, kErrCorrupt, m);
 }
+absl::Status DataLossError(absl::string_view m) {
+  return MakeError(absl::StatusCode::kDataLoss, kErrDataLoss, m);
+}
 absl::Status UnsupportedVersionError(absl::string_view m) {
   return MakeError(absl::StatusCode::kFailedPrecondition, kErrUnsupportedVersion, m);
 }

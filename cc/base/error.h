@@ -27,6 +27,7 @@ inline constexpr absl::string_view kErrPeerClosed = "peer_closed";
 inline constexpr absl::string_view kErrTruncated = "truncated";
 inline constexpr absl::string_view kErrTooLarge = "too_large";
 inline constexpr absl::string_view kErrCorrupt = "corrupt";
+inline constexpr absl::string_view kErrDataLoss = "data_loss";
 inline constexpr absl::string_view kErrUnsupportedVersion = "unsupported_version";
 inline constexpr absl::string_view kErrOutOfRange = "out_of_range";
 inline constexpr absl::string_view kErrPermissionDenied = "permission_denied";
@@ -50,6 +51,7 @@ absl::Status PeerClosedError(absl::string_view message);       // kUnavailable
 absl::Status TruncatedError(absl::string_view message);        // kDataLoss
 absl::Status TooLargeError(absl::string_view message);         // kResourceExhausted
 absl::Status CorruptError(absl::string_view message);          // kDataLoss
+absl::Status DataLossError(absl::string_view message);         // kDataLoss
 absl::Status UnsupportedVersionError(absl::string_view message);  // kFailedPrecondition
 absl::Status OutOfRangeError(absl::string_view message);       // kOutOfRange
 absl::Status ClosedError(absl::string_view message);           // kFailedPrecondition
@@ -57,7 +59,7 @@ absl::Status ClosedError(absl::string_view message);           // kFailedPrecond
 // Maps an errno value from a failed system call to a status:
 // ENOENT -> not_found, EEXIST/EADDRINUSE -> in_use, EACCES/EPERM ->
 // permission_denied, EPIPE/ECONNRESET -> peer_closed, ETIMEDOUT -> timeout,
-// EINVAL -> invalid_argument, anything else -> io. The message reads
+// ECONNREFUSED -> peer_closed, EINVAL -> invalid_argument, anything else -> io. The message reads
 // "<context>: <strerror>".
 absl::Status ErrnoError(int err, absl::string_view context);
 

@@ -1,0 +1,159 @@
+// The channel file protocol: safe reads, the directory lock, atomic replace,
+// and the append-with-retention step every writer performs.
+//
+//   ipckit::AppendOptions options;  // retention 1000 messages / 60 s, no fsync
+//   IPCKIT_RETURN_IF_ERROR(ipckit::AppendToChannelFile(dir, ipckit::kFrontendToBackendFile,
+//                                                      {message_text}, options, deadline));
+//
+// Writers serialize on flock(2) of <dir>/.lock, read the current file, refuse
+// to touch it if it is corrupt (nothing is ever discarded), append, prune old
+// messages, write a temp file and rename it over the target, so readers always
+// see a complete file and never need the lock. See spec/file_channel.md.
+#ifndef IPCKIT_CC_FILE_CHANNEL_CHANNEL_FILE_H_
+#define IPCKIT_CC_FILE_CHANNEL_CHANNEL_FILE_H_
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "cc/base/deadline.h"
+#include "cc/file_channel/file_index.h"
+#include "cc/platform/unique_fd.h"
+
+namespace ipckit {
+
+inline constexpr absl::string_view kBackendToFrontendFile = "backend_to_frontend.json";
+inline constexpr absl::string_view kFrontendToBackendFile = "frontend_to_backend.json";
+inline constexpr absl::string_view kLockFile = ".lock";
+inline constexpr absl::string_view kChannelInfoFile = ".channel_info";
+
+inline constexpr size_t kDefaultMaxFileBytes = size_t{64} << 20;
+
+// When a writer may drop messages from the front of the file: only while the
+// file would hold more than max_messages AND the oldest message is at least
+// min_age old. A reader that reads at least once per min_age never loses a
+// message; the file may hold more than max_messages when they are all young.
+struct RetentionPolicy {
+  size_t max_messages = 1000;
+  absl::Duration min_age = absl::Seconds(60);
+};
+
+struct AppendOptions {
+  RetentionPolicy retention;
+  // A write that would make the file larger than this fails (too_large)
+  // instead of dropping unread messages.
+  size_t max_file_bytes = kDefaultMaxFileBytes;
+  // fsync the temp file and the directory: survives power loss, costs ms.
+  // Without it a write survives any process crash, but not a kernel crash.
+  bool fsync = false;
+  // Also delete temp files of writers that died mid-write (a directory scan;
+  // FileChannel asks for it on its first write).
+  bool remove_stale_temps = false;
+  // Also take ipckit 0.1's per-file lock (Ipckit01FileLock), so that 0.1
+  // writers of the same file are excluded too. Off only if no 0.1 writer can
+  // be present.
+  bool ipckit01_lock = true;
+};
+
+// A file's content at one moment. A missing file reads as exists == false
+// and empty text.
+struct FileSnapshot {
+  std::string text;
+  bool exists = false;
+  mode_t mode = 0;  // permission bits, when it exists
+};
+
+// Reads `path` whole. too_large if it holds more than `max_bytes`.
+absl::StatusOr<FileSnapshot> ReadChannelFile(const std::string& path, size_t max_bytes);
+
+// The writers' mutual exclusion: an exclusive flock(2) on <dir>/.lock. The
+// kernel drops it when the holder exits or dies, so there are no stale locks.
+class ChannelLock {
+ public:
+  // Blocks until the lock is held or `deadline` passes (timeout).
+  static absl::StatusOr<ChannelLock> Acquire(const std::string& dir, const Deadline& deadline);
+
+  ChannelLock(ChannelLock&&) = default;
+  ChannelLock& operator=(ChannelLock&&) = default;
+  ~ChannelLock() = default;  // closing the descriptor releases the lock
+
+ private:
+  explicit ChannelLock(UniqueFd fd) : fd_(std::move(fd)) {}
+  UniqueFd fd_;
+};
+
+// ipckit 0.1's lock on one channel file: "<stem>.lock" next to it (e.g.
+// frontend_to_backend.lock), created with O_EXCL, holding "<pid>\n", deleted
+// after the write. A lock file is stale, and is removed, when the pid in it is
+// not a live process or it is older than kIpckit01LockStaleAfter (0.1's own
+// rule). Format-1 writers take it inside the ChannelLock, so only 0.1 writers
+// ever contend for it.
+inline constexpr absl::Duration kIpckit01LockStaleAfter = absl::Seconds(5);
+
+class Ipckit01FileLock {
+ public:
+  static absl::StatusOr<Ipckit01FileLock> Acquire(const std::string& dir, absl::string_view file_name,
+                                                  const Deadline& deadline);
+  Ipckit01FileLock(Ipckit01FileLock&& other) noexcept;
+  Ipckit01FileLock& operator=(Ipckit01FileLock&&) = delete;
+  ~Ipckit01FileLock();  // deletes the lock file if it is still ours
+
+  // "<dir>/<stem>.lock" for the channel file `file_name` ("x.json" -> "x.lock").
+  static std::string PathFor(const std::string& dir, absl::string_view file_name);
+
+ private:
+  Ipckit01FileLock(std::string path, dev_t dev, ino_t ino) : path_(std::move(path)), dev_(dev), ino_(ino) {}
+  std::string path_;  // empty once moved from
+  dev_t dev_ = 0;
+  ino_t ino_ = 0;
+};
+
+// Writes `text` as <dir>/<name> atomically: temp file ".<name>.tmp-<pid>-<hex>"
+// in the same directory (permissions `mode`, 0 for the default), optional
+// fsync, rename(2) over the target. The temp file is removed on failure.
+// Call with the ChannelLock held.
+absl::Status ReplaceFileAtomically(const std::string& dir, absl::string_view name,
+                                   absl::string_view text, mode_t mode, bool fsync);
+
+// Removes temp files that writers which died mid-write left in `dir`. Only
+// safe with the ChannelLock held (then no live writer has a temp file).
+void RemoveStaleTempFiles(const std::string& dir);
+
+// The pure part of a write: the new file text after appending `new_messages`
+// (message JSON texts) to `existing`, then pruning per `retention` at clock
+// `now_ms`. Existing messages are kept byte for byte. corrupt if `existing`
+// is not a valid channel file (it is never overwritten); too_large if the
+// result would exceed `max_file_bytes`.
+struct AppendResult {
+  std::string text;
+  size_t kept = 0;    // old messages kept
+  size_t pruned = 0;  // old messages dropped by retention
+};
+absl::StatusOr<AppendResult> AppendToChannelText(absl::string_view existing, absl::string_view label,
+                                                 const std::vector<std::string>& new_messages,
+                                                 const RetentionPolicy& retention, uint64_t now_ms,
+                                                 size_t max_file_bytes);
+
+// The whole write protocol for <dir>/<name>: lock (ChannelLock, then
+// Ipckit01FileLock), read, AppendToChannelText, ReplaceFileAtomically, unlock. `deadline` bounds the wait for the lock.
+// `index`, if given, is this writer's memory of the file from its previous
+// write, so that only what others appended since is parsed; it is left
+// describing the file as it is afterwards.
+absl::Status AppendToChannelFile(const std::string& dir, absl::string_view name,
+                                 const std::vector<std::string>& new_messages,
+                                 const AppendOptions& options, const Deadline& deadline,
+                                 ChannelFileIndex* index = nullptr);
+
+// The current time in ms since the Unix epoch, as writers stamp messages.
+uint64_t NowUnixMs();
+
+}  // namespace ipckit
+
+#endif  // IPCKIT_CC_FILE_CHANNEL_CHANNEL_FILE_H_

@@ -1,0 +1,354 @@
+#include "cc/file_channel/channel_file.h"
+
+#include <dirent.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "cc/base/deadline.h"
+#include "cc/base/error.h"
+#include "cc/file_channel/channel_info.h"
+#include "cc/file_channel/message.h"
+#include "cc/file_channel/test_util.h"
+#include "cc/file_channel/uuid.h"
+#include "gtest/gtest.h"
+
+namespace ipckit {
+namespace {
+
+using ::ipckit::testing::ReadFileOrDie;
+using ::ipckit::testing::RemoveTree;
+using ::ipckit::testing::ScratchPath;
+using ::ipckit::testing::WriteFileInPlace;
+
+std::string Msg(absl::string_view id, uint64_t ts) {
+  return absl::StrCat("{\"id\":\"", id, "\",\"timestamp\":", ts, ",\"type\":\"event\",\"payload\":null}");
+}
+
+std::vector<std::string> IdsOf(absl::string_view text) {
+  auto scanned = ScanChannelFile(text, "t");
+  EXPECT_TRUE(scanned.ok()) << scanned.status();
+  std::vector<std::string> ids;
+  if (scanned.ok()) {
+    for (const auto& s : *scanned) ids.push_back(s.message.id);
+  }
+  return ids;
+}
+
+std::vector<std::string> DirEntries(const std::string& dir) {
+  std::vector<std::string> out;
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return out;
+  while (struct dirent* e = ::readdir(d)) {
+    std::string name = e->d_name;
+    if (name != "." && name != "..") out.push_back(name);
+  }
+  ::closedir(d);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+class ChannelFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = ScratchPath("cf");
+    ASSERT_EQ(::mkdir(dir_.c_str(), 0755), 0);
+  }
+  void TearDown() override { RemoveTree(dir_); }
+  std::string dir_;
+};
+
+TEST(AppendToChannelText, AppendsToEmptyAndMissing) {
+  RetentionPolicy keep_all;
+  auto r = AppendToChannelText("", "f", {Msg("a", 1)}, keep_all, 10, kDefaultMaxFileBytes);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->text, absl::StrCat("[\n", Msg("a", 1), "\n]\n"));
+  auto r2 = AppendToChannelText(r->text, "f", {Msg("b", 2), Msg("c", 3)}, keep_all, 10, kDefaultMaxFileBytes);
+  ASSERT_TRUE(r2.ok());
+  EXPECT_EQ(r2->text, absl::StrCat("[\n", Msg("a", 1), ",\n", Msg("b", 2), ",\n", Msg("c", 3), "\n]\n"));
+}
+
+TEST(AppendToChannelText, KeepsForeignMessagesByteForByte) {
+  const std::string foreign =
+      "[\n  {\n    \"id\": \"f1\",\n    \"timestamp\": 7,\n    \"type\": \"event\",\n    \"method\": null,\n"
+      "    \"payload\": {\"big\": 123456789012345678901234567890, \"f\": 1.50},\n    \"x-extra\": [1, 2]\n  }\n]";
+  auto r = AppendToChannelText(foreign, "f", {Msg("a", 8)}, RetentionPolicy(), 10, kDefaultMaxFileBytes);
+  ASSERT_TRUE(r.ok()) << r.status();
+  size_t open = foreign.find('{');
+  size_t close = foreign.rfind('}');
+  EXPECT_TRUE(absl::StrContains(r->text, foreign.substr(open, close - open + 1))) << r->text;
+  EXPECT_EQ(IdsOf(r->text), (std::vector<std::string>{"f1", "a"}));
+}
+
+TEST(AppendToChannelText, PrunesOnlyOldMessagesBeyondTheCount) {
+  RetentionPolicy policy;
+  policy.max_messages = 3;
+  policy.min_age = absl::Seconds(60);
+  const uint64_t now = 1000000;
+  std::string file = ComposeChannelFile({Msg("old1", now - 90000), Msg("old2", now - 61000),
+                                         Msg("young1", now - 59000), Msg("young2", now - 1)});
+  auto r = AppendToChannelText(file, "f", {Msg("new", now)}, policy, now, kDefaultMaxFileBytes);
+  ASSERT_TRUE(r.ok()) << r.status();
+  // 5 messages > 3: old1 and old2 are old enough and go, leaving the cap.
+  EXPECT_EQ(IdsOf(r->text), (std::vector<std::string>{"young1", "young2", "new"}));
+  EXPECT_EQ(r->pruned, 2u);
+  EXPECT_EQ(r->kept, 2u);
+
+  // All young: nothing is dropped even far beyond the cap.
+  std::vector<std::string> many;
+  for (int i = 0; i < 10; ++i) many.push_back(Msg(absl::StrCat("m", i), now - 100));
+  std::vector<absl::string_view> views(many.begin(), many.end());
+  auto r2 = AppendToChannelText(ComposeChannelFile(views), "f", {Msg("new", now)}, policy, now, kDefaultMaxFileBytes);
+  ASSERT_TRUE(r2.ok());
+  EXPECT_EQ(IdsOf(r2->text).size(), 11u);
+  EXPECT_EQ(r2->pruned, 0u);
+
+  // Pruning stops at the first young message even if later ones are old
+  // (the file stays a suffix of what was appended).
+  std::string mixed = ComposeChannelFile({Msg("y", now), Msg("o1", 0), Msg("o2", 0), Msg("o3", 0)});
+  auto r3 = AppendToChannelText(mixed, "f", {Msg("new", now)}, policy, now, kDefaultMaxFileBytes);
+  ASSERT_TRUE(r3.ok());
+  EXPECT_EQ(IdsOf(r3->text), (std::vector<std::string>{"y", "o1", "o2", "o3", "new"}));
+}
+
+TEST(AppendToChannelText, RefusesCorruptAndOversized) {
+  auto r = AppendToChannelText("[{\"id\":\"a\",\"timest", "/d/backend_to_frontend.json", {Msg("b", 1)},
+                               RetentionPolicy(), 1, kDefaultMaxFileBytes);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(ErrorClassOf(r.status()), "corrupt");
+  EXPECT_TRUE(absl::StrContains(r.status().message(), "/d/backend_to_frontend.json"));
+
+  auto big = AppendToChannelText("", "f", {Msg("a", 1)}, RetentionPolicy(), 1, 20);
+  ASSERT_FALSE(big.ok());
+  EXPECT_EQ(ErrorClassOf(big.status()), "too_large");
+}
+
+TEST_F(ChannelFileTest, ReadMissingTooLargeAndPresent) {
+  auto missing = ReadChannelFile(dir_ + "/none.json", 100);
+  ASSERT_TRUE(missing.ok());
+  EXPECT_FALSE(missing->exists);
+  EXPECT_EQ(missing->text, "");
+  ASSERT_TRUE(WriteFileInPlace(dir_ + "/f.json", "[1,2,3]"));
+  auto present = ReadChannelFile(dir_ + "/f.json", 100);
+  ASSERT_TRUE(present.ok());
+  EXPECT_EQ(present->text, "[1,2,3]");
+  auto too_big = ReadChannelFile(dir_ + "/f.json", 6);
+  EXPECT_EQ(ErrorClassOf(too_big.status()), "too_large");
+  EXPECT_TRUE(absl::StrContains(too_big.status().message(), "f.json"));
+}
+
+TEST_F(ChannelFileTest, AppendWritesAtomicallyAndLeavesNoTempFiles) {
+  AppendOptions options;
+  ASSERT_TRUE(AppendToChannelFile(dir_, kFrontendToBackendFile, {Msg("a", 1)}, options, Deadline::Never()).ok());
+  ASSERT_TRUE(AppendToChannelFile(dir_, kFrontendToBackendFile, {Msg("b", 2)}, options, Deadline::Never()).ok());
+  std::string path = absl::StrCat(dir_, "/", kFrontendToBackendFile);
+  EXPECT_EQ(IdsOf(ReadFileOrDie(path)), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(DirEntries(dir_), (std::vector<std::string>{".lock", "frontend_to_backend.json"}));
+  options.fsync = true;
+  ASSERT_TRUE(AppendToChannelFile(dir_, kFrontendToBackendFile, {Msg("c", 3)}, options, Deadline::Never()).ok());
+  EXPECT_EQ(IdsOf(ReadFileOrDie(path)).size(), 3u);
+}
+
+TEST_F(ChannelFileTest, CorruptFileIsNeverOverwritten) {
+  std::string path = absl::StrCat(dir_, "/", kBackendToFrontendFile);
+  const std::string half = "[\n" + Msg("a", 1) + ",\n{\"id\":\"b\",\"times";
+  ASSERT_TRUE(WriteFileInPlace(path, half));
+  auto s = AppendToChannelFile(dir_, kBackendToFrontendFile, {Msg("c", 3)}, AppendOptions(), Deadline::Never());
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(ErrorClassOf(s), "corrupt");
+  EXPECT_TRUE(absl::StrContains(s.message(), path)) << s.message();
+  EXPECT_TRUE(absl::StrContains(s.message(), "byte")) << s.message();
+  EXPECT_EQ(ReadFileOrDie(path), half);
+  EXPECT_EQ(DirEntries(dir_), (std::vector<std::string>{".lock", "backend_to_frontend.json"}));
+}
+
+TEST_F(ChannelFileTest, KeepsFilePermissions) {
+  std::string path = absl::StrCat(dir_, "/", kBackendToFrontendFile);
+  ASSERT_TRUE(WriteFileInPlace(path, "[]"));
+  ASSERT_EQ(::chmod(path.c_str(), 0640), 0);
+  ASSERT_TRUE(AppendToChannelFile(dir_, kBackendToFrontendFile, {Msg("a", 1)}, AppendOptions(), Deadline::Never()).ok());
+  struct stat st;
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0640u);
+}
+
+TEST_F(ChannelFileTest, RemovesStaleTempFilesOnRequest) {
+  for (const char* name : {".frontend_to_backend.json.tmp-99999-abcd", ".backend_to_frontend.json.tmp-1-2",
+                           "keep.txt"}) {
+    ASSERT_TRUE(WriteFileInPlace(absl::StrCat(dir_, "/", name), "x"));
+  }
+  AppendOptions options;
+  options.remove_stale_temps = true;
+  ASSERT_TRUE(AppendToChannelFile(dir_, kFrontendToBackendFile, {Msg("a", 1)}, options, Deadline::Never()).ok());
+  EXPECT_EQ(DirEntries(dir_), (std::vector<std::string>{".lock", "frontend_to_backend.json", "keep.txt"}));
+}
+
+TEST_F(ChannelFileTest, LockExcludesOtherProcessesAndDiesWithThem) {
+  int ready[2];
+  ASSERT_EQ(::pipe(ready), 0);
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    // A separate process holds the lock until it is killed.
+    auto lock = ChannelLock::Acquire(dir_, Deadline::Never());
+    char c = lock.ok() ? 'y' : 'n';
+    (void)!::write(ready[1], &c, 1);
+    for (;;) ::pause();
+  }
+  ::close(ready[1]);
+  char c = 0;
+  ASSERT_EQ(::read(ready[0], &c, 1), 1);
+  ::close(ready[0]);
+  ASSERT_EQ(c, 'y');
+
+  absl::Time start = absl::Now();
+  auto blocked = ChannelLock::Acquire(dir_, Deadline::After(absl::Milliseconds(100)));
+  absl::Duration waited = absl::Now() - start;
+  ASSERT_FALSE(blocked.ok());
+  EXPECT_EQ(ErrorClassOf(blocked.status()), "timeout");
+  EXPECT_GE(waited, absl::Milliseconds(95));
+  EXPECT_LT(waited, absl::Seconds(2));
+
+  // The kernel releases the lock of a dead holder: no stale lock.
+  ASSERT_EQ(::kill(child, SIGKILL), 0);
+  ASSERT_EQ(::waitpid(child, nullptr, 0), child);
+  auto got = ChannelLock::Acquire(dir_, Deadline::After(absl::Seconds(5)));
+  EXPECT_TRUE(got.ok()) << got.status();
+}
+
+TEST_F(ChannelFileTest, LockIsExclusiveBetweenOpenDescriptions) {
+  auto first = ChannelLock::Acquire(dir_, Deadline::Never());
+  ASSERT_TRUE(first.ok());
+  auto second = ChannelLock::Acquire(dir_, Deadline::After(absl::Milliseconds(20)));
+  EXPECT_EQ(ErrorClassOf(second.status()), "timeout");
+  { ChannelLock released = std::move(*first); }
+  auto third = ChannelLock::Acquire(dir_, Deadline::After(absl::Milliseconds(20)));
+  EXPECT_TRUE(third.ok()) << third.status();
+}
+
+TEST_F(ChannelFileTest, Ipckit01LockIsTakenAndReleased) {
+  const std::string lock_path = dir_ + "/frontend_to_backend.lock";
+  EXPECT_EQ(Ipckit01FileLock::PathFor(dir_, kFrontendToBackendFile), lock_path);
+  {
+    auto lock = Ipckit01FileLock::Acquire(dir_, kFrontendToBackendFile, Deadline::Never());
+    ASSERT_TRUE(lock.ok()) << lock.status();
+    EXPECT_EQ(ReadFileOrDie(lock_path), absl::StrCat(::getpid(), "\n"));
+  }
+  struct stat st;
+  EXPECT_NE(::stat(lock_path.c_str(), &st), 0);  // removed on release
+  ASSERT_TRUE(AppendToChannelFile(dir_, kFrontendToBackendFile, {Msg("a", 1)}, AppendOptions(), Deadline::Never()).ok());
+  EXPECT_EQ(DirEntries(dir_), (std::vector<std::string>{".lock", "frontend_to_backend.json"}));
+}
+
+TEST_F(ChannelFileTest, Ipckit01LockHeldByLiveWriterBlocks) {
+  const std::string lock_path = dir_ + "/backend_to_frontend.lock";
+  ASSERT_TRUE(WriteFileInPlace(lock_path, absl::StrCat(::getpid(), "\n")));  // a live pid, fresh
+  absl::Time start = absl::Now();
+  auto s = AppendToChannelFile(dir_, kBackendToFrontendFile, {Msg("a", 1)}, AppendOptions(),
+                               Deadline::After(absl::Milliseconds(100)));
+  EXPECT_EQ(ErrorClassOf(s), "timeout") << s;
+  EXPECT_TRUE(absl::StrContains(s.message(), lock_path)) << s;
+  EXPECT_GE(absl::Now() - start, absl::Milliseconds(95));
+  EXPECT_EQ(ReadFileOrDie(lock_path), absl::StrCat(::getpid(), "\n"));  // not ours to remove
+  // Without the 0.1 lock the write goes through.
+  AppendOptions no_legacy;
+  no_legacy.ipckit01_lock = false;
+  EXPECT_TRUE(AppendToChannelFile(dir_, kBackendToFrontendFile, {Msg("a", 1)}, no_legacy, Deadline::Never()).ok());
+}
+
+TEST_F(ChannelFileTest, StaleIpckit01LocksAreRemoved) {
+  const std::string lock_path = dir_ + "/backend_to_frontend.lock";
+  // Left by a process that has exited.
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) ::_exit(0);
+  ASSERT_EQ(::waitpid(child, nullptr, 0), child);
+  ASSERT_TRUE(WriteFileInPlace(lock_path, absl::StrCat(child, "\n")));
+  auto dead = Ipckit01FileLock::Acquire(dir_, kBackendToFrontendFile, Deadline::After(absl::Seconds(2)));
+  ASSERT_TRUE(dead.ok()) << dead.status();
+  EXPECT_EQ(ReadFileOrDie(lock_path), absl::StrCat(::getpid(), "\n"));
+  { Ipckit01FileLock released = std::move(*dead); }
+
+  // Older than 5 s (ipckit 0.1's rule), even with a live pid in it.
+  ASSERT_TRUE(WriteFileInPlace(lock_path, absl::StrCat(::getpid(), "\n")));
+  struct timeval old_times[2] = {{::time(nullptr) - 10, 0}, {::time(nullptr) - 10, 0}};
+  ASSERT_EQ(::utimes(lock_path.c_str(), old_times), 0);
+  auto old = Ipckit01FileLock::Acquire(dir_, kBackendToFrontendFile, Deadline::After(absl::Seconds(2)));
+  EXPECT_TRUE(old.ok()) << old.status();
+}
+
+TEST(ChannelInfo, ComposeValidates) {
+  std::string text = ComposeChannelInfo(1732500000000);
+  EXPECT_EQ(text, "{\"version\":\"1.0\",\"protocol\":\"file-ipc\",\"format_version\":1,\"created\":1732500000000}\n");
+  EXPECT_TRUE(ValidateChannelInfo(text, "i").ok());
+}
+
+TEST(ChannelInfo, ValidationRules) {
+  struct Case {
+    const char* text;
+    const char* error_class;  // "" for OK
+  };
+  const Case cases[] = {
+      {R"({"version":"1.0","protocol":"file-ipc"})", ""},
+      {R"({"version":"1.7","protocol":"file-ipc","created":"x","extra":{"a":[1]}})", ""},
+      {R"({"version":"1","protocol":"file-ipc","format_version":1})", ""},
+      {R"({"version":"2.0","protocol":"file-ipc"})", "unsupported_version"},
+      {R"({"version":"10.0","protocol":"file-ipc"})", "unsupported_version"},
+      {R"({"version":1.0,"protocol":"file-ipc"})", "unsupported_version"},
+      {R"({"protocol":"file-ipc"})", "unsupported_version"},
+      {R"({"version":"1.0","protocol":"socket-ipc"})", "unsupported_version"},
+      {R"({"version":"1.0"})", "unsupported_version"},
+      {R"({"version":"1.0","protocol":"file-ipc","format_version":2})", "unsupported_version"},
+      {R"({"version":"1.0","protocol":"file-ipc","format_version":"1"})", "corrupt"},
+      {R"({"version":"1.0","protocol":"file-ipc","nested":{"protocol":"x"}})", ""},
+      {R"(["file-ipc"])", "corrupt"},
+      {"", "corrupt"},
+      {"{\"version\":\"1.0\",\"proto", "corrupt"},
+  };
+  for (const Case& c : cases) {
+    absl::Status s = ValidateChannelInfo(c.text, "/d/.channel_info");
+    EXPECT_EQ(ErrorClassOf(s), c.error_class) << c.text << " => " << s;
+    if (!s.ok()) {
+      EXPECT_TRUE(absl::StrContains(s.message(), "/d/.channel_info"));
+    }
+  }
+}
+
+TEST_F(ChannelFileTest, EnsureChannelInfoCreatesThenValidates) {
+  ASSERT_TRUE(EnsureChannelInfo(dir_, Deadline::After(absl::Seconds(5))).ok());
+  std::string path = dir_ + "/.channel_info";
+  std::string first = ReadFileOrDie(path);
+  EXPECT_TRUE(absl::StartsWith(first, "{\"version\":\"1.0\",\"protocol\":\"file-ipc\",\"format_version\":1,"));
+  ASSERT_TRUE(EnsureChannelInfo(dir_, Deadline::After(absl::Seconds(5))).ok());
+  EXPECT_EQ(ReadFileOrDie(path), first);  // not rewritten
+  ASSERT_TRUE(WriteFileInPlace(path, R"({"version":"2.0","protocol":"file-ipc"})"));
+  EXPECT_EQ(ErrorClassOf(EnsureChannelInfo(dir_, Deadline::After(absl::Seconds(5)))), "unsupported_version");
+}
+
+TEST(Uuid, ShapeAndUniqueness) {
+  std::set<std::string> seen;
+  for (int i = 0; i < 1000; ++i) {
+    auto id = NewUuidV4();
+    ASSERT_TRUE(id.ok());
+    ASSERT_EQ(id->size(), 36u);
+    EXPECT_EQ((*id)[8], '-');
+    EXPECT_EQ((*id)[13], '-');
+    EXPECT_EQ((*id)[14], '4');
+    EXPECT_TRUE(absl::StrContains("89ab", std::string(1, (*id)[19]))) << *id;
+    EXPECT_TRUE(seen.insert(*id).second);
+  }
+  EXPECT_EQ(RandomHex(4)->size(), 8u);
+}
+
+}  // namespace
+}  // namespace ipckit

@@ -1,0 +1,221 @@
+#include "cc/file_channel/file_channel.h"
+
+#include <sys/stat.h>
+#include <limits.h>
+
+#include <cerrno>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "cc/base/error.h"
+#include "cc/base/status_macros.h"
+#include "cc/file_channel/channel_info.h"
+#include "cc/file_channel/uuid.h"
+
+namespace ipckit {
+namespace {
+
+// mkdir -p: creates `dir` and its missing parents.
+absl::Status MakeDirs(const std::string& dir) {
+  for (size_t pos = 1; pos <= dir.size(); ++pos) {
+    if (pos != dir.size() && dir[pos] != '/') continue;
+    std::string prefix = dir.substr(0, pos);
+    if (::mkdir(prefix.c_str(), 0777) == 0 || errno == EEXIST) continue;
+    if (errno == ENOTDIR) {
+      return InvalidArgumentError(absl::StrCat("FileChannel: a component of '", dir, "' is not a directory"));
+    }
+    return ErrnoError(errno, absl::StrCat("FileChannel: create directory '", prefix, "'"));
+  }
+  struct stat st;
+  if (::stat(dir.c_str(), &st) != 0) return ErrnoError(errno, absl::StrCat("FileChannel: stat '", dir, "'"));
+  if (!S_ISDIR(st.st_mode)) {
+    return InvalidArgumentError(absl::StrCat("FileChannel: '", dir, "' exists and is not a directory"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<FileChannel> FileChannel::Backend(absl::string_view dir, FileChannelOptions options) {
+  return Open(dir, FileChannelSide::kBackend, options);
+}
+
+absl::StatusOr<FileChannel> FileChannel::Frontend(absl::string_view dir, FileChannelOptions options) {
+  return Open(dir, FileChannelSide::kFrontend, options);
+}
+
+absl::StatusOr<FileChannel> FileChannel::Open(absl::string_view dir_in, FileChannelSide side,
+                                              FileChannelOptions options) {
+  if (dir_in.empty()) return InvalidArgumentError("FileChannel: the directory path is empty");
+  if (dir_in.find('\0') != absl::string_view::npos) {
+    return InvalidArgumentError("FileChannel: the directory path contains a NUL byte");
+  }
+  if (dir_in.size() >= PATH_MAX - 64) {
+    return InvalidArgumentError(absl::StrCat("FileChannel: the directory path is ", dir_in.size(),
+                                             " bytes, too long for files inside it"));
+  }
+  std::string dir(dir_in);
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  IPCKIT_RETURN_IF_ERROR(MakeDirs(dir));
+  IPCKIT_RETURN_IF_ERROR(EnsureChannelInfo(dir, Deadline::After(options.open_timeout)));
+  IPCKIT_ASSIGN_OR_RETURN(std::string sender_id, NewUuidV4());
+  FileChannel channel(std::move(dir), side, options, std::move(sender_id));
+  if (options.skip_existing) {
+    IPCKIT_ASSIGN_OR_RETURN(FileSnapshot snapshot,
+                            ReadChannelFile(channel.incoming_path(), options.max_file_bytes));
+    IPCKIT_RETURN_IF_ERROR(channel.inbox_.SkipAll(std::move(snapshot.text), channel.incoming_path()));
+  }
+  return channel;
+}
+
+absl::string_view FileChannel::incoming_name() const {
+  return side_ == FileChannelSide::kBackend ? kFrontendToBackendFile : kBackendToFrontendFile;
+}
+
+absl::string_view FileChannel::outgoing_name() const {
+  return side_ == FileChannelSide::kBackend ? kBackendToFrontendFile : kFrontendToBackendFile;
+}
+
+std::string FileChannel::incoming_path() const { return absl::StrCat(dir_, "/", incoming_name()); }
+std::string FileChannel::outgoing_path() const { return absl::StrCat(dir_, "/", outgoing_name()); }
+
+absl::StatusOr<std::string> FileChannel::SendRequest(absl::string_view method, absl::string_view payload_json,
+                                                     absl::Duration timeout) {
+  return Send(MessageType::kRequest, std::string(method), std::nullopt, payload_json, std::nullopt, timeout);
+}
+
+absl::StatusOr<std::string> FileChannel::SendResponse(absl::string_view request_id, absl::string_view result_json,
+                                                      absl::Duration timeout) {
+  return Send(MessageType::kResponse, std::nullopt, std::string(request_id), result_json, std::nullopt, timeout);
+}
+
+absl::StatusOr<std::string> FileChannel::SendError(absl::string_view request_id, absl::string_view error_message,
+                                                   absl::Duration timeout) {
+  return Send(MessageType::kResponse, std::nullopt, std::string(request_id), "null", std::string(error_message),
+              timeout);
+}
+
+absl::StatusOr<std::string> FileChannel::SendEvent(absl::string_view name, absl::string_view payload_json,
+                                                   absl::Duration timeout) {
+  return Send(MessageType::kEvent, std::string(name), std::nullopt, payload_json, std::nullopt, timeout);
+}
+
+absl::StatusOr<std::string> FileChannel::Send(MessageType type, std::optional<std::string> method,
+                                              std::optional<std::string> reply_to, absl::string_view payload_json,
+                                              std::optional<std::string> error, absl::Duration timeout) {
+  if (reply_to && reply_to->empty()) return InvalidArgumentError("FileChannel: empty request id to reply to");
+  FileMessage m;
+  IPCKIT_ASSIGN_OR_RETURN(m.id, NewUuidV4());
+  m.timestamp_ms = NowUnixMs();
+  m.type = type;
+  m.method = std::move(method);
+  m.reply_to = std::move(reply_to);
+  m.payload_json = std::string(payload_json);
+  m.error = std::move(error);
+  m.seq = next_seq_;
+  m.sender = sender_id_;
+  IPCKIT_ASSIGN_OR_RETURN(std::string text, ComposeMessage(m));
+  AppendOptions append;
+  append.retention = options_.retention;
+  append.max_file_bytes = options_.max_file_bytes;
+  append.fsync = options_.fsync;
+  append.ipckit01_lock = options_.ipckit01_lock;
+  append.remove_stale_temps = !wrote_once_;
+  IPCKIT_RETURN_IF_ERROR(AppendToChannelFile(dir_, outgoing_name(), {std::move(text)}, append,
+                                             Deadline::After(timeout), &outgoing_index_));
+  // Only a message that reached the file uses up a seq: readers see no gap
+  // for a failed send.
+  ++next_seq_;
+  wrote_once_ = true;
+  return m.id;
+}
+
+absl::Status FileChannel::Poll() {
+  const std::string path = incoming_path();
+  IPCKIT_ASSIGN_OR_RETURN(FileSnapshot snapshot, ReadChannelFile(path, options_.max_file_bytes));
+  IPCKIT_ASSIGN_OR_RETURN(std::vector<FileMessage> fresh, inbox_.TakeNew(std::move(snapshot.text), path));
+  for (FileMessage& m : fresh) pending_.push_back(std::move(m));
+  return absl::OkStatus();
+}
+
+absl::Status FileChannel::WaitForChange(const Deadline& deadline, bool* timed_out) {
+  *timed_out = false;
+  if (!watcher_) {
+    DirWatcherOptions watch_options;
+    watch_options.force_polling = options_.force_polling;
+    IPCKIT_ASSIGN_OR_RETURN(DirWatcher watcher,
+                            DirWatcher::Open(dir_, {std::string(incoming_name())}, watch_options));
+    watcher_.emplace(std::move(watcher));
+    return absl::OkStatus();  // armed now: the caller re-checks before really waiting
+  }
+  IPCKIT_ASSIGN_OR_RETURN(bool changed, watcher_->Wait(deadline));
+  *timed_out = !changed;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<FileMessage>> FileChannel::Recv() {
+  absl::Status status = Poll();
+  // Messages queued earlier are still good even if the file is not now.
+  if (!status.ok() && pending_.empty()) return status;
+  std::vector<FileMessage> out(std::make_move_iterator(pending_.begin()), std::make_move_iterator(pending_.end()));
+  pending_.clear();
+  return out;
+}
+
+absl::StatusOr<std::optional<FileMessage>> FileChannel::RecvOne(absl::Duration timeout) {
+  if (pending_.empty()) {
+    absl::Status status = WaitForMessages(timeout);
+    if (ErrorClassOf(status) == kErrTimeout) return std::nullopt;
+    IPCKIT_RETURN_IF_ERROR(status);
+  }
+  FileMessage m = std::move(pending_.front());
+  pending_.pop_front();
+  return m;
+}
+
+absl::Status FileChannel::WaitForMessages(absl::Duration timeout) {
+  Deadline deadline = Deadline::After(timeout);
+  for (;;) {
+    if (!pending_.empty()) return absl::OkStatus();
+    IPCKIT_RETURN_IF_ERROR(Poll());
+    if (!pending_.empty()) return absl::OkStatus();
+    if (deadline.Expired()) {
+      return TimeoutError(absl::StrCat("FileChannel: no message in '", incoming_path(), "' within ",
+                                       absl::FormatDuration(timeout)));
+    }
+    bool timed_out;
+    IPCKIT_RETURN_IF_ERROR(WaitForChange(deadline, &timed_out));
+  }
+}
+
+absl::StatusOr<FileMessage> FileChannel::WaitResponse(absl::string_view request_id, absl::Duration timeout) {
+  Deadline deadline = Deadline::After(timeout);
+  size_t searched = 0;  // pending_ entries already known not to match
+  for (;;) {
+    for (auto it = pending_.begin() + searched; it != pending_.end(); ++it) {
+      if (it->type == MessageType::kResponse && it->reply_to == request_id) {
+        FileMessage m = std::move(*it);
+        pending_.erase(it);
+        return m;
+      }
+    }
+    searched = pending_.size();
+    IPCKIT_RETURN_IF_ERROR(Poll());
+    if (pending_.size() > searched) continue;  // look at what just arrived
+    if (deadline.Expired()) {
+      return TimeoutError(absl::StrCat("FileChannel: no response to request ", request_id, " in '", incoming_path(),
+                                       "' within ", absl::FormatDuration(timeout)));
+    }
+    bool timed_out;
+    IPCKIT_RETURN_IF_ERROR(WaitForChange(deadline, &timed_out));
+  }
+}
+
+absl::Status FileChannel::Clear() {
+  pending_.clear();
+  const std::string path = incoming_path();
+  IPCKIT_ASSIGN_OR_RETURN(FileSnapshot snapshot, ReadChannelFile(path, options_.max_file_bytes));
+  return inbox_.SkipAll(std::move(snapshot.text), path);
+}
+
+}  // namespace ipckit

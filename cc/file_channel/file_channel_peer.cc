@@ -1,0 +1,93 @@
+// A separate process on a FileChannel, for file_channel_test.
+//
+//   file_channel_peer serve <dir> [--polling] [--no-ipckit01-lock]
+//       Backend. Answers requests until "quit": "echo" -> response with the
+//       payload, "fail" -> error response, "emit" -> event "tick" with the
+//       payload (then response null); event "ping" -> event "pong". Exits 3
+//       after 30 s without messages.
+//   file_channel_peer burst <dir> <writer> <count> [--polling] [--no-ipckit01-lock]
+//       Frontend. Sends <count> events "burst" {"writer":W,"i":I} back to back.
+//
+// Exit code 0 on success, 2 on a channel error (printed to stderr).
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "cc/base/error.h"
+#include "cc/file_channel/file_channel.h"
+
+namespace {
+
+int Fail(const absl::Status& status, const char* what) {
+  std::fprintf(stderr, "file_channel_peer: %s: %s [%s]\n", what, std::string(status.message()).c_str(),
+               ipckit::ErrorClassOf(status).c_str());
+  return 2;
+}
+
+int Serve(const std::string& dir, const ipckit::FileChannelOptions& options) {
+  auto channel = ipckit::FileChannel::Backend(dir, options);
+  if (!channel.ok()) return Fail(channel.status(), "open backend");
+  for (;;) {
+    auto next = channel->RecvOne(absl::Seconds(30));
+    if (!next.ok()) return Fail(next.status(), "recv");
+    if (!next->has_value()) return 3;
+    const ipckit::FileMessage& m = **next;
+    const std::string method = m.method.value_or("");
+    absl::StatusOr<std::string> sent = std::string();
+    if (m.type == ipckit::MessageType::kEvent) {
+      if (method == "ping") sent = channel->SendEvent("pong", m.payload_json);
+    } else if (m.type == ipckit::MessageType::kRequest) {
+      if (method == "echo") {
+        sent = channel->SendResponse(m.id, m.payload_json);
+      } else if (method == "fail") {
+        sent = channel->SendError(m.id, absl::StrCat("failed: ", m.payload_json));
+      } else if (method == "emit") {
+        sent = channel->SendEvent("tick", m.payload_json);
+        if (sent.ok()) sent = channel->SendResponse(m.id, "null");
+      } else if (method == "quit") {
+        sent = channel->SendResponse(m.id, "\"bye\"");
+        if (!sent.ok()) return Fail(sent.status(), "send");
+        return 0;
+      } else {
+        sent = channel->SendError(m.id, absl::StrCat("unknown method ", method));
+      }
+    }
+    if (!sent.ok()) return Fail(sent.status(), "send");
+  }
+}
+
+int Burst(const std::string& dir, int writer, int count, const ipckit::FileChannelOptions& options) {
+  auto channel = ipckit::FileChannel::Frontend(dir, options);
+  if (!channel.ok()) return Fail(channel.status(), "open frontend");
+  for (int i = 0; i < count; ++i) {
+    auto sent = channel->SendEvent("burst", absl::StrCat("{\"writer\":", writer, ",\"i\":", i, "}"));
+    if (!sent.ok()) return Fail(sent.status(), "send");
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 3) {
+    std::fprintf(stderr, "usage: file_channel_peer serve|burst <dir> ...\n");
+    return 64;
+  }
+  const std::string mode = argv[1];
+  const std::string dir = argv[2];
+  ipckit::FileChannelOptions options;
+  for (int i = 3; i < argc; ++i) {
+    if (std::string(argv[i]) == "--polling") options.force_polling = true;
+    if (std::string(argv[i]) == "--no-ipckit01-lock") options.ipckit01_lock = false;
+  }
+  if (mode == "serve") return Serve(dir, options);
+  int writer = 0, count = 0;
+  if (mode == "burst" && argc >= 5 && absl::SimpleAtoi(argv[3], &writer) && absl::SimpleAtoi(argv[4], &count)) {
+    return Burst(dir, writer, count, options);
+  }
+  std::fprintf(stderr, "file_channel_peer: bad arguments\n");
+  return 64;
+}

@@ -1,0 +1,432 @@
+// FileChannel across real processes (file_channel_peer), plus the on-disk
+// edge cases: corrupt files, ipckit 0.1 writers, .channel_info, bad paths.
+#include "cc/file_channel/file_channel.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "cc/base/error.h"
+#include "cc/file_channel/channel_file.h"
+#include "cc/file_channel/message.h"
+#include "cc/file_channel/test_util.h"
+#include "gtest/gtest.h"
+
+namespace ipckit {
+namespace {
+
+using ::ipckit::testing::PeerProcess;
+using ::ipckit::testing::ReadFileOrDie;
+using ::ipckit::testing::RemoveTree;
+using ::ipckit::testing::ScratchPath;
+using ::ipckit::testing::WriteFileAtomically;
+using ::ipckit::testing::WriteFileInPlace;
+
+class FileChannelTest : public ::testing::Test {
+ protected:
+  void SetUp() override { dir_ = ScratchPath("ch"); }
+  void TearDown() override { RemoveTree(dir_); }
+
+  FileChannel Open(FileChannelSide side, FileChannelOptions options = {}) {
+    auto ch = FileChannel::Open(dir_, side, options);
+    EXPECT_TRUE(ch.ok()) << ch.status();
+    return std::move(*ch);
+  }
+
+  std::string dir_;
+};
+
+// ---------------------------------------------------------------- opening
+
+TEST_F(FileChannelTest, CreatesMissingDirectoriesAndChannelInfo) {
+  std::string nested = dir_ + "/a/b/ipc_channel/";
+  auto backend = FileChannel::Backend(nested);
+  ASSERT_TRUE(backend.ok()) << backend.status();
+  EXPECT_EQ(backend->dir(), dir_ + "/a/b/ipc_channel");
+  std::string info = ReadFileOrDie(dir_ + "/a/b/ipc_channel/.channel_info");
+  EXPECT_TRUE(absl::StartsWith(info, R"({"version":"1.0","protocol":"file-ipc","format_version":1,"created":)"))
+      << info;
+  auto frontend = FileChannel::Frontend(nested);
+  ASSERT_TRUE(frontend.ok()) << frontend.status();
+  EXPECT_EQ(ReadFileOrDie(dir_ + "/a/b/ipc_channel/.channel_info"), info);
+  EXPECT_EQ(backend->outgoing_path(), dir_ + "/a/b/ipc_channel/backend_to_frontend.json");
+  EXPECT_EQ(frontend->outgoing_path(), dir_ + "/a/b/ipc_channel/frontend_to_backend.json");
+  EXPECT_NE(backend->sender_id(), frontend->sender_id());
+}
+
+TEST_F(FileChannelTest, BadDirectoryPaths) {
+  EXPECT_EQ(ErrorClassOf(FileChannel::Backend("").status()), "invalid_argument");
+  EXPECT_EQ(ErrorClassOf(FileChannel::Backend(std::string("a\0b", 3)).status()), "invalid_argument");
+  ASSERT_EQ(::mkdir(dir_.c_str(), 0755), 0);
+  std::string file = dir_ + "/plain_file";
+  ASSERT_TRUE(WriteFileInPlace(file, "x"));
+  auto on_file = FileChannel::Backend(file);
+  EXPECT_EQ(ErrorClassOf(on_file.status()), "invalid_argument");
+  EXPECT_TRUE(absl::StrContains(on_file.status().message(), file)) << on_file.status();
+  auto under_file = FileChannel::Frontend(file + "/sub");
+  EXPECT_EQ(ErrorClassOf(under_file.status()), "invalid_argument");
+  EXPECT_TRUE(absl::StrContains(under_file.status().message(), "not a directory")) << under_file.status();
+}
+
+TEST_F(FileChannelTest, ValidatesExistingChannelInfo) {
+  ASSERT_EQ(::mkdir(dir_.c_str(), 0755), 0);
+  std::string info = dir_ + "/.channel_info";
+  // ipckit 0.1 style with fields we do not know: accepted.
+  ASSERT_TRUE(WriteFileInPlace(info, R"({"version": "1.0", "protocol": "file-ipc", "created_at": 1})"));
+  EXPECT_TRUE(FileChannel::Backend(dir_).ok());
+  ASSERT_TRUE(WriteFileInPlace(info, R"({"version":"1.3","protocol":"file-ipc"})"));
+  EXPECT_TRUE(FileChannel::Backend(dir_).ok());
+  ASSERT_TRUE(WriteFileInPlace(info, R"({"version":"2.0","protocol":"file-ipc"})"));
+  auto v2 = FileChannel::Backend(dir_);
+  EXPECT_EQ(ErrorClassOf(v2.status()), "unsupported_version");
+  EXPECT_TRUE(absl::StrContains(v2.status().message(), info)) << v2.status();
+  ASSERT_TRUE(WriteFileInPlace(info, R"({"version":"1.0","protocol":"other"})"));
+  EXPECT_EQ(ErrorClassOf(FileChannel::Frontend(dir_).status()), "unsupported_version");
+  ASSERT_TRUE(WriteFileInPlace(info, R"({"version":"1.0","protocol":"file-ipc","format_version":9})"));
+  EXPECT_EQ(ErrorClassOf(FileChannel::Frontend(dir_).status()), "unsupported_version");
+  ASSERT_TRUE(WriteFileInPlace(info, "{not json"));
+  EXPECT_EQ(ErrorClassOf(FileChannel::Frontend(dir_).status()), "corrupt");
+}
+
+// ------------------------------------------------------- across processes
+
+class CrossProcessTest : public FileChannelTest, public ::testing::WithParamInterface<bool> {
+ protected:
+  bool polling() const { return GetParam(); }
+  FileChannelOptions Options() const {
+    FileChannelOptions options;
+    options.force_polling = polling();
+    return options;
+  }
+  PeerProcess StartServer() {
+    std::vector<std::string> args = {"serve", dir_};
+    if (polling()) args.push_back("--polling");
+    return PeerProcess::Start(args);
+  }
+};
+
+TEST_P(CrossProcessTest, RequestResponseErrorAndEventsBothWays) {
+  FileChannel frontend = Open(FileChannelSide::kFrontend, Options());
+  PeerProcess backend = StartServer();
+  ASSERT_TRUE(backend.started());
+
+  auto echo_id = frontend.SendRequest("echo", R"({"key": "user_info", "n": [1, 2.5, null]})");
+  ASSERT_TRUE(echo_id.ok()) << echo_id.status();
+  auto echo = frontend.WaitResponse(*echo_id, absl::Seconds(10));
+  ASSERT_TRUE(echo.ok()) << echo.status();
+  EXPECT_EQ(echo->type, MessageType::kResponse);
+  EXPECT_EQ(echo->reply_to, *echo_id);
+  EXPECT_EQ(echo->payload_json, R"({"key":"user_info","n":[1,2.5,null]})");
+  EXPECT_FALSE(echo->error.has_value());
+  EXPECT_EQ(echo->seq, 1u);  // the backend's first message
+  EXPECT_TRUE(echo->sender.has_value());
+  EXPECT_NE(*echo->sender, frontend.sender_id());
+
+  auto fail_id = frontend.SendRequest("fail", "\"why\"");
+  ASSERT_TRUE(fail_id.ok());
+  auto failed = frontend.WaitResponse(*fail_id, absl::Seconds(10));
+  ASSERT_TRUE(failed.ok()) << failed.status();
+  EXPECT_EQ(failed->error, "failed: \"why\"");
+  EXPECT_EQ(failed->payload_json, "null");
+
+  // Backend -> frontend event (answering "emit"), then frontend -> backend
+  // event ("ping", answered by event "pong").
+  auto emit_id = frontend.SendRequest("emit", "{\"tick\":1}");
+  ASSERT_TRUE(emit_id.ok());
+  ASSERT_TRUE(frontend.WaitResponse(*emit_id, absl::Seconds(10)).ok());
+  auto tick = frontend.RecvOne(absl::Seconds(10));
+  ASSERT_TRUE(tick.ok()) << tick.status();
+  ASSERT_TRUE(tick->has_value());
+  EXPECT_EQ((*tick)->type, MessageType::kEvent);
+  EXPECT_EQ((*tick)->method, "tick");
+  EXPECT_EQ((*tick)->payload_json, "{\"tick\":1}");
+
+  ASSERT_TRUE(frontend.SendEvent("ping", "[\"hello\"]").ok());
+  auto pong = frontend.RecvOne(absl::Seconds(10));
+  ASSERT_TRUE(pong.ok()) << pong.status();
+  ASSERT_TRUE(pong->has_value());
+  EXPECT_EQ((*pong)->method, "pong");
+  EXPECT_EQ((*pong)->payload_json, "[\"hello\"]");
+
+  auto unknown = frontend.SendRequest("nope", "null");
+  ASSERT_TRUE(unknown.ok());
+  auto unknown_reply = frontend.WaitResponse(*unknown, absl::Seconds(10));
+  ASSERT_TRUE(unknown_reply.ok());
+  EXPECT_EQ(unknown_reply->error, "unknown method nope");
+
+  auto quit = frontend.SendRequest("quit", "null");
+  ASSERT_TRUE(quit.ok());
+  ASSERT_TRUE(frontend.WaitResponse(*quit, absl::Seconds(10)).ok());
+  EXPECT_EQ(backend.Wait(absl::Seconds(10)), 0);
+  // Nothing was delivered twice or left over.
+  auto rest = frontend.Recv();
+  ASSERT_TRUE(rest.ok());
+  EXPECT_TRUE(rest->empty());
+}
+
+TEST_P(CrossProcessTest, ResponsesToOtherRequestsAreKept) {
+  FileChannel frontend = Open(FileChannelSide::kFrontend, Options());
+  auto a = frontend.SendRequest("echo", "\"a\"");
+  auto b = frontend.SendRequest("echo", "\"b\"");
+  auto c = frontend.SendRequest("emit", "\"c\"");
+  ASSERT_TRUE(a.ok() && b.ok() && c.ok());
+  PeerProcess backend = StartServer();
+  // The backend answers a, then b, then c's event and response. Waiting for c
+  // first must keep a's and b's responses and the event.
+  auto rc = frontend.WaitResponse(*c, absl::Seconds(10));
+  ASSERT_TRUE(rc.ok()) << rc.status();
+  auto rb = frontend.WaitResponse(*b, absl::ZeroDuration());  // already here: no waiting
+  ASSERT_TRUE(rb.ok()) << rb.status();
+  EXPECT_EQ(rb->payload_json, "\"b\"");
+  auto ra = frontend.WaitResponse(*a, absl::ZeroDuration());
+  ASSERT_TRUE(ra.ok()) << ra.status();
+  EXPECT_EQ(ra->payload_json, "\"a\"");
+  auto rest = frontend.Recv();
+  ASSERT_TRUE(rest.ok());
+  ASSERT_EQ(rest->size(), 1u);  // only the event is left; no response twice
+  EXPECT_EQ((*rest)[0].method, "tick");
+  EXPECT_EQ(frontend.WaitResponse(*a, absl::ZeroDuration()).status().code(), absl::StatusCode::kDeadlineExceeded);
+
+  auto quit = frontend.SendRequest("quit", "null");
+  ASSERT_TRUE(frontend.WaitResponse(*quit, absl::Seconds(10)).ok());
+  EXPECT_EQ(backend.Wait(absl::Seconds(10)), 0);
+}
+
+TEST_P(CrossProcessTest, RoundTripLatency) {
+  FileChannel frontend = Open(FileChannelSide::kFrontend, Options());
+  PeerProcess backend = StartServer();
+  const int kRounds = polling() ? 50 : 200;
+  std::vector<absl::Duration> rtts;
+  for (int i = 0; i < kRounds; ++i) {
+    absl::Time t0 = absl::Now();
+    auto id = frontend.SendRequest("echo", absl::StrCat(i));
+    ASSERT_TRUE(id.ok()) << id.status();
+    auto reply = frontend.WaitResponse(*id, absl::Seconds(10));
+    ASSERT_TRUE(reply.ok()) << reply.status();
+    ASSERT_EQ(reply->payload_json, absl::StrCat(i));
+    rtts.push_back(absl::Now() - t0);
+  }
+  std::sort(rtts.begin(), rtts.end());
+  absl::Duration median = rtts[rtts.size() / 2];
+  std::printf("round trip over %d requests (%s): median %s, p90 %s, max %s (first includes backend start)\n",
+              kRounds, polling() ? "polling" : "inotify", absl::FormatDuration(median).c_str(),
+              absl::FormatDuration(rtts[rtts.size() * 9 / 10]).c_str(), absl::FormatDuration(rtts.back()).c_str());
+  EXPECT_LT(median, absl::Seconds(1));
+  auto quit = frontend.SendRequest("quit", "null");
+  ASSERT_TRUE(frontend.WaitResponse(*quit, absl::Seconds(10)).ok());
+  EXPECT_EQ(backend.Wait(absl::Seconds(10)), 0);
+}
+
+TEST_P(CrossProcessTest, WakesOnInPlaceWriteByAnotherProcess) {
+  FileChannel backend = Open(FileChannelSide::kBackend, Options());
+  ASSERT_TRUE(backend.Recv().ok());
+  // A non-ipckit process rewrites the file in place after 150 ms.
+  std::string path = backend.incoming_path();
+  std::string script = absl::StrCat(
+      "sleep 0.15; printf '%s' '[{\"id\":\"x1\",\"timestamp\":1,\"type\":\"event\",\"method\":\"m\",\"payload\":1}]' > '",
+      path, "'");
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::execl("/bin/sh", "sh", "-c", script.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  absl::Time start = absl::Now();
+  auto m = backend.RecvOne(absl::Seconds(10));
+  absl::Duration waited = absl::Now() - start;
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(m.ok()) << m.status();
+  ASSERT_TRUE(m->has_value());
+  EXPECT_EQ((*m)->id, "x1");
+  EXPECT_GE(waited, absl::Milliseconds(100));
+  EXPECT_LT(waited, absl::Seconds(5));
+}
+
+INSTANTIATE_TEST_SUITE_P(InotifyAndPolling, CrossProcessTest, ::testing::Values(false, true),
+                         [](const auto& info) { return info.param ? "Polling" : "Inotify"; });
+
+// -------------------------------------------------------------- timeouts
+
+TEST_F(FileChannelTest, WaitResponseTimesOut) {
+  FileChannel frontend = Open(FileChannelSide::kFrontend);
+  auto id = frontend.SendRequest("nobody_answers", "{}");
+  ASSERT_TRUE(id.ok());
+  absl::Time start = absl::Now();
+  auto reply = frontend.WaitResponse(*id, absl::Milliseconds(200));
+  absl::Duration elapsed = absl::Now() - start;
+  ASSERT_FALSE(reply.ok());
+  EXPECT_EQ(ErrorClassOf(reply.status()), "timeout");
+  EXPECT_TRUE(absl::StrContains(reply.status().message(), *id)) << reply.status();
+  EXPECT_GE(elapsed, absl::Milliseconds(195));
+  EXPECT_LT(elapsed, absl::Seconds(2));
+
+  start = absl::Now();
+  EXPECT_EQ(ErrorClassOf(frontend.WaitForMessages(absl::Milliseconds(100))), "timeout");
+  EXPECT_GE(absl::Now() - start, absl::Milliseconds(95));
+  auto none = frontend.RecvOne(absl::Milliseconds(50));
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+}
+
+// --------------------------------------------------- corrupt and foreign
+
+TEST_F(FileChannelTest, CorruptIncomingFileIsReportedAndNothingValidIsLost) {
+  FileChannel frontend = Open(FileChannelSide::kFrontend);
+  FileChannel backend = Open(FileChannelSide::kBackend);
+  ASSERT_TRUE(frontend.SendEvent("one", "1").ok());
+  ASSERT_TRUE(frontend.SendEvent("two", "2").ok());
+  const std::string path = backend.incoming_path();
+  const std::string complete = ReadFileOrDie(path);
+
+  // A foreign writer left it half-written.
+  ASSERT_TRUE(WriteFileInPlace(path, complete.substr(0, complete.size() - 30)));
+  auto half = backend.Recv();
+  ASSERT_FALSE(half.ok());
+  EXPECT_EQ(ErrorClassOf(half.status()), "corrupt");
+  EXPECT_TRUE(absl::StrContains(half.status().message(), path)) << half.status();
+  EXPECT_TRUE(absl::StrContains(half.status().message(), "byte")) << half.status();
+  // Our writer refuses to build on it rather than discard what is there.
+  auto refused = frontend.SendEvent("three", "3");
+  EXPECT_EQ(ErrorClassOf(refused.status()), "corrupt");
+  EXPECT_EQ(ReadFileOrDie(path), complete.substr(0, complete.size() - 30));
+
+  for (const char* bad : {"garbage!", "{\"not\":\"an array\"}",
+                          "[{\"id\":\"x\",\"timestamp\":1,\"type\":42,\"payload\":null}]"}) {
+    ASSERT_TRUE(WriteFileInPlace(path, bad));
+    EXPECT_EQ(ErrorClassOf(backend.Recv().status()), "corrupt") << bad;
+    EXPECT_EQ(ErrorClassOf(backend.WaitForMessages(absl::Milliseconds(10))), "corrupt") << bad;
+  }
+
+  // Once the file is whole again every message is delivered, once.
+  ASSERT_TRUE(WriteFileAtomically(path, complete));
+  auto all = backend.Recv();
+  ASSERT_TRUE(all.ok()) << all.status();
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].method, "one");
+  EXPECT_EQ((*all)[1].method, "two");
+  ASSERT_TRUE(frontend.SendEvent("three", "3").ok());
+  auto third = backend.Recv();
+  ASSERT_TRUE(third.ok());
+  ASSERT_EQ(third->size(), 1u);
+  EXPECT_EQ((*third)[0].method, "three");
+}
+
+TEST_F(FileChannelTest, Ipckit01WriterMessagesAreDeliveredOnce) {
+  FileChannel backend = Open(FileChannelSide::kBackend);
+  const std::string path = backend.incoming_path();
+  // ipckit 0.1 style: pretty-printed, no seq/sender, nulls for absent fields,
+  // and several messages within one millisecond.
+  auto msg = [](const char* id, const char* method) {
+    return absl::StrCat("  {\n    \"id\": \"", id, "\",\n    \"timestamp\": 1732500000000,\n",
+                        "    \"type\": \"request\",\n    \"method\": \"", method, "\",\n",
+                        "    \"reply_to\": null,\n    \"payload\": {\"k\": 1},\n    \"error\": null\n  }");
+  };
+  std::string v1 = absl::StrCat("[\n", msg("m1", "a"), ",\n", msg("m2", "b"), ",\n", msg("m3", "c"), "\n]");
+  ASSERT_TRUE(WriteFileAtomically(path, v1));
+  auto first = backend.Recv();
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_EQ(first->size(), 3u);
+  EXPECT_FALSE((*first)[0].reply_to.has_value());
+  EXPECT_FALSE((*first)[0].seq.has_value());
+  EXPECT_EQ((*first)[2].payload_json, "{\"k\":1}");
+
+  std::string v2 = absl::StrCat("[\n", msg("m1", "a"), ",\n", msg("m2", "b"), ",\n", msg("m3", "c"), ",\n",
+                                msg("m4", "d"), ",\n", msg("m5", "e"), "\n]");
+  ASSERT_TRUE(WriteFileAtomically(path, v2));
+  auto second = backend.Recv();
+  ASSERT_TRUE(second.ok());
+  ASSERT_EQ(second->size(), 2u);
+  EXPECT_EQ((*second)[0].id, "m4");
+  EXPECT_EQ((*second)[1].id, "m5");
+
+  // Our frontend appending to the foreign file keeps the foreign bytes.
+  FileChannel frontend = Open(FileChannelSide::kFrontend);
+  ASSERT_TRUE(frontend.SendEvent("ours", "true").ok());
+  std::string after = ReadFileOrDie(path);
+  EXPECT_TRUE(absl::StrContains(after, msg("m5", "e").substr(2))) << after;
+  auto third = backend.Recv();
+  ASSERT_TRUE(third.ok());
+  ASSERT_EQ(third->size(), 1u);
+  EXPECT_EQ((*third)[0].method, "ours");
+}
+
+// ------------------------------------------------------ retention, clear
+
+TEST_F(FileChannelTest, PrunedBeforeReadIsReportedAsDataLossOnce) {
+  FileChannelOptions tight;
+  tight.retention.max_messages = 5;
+  tight.retention.min_age = absl::ZeroDuration();
+  FileChannel frontend = Open(FileChannelSide::kFrontend, tight);
+  FileChannel backend = Open(FileChannelSide::kBackend);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(frontend.SendEvent("e", absl::StrCat(i)).ok());
+  ASSERT_EQ(backend.Recv()->size(), 3u);
+  for (int i = 3; i < 13; ++i) ASSERT_TRUE(frontend.SendEvent("e", absl::StrCat(i)).ok());
+  auto lost = backend.Recv();
+  ASSERT_FALSE(lost.ok());
+  EXPECT_EQ(ErrorClassOf(lost.status()), "data_loss");
+  EXPECT_TRUE(absl::StrContains(lost.status().message(), "seq 4..8")) << lost.status();
+  auto rest = backend.Recv();
+  ASSERT_TRUE(rest.ok()) << rest.status();
+  ASSERT_EQ(rest->size(), 5u);
+  EXPECT_EQ((*rest)[0].payload_json, "8");
+  EXPECT_EQ((*rest)[4].payload_json, "12");
+}
+
+TEST_F(FileChannelTest, DefaultRetentionKeepsYoungMessages) {
+  FileChannelOptions small;
+  small.retention.max_messages = 10;  // min_age stays 60 s
+  FileChannel frontend = Open(FileChannelSide::kFrontend, small);
+  FileChannel backend = Open(FileChannelSide::kBackend);
+  for (int i = 0; i < 30; ++i) ASSERT_TRUE(frontend.SendEvent("e", absl::StrCat(i)).ok());
+  auto all = backend.Recv();
+  ASSERT_TRUE(all.ok()) << all.status();
+  EXPECT_EQ(all->size(), 30u);
+}
+
+TEST_F(FileChannelTest, ClearDropsPendingWithoutTouchingFiles) {
+  FileChannel frontend = Open(FileChannelSide::kFrontend);
+  FileChannel backend = Open(FileChannelSide::kBackend);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(frontend.SendEvent("old", "null").ok());
+  const std::string before = ReadFileOrDie(backend.incoming_path());
+  ASSERT_TRUE(backend.WaitForMessages(absl::Seconds(1)).ok());  // some now queued in memory
+  ASSERT_TRUE(backend.Clear().ok());
+  EXPECT_EQ(ReadFileOrDie(backend.incoming_path()), before);
+  EXPECT_TRUE(backend.Recv()->empty());
+  ASSERT_TRUE(frontend.SendEvent("new", "null").ok());
+  auto fresh = backend.Recv();
+  ASSERT_TRUE(fresh.ok());
+  ASSERT_EQ(fresh->size(), 1u);
+  EXPECT_EQ((*fresh)[0].method, "new");
+
+  // A second reader that never cleared still sees everything.
+  FileChannel other_backend = Open(FileChannelSide::kBackend);
+  EXPECT_EQ(other_backend.Recv()->size(), 4u);
+  FileChannelOptions skip;
+  skip.skip_existing = true;
+  FileChannel late_backend = Open(FileChannelSide::kBackend, skip);
+  EXPECT_TRUE(late_backend.Recv()->empty());
+}
+
+TEST_F(FileChannelTest, SendRejectsInvalidPayload) {
+  FileChannel frontend = Open(FileChannelSide::kFrontend);
+  EXPECT_EQ(ErrorClassOf(frontend.SendEvent("e", "{bad").status()), "invalid_argument");
+  EXPECT_EQ(ErrorClassOf(frontend.SendRequest("m", "NaN").status()), "invalid_argument");
+  EXPECT_EQ(ErrorClassOf(frontend.SendResponse("", "1").status()), "invalid_argument");
+  // Failed sends use no seq: the next message is seq 1.
+  ASSERT_TRUE(frontend.SendEvent("e", "1").ok());
+  FileChannel backend = Open(FileChannelSide::kBackend);
+  auto got = backend.Recv();
+  ASSERT_TRUE(got.ok());
+  ASSERT_EQ(got->size(), 1u);
+  EXPECT_EQ((*got)[0].seq, 1u);
+}
+
+}  // namespace
+}  // namespace ipckit

@@ -1,0 +1,94 @@
+// Wakes a waiter when named files in one directory may have changed.
+//
+//   IPCKIT_ASSIGN_OR_RETURN(ipckit::DirWatcher watcher, ipckit::DirWatcher::Open(dir, {"inbox.json"}));
+//   while (!InboxHasNews()) IPCKIT_ASSIGN_OR_RETURN(bool changed, watcher.Wait(deadline));
+//   // (stop on changed == false: the deadline passed)
+//
+// On Linux this is inotify on the directory (IN_MOVED_TO | IN_CLOSE_WRITE |
+// IN_CREATE, filtered by file name), so a file replaced by rename(2) or closed
+// after writing wakes the waiter at once. Where inotify is unavailable (other
+// OSes, the per-user instance or watch limit reached, or forced by options) it
+// falls back to polling the files' stat signature with a backoff of
+// 1 ms .. 20 ms. Wait() may return true spuriously: callers always re-check the
+// file. Events are queued from Open() on, so "check, then Wait" never loses a
+// change that happens between the two.
+#ifndef IPCKIT_CC_PLATFORM_WATCH_DIR_WATCHER_H_
+#define IPCKIT_CC_PLATFORM_WATCH_DIR_WATCHER_H_
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "cc/base/deadline.h"
+#include "cc/platform/unique_fd.h"
+
+namespace ipckit {
+
+struct DirWatcherOptions {
+  // Skip inotify and poll (for tests and for file systems where inotify does
+  // not see other hosts' writes, e.g. NFS).
+  bool force_polling = false;
+  absl::Duration min_poll_interval = absl::Milliseconds(1);
+  absl::Duration max_poll_interval = absl::Milliseconds(20);
+};
+
+class DirWatcher {
+ public:
+  // Starts watching `names` (plain file names, no '/') inside directory `dir`.
+  // not_found if `dir` does not exist; invalid_argument for a bad name.
+  static absl::StatusOr<DirWatcher> Open(absl::string_view dir,
+                                         std::vector<std::string> names,
+                                         DirWatcherOptions options = {});
+
+  DirWatcher(DirWatcher&&) = default;
+  DirWatcher& operator=(DirWatcher&&) = default;
+
+  // Blocks until a watched file may have changed (true) or `deadline` passes
+  // (false). Errors only for failing system calls.
+  absl::StatusOr<bool> Wait(const Deadline& deadline);
+
+  // True when polling rather than using kernel notification.
+  bool polling() const { return !inotify_fd_.valid(); }
+
+ private:
+  // What stat(2) says about one watched file; any difference means "changed".
+  struct FileSignature {
+    bool exists = false;
+    dev_t dev = 0;
+    ino_t ino = 0;
+    off_t size = 0;
+    int64_t mtime_ns = 0;
+    int64_t ctime_ns = 0;
+    bool operator==(const FileSignature& o) const {
+      return exists == o.exists && dev == o.dev && ino == o.ino && size == o.size &&
+             mtime_ns == o.mtime_ns && ctime_ns == o.ctime_ns;
+    }
+  };
+
+  DirWatcher(std::string dir, std::vector<std::string> names, DirWatcherOptions options)
+      : dir_(std::move(dir)), names_(std::move(names)), options_(options) {}
+
+  std::vector<FileSignature> Snapshot() const;
+  void StartPolling();
+  absl::StatusOr<bool> WaitInotify(const Deadline& deadline);
+  absl::StatusOr<bool> WaitPolling(const Deadline& deadline);
+  // Drains queued inotify events; true if any concerns a watched name.
+  absl::StatusOr<bool> DrainEvents();
+
+  std::string dir_;
+  std::vector<std::string> names_;
+  DirWatcherOptions options_;
+  UniqueFd inotify_fd_;
+  std::vector<FileSignature> last_;  // polling mode: signatures at the last report
+  absl::Duration poll_interval_;
+};
+
+}  // namespace ipckit
+
+#endif  // IPCKIT_CC_PLATFORM_WATCH_DIR_WATCHER_H_
