@@ -8,6 +8,7 @@ A consuming WORKSPACE writes:
 
 load("//third_party:system_repository.bzl", "system_directory", "system_headers", "vendored_repository")
 load("//third_party/python:python_configure.bzl", "python_configure")
+load("//third_party/wasm:wasm_deps.bzl", "ipckit_wasm_deps")
 
 def _maybe(rule, name, **kwargs):
     if name not in native.existing_rules():
@@ -53,3 +54,7 @@ def ipckit_deps():
         debian_package = "pybind11-dev",
     )
     _maybe(python_configure, "local_python")
+
+    # Abseil source and emcc's node modules for the WASM build of the core
+    # (js/), from the cache dir that tools/setup.d/20-js.sh fills.
+    _maybe(ipckit_wasm_deps, "ipckit_wasm_deps")

@@ -1,0 +1,176 @@
+// A FileChannel endpoint for web pages (and any JS with fetch): reads and
+// writes the channel through the HTTP bridge of js/BRIDGE.md. Same API as the
+// Node FileChannel; messages are composed and parsed by the WASM core.
+//
+//   import { BridgeFileChannel } from 'ipckit/browser';
+//   const ch = await BridgeFileChannel.frontend('http://127.0.0.1:8765');
+//   ch.onEvent('status', (s) => render(s));
+//   const user = await ch.sendRequest('getUser', { id: 7 }, { timeoutMs: 5000 });
+//
+// Reads use a hanging GET that the bridge answers when the file changes, so a
+// new message arrives within milliseconds and nobody polls.
+import { IpckitError, UnsupportedVersionError, InvalidArgumentError, makeError } from './errors.js';
+import { intOption } from './bytes.js';
+import { BACKEND_TO_FRONTEND_FILE, FILE_CHANNEL_FORMAT_VERSION, FRONTEND_TO_BACKEND_FILE, composeChannelFile } from './file_channel_format.js';
+import { FileChannelEndpoint } from './file_channel_endpoint.js';
+
+const BRIDGE_VERSION = 1;
+const DEFAULT_WAIT_S = 25;
+
+const FILES = {
+  backend: { incoming: FRONTEND_TO_BACKEND_FILE, outgoing: BACKEND_TO_FRONTEND_FILE },
+  frontend: { incoming: BACKEND_TO_FRONTEND_FILE, outgoing: FRONTEND_TO_BACKEND_FILE },
+};
+
+function sleep(ms, signal) {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+  });
+}
+
+// The bridge's JSON error body as an IpckitError.
+async function bridgeError(res, what) {
+  let body = null;
+  try {
+    body = await res.json();
+  } catch {
+    // Not JSON: described by the status alone.
+  }
+  if (body && typeof body.error === 'string') return makeError(body.error, `${what}: ${body.message || body.error}`);
+  return makeError(res.status === 404 ? 'not_found' : 'io', `${what}: HTTP ${res.status}`);
+}
+
+export class BridgeFileChannel extends FileChannelEndpoint {
+  #base;
+  #fetch;
+  #waitS;
+  #abort = new AbortController();
+  #info = null;
+
+  // Connects to the bridge at `baseUrl` as a frontend. Options: fetch (a
+  // fetch implementation, default globalThis.fetch), waitSeconds (hanging GET
+  // length, default 25), skipExisting, requestTimeoutMs, sendTimeoutMs.
+  static frontend(baseUrl, options = {}) {
+    return BridgeFileChannel.open(baseUrl, 'frontend', options);
+  }
+
+  // As a backend (the bridge must allow writing backend_to_frontend.json).
+  static backend(baseUrl, options = {}) {
+    return BridgeFileChannel.open(baseUrl, 'backend', options);
+  }
+
+  static async open(baseUrl, side, options = {}) {
+    if (typeof baseUrl !== 'string' || baseUrl.length === 0) {
+      throw new InvalidArgumentError('BridgeFileChannel: the bridge URL must be a non-empty string');
+    }
+    const channel = new BridgeFileChannel(baseUrl.replace(/\/+$/, ''), side, options);
+    try {
+      await channel.#connect(Boolean(options.skipExisting));
+    } catch (err) {
+      channel._teardown(err);
+      throw err;
+    }
+    return channel;
+  }
+
+  constructor(base, side, options) {
+    super(side, options);
+    this.#base = base;
+    this.#fetch = options.fetch || globalThis.fetch.bind(globalThis);
+    this.#waitS = intOption(options.waitSeconds, 'waitSeconds', DEFAULT_WAIT_S, 600);
+  }
+
+  get url() { return this.#base; }
+  // The bridge's /v1/info answer.
+  get bridgeInfo() { return this.#info; }
+
+  _describe() { return this.#base; }
+
+  async _append(texts, timeoutMs) {
+    const name = FILES[this.side].outgoing;
+    const query = timeoutMs === Infinity ? '' : `?timeout_ms=${Math.ceil(timeoutMs)}`;
+    let res;
+    try {
+      res = await this.#fetch(`${this.#base}/v1/append/${name}${query}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: composeChannelFile(texts),
+        signal: this.#abort.signal,
+      });
+    } catch (err) {
+      throw makeError('io', `bridge ${this.#base}: append failed: ${err.message}`, { cause: err });
+    }
+    if (!res.ok) throw await bridgeError(res, `bridge ${this.#base}: append to ${name}`);
+    await res.body?.cancel();
+  }
+
+  _shutdown() {
+    this.#abort.abort();
+  }
+
+  async #connect(skipExisting) {
+    const res = await this.#fetch(`${this.#base}/v1/info`, { signal: this.#abort.signal });
+    if (!res.ok) throw await bridgeError(res, `bridge ${this.#base}`);
+    const info = await res.json();
+    if (info.protocol !== 'ipckit-bridge') {
+      throw new UnsupportedVersionError(`${this.#base} is not an ipckit bridge (protocol ${JSON.stringify(info.protocol)})`);
+    }
+    if (info.bridge_version !== BRIDGE_VERSION || info.format_version > FILE_CHANNEL_FORMAT_VERSION) {
+      throw new UnsupportedVersionError(
+        `bridge ${this.#base} speaks bridge version ${info.bridge_version}, format ${info.format_version}; ` +
+        `this client knows bridge ${BRIDGE_VERSION}, format ${FILE_CHANNEL_FORMAT_VERSION}`);
+    }
+    this.#info = info;
+    let etag = null;
+    if (skipExisting) {
+      const first = await this.#read(null);
+      this._skipAll(first.bytes, first.url);
+      etag = first.etag;
+    }
+    // Deliver what is there after the caller has registered its handlers.
+    setTimeout(() => this.#readLoop(etag), 0);
+  }
+
+  // One GET of the incoming file: {status, etag, bytes, url, held}.
+  async #read(etag) {
+    const url = `${this.#base}/v1/files/${FILES[this.side].incoming}`;
+    const headers = etag === null ? {} : { 'If-None-Match': etag, Prefer: `wait=${this.#waitS}` };
+    const res = await this.#fetch(url, { headers, cache: 'no-store', signal: this.#abort.signal });
+    if (res.status === 304) {
+      await res.body?.cancel();
+      return { status: 304, etag: res.headers.get('ETag') || etag, bytes: null, url, held: res.headers.has('Preference-Applied') };
+    }
+    if (!res.ok) throw await bridgeError(res, `bridge GET ${url}`);
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    return { status: 200, etag: res.headers.get('ETag'), bytes, url, held: res.headers.has('Preference-Applied') };
+  }
+
+  async #readLoop(etag) {
+    let backoffMs = 50;
+    const signal = this.#abort.signal;
+    while (!this.closed) {
+      const started = Date.now();
+      try {
+        const r = await this.#read(etag);
+        if (this.closed) return;
+        if (r.status === 200) this._deliver(r.bytes, r.url);
+        const unchanged = r.status === 304 || r.etag === etag;
+        etag = r.etag;
+        // A server that does not hold requests answers at once: back off
+        // instead of spinning (BRIDGE.md, client loop).
+        if (unchanged && !r.held && Date.now() - started < 1000) {
+          await sleep(backoffMs, signal);
+          backoffMs = Math.min(backoffMs * 2, 1000);
+        } else {
+          backoffMs = 50;
+        }
+      } catch (err) {
+        if (this.closed || signal.aborted) return;
+        this._report(err instanceof IpckitError ? err : makeError('io', `bridge ${this.#base}: ${err.message}`, { cause: err }));
+        await sleep(backoffMs, signal);
+        backoffMs = Math.min(backoffMs * 2, 1000);
+      }
+    }
+  }
+}

@@ -1,0 +1,357 @@
+// The transport-independent half of a FileChannel endpoint: handlers and
+// listeners, pending requests and their timeouts, message composition with
+// seq/sender, batching of sends, and delivery of what a reader takes. The
+// Node transport (node/file_channel.js: files, lock, fs.watch) and the HTTP
+// bridge transport (bridge_file_channel.js: fetch) subclass it and provide
+//   _append(texts, timeoutMs)  write message texts to the outgoing file
+//   _shutdown()                stop reading
+// and call _deliver(bytes, label) with the incoming file's content.
+//
+//   class MyTransport extends FileChannelEndpoint {
+//     async _append(texts, timeoutMs) { /* lock, append, replace */ }
+//     _shutdown() { /* stop watching */ }
+//   }
+import {
+  ClosedError, InvalidArgumentError, IpckitError, RemoteError, TimeoutError,
+} from './errors.js';
+import { timeoutOption } from './bytes.js';
+import { jsonDumps } from './json.js';
+import { Inbox, composeMessage } from './file_channel_format.js';
+
+// Defaults for waits the caller does not bound (conventions: a missing
+// argument never means "forever").
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30000;
+export const DEFAULT_SEND_TIMEOUT_MS = 10000;
+
+// A random RFC 4122 version-4 UUID, lowercase (crypto.getRandomValues works
+// in pages that are not secure contexts too, unlike randomUUID).
+export function uuidV4() {
+  const b = new Uint8Array(16);
+  globalThis.crypto.getRandomValues(b);
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+function errorText(err) {
+  if (err instanceof Error) return err.message || err.name;
+  return String(err);
+}
+
+function warn(text) {
+  const proc = globalThis.process;
+  if (proc && typeof proc.emitWarning === 'function') proc.emitWarning(text, { code: 'IPCKIT_FILE_CHANNEL' });
+  else console.warn(text);  // eslint-disable-line no-console
+}
+
+export class FileChannelEndpoint {
+  #side;
+  #senderId = uuidV4();
+  #requestTimeoutMs;
+  #sendTimeoutMs;
+  #inbox = new Inbox();
+  #nextSeq = 1;
+  #outbox = [];            // {message, resolve, reject, timeoutMs}
+  #flushing = null;        // the running flush, if any
+  #pending = new Map();    // request id -> {resolve, reject, timer, method}
+  #requestHandlers = new Map();
+  #eventListeners = new Map();
+  #errorListeners = new Set();
+  #closed = false;
+
+  constructor(side, options = {}) {
+    if (side !== 'frontend' && side !== 'backend') {
+      throw new InvalidArgumentError(`FileChannel: side must be "frontend" or "backend", not ${String(side)}`);
+    }
+    this.#side = side;
+    this.#requestTimeoutMs = timeoutOption(options.requestTimeoutMs, 'requestTimeoutMs', DEFAULT_REQUEST_TIMEOUT_MS);
+    this.#sendTimeoutMs = timeoutOption(options.sendTimeoutMs, 'sendTimeoutMs', DEFAULT_SEND_TIMEOUT_MS);
+  }
+
+  get side() { return this.#side; }
+  // This endpoint's writer id (the "sender" of what it sends).
+  get senderId() { return this.#senderId; }
+  get closed() { return this.#closed; }
+
+  // Serves requests for `method` ('*': any method without its own handler).
+  // The handler gets (params, message); its return value, or what its Promise
+  // resolves to, is the response; a throw or rejection becomes an error
+  // response with the error's message. Returns a function that unregisters.
+  onRequest(method, handler) {
+    if (typeof method !== 'string') throw new InvalidArgumentError('onRequest: method must be a string');
+    if (typeof handler !== 'function') throw new InvalidArgumentError('onRequest: handler must be a function');
+    this.#requestHandlers.set(method, handler);
+    return () => {
+      if (this.#requestHandlers.get(method) === handler) this.#requestHandlers.delete(method);
+    };
+  }
+
+  // Calls listener(payload, message) for each event `name` ('*': every event).
+  onEvent(name, listener) {
+    if (typeof name !== 'string') throw new InvalidArgumentError('onEvent: name must be a string');
+    if (typeof listener !== 'function') throw new InvalidArgumentError('onEvent: listener must be a function');
+    let set = this.#eventListeners.get(name);
+    if (!set) this.#eventListeners.set(name, (set = new Set()));
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+
+  // Problems found while receiving (CorruptError for an unreadable incoming
+  // file, DataLossError for pruned messages, a listener's throw). Without a
+  // listener they become warnings. Returns an unregister function.
+  onError(listener) {
+    this.#errorListeners.add(listener);
+    return () => this.#errorListeners.delete(listener);
+  }
+
+  // Sends a request and resolves with the response's payload; rejects with
+  // RemoteError (an error response), TimeoutError (no response within
+  // timeoutMs, default 30 s), or the error that stopped the send.
+  sendRequest(method, params = null, options = {}) {
+    let timeoutMs;
+    let message;
+    try {
+      timeoutMs = timeoutOption(options.timeoutMs, 'timeoutMs', this.#requestTimeoutMs);
+      message = this.#newMessage('request', { method: String(method), payload: params });
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return new Promise((resolve, reject) => {
+      const entry = { resolve, reject, timer: null };
+      if (timeoutMs !== Infinity) {
+        entry.timer = setTimeout(() => {
+          this.#pending.delete(message.id);
+          reject(new TimeoutError(
+            `FileChannel: no response to request ${message.id} (${message.method}) within ${timeoutMs} ms`));
+        }, timeoutMs);
+      }
+      // Registered before the write: the response cannot overtake it.
+      this.#pending.set(message.id, entry);
+      this.#enqueue(message, Math.min(timeoutMs, this.#sendTimeoutMs)).catch((err) => {
+        if (this.#pending.get(message.id) === entry) {
+          this.#pending.delete(message.id);
+          clearTimeout(entry.timer);
+          reject(err);
+        }
+      });
+    });
+  }
+
+  // Sends an event; resolves with its id once it is in the file.
+  sendEvent(name, payload = null, options = {}) {
+    return this.#send('event', { method: String(name), payload }, options);
+  }
+
+  // Answers a request by hand (onRequest handlers do this automatically).
+  sendResponse(requestId, result = null, options = {}) {
+    return this.#send('response', { replyTo: String(requestId), payload: result }, options);
+  }
+
+  sendError(requestId, errorMessage, options = {}) {
+    return this.#send('response', { replyTo: String(requestId), payload: null, error: String(errorMessage) }, options);
+  }
+
+  // Writes what was already sent, stops reading, and fails pending requests
+  // with ClosedError. Idempotent.
+  async close() {
+    if (this.#closed) return;
+    this.#closed = true;
+    while (this.#flushing) await this.#flushing.catch(() => {});
+    this._teardown(new ClosedError(`FileChannel ${this._describe()} was closed`));
+  }
+
+  // ---- for transports ----
+
+  // What the channel is, for messages ("'/path/dir'", a URL).
+  _describe() { return this.#side; }
+
+  // Writes message texts to the outgoing file as one append. Rejects with
+  // the error that prevented it (nothing written then).
+  async _append(texts, timeoutMs) {  // eslint-disable-line no-unused-vars
+    throw new InvalidArgumentError('FileChannelEndpoint._append is not implemented');
+  }
+
+  // Stops reading (watchers, timers, requests in flight).
+  _shutdown() {}
+
+  // Takes the new messages of the incoming file's current content and
+  // dispatches them. A data_loss gap is reported once and the messages after
+  // it are delivered; a corrupt file is reported and nothing is consumed.
+  _deliver(bytes, label) {
+    if (this.#closed) return;
+    for (let attempt = 0; attempt < 2; ++attempt) {
+      let fresh;
+      try {
+        fresh = this.#inbox.takeNew(bytes, label);
+      } catch (err) {
+        this._report(err);
+        if (err.errorClass === 'data_loss') continue;
+        return;
+      }
+      for (const m of fresh) this.#dispatch(m);
+      return;
+    }
+  }
+
+  // Marks the incoming file's current messages as taken (skipExisting).
+  _skipAll(bytes, label) {
+    this.#inbox.skipAll(bytes, label);
+  }
+
+  _report(err) {
+    if (this.#closed && err instanceof ClosedError) return;
+    if (this.#errorListeners.size === 0) {
+      warn(`ipckit FileChannel: ${errorText(err)}`);
+      return;
+    }
+    for (const listener of [...this.#errorListeners]) {
+      try {
+        listener(err);
+      } catch {
+        // An error listener that throws has nowhere else to report to.
+      }
+    }
+  }
+
+  // Ends everything, failing what is pending with `reason`.
+  _teardown(reason) {
+    this.#closed = true;
+    this._shutdown();
+    for (const [, entry] of this.#pending) {
+      clearTimeout(entry.timer);
+      entry.reject(reason);
+    }
+    this.#pending.clear();
+    for (const item of this.#outbox.splice(0)) item.reject(reason);
+    // A read in flight checks `closed` before it would use the inbox again.
+    this.#inbox.dispose();
+  }
+
+  // ---- receiving ----
+
+  #dispatch(m) {
+    if (this.#closed) return;
+    if (m.type === 'response') this.#onResponse(m);
+    else if (m.type === 'request') this.#onRequest(m);
+    else if (m.type === 'event') this.#onEvent(m);
+  }
+
+  #onResponse(m) {
+    const entry = this.#pending.get(m.replyTo);
+    if (!entry) return;  // not ours (another endpoint's), or already timed out
+    this.#pending.delete(m.replyTo);
+    clearTimeout(entry.timer);
+    if (m.error !== undefined) entry.reject(new RemoteError(m.error, m));
+    else entry.resolve(m.payload);
+  }
+
+  #onRequest(m) {
+    const handler = this.#requestHandlers.get(m.method) || this.#requestHandlers.get('*');
+    if (!handler) {
+      this.sendError(m.id, `no handler for method '${m.method}'`).catch((err) => this._report(err));
+      return;
+    }
+    (async () => {
+      let result;
+      try {
+        result = await handler(m.payload, m);
+      } catch (err) {
+        await this.sendError(m.id, errorText(err));
+        return;
+      }
+      try {
+        await this.sendResponse(m.id, result === undefined ? null : result);
+      } catch (err) {
+        // E.g. a result that is not JSON: the requester still gets an answer.
+        if (err instanceof IpckitError && err.errorClass !== 'closed' && !this.#closed) {
+          await this.sendError(m.id, `the response could not be sent: ${err.message}`);
+        }
+        throw err;
+      }
+    })().catch((err) => this._report(err));
+  }
+
+  #onEvent(m) {
+    for (const key of [m.method, '*']) {
+      const set = this.#eventListeners.get(key);
+      if (!set) continue;
+      for (const listener of [...set]) {
+        try {
+          const r = listener(m.payload, m);
+          if (r && typeof r.then === 'function') r.then(undefined, (err) => this._report(err));
+        } catch (err) {
+          this._report(err);
+        }
+      }
+    }
+  }
+
+  // ---- sending ----
+
+  #newMessage(type, fields) {
+    if (this.#closed) throw new ClosedError(`FileChannel ${this._describe()} is closed`);
+    // Serialize now so that a value that is not JSON fails this call alone.
+    const payloadJson = jsonDumps(fields.payload === undefined ? null : fields.payload);
+    return {
+      id: uuidV4(),
+      type,
+      method: fields.method,
+      replyTo: fields.replyTo,
+      payloadJson,
+      error: fields.error,
+    };
+  }
+
+  #send(type, fields, options) {
+    try {
+      const timeoutMs = timeoutOption(options.timeoutMs, 'timeoutMs', this.#sendTimeoutMs);
+      return this.#enqueue(this.#newMessage(type, fields), timeoutMs);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  #enqueue(message, timeoutMs) {
+    return new Promise((resolve, reject) => {
+      this.#outbox.push({ message, resolve, reject, timeoutMs });
+      if (!this.#flushing) {
+        this.#flushing = this.#flush().finally(() => { this.#flushing = null; });
+      }
+    });
+  }
+
+  // Sends queued while a write is in flight go out together in the next one.
+  async #flush() {
+    while (this.#outbox.length > 0) {
+      const batch = this.#outbox.splice(0);
+      await this.#writeBatch(batch);
+    }
+  }
+
+  async #writeBatch(batch) {
+    const now = Date.now();
+    const texts = [];
+    const written = [];
+    let seq = this.#nextSeq;
+    for (const item of batch) {
+      try {
+        texts.push(composeMessage({ ...item.message, timestamp: now, seq, sender: this.#senderId }));
+        written.push(item);
+        seq += 1;
+      } catch (err) {
+        item.reject(err);
+      }
+    }
+    if (written.length === 0) return;
+    try {
+      await this._append(texts, Math.min(...written.map((i) => i.timeoutMs)));
+    } catch (err) {
+      // Only messages that reached the file use up a seq: no gap for readers.
+      for (const item of written) item.reject(err);
+      return;
+    }
+    this.#nextSeq = seq;
+    for (const item of written) item.resolve(item.message.id);
+  }
+}

@@ -1,0 +1,268 @@
+// FileChannel for Node/Electron: request/response and events with a backend
+// (C++, Python, another Node process) through the two JSON files of a channel
+// directory, with the same lock, temp-file and rename protocol as the C++ core
+// (spec/file_channel.md) and the format rules of the core itself (WASM).
+//
+//   const ch = await FileChannel.frontend('./ipc_channel');
+//   ch.onRequest('getTheme', async (params) => ({ theme: 'dark' }));
+//   ch.onEvent('status', (payload) => console.log(payload));
+//   const user = await ch.sendRequest('getUser', { id: 7 }, { timeoutMs: 5000 });
+//   await ch.close();
+//
+// Reading wakes on fs.watch of the directory (inotify on Linux), not on a
+// timer (polling stat only as the spec's fallback). Every message in the
+// incoming file is delivered once, in file order. Sends issued while a write
+// is in flight go out together under one lock.
+import { promises as fsp, watch as fsWatch } from 'node:fs';
+import path from 'node:path';
+import { InvalidArgumentError, fromSystemError } from '../errors.js';
+import { intOption, timeoutOption } from '../bytes.js';
+import {
+  BACKEND_TO_FRONTEND_FILE, CHANNEL_INFO_FILE, DEFAULT_MAX_FILE_BYTES, DEFAULT_RETENTION, FRONTEND_TO_BACKEND_FILE,
+  MAX_CHANNEL_INFO_BYTES, appendToChannelText, composeChannelInfo, validateChannelInfo,
+} from '../file_channel_format.js';
+import { FileChannelEndpoint } from '../file_channel_endpoint.js';
+import { ChannelLockHelper } from './channel_lock.js';
+import { readChannelFile, removeStaleTempFiles, replaceFileAtomically } from './channel_files.js';
+
+const DEFAULT_OPEN_TIMEOUT_MS = 10000;
+
+export const SIDES = {
+  backend: { incoming: FRONTEND_TO_BACKEND_FILE, outgoing: BACKEND_TO_FRONTEND_FILE },
+  frontend: { incoming: BACKEND_TO_FRONTEND_FILE, outgoing: FRONTEND_TO_BACKEND_FILE },
+};
+
+// Options shared by the Node transport and the bridge server.
+export function fileOptions(o) {
+  const retention = o.retention || {};
+  return {
+    retention: {
+      maxMessages: intOption(retention.maxMessages, 'retention.maxMessages', DEFAULT_RETENTION.maxMessages, 2 ** 32 - 1),
+      minAgeMs: intOption(retention.minAgeMs, 'retention.minAgeMs', DEFAULT_RETENTION.minAgeMs),
+    },
+    maxFileBytes: intOption(o.maxFileBytes, 'maxFileBytes', DEFAULT_MAX_FILE_BYTES, 2 ** 32 - 1, 1),
+    fsync: Boolean(o.fsync),
+    openTimeoutMs: timeoutOption(o.openTimeoutMs, 'openTimeoutMs', DEFAULT_OPEN_TIMEOUT_MS),
+  };
+}
+
+// Checks a channel directory path and creates the directory (mkdir -p).
+export async function makeChannelDir(dir) {
+  if (typeof dir !== 'string' || dir.length === 0) {
+    throw new InvalidArgumentError('FileChannel: the directory path must be a non-empty string');
+  }
+  if (dir.includes('\0')) throw new InvalidArgumentError('FileChannel: the directory path contains a NUL byte');
+  const resolved = path.resolve(dir);
+  try {
+    await fsp.mkdir(resolved, { recursive: true });
+  } catch (err) {
+    if (err.code === 'ENOTDIR' || err.code === 'EEXIST') {
+      throw new InvalidArgumentError(`FileChannel: '${resolved}' exists and is not a directory`, { cause: err });
+    }
+    throw fromSystemError(err, `FileChannel: create directory '${resolved}'`);
+  }
+  return resolved;
+}
+
+// Creates <dir>/.channel_info under the lock if it is missing, else
+// validates it (UnsupportedVersionError, CorruptError).
+export async function ensureChannelInfo(dir, lock, timeoutMs, fsync) {
+  const file = path.join(dir, CHANNEL_INFO_FILE);
+  let info = await readChannelFile(file, MAX_CHANNEL_INFO_BYTES);
+  if (!info.exists) {
+    await lock.withLock(timeoutMs, async () => {
+      info = await readChannelFile(file, MAX_CHANNEL_INFO_BYTES);
+      if (!info.exists) await replaceFileAtomically(dir, CHANNEL_INFO_FILE, composeChannelInfo(Date.now()), 0, fsync);
+    });
+    if (!info.exists) return;
+  }
+  validateChannelInfo(info.bytes, file);
+}
+
+// The write protocol's locked part for <dir>/<name>: read, append with
+// retention (refusing a corrupt file), replace atomically.
+export async function appendUnderLock(dir, name, texts, options, removeStaleTemps) {
+  if (removeStaleTemps) await removeStaleTempFiles(dir);
+  const file = path.join(dir, name);
+  const current = await readChannelFile(file, options.maxFileBytes);
+  const result = appendToChannelText(current.bytes, texts, {
+    label: file,
+    retention: options.retention,
+    nowMs: Date.now(),
+    maxFileBytes: options.maxFileBytes,
+  });
+  await replaceFileAtomically(dir, name, result.bytes, current.exists ? current.mode : 0, options.fsync);
+}
+
+export class FileChannel extends FileChannelEndpoint {
+  #dir;
+  #options;
+  #lock;
+  #wroteOnce = false;
+  #watcher = null;
+  #pollTimer = null;
+  #startTimer = null;
+  #reading = false;
+  #readAgain = false;
+
+  // Opens the frontend end of the channel in `dir` (created with its parents
+  // and .channel_info if missing). Options:
+  //   retention: {maxMessages = 1000, minAgeMs = 60000}: when writers prune;
+  //   maxFileBytes = 64 MiB: per channel file, read and write;
+  //   fsync = false: fsync writes (survive power loss);
+  //   skipExisting = false: ignore messages already in the incoming file;
+  //   openTimeoutMs = 10000, sendTimeoutMs = 10000: lock waits;
+  //   requestTimeoutMs = 30000: sendRequest's default timeout;
+  //   forcePolling = false: poll the incoming file's stat instead of
+  //     fs.watch (the spec's fallback, also used when watching fails).
+  static frontend(dir, options = {}) {
+    return FileChannel.open(dir, 'frontend', options);
+  }
+
+  // The backend end: the same protocol from the other side.
+  static backend(dir, options = {}) {
+    return FileChannel.open(dir, 'backend', options);
+  }
+
+  static async open(dir, side, options = {}) {
+    if (!SIDES[side]) throw new InvalidArgumentError(`FileChannel: side must be "frontend" or "backend", not ${String(side)}`);
+    const parsed = { ...fileOptions(options), skipExisting: Boolean(options.skipExisting), forcePolling: Boolean(options.forcePolling) };
+    const resolved = await makeChannelDir(dir);
+    const channel = new FileChannel(resolved, side, parsed, options);
+    try {
+      await channel.#openFiles();
+    } catch (err) {
+      channel._teardown(err);
+      throw err;
+    }
+    return channel;
+  }
+
+  constructor(dir, side, parsedOptions, options) {
+    super(side, options);
+    this.#dir = dir;
+    this.#options = parsedOptions;
+    this.#lock = new ChannelLockHelper(dir);
+  }
+
+  get dir() { return this.#dir; }
+  get incomingPath() { return path.join(this.#dir, SIDES[this.side].incoming); }
+  get outgoingPath() { return path.join(this.#dir, SIDES[this.side].outgoing); }
+  // True when reading polls the file's stat instead of watching the directory.
+  get polling() { return this.#watcher === null && !this.closed; }
+
+  _describe() { return `'${this.#dir}'`; }
+
+  async _append(texts, timeoutMs) {
+    await this.#lock.withLock(timeoutMs, () => appendUnderLock(
+      this.#dir, SIDES[this.side].outgoing, texts, this.#options, !this.#wroteOnce));
+    this.#wroteOnce = true;
+  }
+
+  _shutdown() {
+    if (this.#startTimer) clearImmediate(this.#startTimer);
+    if (this.#watcher) this.#watcher.close();
+    if (this.#pollTimer) clearTimeout(this.#pollTimer);
+    this.#watcher = null;
+    this.#pollTimer = null;
+    this.#lock.close();
+  }
+
+  async #openFiles() {
+    await ensureChannelInfo(this.#dir, this.#lock, this.#options.openTimeoutMs, this.#options.fsync);
+    if (this.#options.skipExisting) {
+      const snap = await readChannelFile(this.incomingPath, this.#options.maxFileBytes);
+      this._skipAll(snap.bytes, this.incomingPath);
+    }
+    this.#startWatching();
+    // Deliver what is already there after the caller has had its turn to
+    // register handlers (the await of open() resolves first).
+    this.#startTimer = setImmediate(() => {
+      this.#startTimer = null;
+      this.#scheduleRead();
+    });
+  }
+
+  #startWatching() {
+    if (!this.#options.forcePolling) {
+      try {
+        const incoming = SIDES[this.side].incoming;
+        this.#watcher = fsWatch(this.#dir, { persistent: true }, (event, filename) => {
+          // Writers rename a temp file over the target: the target's name is
+          // reported. Temp files and .lock come and go too; skip those.
+          if (filename === null || filename === undefined || String(filename) === incoming) this.#scheduleRead();
+        });
+        this.#watcher.on('error', (err) => {
+          // E.g. the directory was deleted or renamed: poll from now on.
+          this._report(fromSystemError(err, `FileChannel: watching '${this.#dir}' failed; polling instead`));
+          if (this.#watcher) this.#watcher.close();
+          this.#watcher = null;
+          if (!this.closed) this.#startPolling();
+        });
+        return;
+      } catch (err) {
+        this._report(fromSystemError(err, `FileChannel: cannot watch '${this.#dir}'; polling instead`));
+      }
+    }
+    this.#startPolling();
+  }
+
+  // The spec's fallback: poll the incoming file's stat (device, inode, size,
+  // mtime, ctime), sleeping from 1 ms doubling to 20 ms while nothing changes.
+  #startPolling() {
+    let last = null;
+    let delayMs = 1;
+    const tick = async () => {
+      this.#pollTimer = null;
+      if (this.closed) return;
+      let signature;
+      try {
+        const st = await fsp.stat(this.incomingPath, { bigint: true });
+        signature = `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+      } catch {
+        signature = 'missing';
+      }
+      if (signature !== last) {
+        last = signature;
+        delayMs = 1;
+        this.#scheduleRead();
+      } else {
+        delayMs = Math.min(delayMs * 2, 20);
+      }
+      if (!this.closed) this.#pollTimer = setTimeout(tick, delayMs);
+    };
+    this.#pollTimer = setTimeout(tick, 0);
+  }
+
+  // Coalesces wake-ups: one read at a time, and one more if woken meanwhile.
+  #scheduleRead() {
+    if (this.closed) return;
+    if (this.#reading) {
+      this.#readAgain = true;
+      return;
+    }
+    this.#reading = true;
+    (async () => {
+      try {
+        do {
+          this.#readAgain = false;
+          await this.#readOnce();
+        } while (this.#readAgain && !this.closed);
+      } finally {
+        this.#reading = false;
+      }
+    })();
+  }
+
+  async #readOnce() {
+    const file = this.incomingPath;
+    let snap;
+    try {
+      snap = await readChannelFile(file, this.#options.maxFileBytes);
+    } catch (err) {
+      this._report(err);
+      return;
+    }
+    this._deliver(snap.bytes, file);
+  }
+}

@@ -1,0 +1,402 @@
+// IpcChannel for Node: whole messages over a Unix-domain stream socket at the
+// path of spec/naming.md, framed as spec/channel_framing.md says, by the
+// C++ core's frame codec (WASM). Talks to the C++ core, the Python package
+// and ipckit 0.1.
+//
+//   const server = await IpcChannel.create('jobs');   // /tmp/jobs.sock
+//   await server.waitForClient({ timeoutMs: 30000 });
+//   const msg = await server.recvJson({ timeoutMs: 5000 });
+//
+//   const client = await IpcChannel.connect('jobs', { timeoutMs: 5000 });
+//   await client.sendJson({ type: 'greeting' });
+//   client.close();
+//
+// Like ipckit 0.1, a server talks to one current client: waitForClient()
+// accepts the next one, closing any previous connection.
+import net from 'node:net';
+import { lstatSync, unlinkSync } from 'node:fs';
+import {
+  ClosedError, InUseError, InvalidArgumentError, PeerClosedError, TimeoutError, fromSystemError,
+} from '../errors.js';
+import { intOption, timeoutOption, toBytes } from '../bytes.js';
+import { DEFAULT_MAX_PAYLOAD, FrameDecoder, frameHeader } from '../frame.js';
+import { jsonDumps, jsonLoads } from '../json.js';
+import { socketPathFor } from '../names.js';
+
+const DEFAULT_TIMEOUT_MS = 30000;
+// Received frames buffered ahead of recv() before reading pauses.
+const MAX_QUEUED_FRAMES = 64;
+
+function deadlineTimer(timeoutMs, onTimeout) {
+  return timeoutMs === Infinity ? null : setTimeout(onTimeout, timeoutMs);
+}
+
+// One connected socket with its decoder and the frames received ahead.
+class Connection {
+  constructor(socket, what, maxPayload) {
+    this.socket = socket;
+    this.what = what;
+    this.decoder = new FrameDecoder({ maxPayload });
+    this.frames = [];
+    this.waiters = [];    // recv() calls waiting for a frame
+    this.end = null;      // the final receive error, once the stream ended
+    this.closed = false;
+    socket.on('data', (chunk) => this.#onData(chunk));
+    socket.on('end', () => this.#onEnd());
+    socket.on('error', (err) => this.#finish(
+      err.code === 'ECONNRESET' || err.code === 'EPIPE' ? this.#endError() : fromSystemError(err, this.what)));
+    socket.on('close', () => this.#onEnd());
+  }
+
+  #onData(chunk) {
+    if (this.end) return;
+    try {
+      this.decoder.push(chunk);
+    } catch {
+      // The sticky error, read below once the frames before it are out.
+    }
+    this.#drainDecoder();
+    // A header over the limit is found when the decoder reaches it, possibly
+    // only while handing out the frames before it.
+    const error = this.decoder.error;
+    if (error) {
+      this.#finish(error);
+      this.socket.destroy();
+      return;
+    }
+    if (this.frames.length >= MAX_QUEUED_FRAMES) this.socket.pause();
+  }
+
+  #drainDecoder() {
+    for (;;) {
+      let frame;
+      try {
+        frame = this.decoder.next();
+      } catch {
+        return;  // the sticky error; #onData reads it from decoder.error
+      }
+      if (frame === null) return;
+      const waiter = this.waiters.shift();
+      if (waiter) waiter.resolve(frame);
+      else this.frames.push(frame);
+    }
+  }
+
+  #onEnd() {
+    if (this.end) return;
+    this.#drainDecoder();
+    this.#finish(this.#endError());
+  }
+
+  // peer_closed at a frame boundary, truncated inside a frame.
+  #endError() {
+    try {
+      this.decoder.finish();
+    } catch (err) {
+      return err;
+    }
+    return new PeerClosedError(`${this.what}: the peer closed the connection`);
+  }
+
+  #finish(err) {
+    if (this.end) return;
+    this.end = err;
+    for (const w of this.waiters.splice(0)) w.reject(err);
+  }
+
+  recv(timeoutMs) {
+    if (this.frames.length > 0) {
+      const frame = this.frames.shift();
+      if (this.frames.length < MAX_QUEUED_FRAMES / 2 && !this.end) this.socket.resume();
+      return Promise.resolve(frame);
+    }
+    if (this.end) return Promise.reject(this.end);
+    return new Promise((resolve, reject) => {
+      const waiter = { resolve: null, reject: null };
+      const timer = deadlineTimer(timeoutMs, () => {
+        // Partial bytes stay in the decoder for the next recv().
+        const i = this.waiters.indexOf(waiter);
+        if (i >= 0) this.waiters.splice(i, 1);
+        reject(new TimeoutError(`${this.what}: no message within ${timeoutMs} ms`));
+      });
+      waiter.resolve = (v) => { clearTimeout(timer); resolve(v); };
+      waiter.reject = (e) => { clearTimeout(timer); reject(e); };
+      this.waiters.push(waiter);
+    });
+  }
+
+  send(payload, maxPayload, timeoutMs) {
+    if (this.end && this.end.errorClass === 'peer_closed') return Promise.reject(this.end);
+    const header = frameHeader(payload.length, { maxPayload });  // TooLargeError: nothing written
+    return new Promise((resolve, reject) => {
+      const timer = deadlineTimer(timeoutMs, () => {
+        // The rest stays queued in the socket and still goes out, in order.
+        reject(new TimeoutError(`${this.what}: send did not complete within ${timeoutMs} ms`));
+      });
+      // One gather write (writev), no copy of the payload.
+      this.socket.cork();
+      this.socket.write(header);
+      this.socket.write(payload, (err) => {
+        clearTimeout(timer);
+        if (!err) resolve();
+        else if (err.code === 'EPIPE' || err.code === 'ECONNRESET' || err.code === 'ERR_STREAM_DESTROYED') {
+          reject(new PeerClosedError(`${this.what}: the peer is gone`, { cause: err }));
+        } else reject(fromSystemError(err, `${this.what}: send`));
+      });
+      this.socket.uncork();
+    });
+  }
+
+  close() {
+    if (this.closed) return;
+    this.closed = true;
+    this.#finish(new ClosedError(`${this.what} is closed`));
+    this.socket.destroy();
+    this.decoder.dispose();
+  }
+}
+
+export class IpcChannel {
+  #name;
+  #path;
+  #maxPayload;
+  #server = null;       // net.Server, for a server
+  #serverIno = null;    // the socket file we created, to unlink only ours
+  #pendingClients = []; // accepted connections not yet taken
+  #acceptWaiters = [];
+  #current = null;      // Connection
+  #closed = false;
+
+  constructor(name, path, maxPayload) {
+    this.#name = name;
+    this.#path = path;
+    this.#maxPayload = maxPayload;
+  }
+
+  // Starts a server at the name's socket path. InvalidArgumentError for a bad
+  // name; InUseError if a live server (or a non-socket file) has the path; a
+  // stale socket file of a dead server is reclaimed.
+  static async create(name, options = {}) {
+    const path = socketPathFor(name);
+    const channel = new IpcChannel(name, path, IpcChannel.#maxPayloadOf(options));
+    await channel.#listen();
+    return channel;
+  }
+
+  // Connects to a server, waiting up to timeoutMs (default 30 s; Infinity
+  // allowed) for it to appear; then TimeoutError naming the path.
+  static async connect(name, options = {}) {
+    const path = socketPathFor(name);
+    const maxPayload = IpcChannel.#maxPayloadOf(options);
+    const timeoutMs = timeoutOption(options.timeoutMs, 'timeoutMs', DEFAULT_TIMEOUT_MS);
+    const started = Date.now();
+    let backoff = 5;
+    for (;;) {
+      try {
+        const socket = await IpcChannel.#dial(path);
+        const channel = new IpcChannel(name, path, maxPayload);
+        channel.#current = new Connection(socket, `channel ${path}`, maxPayload);
+        return channel;
+      } catch (err) {
+        if (err.code !== 'ENOENT' && err.code !== 'ECONNREFUSED') throw fromSystemError(err, `connect to ${path}`);
+        const left = timeoutMs - (Date.now() - started);
+        if (left <= 0) throw new TimeoutError(`no IpcChannel server at ${path} within ${timeoutMs} ms`);
+        // The server's socket file has no change event worth watching for
+        // here; a short backoff keeps the wait cheap.
+        await new Promise((r) => setTimeout(r, Math.min(backoff, left)));
+        backoff = Math.min(backoff * 2, 100);
+      }
+    }
+  }
+
+  static #maxPayloadOf(options) {
+    return intOption(options.maxPayload, 'maxPayload', DEFAULT_MAX_PAYLOAD, 0xffffffff);
+  }
+
+  static #dial(path) {
+    return new Promise((resolve, reject) => {
+      const socket = net.createConnection({ path });
+      socket.once('connect', () => {
+        socket.removeListener('error', reject);
+        resolve(socket);
+      });
+      socket.once('error', reject);
+    });
+  }
+
+  get name() { return this.#name; }
+  get path() { return this.#path; }
+  get isServer() { return this.#server !== null; }
+  get isConnected() { return this.#current !== null && !this.#current.closed && !this.#current.end; }
+  get maxPayload() { return this.#maxPayload; }
+
+  // Server: accepts the next client as the current connection, closing any
+  // previous one. TimeoutError after timeoutMs (default 30 s).
+  async waitForClient(options = {}) {
+    this.#checkOpen();
+    if (!this.#server) throw new InvalidArgumentError(`${this.#path}: waitForClient is for servers`);
+    const timeoutMs = timeoutOption(options.timeoutMs, 'timeoutMs', DEFAULT_TIMEOUT_MS);
+    const socket = await this.#nextClient(timeoutMs);
+    if (this.#current) this.#current.close();
+    this.#current = new Connection(socket, `channel ${this.#path}`, this.#maxPayload);
+  }
+
+  // Sends one message (bytes or a string, as UTF-8). TooLargeError (nothing
+  // sent) over maxPayload; PeerClosedError if the peer is gone. Do not change
+  // the bytes until the returned Promise settles.
+  send(data, options = {}) {
+    try {
+      const conn = this.#connection();
+      const timeoutMs = timeoutOption(options.timeoutMs, 'timeoutMs', DEFAULT_TIMEOUT_MS);
+      return conn.send(toBytes(data, 'message'), this.#maxPayload, timeoutMs);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  // Receives one message as a Uint8Array. TimeoutError (default 30 s) keeps a
+  // partly received frame; PeerClosedError, TruncatedError and TooLargeError
+  // are final.
+  recv(options = {}) {
+    try {
+      const conn = this.#connection();
+      return conn.recv(timeoutOption(options.timeoutMs, 'timeoutMs', DEFAULT_TIMEOUT_MS));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  // One JSON value per message, as json_dumps writes it.
+  sendJson(value, options = {}) {
+    try {
+      return this.send(jsonDumps(value), options);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  // The next message parsed as JSON. A message that is not JSON is
+  // InvalidArgumentError naming the channel; it is consumed and the channel
+  // stays usable.
+  async recvJson(options = {}) {
+    const bytes = await this.recv(options);
+    try {
+      return jsonLoads(bytes);
+    } catch (err) {
+      err.message = `channel ${this.#path}: ${err.message}`;
+      throw err;
+    }
+  }
+
+  // Closes the current connection only; a server can waitForClient() again.
+  disconnect() {
+    if (this.#current) this.#current.close();
+    this.#current = null;
+  }
+
+  // Closes the connection and, for a server, stops listening and removes its
+  // socket file (if it is still the one it created).
+  close() {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.disconnect();
+    for (const s of this.#pendingClients.splice(0)) s.destroy();
+    for (const w of this.#acceptWaiters.splice(0)) w.reject(new ClosedError(`${this.#path} is closed`));
+    if (this.#server) {
+      this.#server.close();
+      try {
+        const st = lstatSync(this.#path);
+        if (st.ino === this.#serverIno) unlinkSync(this.#path);
+      } catch {
+        // Already gone.
+      }
+    }
+  }
+
+  #checkOpen() {
+    if (this.#closed) throw new ClosedError(`channel ${this.#path} is closed`);
+  }
+
+  #connection() {
+    this.#checkOpen();
+    if (!this.#current) {
+      throw new ClosedError(`channel ${this.#path} has no connection${this.#server ? ' (call waitForClient first)' : ''}`);
+    }
+    return this.#current;
+  }
+
+  async #listen() {
+    for (let round = 0; round < 3; ++round) {
+      const server = net.createServer({ pauseOnConnect: false });
+      server.on('connection', (socket) => this.#onConnection(socket));
+      try {
+        await new Promise((resolve, reject) => {
+          server.once('error', reject);
+          server.listen({ path: this.#path, exclusive: true }, () => {
+            server.removeListener('error', reject);
+            resolve();
+          });
+        });
+        this.#server = server;
+        this.#serverIno = lstatSync(this.#path).ino;
+        server.on('error', () => {});  // after listening, errors surface per connection
+        return;
+      } catch (err) {
+        server.close();
+        if (err.code !== 'EADDRINUSE') throw fromSystemError(err, `create IpcChannel at ${this.#path}`);
+        await this.#reclaimIfStale();
+      }
+    }
+    throw new InUseError(`${this.#path} keeps being taken by another server`);
+  }
+
+  // The path is taken: a live server or a non-socket file is in_use; a socket
+  // nobody listens on is a dead server's, and is removed.
+  async #reclaimIfStale() {
+    let st;
+    try {
+      st = lstatSync(this.#path);
+    } catch {
+      return;  // vanished: try again
+    }
+    if (!st.isSocket()) throw new InUseError(`${this.#path} exists and is not a socket`);
+    try {
+      const probe = await IpcChannel.#dial(this.#path);
+      probe.destroy();
+      throw new InUseError(`an IpcChannel server is already listening at ${this.#path}`);
+    } catch (err) {
+      if (err instanceof InUseError) throw err;
+      if (err.code !== 'ECONNREFUSED') throw fromSystemError(err, `probing ${this.#path}`);
+    }
+    try {
+      unlinkSync(this.#path);
+    } catch (err) {
+      if (err.code !== 'ENOENT') throw fromSystemError(err, `removing stale socket ${this.#path}`);
+    }
+  }
+
+  #onConnection(socket) {
+    if (this.#closed) {
+      socket.destroy();
+      return;
+    }
+    const waiter = this.#acceptWaiters.shift();
+    if (waiter) waiter.resolve(socket);
+    else this.#pendingClients.push(socket);
+  }
+
+  #nextClient(timeoutMs) {
+    if (this.#pendingClients.length > 0) return Promise.resolve(this.#pendingClients.shift());
+    return new Promise((resolve, reject) => {
+      const waiter = { resolve: null, reject: null };
+      const timer = deadlineTimer(timeoutMs, () => {
+        const i = this.#acceptWaiters.indexOf(waiter);
+        if (i >= 0) this.#acceptWaiters.splice(i, 1);
+        reject(new TimeoutError(`no client connected to ${this.#path} within ${timeoutMs} ms`));
+      });
+      waiter.resolve = (s) => { clearTimeout(timer); resolve(s); };
+      waiter.reject = (e) => { clearTimeout(timer); reject(e); };
+      this.#acceptWaiters.push(waiter);
+    });
+  }
+}

@@ -1,0 +1,170 @@
+// Shared test helpers: where things are, temp dirs, and the C++ peer process.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const JS_DIR = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+export const REPO_DIR = path.dirname(JS_DIR);
+export const VECTORS_DIR = path.join(REPO_DIR, 'conformance', 'vectors');
+// The built package (run_tests.sh builds it; tests use what ships).
+export const DIST_ESM = path.join(JS_DIR, 'dist', 'esm', 'index.js');
+export const DIST_CJS = path.join(JS_DIR, 'dist', 'cjs', 'index.cjs');
+// run_tests.sh passes the path Bazel built it at (bazel-bin/ may point at
+// another configuration when someone else built with other flags).
+export const PEER = process.env.IPCKIT_JS_PEER || path.join(REPO_DIR, 'bazel-bin', 'js', 'tests', 'js_peer');
+
+// A fresh temp dir, removed by the returned cleanup function.
+export function tempDir(prefix = 'ipckit-js-') {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+// A name unique to this process and call, for sockets.
+let counter = 0;
+export function uniqueName(tag) {
+  counter += 1;
+  return `ipckit-js-${tag}-${process.pid}-${counter}`;
+}
+
+// Starts the C++ peer; resolves once it prints "ready". The result has
+// lines (stdout lines after ready), stderr, and exited (Promise of the code).
+export function startPeer(args, { ready = true } = {}) {
+  const child = spawn(PEER, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  const lines = [];
+  let onLine = null;
+  child.stdout.setEncoding('utf8');
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (s) => { stderr += s; });
+  child.stdout.on('data', (s) => {
+    stdout += s;
+    let nl;
+    while ((nl = stdout.indexOf('\n')) >= 0) {
+      lines.push(stdout.slice(0, nl));
+      stdout = stdout.slice(nl + 1);
+      if (onLine) onLine();
+    }
+  });
+  const exited = new Promise((resolve) => {
+    child.on('exit', (code, signal) => resolve(code ?? signal));
+    child.on('error', (err) => {
+      stderr += String(err);
+      resolve(-1);
+    });
+  });
+  const peer = {
+    child,
+    lines,
+    exited,
+    get stderr() { return stderr; },
+    kill() { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); },
+  };
+  if (!ready) return Promise.resolve(peer);
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      if (lines[0] === 'ready') {
+        lines.shift();
+        onLine = null;
+        resolve(peer);
+      }
+    };
+    onLine = check;
+    check();
+    exited.then((code) => reject(new Error(`peer ${args.join(' ')} exited ${code} before ready: ${stderr}`)));
+  });
+}
+
+// Resolves with `promise`'s value, or rejects after `ms` (keeps tests bounded).
+export function within(ms, promise, what = 'operation') {
+  let timer;
+  return Promise.race([
+    promise.finally(() => clearTimeout(timer)),
+    new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} took over ${ms} ms`)), ms); }),
+  ]);
+}
+
+export function sleep(ms) {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+export function hex(bytes) {
+  return Buffer.from(bytes).toString('hex');
+}
+
+export function unhex(s) {
+  return new Uint8Array(Buffer.from(s, 'hex'));
+}
+
+// JSON.parse loses what the vectors spell out (1.0 vs 1, big integers). This
+// small parser keeps every number's text: numbers come back as RawNumber, and
+// losslessStringify writes them unchanged. For test input only (the vector
+// files are trusted, well-formed JSON).
+export class RawNumber {
+  constructor(text) { this.text = text; }
+}
+
+export function losslessParse(text) {
+  let i = 0;
+  const ws = () => { while (/\s/.test(text[i] ?? '')) i += 1; };
+  const value = () => {
+    ws();
+    const c = text[i];
+    if (c === '{') {
+      i += 1;
+      const obj = {};
+      ws();
+      if (text[i] === '}') { i += 1; return obj; }
+      for (;;) {
+        ws();
+        const key = value();
+        ws();
+        i += 1;  // ':'
+        obj[key] = value();
+        ws();
+        if (text[i++] === '}') return obj;
+      }
+    }
+    if (c === '[') {
+      i += 1;
+      const arr = [];
+      ws();
+      if (text[i] === ']') { i += 1; return arr; }
+      for (;;) {
+        arr.push(value());
+        ws();
+        if (text[i++] === ']') return arr;
+      }
+    }
+    if (c === '"') {
+      const m = /^"(?:[^"\\]|\\.)*"/.exec(text.slice(i));
+      i += m[0].length;
+      return JSON.parse(m[0]);
+    }
+    const m = /^(?:true|false|null|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)/.exec(text.slice(i));
+    i += m[0].length;
+    if (m[0] === 'true') return true;
+    if (m[0] === 'false') return false;
+    if (m[0] === 'null') return null;
+    return new RawNumber(m[0]);
+  };
+  const v = value();
+  return v;
+}
+
+export function losslessStringify(v) {
+  if (v instanceof RawNumber) return v.text;
+  if (Array.isArray(v)) return `[${v.map(losslessStringify).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    return `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}:${losslessStringify(x)}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+// A lossless value's plain JS form (numbers as numbers), for the few fields
+// that are plain numbers (timestamp, seq, limits).
+export function plain(v) {
+  return JSON.parse(losslessStringify(v));
+}

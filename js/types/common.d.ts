@@ -1,0 +1,261 @@
+// Declarations for the portable part of ipckit (WASM core): errors, frames,
+// JSON, names and the FileChannel format. Shared by index.d.ts and browser.d.ts.
+
+/** Anything accepted as bytes: a Uint8Array (Buffer is one), an ArrayBuffer,
+ * another ArrayBuffer view, or a string (taken as UTF-8). */
+export type BytesLike = Uint8Array | ArrayBuffer | ArrayBufferView | string;
+
+/** A JSON value as ipckit reads and writes it. Integers beyond 2^53 are BigInt. */
+export type JsonValue = null | boolean | number | bigint | string | JsonValue[] | { [key: string]: JsonValue };
+
+/** The error classes of spec/conventions.md, plus data_loss and remote. */
+export type ErrorClass =
+  | 'invalid_argument' | 'not_found' | 'in_use' | 'timeout' | 'peer_closed' | 'truncated' | 'too_large'
+  | 'corrupt' | 'unsupported_version' | 'out_of_range' | 'permission_denied' | 'closed' | 'io'
+  | 'data_loss' | 'remote';
+
+export class IpckitError extends Error {
+  constructor(message: string, errorClass?: ErrorClass | string, options?: { cause?: unknown });
+  /** The spec's error class string ("timeout", "corrupt", ...). */
+  readonly errorClass: ErrorClass | string;
+}
+export class InvalidArgumentError extends IpckitError { constructor(message: string, options?: { cause?: unknown }); }
+export class NotFoundError extends IpckitError { constructor(message: string, options?: { cause?: unknown }); }
+export class InUseError extends IpckitError { constructor(message: string, options?: { cause?: unknown }); }
+export class TimeoutError extends IpckitError { constructor(message: string, options?: { cause?: unknown }); }
+export class PeerClosedError extends IpckitError { constructor(message: string, options?: { cause?: unknown }); }
+export class TruncatedError extends IpckitError { constructor(message: string, options?: { cause?: unknown }); }
+export class TooLargeError extends IpckitError { constructor(message: string, options?: { cause?: unknown }); }
+export class CorruptError extends IpckitError { constructor(message: string, options?: { cause?: unknown }); }
+export class UnsupportedVersionError extends IpckitError { constructor(message: string, options?: { cause?: unknown }); }
+export class OutOfRangeError extends IpckitError { constructor(message: string, options?: { cause?: unknown }); }
+export class PermissionDeniedError extends IpckitError { constructor(message: string, options?: { cause?: unknown }); }
+export class ClosedError extends IpckitError { constructor(message: string, options?: { cause?: unknown }); }
+/** Messages were pruned from a channel file before this reader took them. */
+export class DataLossError extends IpckitError { constructor(message: string, options?: { cause?: unknown }); }
+/** The other side answered a request with an error response. */
+export class RemoteError extends IpckitError {
+  constructor(message: string, response: FileMessage);
+  /** The error response message. */
+  readonly response: FileMessage;
+}
+
+/** The error object for an error class and message. */
+export function makeError(errorClass: ErrorClass | string, message: string, options?: { cause?: unknown }): IpckitError;
+/** Wraps a Node system error (code "ENOENT", ...) with the matching class. */
+export function fromSystemError(err: unknown, context: string): IpckitError;
+/** A core result: its value, or throws its error. */
+export function unwrap<T>(result: { value?: T; error?: string; message?: string }): T;
+/** A core status (null = OK): returns, or throws its error. */
+export function check(status: null | { error: string; message: string }): void;
+
+export const VERSION: string;
+/** The wire/layout format version of spec/ this package implements. */
+export const FORMAT_VERSION: number;
+
+// ---- frames (spec/channel_framing.md) ----
+
+export interface FrameOptions {
+  /** Largest payload accepted or sent, 0..2^32-1. Default 16 MiB. */
+  maxPayload?: number;
+}
+export const FRAME_HEADER_SIZE: number;
+export const DEFAULT_MAX_PAYLOAD: number;
+/** Header and payload in one array. TooLargeError over maxPayload. */
+export function encodeFrame(payload: BytesLike, options?: FrameOptions): Uint8Array;
+/** The 4-byte header for a payload of `size` bytes. TooLargeError over maxPayload. */
+export function frameHeader(size: number, options?: FrameOptions): Uint8Array;
+/** Decodes a complete byte string; `error` is set (TruncatedError, TooLargeError) if it stopped early. */
+export function decodeFrames(bytes: BytesLike, options?: FrameOptions): { payloads: Uint8Array[]; error: IpckitError | null };
+
+/** Splits a byte stream into payloads. Call dispose() when done. */
+export class FrameDecoder {
+  constructor(options?: FrameOptions);
+  /** Appends bytes; throws the sticky TooLargeError if the stream is already unusable. */
+  push(chunk: BytesLike): void;
+  /** The next complete payload, or null; throws the sticky TooLargeError once the frames before it are taken. */
+  next(): Uint8Array | null;
+  /** At end of input: throws TruncatedError inside a frame, else returns. */
+  finish(): void;
+  readonly error: IpckitError | null;
+  readonly bufferedBytes: number;
+  readonly atFrameBoundary: boolean;
+  readonly maxPayload: number;
+  dispose(): void;
+}
+
+// ---- JSON (spec/json.md) ----
+
+/** Compact JSON text, byte for byte what ipckit's json_dumps writes for the value. */
+export function jsonDumps(value: unknown): string;
+/** Pretty JSON text (2-space indent). */
+export function jsonDumpsPretty(value: unknown): string;
+/** Parses strict JSON (string or UTF-8 bytes). Integers beyond 2^53 become BigInt. */
+export function jsonLoads(text: string | Uint8Array | ArrayBuffer): JsonValue;
+/** JSON text in ipckit's canonical form, keeping 1.0 vs 1 and big integers. */
+export function jsonCanonical(text: string | Uint8Array | ArrayBuffer, options?: { pretty?: boolean }): string;
+/** The JSON text of `x` as a double ("1.0", "1e300"). InvalidArgumentError for NaN/Infinity. */
+export function jsonFormatDouble(x: number): string;
+/** The JSON string literal of UTF-8 bytes. InvalidArgumentError if they are not UTF-8. */
+export function jsonQuoteUtf8(bytes: BytesLike): string;
+
+// ---- names (spec/naming.md) ----
+
+/** Throws InvalidArgumentError unless `name` is a valid plain name. */
+export function validateName(name: string): void;
+/** "/tmp/{name}.sock", or the absolute path itself. */
+export function socketPathFor(name: string): string;
+
+// ---- FileChannel format (spec/file_channel.md) ----
+
+export type MessageType = 'request' | 'response' | 'event';
+
+/** One FileChannel message. */
+export interface FileMessage {
+  id: string;
+  /** Writer's clock, ms since the Unix epoch. */
+  timestamp: number;
+  type: MessageType;
+  /** Request method or event name. */
+  method?: string;
+  /** For a response: the id of the request it answers. */
+  replyTo?: string;
+  /** The payload (absent only when parsed with {payloadJson: true}). */
+  payload: JsonValue;
+  /** The payload's compact JSON text, when parsed with {payloadJson: true}. */
+  payloadJson?: string;
+  /** For an error response: what went wrong. */
+  error?: string;
+  /** Per-writer sequence number (format 1 extension). */
+  seq?: number;
+  /** Id of the writing endpoint (format 1 extension). */
+  sender?: string;
+}
+
+/** What composeMessage takes: a message with `payload` (any JSON value) or `payloadJson` (JSON text). */
+export interface MessageSpec {
+  id: string;
+  timestamp?: number;
+  type: MessageType;
+  method?: string;
+  replyTo?: string;
+  payload?: unknown;
+  payloadJson?: string;
+  error?: string;
+  seq?: number;
+  sender?: string;
+}
+
+export interface RetentionPolicy {
+  /** Writers prune only while the file holds more than this... */
+  maxMessages?: number;
+  /** ...and only messages at least this old. */
+  minAgeMs?: number;
+}
+
+export const BACKEND_TO_FRONTEND_FILE: string;
+export const FRONTEND_TO_BACKEND_FILE: string;
+export const LOCK_FILE: string;
+export const CHANNEL_INFO_FILE: string;
+export const DEFAULT_MAX_FILE_BYTES: number;
+export const MAX_CHANNEL_INFO_BYTES: number;
+export const FILE_CHANNEL_FORMAT_VERSION: number;
+export const DEFAULT_RETENTION: Readonly<Required<RetentionPolicy>>;
+
+/** The exact JSON text of a message as writers store it. */
+export function composeMessage(message: MessageSpec): string;
+export interface ParseOptions {
+  /** Give each message `payloadJson` (exact compact JSON text) instead of `payload`. */
+  payloadJson?: boolean;
+}
+/** One message from its JSON text; CorruptError if it breaks the rules. */
+export function parseMessage(text: BytesLike, options?: ParseOptions): FileMessage;
+/** Every message of a channel file; CorruptError names `label` and the byte. */
+export function parseChannelFile(text: BytesLike, label?: string, options?: ParseOptions): FileMessage[];
+/** Validates a channel file and locates each message's text (byte offsets into its UTF-8 bytes). */
+export function scanChannelFile(text: BytesLike, label?: string): { id: string; begin: number; end: number }[];
+/** A channel file from message texts. */
+export function composeChannelFile(messageTexts: Iterable<string>): string;
+/** The file after appending and pruning: UTF-8 bytes plus counts. */
+export function appendToChannelText(
+  existing: BytesLike,
+  messageTexts: Iterable<string>,
+  options?: { label?: string; retention?: RetentionPolicy; nowMs?: number; maxFileBytes?: number },
+): { bytes: Uint8Array; kept: number; pruned: number };
+/** One JSON value's text in the compact form messages carry. */
+export function normalizeJson(text: BytesLike): string;
+/** The .channel_info text a channel's creator writes. */
+export function composeChannelInfo(createdMs?: number): string;
+/** Throws UnsupportedVersionError/CorruptError for a channel info this version cannot use. */
+export function validateChannelInfo(text: BytesLike, label?: string): void;
+
+/** A reader's memory of one channel file. Call dispose() when done. */
+export class Inbox {
+  constructor();
+  /** Messages not returned before, in file order. DataLossError once per gap. */
+  takeNew(text: BytesLike, label?: string, options?: ParseOptions): FileMessage[];
+  /** Marks everything in `text` as taken. */
+  skipAll(text: BytesLike, label?: string): void;
+  dispose(): void;
+}
+
+// ---- FileChannel endpoints ----
+
+export interface TimeoutOptions {
+  /** Milliseconds; Infinity allowed. */
+  timeoutMs?: number;
+}
+
+export type RequestHandler = (params: any, message: FileMessage) => unknown | Promise<unknown>;
+export type EventListener = (payload: any, message: FileMessage) => unknown;
+
+export interface EndpointOptions {
+  /** Default timeout of sendRequest. Default 30000. */
+  requestTimeoutMs?: number;
+  /** Bound on the lock wait (or bridge append) of each send. Default 10000. */
+  sendTimeoutMs?: number;
+}
+
+/** What every FileChannel transport shares: handlers, listeners, requests. */
+export abstract class FileChannelEndpoint {
+  protected constructor(side: 'frontend' | 'backend', options?: EndpointOptions);
+  readonly side: 'frontend' | 'backend';
+  /** This endpoint's writer id (the "sender" of what it sends). */
+  readonly senderId: string;
+  readonly closed: boolean;
+
+  /** Serves requests for `method` ('*': any other). Returns an unregister function. */
+  onRequest(method: string, handler: RequestHandler): () => void;
+  /** Listens to events `name` ('*': all). Returns an unregister function. */
+  onEvent(name: string, listener: EventListener): () => void;
+  /** Receive-side problems (CorruptError, DataLossError, listener throws). */
+  onError(listener: (error: unknown) => void): () => void;
+
+  /** Resolves with the response payload; rejects with RemoteError or TimeoutError. */
+  sendRequest<T = any>(method: string, params?: unknown, options?: TimeoutOptions): Promise<T>;
+  /** Resolves with the event's id once it is written. */
+  sendEvent(name: string, payload?: unknown, options?: TimeoutOptions): Promise<string>;
+  sendResponse(requestId: string, result?: unknown, options?: TimeoutOptions): Promise<string>;
+  sendError(requestId: string, errorMessage: string, options?: TimeoutOptions): Promise<string>;
+  /** Writes what was sent, stops reading, rejects pending requests with ClosedError. */
+  close(): Promise<void>;
+}
+
+export interface BridgeFileChannelOptions extends EndpointOptions {
+  /** A fetch implementation. Default globalThis.fetch. */
+  fetch?: typeof fetch;
+  /** How long the bridge may hold a read (hanging GET). Default 25. */
+  waitSeconds?: number;
+  /** Ignore messages already in the incoming file. Default false. */
+  skipExisting?: boolean;
+}
+
+/** A FileChannel endpoint that talks to the HTTP bridge (BRIDGE.md): for pages. */
+export class BridgeFileChannel extends FileChannelEndpoint {
+  static frontend(baseUrl: string, options?: BridgeFileChannelOptions): Promise<BridgeFileChannel>;
+  static backend(baseUrl: string, options?: BridgeFileChannelOptions): Promise<BridgeFileChannel>;
+  static open(baseUrl: string, side: 'frontend' | 'backend', options?: BridgeFileChannelOptions): Promise<BridgeFileChannel>;
+  readonly url: string;
+  /** The bridge's /v1/info answer. */
+  readonly bridgeInfo: Record<string, unknown> | null;
+}

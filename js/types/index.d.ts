@@ -1,0 +1,89 @@
+// ipckit for Node: the portable core plus the FileChannel and IpcChannel
+// transports.
+import type { EndpointOptions, FileChannelEndpoint, FrameOptions, RetentionPolicy, TimeoutOptions } from './common.js';
+
+export * from './common.js';
+
+export interface FileChannelOptions extends EndpointOptions {
+  /** When writers prune old messages. Default {maxMessages: 1000, minAgeMs: 60000}. */
+  retention?: RetentionPolicy;
+  /** Largest channel file read or written. Default 64 MiB. */
+  maxFileBytes?: number;
+  /** fsync every write (survives power loss). Default false. */
+  fsync?: boolean;
+  /** Ignore messages already in the incoming file when opening. Default false. */
+  skipExisting?: boolean;
+  /** Bound on the lock wait while opening. Default 10000. */
+  openTimeoutMs?: number;
+  /** Poll the incoming file's stat (1..20 ms backoff) instead of fs.watch. Default false. */
+  forcePolling?: boolean;
+}
+
+/** Request/response and events through the JSON files of a channel directory. */
+export class FileChannel extends FileChannelEndpoint {
+  static frontend(dir: string, options?: FileChannelOptions): Promise<FileChannel>;
+  static backend(dir: string, options?: FileChannelOptions): Promise<FileChannel>;
+  static open(dir: string, side: 'frontend' | 'backend', options?: FileChannelOptions): Promise<FileChannel>;
+
+  readonly dir: string;
+  readonly incomingPath: string;
+  readonly outgoingPath: string;
+  /** True when reading polls the file's stat instead of watching the directory. */
+  readonly polling: boolean;
+}
+
+export interface BridgeOptions {
+  /** TCP port on 127.0.0.1; 0 (default) picks a free one. */
+  port?: number;
+  /** Origins (e.g. "http://127.0.0.1:3000") whose pages may read and write. */
+  allowOrigins?: string[];
+  /** Also accept appends to backend_to_frontend.json. Default false. */
+  allowBackendWrites?: boolean;
+  /** Longest hanging GET. Default 30000. */
+  maxWaitMs?: number;
+  retention?: RetentionPolicy;
+  maxFileBytes?: number;
+  fsync?: boolean;
+  openTimeoutMs?: number;
+}
+
+/** A running bridge server (BRIDGE.md). */
+export interface BridgeServer {
+  readonly dir: string;
+  readonly port: number;
+  /** "http://127.0.0.1:<port>" */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+export const BRIDGE_VERSION: number;
+/** Serves the HTTP bridge for the channel in `dir` on 127.0.0.1. */
+export function serveBridge(dir: string, options?: BridgeOptions): Promise<BridgeServer>;
+
+export interface IpcChannelOptions extends FrameOptions {}
+export interface ConnectOptions extends IpcChannelOptions, TimeoutOptions {}
+
+/** Messages over a Unix-domain socket, framed per spec/channel_framing.md. */
+export class IpcChannel {
+  /** A server at socketPathFor(name). InUseError if a live server has it. */
+  static create(name: string, options?: IpcChannelOptions): Promise<IpcChannel>;
+  /** A client, waiting up to timeoutMs (default 30000) for the server. */
+  static connect(name: string, options?: ConnectOptions): Promise<IpcChannel>;
+
+  readonly name: string;
+  readonly path: string;
+  readonly isServer: boolean;
+  readonly isConnected: boolean;
+  readonly maxPayload: number;
+
+  /** Server: accept the next client as the current connection. */
+  waitForClient(options?: TimeoutOptions): Promise<void>;
+  send(data: Uint8Array | ArrayBuffer | ArrayBufferView | string, options?: TimeoutOptions): Promise<void>;
+  recv(options?: TimeoutOptions): Promise<Uint8Array>;
+  sendJson(value: unknown, options?: TimeoutOptions): Promise<void>;
+  recvJson<T = any>(options?: TimeoutOptions): Promise<T>;
+  /** Closes the current connection only. */
+  disconnect(): void;
+  /** Closes everything; a server removes its socket file. */
+  close(): void;
+}
