@@ -1,0 +1,80 @@
+"""ipckit: fast inter-process communication, backed by a C++ core.
+
+    >>> import ipckit
+    >>> ipckit.json_loads(ipckit.json_dumps({"a": [1, 2.5, None]}))
+    {'a': [1, 2.5, None]}
+
+Classes: AnonymousPipe, NamedPipe, SharedMemory, IpcChannel, FileChannel (and
+NamedPipeConnection / IpcChannelConnection for servers with several clients).
+Functions: json_dumps, json_dumps_pretty, json_loads.
+Errors: IpcError and its subclasses, one per error class of the wire spec;
+each also derives from the builtin a caller would expect (TimeoutError,
+ConnectionError, ValueError, FileNotFoundError, ...).
+
+Every blocking call takes `timeout=` in seconds (None waits forever), releases
+the GIL while it waits, and can be interrupted with Ctrl-C.
+Try `python -m ipckit demo` and `python -m ipckit info`.
+"""
+
+from ipckit._ipckit import (
+    __version__,
+    AnonymousPipe,
+    ClosedError,
+    CorruptError,
+    DataLossError,
+    FileChannel,
+    InUseError,
+    InvalidArgumentError,
+    IpcChannel,
+    IpcChannelConnection,
+    IpcError,
+    IpcTimeoutError,
+    NamedPipe,
+    NamedPipeConnection,
+    NotFoundError,
+    OutOfRangeError,
+    PeerClosedError,
+    PermissionDeniedError,
+    SharedMemory,
+    TooLargeError,
+    TruncatedError,
+    UnsupportedVersionError,
+    json_dumps,
+    json_dumps_pretty,
+    json_loads,
+)
+
+__all__ = [
+    "__version__",
+    "AnonymousPipe",
+    "ClosedError",
+    "CorruptError",
+    "DataLossError",
+    "FileChannel",
+    "InUseError",
+    "InvalidArgumentError",
+    "IpcChannel",
+    "IpcChannelConnection",
+    "IpcError",
+    "IpcTimeoutError",
+    "NamedPipe",
+    "NamedPipeConnection",
+    "NotFoundError",
+    "OutOfRangeError",
+    "PeerClosedError",
+    "PermissionDeniedError",
+    "SharedMemory",
+    "TooLargeError",
+    "TruncatedError",
+    "UnsupportedVersionError",
+    "json_dumps",
+    "json_dumps_pretty",
+    "json_loads",
+]
+
+# The classes live in the extension; present them as part of this package.
+for _name in __all__:
+    _obj = globals()[_name]
+    if isinstance(_obj, type):
+        _obj.__module__ = __name__
+del _name, _obj

@@ -1,0 +1,118 @@
+"""The ipckit command line: `python -m ipckit {demo,send,listen,info}`.
+
+    python -m ipckit demo                  # all five methods between two processes
+    python -m ipckit listen jobs           # print messages sent to IpcChannel "jobs"
+    python -m ipckit send jobs "hello"     # send one message to it
+    python -m ipckit info                  # version, platform, where names map
+"""
+
+import argparse
+import os
+import platform
+import sys
+
+import ipckit
+from ipckit import _ipckit
+
+
+def _cmd_demo(args):
+    from ipckit import _demo
+
+    return _demo.run_demo()
+
+
+def _cmd_demo_peer(args):
+    from ipckit import _demo
+
+    return _demo.peer_main(args.tag, args.workdir, args.reader_fd, args.writer_fd)
+
+
+def _cmd_send(args):
+    with ipckit.IpcChannel.connect(args.name, timeout=args.timeout) as channel:
+        channel.send(args.message.encode("utf-8"), timeout=args.timeout)
+    return 0
+
+
+def _cmd_listen(args):
+    received = 0
+    with ipckit.IpcChannel.create(args.name) as channel:
+        print("listening on IpcChannel %r (%s); Ctrl-C stops" % (channel.name, channel.path),
+              flush=True)
+        while args.count is None or received < args.count:
+            channel.wait_for_client()
+            while args.count is None or received < args.count:
+                try:
+                    message = channel.recv()
+                except ipckit.PeerClosedError:
+                    break
+                print(message.decode("utf-8", "replace"), flush=True)
+                received += 1
+            channel.disconnect()
+    return 0
+
+
+def _cmd_info(args):
+    name = args.name
+    rows = [
+        ("ipckit", ipckit.__version__),
+        ("wire format version", str(_ipckit.FORMAT_VERSION)),
+        ("python", "%s (%s)" % (platform.python_version(), sys.executable)),
+        ("platform", "%s %s %s" % (platform.system(), platform.release(), platform.machine())),
+        ("extension", _ipckit.__file__),
+        ("bundled libraries", os.path.join(os.path.dirname(_ipckit.__file__), ".libs")),
+        ("max IpcChannel message", "%d bytes (default)" % _ipckit.DEFAULT_MAX_PAYLOAD),
+        ("max JSON nesting", str(_ipckit.JSON_MAX_DEPTH)),
+        ("name %r maps to:" % name, ""),
+        ("  NamedPipe / IpcChannel", "Unix socket " + _ipckit.socket_path_for(name)),
+    ]
+    shm_object = _ipckit.shm_object_name_for(name)
+    rows.append(("  SharedMemory", "POSIX shm object %s (/dev/shm%s)" % (shm_object, shm_object)))
+    rows.append(("  FileChannel(dir)", "dir/backend_to_frontend.json, dir/frontend_to_backend.json"))
+    width = max(len(key) for key, _ in rows)
+    for key, value in rows:
+        print("%-*s  %s" % (width, key, value) if value else key)
+    return 0
+
+
+def _parser():
+    parser = argparse.ArgumentParser(prog="python -m ipckit", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True,
+                                     metavar="{demo,send,listen,info}")
+    commands.add_parser("demo", help="exchange messages with a second process over all five "
+                                     "methods and print round-trip times").set_defaults(run=_cmd_demo)
+    send = commands.add_parser("send", help="send one message to an IpcChannel server")
+    send.add_argument("name")
+    send.add_argument("message")
+    send.add_argument("--timeout", type=float, default=10.0,
+                      help="seconds to wait for the server (default 10)")
+    send.set_defaults(run=_cmd_send)
+    listen = commands.add_parser("listen", help="serve an IpcChannel and print each message")
+    listen.add_argument("name")
+    listen.add_argument("--count", type=int, default=None,
+                        help="exit after this many messages (default: run until Ctrl-C)")
+    listen.set_defaults(run=_cmd_listen)
+    info = commands.add_parser("info", help="version, platform and where names map")
+    info.add_argument("name", nargs="?", default="example", help="a name to map (default: example)")
+    info.set_defaults(run=_cmd_info)
+    peer = commands.add_parser("_demo-peer")  # the demo's second process; not for users
+    peer.add_argument("tag")
+    peer.add_argument("workdir")
+    peer.add_argument("reader_fd", type=int)
+    peer.add_argument("writer_fd", type=int)
+    peer.set_defaults(run=_cmd_demo_peer)
+    return parser
+
+
+def main(argv=None):
+    args = _parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except KeyboardInterrupt:
+        return 130
+    except ipckit.IpcError as e:
+        print("ipckit: %s" % e, file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Builds the ipckit wheel and the C++ test peer with Bazel, installs the wheel
+# into a fresh virtualenv, checks that it works there with nothing else
+# installed, then runs the pytest suite in py/tests against it.
+#
+#   py/run_tests.sh                      # from any directory
+#   py/run_tests.sh -k json              # extra arguments go to pytest
+#   BAZEL_FLAGS="-c opt" py/run_tests.sh # e.g. test an optimized build
+#
+# Fails if the build fails, if any test fails, if pytest collects no tests
+# (its exit code 5) or fewer than MIN_TESTS when run without a filter.
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PYTHON="${PYTHON:-python3}"
+MIN_TESTS=250
+
+read -r -a bazel_flags <<< "${BAZEL_FLAGS:-}"
+
+cd "$REPO"
+echo "== bazel build //py:wheel //py/tests:cpp_peer"
+bazel build "${bazel_flags[@]}" //py:wheel //py/tests:cpp_peer
+bin="$(bazel info "${bazel_flags[@]}" bazel-bin 2>/dev/null)"
+wheels=("$bin"/py/ipckit-*.whl)
+if [[ ${#wheels[@]} -ne 1 || ! -f "${wheels[0]}" ]]; then
+  echo "run_tests.sh: expected exactly one wheel in $bin/py, found: ${wheels[*]}" >&2
+  exit 1
+fi
+wheel="${wheels[0]}"
+echo "== wheel: $wheel ($(du -k "$wheel" | cut -f1) KiB)"
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/ipckit-py-tests.XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+
+"$PYTHON" -m venv "$work/venv"
+venv_python="$work/venv/bin/python"
+
+echo "== the wheel alone in a fresh venv"
+"$venv_python" -m pip install --quiet --no-deps "$wheel"
+(
+  cd "$work"
+  "$venv_python" -I - <<'EOF'
+import ipckit
+
+assert ipckit.json_dumps({}) == "{}", ipckit.json_dumps({})
+# Every libabsl in the process must be the wheel's bundled copy.
+libs_dir = ipckit.__path__[0] + "/.libs/"
+absl = {line.split()[-1] for line in open("/proc/self/maps") if "libabsl_" in line}
+assert absl, "no libabsl mapped: was the extension linked statically?"
+foreign = sorted(path for path in absl if not path.startswith(libs_dir))
+assert not foreign, "libabsl loaded from outside the wheel: %s" % foreign
+print("ok: import ipckit %s, json_dumps({}) works, %d bundled libabsl libraries in use"
+      % (ipckit.__version__, len(absl)))
+EOF
+)
+
+echo "== test dependencies"
+"$venv_python" -m pip install --quiet -r "$REPO/py/requirements-test.txt"
+
+echo "== pytest"
+junit="$work/junit.xml"
+set +e
+(
+  cd "$work"
+  PYTHONDONTWRITEBYTECODE=1 \
+  IPCKIT_REPO_ROOT="$REPO" \
+  IPCKIT_CPP_PEER="$bin/py/tests/cpp_peer" \
+  IPCKIT_WHEEL="$wheel" \
+    "$venv_python" -m pytest -q -p no:cacheprovider --junitxml="$junit" \
+      "$REPO/py/tests" "$@"
+)
+status=$?
+set -e
+if [[ $status -eq 5 ]]; then
+  echo "run_tests.sh: pytest collected no tests" >&2
+  exit 1
+fi
+if [[ $status -ne 0 ]]; then
+  exit "$status"
+fi
+ran="$("$venv_python" - "$junit" <<'EOF'
+import sys
+import xml.etree.ElementTree as ET
+
+root = ET.parse(sys.argv[1]).getroot()
+suites = [root] if root.tag == "testsuite" else list(root)
+print(sum(int(s.get("tests", 0)) - int(s.get("skipped", 0)) for s in suites))
+EOF
+)"
+if [[ $# -eq 0 && $ran -lt $MIN_TESTS ]]; then
+  echo "run_tests.sh: only $ran tests ran; expected at least $MIN_TESTS" >&2
+  exit 1
+fi
+echo "== run_tests.sh: $ran tests ran and passed"

@@ -1,0 +1,65 @@
+// Python arguments checked and converted for the C++ core.
+//
+//   absl::Duration timeout = TimeoutArg(py_timeout);     // None -> InfiniteDuration()
+//   size_t n = SizeArg(py_size);                         // ValueError if negative
+//   BytesArg data(py_data);                              // bytes-like, zero-copy
+//   channel.Send(data.view(), timeout);
+//
+// Each raises TypeError or ValueError naming the argument and the problem.
+#ifndef IPCKIT_PY_SRC_ARGS_H_
+#define IPCKIT_PY_SRC_ARGS_H_
+
+#include <pybind11/pybind11.h>
+
+#include <cstddef>
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+namespace ipckit::python {
+
+// A timeout in seconds (int or float; None or +inf = forever). TypeError or
+// ValueError naming `what` for anything else (negative, NaN, a string, a bool).
+absl::Duration TimeoutArg(const pybind11::handle& timeout, const char* what = "timeout");
+
+// The same for a timeout in milliseconds (FileChannel's `timeout_ms`).
+absl::Duration TimeoutMsArg(const pybind11::handle& timeout_ms);
+
+// A size or offset; ValueError naming `what` if negative.
+size_t SizeArg(pybind11::ssize_t value, const char* what = "size");
+
+// A bytes-like argument viewed as contiguous bytes, without a copy. Holding
+// the buffer export also stops a bytearray from being resized while the GIL
+// is released around the call that reads it. The view is valid while the
+// BytesArg lives.
+class BytesArg {
+ public:
+  // Raises TypeError naming `what` if `obj` is not a C-contiguous bytes-like object
+  // (a str is refused: encode it first).
+  explicit BytesArg(const pybind11::handle& obj, const char* what = "data") {
+    if (PyUnicode_Check(obj.ptr())) {
+      throw pybind11::type_error(std::string(what) +
+                                 " must be bytes-like, not str (encode it first)");
+    }
+    if (PyObject_GetBuffer(obj.ptr(), &view_, PyBUF_C_CONTIGUOUS) != 0) {
+      PyErr_Clear();
+      throw pybind11::type_error(std::string(what) + " must be a C-contiguous bytes-like object, not " +
+                                 Py_TYPE(obj.ptr())->tp_name);
+    }
+  }
+  BytesArg(const BytesArg&) = delete;
+  BytesArg& operator=(const BytesArg&) = delete;
+  ~BytesArg() { PyBuffer_Release(&view_); }
+
+  absl::string_view view() const {
+    return absl::string_view(static_cast<const char*>(view_.buf), static_cast<size_t>(view_.len));
+  }
+
+ private:
+  Py_buffer view_;
+};
+
+}  // namespace ipckit::python
+
+#endif  // IPCKIT_PY_SRC_ARGS_H_

@@ -1,0 +1,248 @@
+// ipckit.IpcChannel and ipckit.IpcChannelConnection: whole messages (bytes or
+// JSON) between unrelated processes, over a Unix-domain socket.
+#include <pybind11/pybind11.h>
+
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "cc/channel/channel_endpoint.h"
+#include "cc/channel/frame.h"
+#include "cc/channel/ipc_channel.h"
+#include "cc/json/writer.h"
+#include "py/src/args.h"
+#include "py/src/bindings.h"
+#include "py/src/blocking.h"
+#include "py/src/errors.h"
+#include "py/src/json_codec.h"
+
+namespace ipckit::python {
+namespace {
+
+namespace py = pybind11;
+
+// send/recv/send_json/recv_json over anything with the ChannelEndpoint
+// contract (IpcChannel forwards to its current connection).
+template <typename T>
+class MessageCalls {
+ public:
+  MessageCalls(T value, std::string kind) : endpoint_(std::move(value), std::move(kind)) {}
+
+  const Endpoint<T>& endpoint() const { return endpoint_; }
+  Endpoint<T>& endpoint() { return endpoint_; }
+
+  void Send(const py::object& data_arg, const py::object& timeout) {
+    BytesArg data(data_arg);
+    SendPayload(data.view(), TimeoutArg(timeout));
+  }
+
+  py::bytes Recv(const py::object& timeout) {
+    const std::string& payload = RecvPayload(TimeoutArg(timeout));
+    return py::bytes(payload);
+  }
+
+  void SendJson(const py::handle& obj, const py::object& timeout) {
+    json::OutputBuffer text;
+    if (!DumpJson(obj.ptr(), /*pretty=*/false, &text)) throw py::error_already_set();
+    SendPayload(absl::string_view(text.GetString(), text.GetSize()), TimeoutArg(timeout));
+  }
+
+  py::object RecvJson(const py::object& timeout) {
+    PyObject* value = LoadJson(RecvPayload(TimeoutArg(timeout)));
+    if (value == nullptr) throw py::error_already_set();
+    return py::reinterpret_steal<py::object>(value);
+  }
+
+ private:
+  // Send is not run in slices: a Send that times out midway keeps the rest of
+  // the frame for the *next* Send, so a retry would send the message twice.
+  // It waits with the GIL released for the whole timeout instead.
+  void SendPayload(absl::string_view payload, absl::Duration timeout) {
+    ThrowIfError(RunLocked(endpoint_, Access::kWrite,
+                           [&](T& channel) { return channel.Send(payload, timeout); }));
+  }
+
+  // Recv keeps a partly received frame across timeouts, so slicing is
+  // lossless. The message lands in a per-thread buffer whose capacity is
+  // reused across calls; it stays valid until this thread's next recv.
+  static const std::string& RecvPayload(Endpoint<T>& endpoint, absl::Duration timeout) {
+    thread_local std::string buffer;
+    if (buffer.capacity() > kKeepBufferBytes) std::string().swap(buffer);
+    ThrowIfError(RunBlocking(endpoint, Access::kRead, timeout,
+                             [&](T& channel, absl::Duration slice) {
+                               return channel.RecvInto(&buffer, slice);
+                             }));
+    return buffer;
+  }
+  const std::string& RecvPayload(absl::Duration timeout) { return RecvPayload(endpoint_, timeout); }
+
+  static constexpr size_t kKeepBufferBytes = 1 << 20;
+  Endpoint<T> endpoint_;
+};
+
+class PyChannelConnection : public MessageCalls<ChannelEndpoint> {
+ public:
+  explicit PyChannelConnection(ChannelEndpoint endpoint)
+      : MessageCalls(std::move(endpoint), "IpcChannel connection") {}
+};
+
+ChannelOptions OptionsArg(int64_t max_payload) {
+  if (max_payload < 0 || max_payload > UINT32_MAX) {
+    throw py::value_error(
+        absl::StrCat("max_payload must be in [0, 4294967295], got ", max_payload));
+  }
+  ChannelOptions options;
+  options.max_payload = static_cast<uint32_t>(max_payload);
+  return options;
+}
+
+class PyIpcChannel : public MessageCalls<IpcChannel> {
+ public:
+  explicit PyIpcChannel(IpcChannel channel)
+      : MessageCalls(std::move(channel), "IpcChannel"),
+        name_(endpoint().Get()->name()),
+        path_(endpoint().Get()->path()),
+        is_server_(endpoint().Get()->is_server()),
+        max_payload_(endpoint().Get()->options().max_payload) {}
+
+  static std::unique_ptr<PyIpcChannel> Create(const std::string& name, int64_t max_payload) {
+    const ChannelOptions options = OptionsArg(max_payload);
+    absl::StatusOr<IpcChannel> channel = [&] {
+      py::gil_scoped_release release;
+      return IpcChannel::Create(name, options);
+    }();
+    return std::make_unique<PyIpcChannel>(ValueOrThrow(std::move(channel)));
+  }
+
+  static std::unique_ptr<PyIpcChannel> Connect(const std::string& name, const py::object& timeout,
+                                               int64_t max_payload) {
+    const ChannelOptions options = OptionsArg(max_payload);
+    absl::StatusOr<IpcChannel> channel =
+        RunSliced(TimeoutArg(timeout), [&](absl::Duration slice) {
+          return IpcChannel::Connect(name, slice, options);
+        });
+    return std::make_unique<PyIpcChannel>(ValueOrThrow(std::move(channel)));
+  }
+
+  void WaitForClient(const py::object& timeout) {
+    ThrowIfError(RunBlocking(endpoint(), Access::kExclusive, TimeoutArg(timeout),
+                             [](IpcChannel& c, absl::Duration slice) {
+                               return c.WaitForClient(slice);
+                             }));
+  }
+
+  std::unique_ptr<PyChannelConnection> Accept(const py::object& timeout) {
+    absl::StatusOr<ChannelEndpoint> connection =
+        RunBlocking(endpoint(), Access::kAccept, TimeoutArg(timeout),
+                    [](IpcChannel& c, absl::Duration slice) { return c.Accept(slice); });
+    return std::make_unique<PyChannelConnection>(ValueOrThrow(std::move(connection)));
+  }
+
+  void Disconnect() {
+    RunLocked(endpoint(), Access::kExclusive, [](IpcChannel& c) { c.Disconnect(); });
+  }
+
+  bool is_connected() { return endpoint().Get()->is_connected(); }
+  bool has_pending_send() { return endpoint().Get()->has_pending_send(); }
+  const std::string& name() const { return name_; }
+  const std::string& path() const { return path_; }
+  bool is_server() const { return is_server_; }
+  uint32_t max_payload() const { return max_payload_; }
+
+ private:
+  // Kept so that they still answer after close().
+  const std::string name_;
+  const std::string path_;
+  const bool is_server_;
+  const uint32_t max_payload_;
+};
+
+template <typename Cls>
+void DefineMessageMethods(py::class_<Cls>& cls) {
+  cls.def("send", &Cls::Send, py::arg("data"), py::kw_only(), py::arg("timeout") = py::none(),
+          "Send bytes-like `data` as one message. TooLargeError (a ValueError) over\n"
+          "max_payload, before anything is sent; PeerClosedError if the peer is gone.\n"
+          "A send waits only while the peer's socket buffer is full; Ctrl-C is noticed\n"
+          "when it returns, so pass a timeout if the peer may stop reading.")
+      .def("recv", &Cls::Recv, py::kw_only(), py::arg("timeout") = py::none(),
+           "Receive one message as bytes. IpcTimeoutError after `timeout` seconds (a\n"
+           "partly received message is kept for the next recv); PeerClosedError when\n"
+           "the peer closed between messages; TruncatedError if it closed mid-message.")
+      .def("send_json", &Cls::SendJson, py::arg("obj"), py::kw_only(),
+           py::arg("timeout") = py::none(),
+           "Send `obj` as one message of compact JSON text (the same bytes as\n"
+           "json_dumps(obj).encode()).")
+      .def("recv_json", &Cls::RecvJson, py::kw_only(), py::arg("timeout") = py::none(),
+           "Receive one message and parse it as JSON (as json_loads does).")
+      .def("close", [](Cls& self) { self.endpoint().Close(); },
+           "Close. Idempotent; later calls raise ClosedError.")
+      .def_property_readonly(
+          "closed", [](Cls& self) { return self.endpoint().closed(); }, "True after close().")
+      .def("__enter__", [](py::object self) { return self; })
+      .def("__exit__", [](Cls& self, const py::args&) { self.endpoint().Close(); });
+}
+
+}  // namespace
+
+void RegisterIpcChannel(py::module_& m) {
+  py::class_<PyChannelConnection> connection(m, "IpcChannelConnection", R"doc(
+One client of an IpcChannel server, as returned by IpcChannel.accept(). It has
+its own send/recv and lives independently of the server's current client.
+)doc");
+  DefineMessageMethods(connection);
+
+  py::class_<PyIpcChannel> channel(m, "IpcChannel", R"doc(
+Message passing between unrelated processes: every send() arrives as one recv().
+
+    server = IpcChannel.create("my_channel")        # listens at /tmp/my_channel.sock
+    server.wait_for_client()
+    server.send_json({"type": "greeting", "message": "Hello!"})
+    reply = server.recv_json(timeout=5)
+
+    client = IpcChannel.connect("my_channel", timeout=5)   # in another process
+    request = client.recv_json()
+
+Frames are a u32 little-endian length and the payload (spec/channel_framing.md),
+the same as ipckit 0.1. Both ends must agree on max_payload (default 16 MiB).
+A server talks to one current client (wait_for_client); accept() returns more
+clients as IpcChannelConnection objects.
+)doc");
+  DefineMessageMethods(channel);
+  channel
+      .def_static("create", &PyIpcChannel::Create, py::arg("name"), py::kw_only(),
+                  py::arg("max_payload") = frame::kDefaultMaxPayload,
+                  "Start a server. InUseError if a live server has the name; ValueError for\n"
+                  "a bad name. A socket file left by a dead server is reclaimed.")
+      .def_static("connect", &PyIpcChannel::Connect, py::arg("name"), py::kw_only(),
+                  py::arg("timeout") = py::none(),
+                  py::arg("max_payload") = frame::kDefaultMaxPayload,
+                  "Connect to server `name`, waiting up to `timeout` seconds (None: forever)\n"
+                  "for it to appear.")
+      .def("wait_for_client", &PyIpcChannel::WaitForClient, py::kw_only(),
+           py::arg("timeout") = py::none(),
+           "Server: accept one client as the current connection (closing any previous).")
+      .def("accept", &PyIpcChannel::Accept, py::kw_only(), py::arg("timeout") = py::none(),
+           "Server: accept one more client as an independent IpcChannelConnection.")
+      .def("disconnect", &PyIpcChannel::Disconnect,
+           "Close the current connection; a server can then wait_for_client() again.")
+      .def_property_readonly("name", &PyIpcChannel::name, "The name given to create/connect.")
+      .def_property_readonly("path", &PyIpcChannel::path, "The socket file's path.")
+      .def_property_readonly("is_server", &PyIpcChannel::is_server,
+                             "True for the end made by create(), False for connect().")
+      .def_property_readonly("is_connected", &PyIpcChannel::is_connected,
+                             "True while there is a current connection.")
+      .def_property_readonly("max_payload", &PyIpcChannel::max_payload,
+                             "The largest message this end sends or accepts, in bytes.")
+      .def_property_readonly("has_pending_send", &PyIpcChannel::has_pending_send,
+                             "True if a timed-out send left part of its message to go out\n"
+                             "first with the next send.")
+      .def("__repr__", [](PyIpcChannel& self) {
+        return absl::StrCat("<ipckit.IpcChannel '", self.name(), "' ",
+                            self.is_server() ? "server" : "client",
+                            self.endpoint().closed() ? " closed" : "", ">");
+      });
+}
+
+}  // namespace ipckit::python

@@ -1,0 +1,23 @@
+// The _ipckit extension module: the C++ core's classes and JSON functions.
+// The public package `ipckit` (py/ipckit/__init__.py) re-exports all of it.
+#include <pybind11/pybind11.h>
+
+#include "py/src/bindings.h"
+#include "py/src/errors.h"
+
+#ifndef IPCKIT_VERSION
+#error "IPCKIT_VERSION must be defined by the build (py/version.bzl)"
+#endif
+
+PYBIND11_MODULE(_ipckit, m) {
+  m.doc() = "ipckit's C++ core. Import `ipckit`, not this module.";
+  m.attr("__version__") = IPCKIT_VERSION;
+  ipckit::python::RegisterErrors(m);
+  ipckit::python::RegisterJson(m);
+  ipckit::python::RegisterAnonymousPipe(m);
+  ipckit::python::RegisterNamedPipe(m);
+  ipckit::python::RegisterIpcChannel(m);
+  ipckit::python::RegisterSharedMemory(m);
+  ipckit::python::RegisterFileChannel(m);
+  ipckit::python::RegisterInfo(m);
+}

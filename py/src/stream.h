@@ -1,0 +1,152 @@
+// read / read_exact / write / write_all for the byte-stream classes
+// (AnonymousPipe, NamedPipe and its connections).
+//
+//   StreamCalls<AnonymousPipe> calls(std::move(pipe), "anonymous pipe");
+//   py::bytes got = calls.Read(1024, py::none());        // b"" at end of stream
+//   calls.WriteAll(py::bytes("hi"), py::float_(1.0));
+//
+// T provides StatusOr<size_t> Read(absl::Span<char>, absl::Duration) and
+// StatusOr<size_t> Write(absl::string_view, absl::Duration), neither of which
+// loses data on timeout. read_exact and write_all loop over those here (not
+// over the core's ReadExact/WriteAll) so that progress survives the 100 ms
+// slices of RunBlocking; bytes a timed-out or truncated read_exact already
+// consumed are kept and returned first by the next read.
+#ifndef IPCKIT_PY_SRC_STREAM_H_
+#define IPCKIT_PY_SRC_STREAM_H_
+
+#include <pybind11/pybind11.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <string>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/types/span.h"
+#include "cc/base/deadline.h"
+#include "cc/base/error.h"
+#include "py/src/args.h"
+#include "py/src/blocking.h"
+#include "py/src/errors.h"
+
+namespace ipckit::python {
+
+// One read allocates at most this much, however large `size` is: a stream
+// read returns what is available, and read_exact grows its buffer as bytes
+// arrive, so a huge size costs nothing until the data exists.
+inline constexpr size_t kMaxReadChunk = 1 << 20;
+
+template <typename T>
+class StreamCalls {
+ public:
+  StreamCalls(T value, std::string kind) : endpoint_(std::move(value), std::move(kind)) {}
+
+  const Endpoint<T>& endpoint() const { return endpoint_; }
+  Endpoint<T>& endpoint() { return endpoint_; }
+
+  // Forgets bytes kept from a failed read_exact: the stream they came from
+  // was replaced (a server's new current client). GIL held.
+  void DropUnread() { unread_.clear(); }
+
+  pybind11::bytes Read(pybind11::ssize_t size_arg, const pybind11::object& timeout) {
+    const size_t size = SizeArg(size_arg);
+    if (!unread_.empty()) return TakeUnread(size);
+    if (size == 0) return pybind11::bytes();
+    const absl::Duration limit = TimeoutArg(timeout);
+    const size_t capacity = std::min(size, kMaxReadChunk);
+    PyObject* out = PyBytes_FromStringAndSize(nullptr, static_cast<Py_ssize_t>(capacity));
+    if (out == nullptr) throw pybind11::error_already_set();
+    pybind11::bytes bytes = pybind11::reinterpret_steal<pybind11::bytes>(out);
+    char* buf = PyBytes_AS_STRING(out);
+    absl::StatusOr<size_t> n = RunBlocking(
+        endpoint_, Access::kRead, limit, [&](T& stream, absl::Duration slice) {
+          return stream.Read(absl::MakeSpan(buf, capacity), slice);
+        });
+    ThrowIfError(n.status());
+    if (*n == capacity) return bytes;
+    return pybind11::bytes(buf, *n);
+  }
+
+  pybind11::bytes ReadExact(pybind11::ssize_t size_arg, const pybind11::object& timeout) {
+    const size_t size = SizeArg(size_arg);
+    const Deadline deadline = Deadline::After(TimeoutArg(timeout));
+    std::string data = std::move(unread_);
+    unread_.clear();
+    if (data.size() > size) {
+      unread_ = data.substr(size);
+      data.resize(size);
+    }
+    while (data.size() < size) {
+      const size_t have = data.size();
+      const size_t chunk = std::min(size - have, kMaxReadChunk);
+      data.resize(have + chunk);
+      absl::StatusOr<size_t> n = RunBlocking(
+          endpoint_, Access::kRead, deadline.Remaining(),
+          [&](T& stream, absl::Duration slice) {
+            return stream.Read(absl::MakeSpan(&data[have], chunk), slice);
+          });
+      data.resize(have + (n.ok() ? *n : 0));
+      absl::Status error = n.status();
+      if (error.ok() && *n == 0) {
+        error = have == 0 ? PeerClosedError(absl::StrCat(
+                                "read_exact(", size, "): the peer closed the stream"))
+                          : TruncatedError(absl::StrCat("read_exact(", size,
+                                                        "): the stream ended after ", have,
+                                                        " bytes"));
+      }
+      if (!error.ok()) {
+        unread_ = std::move(data);  // nothing read is lost: the next read returns it
+        ThrowStatus(error);
+      }
+    }
+    return pybind11::bytes(data);
+  }
+
+  size_t Write(const pybind11::object& data_arg, const pybind11::object& timeout) {
+    BytesArg data(data_arg);
+    if (data.view().empty()) return 0;
+    absl::StatusOr<size_t> n = RunBlocking(
+        endpoint_, Access::kWrite, TimeoutArg(timeout),
+        [&](T& stream, absl::Duration slice) { return stream.Write(data.view(), slice); });
+    return ValueOrThrow(std::move(n));
+  }
+
+  size_t WriteAll(const pybind11::object& data_arg, const pybind11::object& timeout) {
+    BytesArg data(data_arg);
+    const absl::string_view all = data.view();
+    const Deadline deadline = Deadline::After(TimeoutArg(timeout));
+    size_t done = 0;
+    while (done < all.size()) {
+      absl::StatusOr<size_t> n = RunBlocking(
+          endpoint_, Access::kWrite, deadline.Remaining(),
+          [&](T& stream, absl::Duration slice) { return stream.Write(all.substr(done), slice); });
+      if (!n.ok()) {
+        if (done == 0) ThrowStatus(n.status());
+        ThrowStatus(MakeError(n.status().code(), ErrorClassOf(n.status()),
+                              absl::StrCat(n.status().message(), " (write_all wrote ", done,
+                                           " of ", all.size(), " bytes)")));
+      }
+      done += *n;
+    }
+    return done;
+  }
+
+ private:
+  pybind11::bytes TakeUnread(size_t size) {
+    const size_t n = std::min(size, unread_.size());
+    pybind11::bytes out(unread_.data(), n);
+    unread_.erase(0, n);
+    return out;
+  }
+
+  Endpoint<T> endpoint_;
+  // Bytes consumed from the stream by a read_exact that then failed; the GIL
+  // guards it (it is only touched with the GIL held).
+  std::string unread_;
+};
+
+}  // namespace ipckit::python
+
+#endif  // IPCKIT_PY_SRC_STREAM_H_

@@ -1,0 +1,223 @@
+"""FileChannel across real processes: requests, responses, errors, events,
+timeouts, same-millisecond bursts, foreign (ipckit 0.1 style) writers,
+corrupt files and bad input."""
+
+import json
+import multiprocessing
+import os
+import time
+
+import pytest
+
+import ipckit
+from conftest import elapsed
+
+FRONTEND = """
+import ipckit, sys
+f = ipckit.FileChannel.frontend(sys.argv[1])
+print("ready", flush=True)
+for _ in range(int(sys.argv[2])):
+    m = f.recv_one(timeout=20)
+    assert m is not None, "no request"
+    if m["type"] != "request":
+        continue
+    if m["method"] == "fail":
+        f.send_error(m["id"], "it failed")
+    else:
+        f.send_response(m["id"], {"method": m["method"], "params": m["payload"]})
+"""
+
+
+@pytest.fixture
+def channel_dir(tmp_path):
+    return str(tmp_path / "ipc_channel")
+
+
+def test_request_response_and_error(channel_dir, child):
+    backend = ipckit.FileChannel.backend(channel_dir)
+    assert backend.side == "backend" and backend.dir == channel_dir
+    c = child(FRONTEND, channel_dir, 2)
+    c.expect("ready")
+    first = backend.send_request("getData", {"key": "user_info"})
+    second = backend.send_request("fail", None)
+    assert isinstance(first, str) and len(first) == 36 and first != second
+    response = backend.wait_response(first, timeout_ms=20000)
+    assert response["type"] == "response" and response["reply_to"] == first
+    assert response["payload"] == {"method": "getData", "params": {"key": "user_info"}}
+    assert isinstance(response["timestamp"], int)
+    error = backend.wait_response(second, timeout=20)
+    assert error["error"] == "it failed" and error["payload"] is None
+    c.finish()
+    for name in ("backend_to_frontend.json", "frontend_to_backend.json", ".channel_info"):
+        assert os.path.exists(os.path.join(channel_dir, name))
+
+
+def test_responses_to_other_ids_are_kept(channel_dir, child):
+    backend = ipckit.FileChannel.backend(channel_dir)
+    a = backend.send_request("a", 1)
+    b = backend.send_request("b", 2)
+    c = child("""
+        import ipckit, sys
+        f = ipckit.FileChannel.frontend(sys.argv[1])
+        reqs = {}
+        while len(reqs) < 2:
+            m = f.recv_one(timeout=20)
+            reqs[m["method"]] = m["id"]
+        f.send_event("before", [])
+        f.send_response(reqs["b"], "B")   # the later request is answered first
+        f.send_response(reqs["a"], "A")
+    """, channel_dir)
+    assert backend.wait_response(a, timeout=20)["payload"] == "A"
+    assert backend.wait_response(b, timeout=20)["payload"] == "B"
+    events = backend.recv()
+    assert [m["method"] for m in events] == ["before"]
+    assert events[0]["type"] == "event"
+    c.finish()
+
+
+def test_events_both_ways(channel_dir, child):
+    backend = ipckit.FileChannel.backend(channel_dir)
+    c = child("""
+        import ipckit, sys
+        f = ipckit.FileChannel.frontend(sys.argv[1])
+        m = f.recv_one(timeout=20)
+        f.send_event("pong", {"got": m["method"], "payload": m["payload"]})
+    """, channel_dir)
+    backend.send_event("status_update", {"status": "ready"})
+    backend.wait_for_messages(timeout=20)
+    (event,) = backend.recv()
+    assert event["method"] == "pong"
+    assert event["payload"] == {"got": "status_update", "payload": {"status": "ready"}}
+    c.finish()
+
+
+def test_wait_response_timeout(channel_dir):
+    backend = ipckit.FileChannel.backend(channel_dir)
+    rid = backend.send_request("nobody", None)
+    error, seconds = elapsed(backend.wait_response, rid, timeout_ms=300)
+    assert isinstance(error, ipckit.IpcTimeoutError) and isinstance(error, TimeoutError)
+    assert 0.29 <= seconds < 2.3
+    with pytest.raises(TypeError):
+        backend.wait_response(rid, timeout_ms=1, timeout=1)
+
+
+def test_recv_one_without_messages(channel_dir):
+    backend = ipckit.FileChannel.backend(channel_dir)
+    assert backend.recv_one() is None
+    result, seconds = elapsed(backend.recv_one, timeout=0.3)
+    assert result is None and 0.29 <= seconds < 2.3
+    assert backend.recv() == []
+
+
+def test_burst_from_two_writers(channel_dir, child):
+    """2 frontend processes x 300 events, each delivered once, in per-writer order."""
+    backend = ipckit.FileChannel.backend(channel_dir)
+    writer = """
+        import ipckit, sys
+        f = ipckit.FileChannel.frontend(sys.argv[1])
+        for i in range(300):
+            f.send_event("e", [sys.argv[2], i])
+    """
+    writers = [child(writer, channel_dir, w) for w in ("w0", "w1")]
+    got = []
+    deadline = time.monotonic() + 60
+    while len(got) < 600 and time.monotonic() < deadline:
+        try:
+            backend.wait_for_messages(timeout=5)
+        except TimeoutError:
+            continue
+        got += backend.recv()
+    for w in writers:
+        w.finish()
+    got += backend.recv()
+    assert len(got) == 600
+    assert len({m["id"] for m in got}) == 600
+    for w in ("w0", "w1"):
+        assert [m["payload"][1] for m in got if m["payload"][0] == w] == list(range(300))
+    # Messages sharing a millisecond are common here but not guaranteed on a
+    # slow machine; test_foreign_writer_without_seq makes them certain.
+
+
+def test_foreign_writer_without_seq(channel_dir):
+    """An ipckit 0.1 style file: no seq/sender, identical timestamps."""
+    backend = ipckit.FileChannel.backend(channel_dir)
+    stamp = int(time.time() * 1000)
+    messages = [{"id": "m%d" % i, "timestamp": stamp, "type": "event", "method": "old",
+                 "payload": i} for i in range(5)]
+    with open(os.path.join(channel_dir, "frontend_to_backend.json"), "w") as f:
+        json.dump(messages, f)
+    got = backend.recv()
+    assert [m["id"] for m in got] == ["m0", "m1", "m2", "m3", "m4"]
+    assert [m["payload"] for m in got] == [0, 1, 2, 3, 4]
+    assert backend.recv() == []
+
+
+def test_corrupt_file_is_an_error_and_loses_nothing(channel_dir):
+    backend = ipckit.FileChannel.backend(channel_dir)
+    path = os.path.join(channel_dir, "frontend_to_backend.json")
+    good = [{"id": "ok1", "timestamp": 1, "type": "event", "method": "x", "payload": 1}]
+    with open(path, "w") as f:
+        f.write(json.dumps(good)[:-5])  # half written
+    with pytest.raises(ipckit.CorruptError) as info:
+        backend.recv()
+    assert "frontend_to_backend.json" in str(info.value)
+    with open(path, "w") as f:
+        json.dump(good, f)
+    assert [m["id"] for m in backend.recv()] == ["ok1"]
+
+
+def test_clear_drops_pending(channel_dir, child):
+    backend = ipckit.FileChannel.backend(channel_dir)
+    c = child("""
+        import ipckit, sys
+        f = ipckit.FileChannel.frontend(sys.argv[1])
+        f.send_event("one", 1)
+        f.send_event("two", 2)
+    """, channel_dir)
+    c.finish()
+    backend.clear()
+    assert backend.recv() == []
+
+
+def test_unsupported_channel_info(tmp_path):
+    d = tmp_path / "future"
+    d.mkdir()
+    (d / ".channel_info").write_text('{"version":"2.0","protocol":"file-ipc"}')
+    with pytest.raises(ipckit.UnsupportedVersionError):
+        ipckit.FileChannel.frontend(str(d))
+
+
+def test_bad_arguments(channel_dir, tmp_path):
+    backend = ipckit.FileChannel.backend(channel_dir)
+    with pytest.raises(TypeError):
+        backend.send_request("m", {1, 2})
+    with pytest.raises(ValueError):
+        backend.send_event("e", float("nan"))
+    with pytest.raises(ValueError):
+        ipckit.FileChannel.backend("")
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("x")
+    with pytest.raises(ValueError):
+        ipckit.FileChannel.backend(str(not_a_dir))
+    backend.close()
+    with pytest.raises(ipckit.ClosedError):
+        backend.recv()
+
+
+def _spawned_frontend(channel_dir):
+    f = ipckit.FileChannel.frontend(channel_dir)
+    m = f.recv_one(timeout=30)
+    f.send_response(m["id"], m["payload"] * 2)
+
+
+def test_multiprocessing_spawn_frontend(channel_dir):
+    backend = ipckit.FileChannel.backend(channel_dir)
+    ctx = multiprocessing.get_context("spawn")
+    proc = ctx.Process(target=_spawned_frontend, args=(channel_dir,))
+    proc.start()
+    rid = backend.send_request("double", 21)
+    try:
+        assert backend.wait_response(rid, timeout=30)["payload"] == 42
+    finally:
+        proc.join(timeout=20)
+    assert proc.exitcode == 0
