@@ -23,10 +23,43 @@ if ! (cd "$repo_dir" && bazel build //js:ipckit_core //js/tests:js_peer) >"$log"
   echo "run_tests: bazel build failed"
   exit 1
 fi
+# The WASM core must reach only pure C++ libraries: no file, lock, socket or
+# watch code may be compiled by emcc.
+os_libs='//cc/platform/... + //cc/channel:ipc_channel + //cc/file_channel:uuid + //cc/file_channel:channel_file + //cc/file_channel:channel_info + //cc/file_channel:file_channel'
+if ! os_deps="$(cd "$repo_dir" && bazel query --noimplicit_deps "deps(//js:ipckit_core) intersect ($os_libs)" 2>"$log")"; then
+  grep -v 'linux-sandbox' "$log" | tail -n 20
+  echo "run_tests: bazel query of //js:ipckit_core's deps failed"
+  exit 1
+fi
+if [ -n "$os_deps" ]; then
+  echo "run_tests: //js:ipckit_core depends on OS libraries:"
+  echo "$os_deps"
+  exit 1
+fi
+echo "run_tests: //js:ipckit_core depends on pure libraries only"
 # Not the bazel-bin symlink: it follows whichever configuration built last.
 bin="$(cd "$repo_dir" && bazel info bazel-bin 2>/dev/null)"
 
 node scripts/build.mjs --wasm-dir "$bin/js"
+
+# The Python package's wheel in a fresh venv (nothing else installed), for
+# the tests against a Python backend (tests/python_*.test.mjs).
+echo "run_tests: bazel build //py:wheel"
+if ! (cd "$repo_dir" && bazel build //py:wheel) >"$log" 2>&1; then
+  grep -v 'linux-sandbox' "$log" | tail -n 60
+  echo "run_tests: bazel build //py:wheel failed"
+  exit 1
+fi
+wheels=("$bin"/py/ipckit-*.whl)
+if [ "${#wheels[@]}" -ne 1 ] || [ ! -f "${wheels[0]}" ]; then
+  echo "run_tests: expected exactly one wheel in $bin/py, found: ${wheels[*]}"
+  exit 1
+fi
+py_venv="$(mktemp -d "${TMPDIR:-/tmp}/ipckit-js-pyvenv.XXXXXX")"
+trap 'rm -f "$log"; rm -rf "$py_venv"' EXIT
+python3 -m venv "$py_venv"
+"$py_venv/bin/pip" install --quiet --no-deps "${wheels[0]}"
+export IPCKIT_PYTHON="$py_venv/bin/python"
 
 export IPCKIT_JS_PEER="$bin/js/tests/js_peer"
 rm -f "$log"

@@ -4,19 +4,24 @@
 //   ipckit info [NAME]          versions, platform, and where NAME maps on this OS
 //   ipckit listen NAME [--count N] [--timeout SECONDS]
 //   ipckit send NAME MESSAGE [--timeout SECONDS]
+//   ipckit serve DIR [--port N] [--allow-origin ORIGIN]...   the FileChannel HTTP bridge
+#include <signal.h>
 #include <sys/utsname.h>
 
 #include <iostream>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "cc/base/error.h"
 #include "cc/base/name.h"
 #include "cc/base/status_macros.h"
 #include "cc/base/version.h"
+#include "cc/bridge/bridge_server.h"
 #include "cc/channel/ipc_channel.h"
 #include "cc/cli/demo.h"
 
@@ -27,7 +32,8 @@ constexpr char kUsage[] =
     "usage: ipckit demo\n"
     "       ipckit info [NAME]\n"
     "       ipckit listen NAME [--count N] [--timeout SECONDS]\n"
-    "       ipckit send NAME MESSAGE [--timeout SECONDS]\n";
+    "       ipckit send NAME MESSAGE [--timeout SECONDS]\n"
+    "       ipckit serve DIR [--port N] [--allow-origin ORIGIN]... [--max-file-bytes N]\n";
 
 // Positional arguments plus the two options the commands share.
 struct Args {
@@ -103,6 +109,59 @@ absl::Status Send(const Args& args) {
   return client.Send(args.positional[1], args.timeout);
 }
 
+// The bridge `serve` runs; SIGINT/SIGTERM stop it (Stop is signal-safe).
+bridge::BridgeServer* g_bridge = nullptr;
+
+void StopBridge(int) {
+  if (g_bridge != nullptr) g_bridge->Stop();
+}
+
+absl::Status Serve(const std::vector<std::string>& argv) {
+  std::string dir;
+  bridge::BridgeOptions options;
+  for (size_t i = 0; i < argv.size(); ++i) {
+    const std::string& a = argv[i];
+    if (a == "--port" || a == "--allow-origin" || a == "--max-file-bytes") {
+      if (i + 1 == argv.size()) return InvalidArgumentError(absl::StrCat(a, " needs a value"));
+      const std::string& v = argv[++i];
+      uint32_t port = 0;
+      uint64_t bytes = 0;
+      if (a == "--allow-origin") {
+        options.allow_origins.push_back(v);
+      } else if (a == "--port") {
+        if (!absl::SimpleAtoi(v, &port) || port > 65535) {
+          return InvalidArgumentError(absl::StrCat("--port '", v, "' is not a port number (0-65535)"));
+        }
+        options.port = static_cast<uint16_t>(port);
+      } else if (!absl::SimpleAtoi(v, &bytes) || bytes == 0) {
+        return InvalidArgumentError(absl::StrCat("--max-file-bytes '", v, "' is not a positive integer"));
+      } else {
+        options.max_file_bytes = bytes;
+      }
+    } else if (dir.empty() && !absl::StartsWith(a, "--")) {
+      dir = a;
+    } else {
+      return InvalidArgumentError(absl::StrCat("serve: unexpected argument '", a, "'"));
+    }
+  }
+  if (dir.empty()) return InvalidArgumentError("serve needs a channel DIR");
+  IPCKIT_ASSIGN_OR_RETURN(std::unique_ptr<bridge::BridgeServer> server,
+                          bridge::BridgeServer::Start(dir, options));
+  g_bridge = server.get();
+  struct sigaction action {};
+  action.sa_handler = StopBridge;
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+  std::cout << "ipckit bridge for " << dir << " on " << server->url() << " (Ctrl-C stops)"
+            << std::endl;
+  absl::Status status;
+  do {
+    status = server->Serve();  // returns early (timeout) when a signal arrives
+  } while (ErrorClassOf(status) == kErrTimeout && !server->stopped());
+  g_bridge = nullptr;
+  return status;
+}
+
 int Main(int argc, char** argv) {
   std::vector<std::string> rest(argv + std::min(argc, 2), argv + argc);
   std::string command = argc > 1 ? argv[1] : "";
@@ -111,6 +170,8 @@ int Main(int argc, char** argv) {
     status = RunDemo("/proc/self/exe", std::cout);
   } else if (command == "demo-peer") {
     status = RunDemoPeer(rest);
+  } else if (command == "serve") {
+    status = Serve(rest);
   } else if (command == "info" || command == "listen" || command == "send") {
     absl::StatusOr<Args> args = ParseArgs(rest);
     if (!args.ok()) {

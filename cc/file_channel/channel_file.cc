@@ -21,7 +21,7 @@
 #include "absl/time/clock.h"
 #include "cc/base/error.h"
 #include "cc/base/status_macros.h"
-#include "cc/file_channel/message.h"
+#include "cc/file_channel/channel_file_format.h"
 #include "cc/file_channel/uuid.h"
 
 namespace ipckit {
@@ -44,8 +44,6 @@ absl::Status WriteAll(int fd, absl::string_view data, const std::string& path) {
 }
 
 }  // namespace
-
-uint64_t NowUnixMs() { return static_cast<uint64_t>(std::max<int64_t>(0, absl::ToUnixMillis(absl::Now()))); }
 
 absl::StatusOr<FileSnapshot> ReadChannelFile(const std::string& path, size_t max_bytes) {
   FileSnapshot snapshot;
@@ -237,64 +235,6 @@ void RemoveStaleTempFiles(const std::string& dir) {
   ::closedir(d);
 }
 
-namespace {
-
-// Appends and prunes given the existing file already scanned.
-absl::StatusOr<AppendResult> BuildAppended(absl::string_view existing, const std::vector<ScannedMessage>& old,
-                                           absl::string_view label, const std::vector<std::string>& new_messages,
-                                           const RetentionPolicy& retention, uint64_t now_ms,
-                                           size_t max_file_bytes) {
-  const uint64_t min_age_ms =
-      static_cast<uint64_t>(std::max<int64_t>(0, absl::ToInt64Milliseconds(retention.min_age)));
-  const size_t max_messages = std::max<size_t>(retention.max_messages, 1);
-
-  // Drop from the front only: the file stays a suffix of the append history,
-  // which is what lets readers detect pruning as a sequence gap.
-  size_t first_kept = 0;
-  size_t total = old.size() + new_messages.size();
-  while (first_kept < old.size() && total > max_messages) {
-    uint64_t ts = old[first_kept].message.timestamp_ms;
-    if (ts > now_ms || now_ms - ts < min_age_ms) break;  // the oldest is too young
-    ++first_kept;
-    --total;
-  }
-
-  std::vector<absl::string_view> texts;
-  texts.reserve(total);
-  size_t bytes = 4;
-  for (size_t i = first_kept; i < old.size(); ++i) {
-    texts.push_back(existing.substr(old[i].begin, old[i].end - old[i].begin));
-    bytes += texts.back().size() + 2;
-  }
-  for (const std::string& m : new_messages) {
-    texts.push_back(m);
-    bytes += m.size() + 2;
-  }
-  if (bytes > max_file_bytes) {
-    return TooLargeError(absl::StrCat(label, ": appending ", new_messages.size(),
-                                      " message(s) would make it about ", bytes, " bytes, over the limit ",
-                                      max_file_bytes,
-                                      " (readers are not keeping up or messages are too young to prune)"));
-  }
-  AppendResult result;
-  result.text = ComposeChannelFile(texts);
-  result.kept = old.size() - first_kept;
-  result.pruned = first_kept;
-  return result;
-}
-
-}  // namespace
-
-absl::StatusOr<AppendResult> AppendToChannelText(absl::string_view existing, absl::string_view label,
-                                                 const std::vector<std::string>& new_messages,
-                                                 const RetentionPolicy& retention, uint64_t now_ms,
-                                                 size_t max_file_bytes) {
-  // Refuse a corrupt file rather than overwrite it: its valid messages would
-  // be lost. ScanChannelFile's error names the file and the byte.
-  IPCKIT_ASSIGN_OR_RETURN(std::vector<ScannedMessage> old, ScanChannelFile(existing, label));
-  return BuildAppended(existing, old, label, new_messages, retention, now_ms, max_file_bytes);
-}
-
 absl::Status AppendToChannelFile(const std::string& dir, absl::string_view name,
                                  const std::vector<std::string>& new_messages, const AppendOptions& options,
                                  const Deadline& deadline, ChannelFileIndex* index) {
@@ -313,8 +253,8 @@ absl::Status AppendToChannelFile(const std::string& dir, absl::string_view name,
   IPCKIT_ASSIGN_OR_RETURN(ChannelFileIndex::Update seen, index->Prepare(std::move(current.text), path));
   index->Commit(std::move(seen));
   IPCKIT_ASSIGN_OR_RETURN(AppendResult result,
-                          BuildAppended(index->text(), index->messages(), path, new_messages, options.retention,
-                                        NowUnixMs(), options.max_file_bytes));
+                          AppendToScannedChannelText(index->text(), index->messages(), path, new_messages,
+                                                     options.retention, NowUnixMs(), options.max_file_bytes));
   IPCKIT_RETURN_IF_ERROR(
       ReplaceFileAtomically(dir, name, result.text, current.exists ? current.mode : 0, options.fsync));
   // Remember what we wrote (cheap: only the new messages are parsed).

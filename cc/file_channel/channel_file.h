@@ -9,6 +9,8 @@
 // to touch it if it is corrupt (nothing is ever discarded), append, prune old
 // messages, write a temp file and rename it over the target, so readers always
 // see a complete file and never need the lock. See spec/file_channel.md.
+// These are the OS parts; the file names, RetentionPolicy and the pure
+// AppendToChannelText live in channel_file_format.h (included here).
 #ifndef IPCKIT_CC_FILE_CHANNEL_CHANNEL_FILE_H_
 #define IPCKIT_CC_FILE_CHANNEL_CHANNEL_FILE_H_
 
@@ -24,26 +26,11 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "cc/base/deadline.h"
+#include "cc/file_channel/channel_file_format.h"
 #include "cc/file_channel/file_index.h"
 #include "cc/platform/unique_fd.h"
 
 namespace ipckit {
-
-inline constexpr absl::string_view kBackendToFrontendFile = "backend_to_frontend.json";
-inline constexpr absl::string_view kFrontendToBackendFile = "frontend_to_backend.json";
-inline constexpr absl::string_view kLockFile = ".lock";
-inline constexpr absl::string_view kChannelInfoFile = ".channel_info";
-
-inline constexpr size_t kDefaultMaxFileBytes = size_t{64} << 20;
-
-// When a writer may drop messages from the front of the file: only while the
-// file would hold more than max_messages AND the oldest message is at least
-// min_age old. A reader that reads at least once per min_age never loses a
-// message; the file may hold more than max_messages when they are all young.
-struct RetentionPolicy {
-  size_t max_messages = 1000;
-  absl::Duration min_age = absl::Seconds(60);
-};
 
 struct AppendOptions {
   RetentionPolicy retention;
@@ -126,21 +113,6 @@ absl::Status ReplaceFileAtomically(const std::string& dir, absl::string_view nam
 // safe with the ChannelLock held (then no live writer has a temp file).
 void RemoveStaleTempFiles(const std::string& dir);
 
-// The pure part of a write: the new file text after appending `new_messages`
-// (message JSON texts) to `existing`, then pruning per `retention` at clock
-// `now_ms`. Existing messages are kept byte for byte. corrupt if `existing`
-// is not a valid channel file (it is never overwritten); too_large if the
-// result would exceed `max_file_bytes`.
-struct AppendResult {
-  std::string text;
-  size_t kept = 0;    // old messages kept
-  size_t pruned = 0;  // old messages dropped by retention
-};
-absl::StatusOr<AppendResult> AppendToChannelText(absl::string_view existing, absl::string_view label,
-                                                 const std::vector<std::string>& new_messages,
-                                                 const RetentionPolicy& retention, uint64_t now_ms,
-                                                 size_t max_file_bytes);
-
 // The whole write protocol for <dir>/<name>: lock (ChannelLock, then
 // Ipckit01FileLock), read, AppendToChannelText, ReplaceFileAtomically, unlock. `deadline` bounds the wait for the lock.
 // `index`, if given, is this writer's memory of the file from its previous
@@ -150,9 +122,6 @@ absl::Status AppendToChannelFile(const std::string& dir, absl::string_view name,
                                  const std::vector<std::string>& new_messages,
                                  const AppendOptions& options, const Deadline& deadline,
                                  ChannelFileIndex* index = nullptr);
-
-// The current time in ms since the Unix epoch, as writers stamp messages.
-uint64_t NowUnixMs();
 
 }  // namespace ipckit
 

@@ -68,71 +68,6 @@ class ChannelFileTest : public ::testing::Test {
   std::string dir_;
 };
 
-TEST(AppendToChannelText, AppendsToEmptyAndMissing) {
-  RetentionPolicy keep_all;
-  auto r = AppendToChannelText("", "f", {Msg("a", 1)}, keep_all, 10, kDefaultMaxFileBytes);
-  ASSERT_TRUE(r.ok()) << r.status();
-  EXPECT_EQ(r->text, absl::StrCat("[\n", Msg("a", 1), "\n]\n"));
-  auto r2 = AppendToChannelText(r->text, "f", {Msg("b", 2), Msg("c", 3)}, keep_all, 10, kDefaultMaxFileBytes);
-  ASSERT_TRUE(r2.ok());
-  EXPECT_EQ(r2->text, absl::StrCat("[\n", Msg("a", 1), ",\n", Msg("b", 2), ",\n", Msg("c", 3), "\n]\n"));
-}
-
-TEST(AppendToChannelText, KeepsForeignMessagesByteForByte) {
-  const std::string foreign =
-      "[\n  {\n    \"id\": \"f1\",\n    \"timestamp\": 7,\n    \"type\": \"event\",\n    \"method\": null,\n"
-      "    \"payload\": {\"big\": 123456789012345678901234567890, \"f\": 1.50},\n    \"x-extra\": [1, 2]\n  }\n]";
-  auto r = AppendToChannelText(foreign, "f", {Msg("a", 8)}, RetentionPolicy(), 10, kDefaultMaxFileBytes);
-  ASSERT_TRUE(r.ok()) << r.status();
-  size_t open = foreign.find('{');
-  size_t close = foreign.rfind('}');
-  EXPECT_TRUE(absl::StrContains(r->text, foreign.substr(open, close - open + 1))) << r->text;
-  EXPECT_EQ(IdsOf(r->text), (std::vector<std::string>{"f1", "a"}));
-}
-
-TEST(AppendToChannelText, PrunesOnlyOldMessagesBeyondTheCount) {
-  RetentionPolicy policy;
-  policy.max_messages = 3;
-  policy.min_age = absl::Seconds(60);
-  const uint64_t now = 1000000;
-  std::string file = ComposeChannelFile({Msg("old1", now - 90000), Msg("old2", now - 61000),
-                                         Msg("young1", now - 59000), Msg("young2", now - 1)});
-  auto r = AppendToChannelText(file, "f", {Msg("new", now)}, policy, now, kDefaultMaxFileBytes);
-  ASSERT_TRUE(r.ok()) << r.status();
-  // 5 messages > 3: old1 and old2 are old enough and go, leaving the cap.
-  EXPECT_EQ(IdsOf(r->text), (std::vector<std::string>{"young1", "young2", "new"}));
-  EXPECT_EQ(r->pruned, 2u);
-  EXPECT_EQ(r->kept, 2u);
-
-  // All young: nothing is dropped even far beyond the cap.
-  std::vector<std::string> many;
-  for (int i = 0; i < 10; ++i) many.push_back(Msg(absl::StrCat("m", i), now - 100));
-  std::vector<absl::string_view> views(many.begin(), many.end());
-  auto r2 = AppendToChannelText(ComposeChannelFile(views), "f", {Msg("new", now)}, policy, now, kDefaultMaxFileBytes);
-  ASSERT_TRUE(r2.ok());
-  EXPECT_EQ(IdsOf(r2->text).size(), 11u);
-  EXPECT_EQ(r2->pruned, 0u);
-
-  // Pruning stops at the first young message even if later ones are old
-  // (the file stays a suffix of what was appended).
-  std::string mixed = ComposeChannelFile({Msg("y", now), Msg("o1", 0), Msg("o2", 0), Msg("o3", 0)});
-  auto r3 = AppendToChannelText(mixed, "f", {Msg("new", now)}, policy, now, kDefaultMaxFileBytes);
-  ASSERT_TRUE(r3.ok());
-  EXPECT_EQ(IdsOf(r3->text), (std::vector<std::string>{"y", "o1", "o2", "o3", "new"}));
-}
-
-TEST(AppendToChannelText, RefusesCorruptAndOversized) {
-  auto r = AppendToChannelText("[{\"id\":\"a\",\"timest", "/d/backend_to_frontend.json", {Msg("b", 1)},
-                               RetentionPolicy(), 1, kDefaultMaxFileBytes);
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(ErrorClassOf(r.status()), "corrupt");
-  EXPECT_TRUE(absl::StrContains(r.status().message(), "/d/backend_to_frontend.json"));
-
-  auto big = AppendToChannelText("", "f", {Msg("a", 1)}, RetentionPolicy(), 1, 20);
-  ASSERT_FALSE(big.ok());
-  EXPECT_EQ(ErrorClassOf(big.status()), "too_large");
-}
-
 TEST_F(ChannelFileTest, ReadMissingTooLargeAndPresent) {
   auto missing = ReadChannelFile(dir_ + "/none.json", 100);
   ASSERT_TRUE(missing.ok());
@@ -285,43 +220,6 @@ TEST_F(ChannelFileTest, StaleIpckit01LocksAreRemoved) {
   ASSERT_EQ(::utimes(lock_path.c_str(), old_times), 0);
   auto old = Ipckit01FileLock::Acquire(dir_, kBackendToFrontendFile, Deadline::After(absl::Seconds(2)));
   EXPECT_TRUE(old.ok()) << old.status();
-}
-
-TEST(ChannelInfo, ComposeValidates) {
-  std::string text = ComposeChannelInfo(1732500000000);
-  EXPECT_EQ(text, "{\"version\":\"1.0\",\"protocol\":\"file-ipc\",\"format_version\":1,\"created\":1732500000000}\n");
-  EXPECT_TRUE(ValidateChannelInfo(text, "i").ok());
-}
-
-TEST(ChannelInfo, ValidationRules) {
-  struct Case {
-    const char* text;
-    const char* error_class;  // "" for OK
-  };
-  const Case cases[] = {
-      {R"({"version":"1.0","protocol":"file-ipc"})", ""},
-      {R"({"version":"1.7","protocol":"file-ipc","created":"x","extra":{"a":[1]}})", ""},
-      {R"({"version":"1","protocol":"file-ipc","format_version":1})", ""},
-      {R"({"version":"2.0","protocol":"file-ipc"})", "unsupported_version"},
-      {R"({"version":"10.0","protocol":"file-ipc"})", "unsupported_version"},
-      {R"({"version":1.0,"protocol":"file-ipc"})", "unsupported_version"},
-      {R"({"protocol":"file-ipc"})", "unsupported_version"},
-      {R"({"version":"1.0","protocol":"socket-ipc"})", "unsupported_version"},
-      {R"({"version":"1.0"})", "unsupported_version"},
-      {R"({"version":"1.0","protocol":"file-ipc","format_version":2})", "unsupported_version"},
-      {R"({"version":"1.0","protocol":"file-ipc","format_version":"1"})", "corrupt"},
-      {R"({"version":"1.0","protocol":"file-ipc","nested":{"protocol":"x"}})", ""},
-      {R"(["file-ipc"])", "corrupt"},
-      {"", "corrupt"},
-      {"{\"version\":\"1.0\",\"proto", "corrupt"},
-  };
-  for (const Case& c : cases) {
-    absl::Status s = ValidateChannelInfo(c.text, "/d/.channel_info");
-    EXPECT_EQ(ErrorClassOf(s), c.error_class) << c.text << " => " << s;
-    if (!s.ok()) {
-      EXPECT_TRUE(absl::StrContains(s.message(), "/d/.channel_info"));
-    }
-  }
 }
 
 TEST_F(ChannelFileTest, EnsureChannelInfoCreatesThenValidates) {

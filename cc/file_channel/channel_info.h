@@ -5,34 +5,19 @@
 //   IPCKIT_RETURN_IF_ERROR(ipckit::ValidateChannelInfo(text, ".channel_info"));
 //
 // Written once by whichever endpoint opens the directory first (under the
-// channel lock, by atomic replace); every later open validates it.
+// channel lock, by atomic replace); every later open validates it. The text
+// rules (ComposeChannelInfo, ValidateChannelInfo) are in channel_info_format.h,
+// included here; this header adds the file access.
 #ifndef IPCKIT_CC_FILE_CHANNEL_CHANNEL_INFO_H_
 #define IPCKIT_CC_FILE_CHANNEL_CHANNEL_INFO_H_
 
-#include <cstddef>
-#include <cstdint>
 #include <string>
 
 #include "absl/status/status.h"
-#include "absl/strings/string_view.h"
 #include "cc/base/deadline.h"
+#include "cc/file_channel/channel_info_format.h"
 
 namespace ipckit {
-
-// The channel format this code reads and writes (spec/file_channel.md).
-inline constexpr uint64_t kFileChannelFormatVersion = 1;
-inline constexpr size_t kMaxChannelInfoBytes = 64 * 1024;
-
-// {"version":"1.0","protocol":"file-ipc","format_version":1,"created":N}
-// plus a newline ("created" in ms since the epoch, as ipckit 0.1 writes it).
-std::string ComposeChannelInfo(uint64_t created_ms);
-
-// OK for a JSON object whose "protocol" is "file-ipc", whose "version" has
-// major version 1 ("1", "1.0", "1.7", ...) and whose optional
-// "format_version" is at most kFileChannelFormatVersion; other fields are
-// ignored. unsupported_version for anything else that is a JSON object,
-// corrupt for text that is not one.
-absl::Status ValidateChannelInfo(absl::string_view text, absl::string_view label);
 
 // Creates <dir>/.channel_info if it is missing (taking the channel lock until
 // `deadline`), else validates it.

@@ -14,7 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "cc/base/error.h"
-#include "cc/file_channel/channel_file.h"
+#include "cc/file_channel/channel_file_format.h"
 #include "cc/file_channel/inbox.h"
 #include "cc/file_channel/message.h"
 #include "gtest/gtest.h"

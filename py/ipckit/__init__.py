@@ -5,7 +5,8 @@
     {'a': [1, 2.5, None]}
 
 Classes: AnonymousPipe, NamedPipe, SharedMemory, IpcChannel, FileChannel (and
-NamedPipeConnection / IpcChannelConnection for servers with several clients).
+NamedPipeConnection / IpcChannelConnection for servers with several clients),
+BridgeServer (FileChannel over HTTP for web pages).
 Functions: json_dumps, json_dumps_pretty, json_loads.
 Errors: IpcError and its subclasses, one per error class of the wire spec;
 each also derives from the builtin a caller would expect (TimeoutError,
@@ -19,6 +20,7 @@ Try `python -m ipckit demo` and `python -m ipckit info`.
 from ipckit._ipckit import (
     __version__,
     AnonymousPipe,
+    BridgeServer,
     ClosedError,
     CorruptError,
     DataLossError,
@@ -47,6 +49,7 @@ from ipckit._ipckit import (
 __all__ = [
     "__version__",
     "AnonymousPipe",
+    "BridgeServer",
     "ClosedError",
     "CorruptError",
     "DataLossError",

@@ -7,7 +7,7 @@ error class string (spec/conventions.md).
 """
 
 from types import TracebackType
-from typing import Any, Literal, NotRequired, Optional, Self, TypedDict, Union
+from typing import Any, Iterable, Literal, NotRequired, Optional, Self, TypedDict, Union
 
 __version__: str
 
@@ -342,6 +342,38 @@ class FileChannel:
     def side(self) -> Literal["backend", "frontend"]: ...
     @property
     def sender_id(self) -> str: ...
+    def __enter__(self) -> Self: ...
+    def __exit__(self, exc_type: Optional[type[BaseException]], exc: Optional[BaseException],
+                 tb: Optional[TracebackType]) -> None: ...
+
+# ---------------------------------------------------------------- HTTP bridge
+
+class BridgeServer:
+    """The FileChannel HTTP bridge (js/BRIDGE.md, bridge version 1) on 127.0.0.1.
+
+    Listens from construction on; serve_forever() handles requests until
+    close() (from another thread) or Ctrl-C. port=0 picks a free port.
+    `allow_origins` are other origins (e.g. "http://127.0.0.1:3000") whose
+    pages may read and write; the bridge's own origin may always write.
+    `python -m ipckit serve DIR --port N` runs one from the command line.
+    """
+
+    def __init__(self, dir: str, port: int = 0, allow_origins: Iterable[str] = (), *,
+                 allow_backend_writes: bool = False, max_file_bytes: int = 67108864,
+                 max_wait: float = 30.0) -> None: ...
+    def serve_forever(self) -> None:
+        """Serve requests until close() or Ctrl-C (KeyboardInterrupt)."""
+    def close(self) -> None:
+        """Stop serving and release the port. Idempotent."""
+    @property
+    def closed(self) -> bool: ...
+    @property
+    def url(self) -> str:
+        """'http://127.0.0.1:<port>'."""
+    @property
+    def port(self) -> int: ...
+    @property
+    def dir(self) -> str: ...
     def __enter__(self) -> Self: ...
     def __exit__(self, exc_type: Optional[type[BaseException]], exc: Optional[BaseException],
                  tb: Optional[TracebackType]) -> None: ...

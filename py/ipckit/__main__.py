@@ -1,14 +1,16 @@
-"""The ipckit command line: `python -m ipckit {demo,send,listen,info}`.
+"""The ipckit command line: `python -m ipckit {demo,send,listen,info,serve}`.
 
     python -m ipckit demo                  # all five methods between two processes
     python -m ipckit listen jobs           # print messages sent to IpcChannel "jobs"
     python -m ipckit send jobs "hello"     # send one message to it
     python -m ipckit info                  # version, platform, where names map
+    python -m ipckit serve DIR --port 8765 # the FileChannel HTTP bridge for web pages
 """
 
 import argparse
 import os
 import platform
+import signal
 import sys
 
 import ipckit
@@ -74,10 +76,24 @@ def _cmd_info(args):
     return 0
 
 
+def _cmd_serve(args):
+    # SIGTERM (e.g. a test harness's kill) stops as cleanly as Ctrl-C.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+    with ipckit.BridgeServer(args.dir, args.port, args.allow_origin,
+                             allow_backend_writes=args.allow_backend_writes,
+                             max_file_bytes=args.max_file_bytes) as bridge:
+        print("ipckit bridge for %s on %s (Ctrl-C stops)" % (args.dir, bridge.url), flush=True)
+        try:
+            bridge.serve_forever()
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
 def _parser():
     parser = argparse.ArgumentParser(prog="python -m ipckit", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True,
-                                     metavar="{demo,send,listen,info}")
+                                     metavar="{demo,send,listen,info,serve}")
     commands.add_parser("demo", help="exchange messages with a second process over all five "
                                      "methods and print round-trip times").set_defaults(run=_cmd_demo)
     send = commands.add_parser("send", help="send one message to an IpcChannel server")
@@ -94,6 +110,18 @@ def _parser():
     info = commands.add_parser("info", help="version, platform and where names map")
     info.add_argument("name", nargs="?", default="example", help="a name to map (default: example)")
     info.set_defaults(run=_cmd_info)
+    serve = commands.add_parser("serve", help="serve a FileChannel directory to web pages over "
+                                              "HTTP on 127.0.0.1 (the bridge, js/BRIDGE.md)")
+    serve.add_argument("dir", help="the channel directory (created if missing)")
+    serve.add_argument("--port", type=int, default=0, help="TCP port (default 0: any free port)")
+    serve.add_argument("--allow-origin", action="append", default=[], metavar="ORIGIN",
+                       help="an origin (e.g. http://127.0.0.1:3000) whose pages may read and "
+                            "write; repeatable")
+    serve.add_argument("--allow-backend-writes", action="store_true",
+                       help="also accept appends to backend_to_frontend.json")
+    serve.add_argument("--max-file-bytes", type=int, default=64 << 20,
+                       help="largest channel file and request body (default 64 MiB)")
+    serve.set_defaults(run=_cmd_serve)
     peer = commands.add_parser("_demo-peer")  # the demo's second process; not for users
     peer.add_argument("tag")
     peer.add_argument("workdir")

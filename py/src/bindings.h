@@ -18,6 +18,7 @@ void RegisterSharedMemory(pybind11::module_& module);    // shared_memory_module
 void RegisterIpcChannel(pybind11::module_& module);      // ipc_channel_module.cc
 void RegisterFileChannel(pybind11::module_& module);     // file_channel_module.cc
 void RegisterInfo(pybind11::module_& module);            // info_module.cc
+void RegisterBridge(pybind11::module_& module);          // bridge_module.cc
 
 }  // namespace ipckit::python
 

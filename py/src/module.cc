@@ -20,4 +20,5 @@ PYBIND11_MODULE(_ipckit, m) {
   ipckit::python::RegisterSharedMemory(m);
   ipckit::python::RegisterFileChannel(m);
   ipckit::python::RegisterInfo(m);
+  ipckit::python::RegisterBridge(m);
 }

@@ -1,6 +1,6 @@
 // The FileChannel HTTP bridge (js/BRIDGE.md) served from Node: lets a web page
 // read a channel directory's files (hanging GET woken by fs.watch) and append
-// messages under the channel lock.
+// messages under the channel locks (.lock, then ipckit 0.1's <stem>.lock).
 //
 //   const bridge = await serveBridge('./ipc_channel', { port: 8765, allowOrigins: ['http://127.0.0.1:3000'] });
 //   console.log(bridge.url);   // http://127.0.0.1:8765
@@ -16,7 +16,7 @@ import {
 } from '../file_channel_format.js';
 import { ChannelLockHelper } from './channel_lock.js';
 import { readChannelFile } from './channel_files.js';
-import { appendUnderLock, ensureChannelInfo, fileOptions, makeChannelDir } from './file_channel.js';
+import { appendToChannelFile, ensureChannelInfo, fileOptions, makeChannelDir } from './file_channel.js';
 
 export const BRIDGE_VERSION = 1;
 const DEFAULT_MAX_WAIT_MS = 30000;
@@ -274,7 +274,7 @@ export class BridgeServer {
     if (spans.length === 0) throw new HttpError(400, 'invalid_argument', 'the request holds no messages');
     const texts = spans.map((s) => decoder.decode(body.subarray(s.begin, s.end)));
     try {
-      await this.#lock.withLock(timeoutMs, () => appendUnderLock(this.#dir, name, texts, this.#options, !this.#wroteOnce));
+      await appendToChannelFile(this.#lock, this.#dir, name, texts, this.#options, timeoutMs, !this.#wroteOnce);
     } catch (err) {
       // The target file, not the request, is corrupt: a conflict to repair.
       if (err instanceof IpckitError && err.errorClass === 'corrupt') throw new HttpError(409, 'corrupt', err.message);

@@ -1,6 +1,7 @@
 // The FileChannel writers' lock from Node: an exclusive flock(2) on
 // <dir>/.lock, the same lock the C++ core takes (spec/file_channel.md, write
-// protocol step 2).
+// protocol step 2). Writers also take ipckit 0.1's per-file lock inside it
+// (step 3, ipckit01_lock.js; appendToChannelFile in file_channel.js does both).
 //
 //   const lock = new ChannelLockHelper('/path/to/channel');
 //   await lock.withLock(5000, async () => { /* read, append, temp file, rename */ });
@@ -120,13 +121,17 @@ export class ChannelLockHelper {
   get helperKind() { return this.#helper.kind; }
   get held() { return this.#held; }
 
-  // Runs `fn` with the lock held; `timeoutMs` bounds the wait (Infinity: the
-  // kernel queues us, no polling). Callers in this process take turns.
+  // Runs `fn(deadlineMs)` with the lock held; `timeoutMs` bounds the wait
+  // (Infinity: the kernel queues us, no polling). `deadlineMs` (a Date.now()
+  // value or Infinity) is when that wait's timeout ends, for further locks
+  // taken inside (the 0.1 lock: one timeout for both). Callers in this
+  // process take turns.
   async withLock(timeoutMs, fn) {
     const turn = this.#queue.then(async () => {
+      const deadlineMs = timeoutMs === Infinity ? Infinity : Date.now() + timeoutMs;
       await this.acquire(timeoutMs);
       try {
-        return await fn();
+        return await fn(deadlineMs);
       } finally {
         await this.release();
       }

@@ -1,7 +1,8 @@
 // FileChannel for Node/Electron: request/response and events with a backend
 // (C++, Python, another Node process) through the two JSON files of a channel
-// directory, with the same lock, temp-file and rename protocol as the C++ core
-// (spec/file_channel.md) and the format rules of the core itself (WASM).
+// directory, with the same locks (.lock and 0.1's <stem>.lock), temp-file and
+// rename protocol as the C++ core (spec/file_channel.md) and the format rules
+// of the core itself (WASM).
 //
 //   const ch = await FileChannel.frontend('./ipc_channel');
 //   ch.onRequest('getTheme', async (params) => ({ theme: 'dark' }));
@@ -23,6 +24,7 @@ import {
 } from '../file_channel_format.js';
 import { FileChannelEndpoint } from '../file_channel_endpoint.js';
 import { ChannelLockHelper } from './channel_lock.js';
+import { Ipckit01FileLock } from './ipckit01_lock.js';
 import { readChannelFile, removeStaleTempFiles, replaceFileAtomically } from './channel_files.js';
 
 const DEFAULT_OPEN_TIMEOUT_MS = 10000;
@@ -79,8 +81,24 @@ export async function ensureChannelInfo(dir, lock, timeoutMs, fsync) {
   validateChannelInfo(info.bytes, file);
 }
 
+// The whole write protocol for <dir>/<name>, as every Node writer (FileChannel,
+// the bridge) performs it: flock .lock through `lock`, take ipckit 0.1's
+// <stem>.lock inside it (the same timeout covers both), appendUnderLock, then
+// unlock in reverse order (0.1 lock, then .lock).
+export async function appendToChannelFile(lock, dir, name, texts, options, timeoutMs, removeStaleTemps) {
+  await lock.withLock(timeoutMs, async (deadlineMs) => {
+    const ipckit01 = await Ipckit01FileLock.acquire(dir, name, deadlineMs);
+    try {
+      await appendUnderLock(dir, name, texts, options, removeStaleTemps);
+    } finally {
+      await ipckit01.release();
+    }
+  });
+}
+
 // The write protocol's locked part for <dir>/<name>: read, append with
-// retention (refusing a corrupt file), replace atomically.
+// retention (refusing a corrupt file), replace atomically. Call with both
+// locks held (appendToChannelFile).
 export async function appendUnderLock(dir, name, texts, options, removeStaleTemps) {
   if (removeStaleTemps) await removeStaleTempFiles(dir);
   const file = path.join(dir, name);
@@ -154,8 +172,8 @@ export class FileChannel extends FileChannelEndpoint {
   _describe() { return `'${this.#dir}'`; }
 
   async _append(texts, timeoutMs) {
-    await this.#lock.withLock(timeoutMs, () => appendUnderLock(
-      this.#dir, SIDES[this.side].outgoing, texts, this.#options, !this.#wroteOnce));
+    await appendToChannelFile(
+      this.#lock, this.#dir, SIDES[this.side].outgoing, texts, this.#options, timeoutMs, !this.#wroteOnce);
     this.#wroteOnce = true;
   }
 

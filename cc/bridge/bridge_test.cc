@@ -1,0 +1,470 @@
+// The bridge over real HTTP: the server runs in a child process (bridge_peer
+// serve), this test is the page, and FileChannel endpoints in this process or
+// a third one are the backend.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "cc/base/error.h"
+#include "cc/file_channel/file_channel.h"
+#include "cc/file_channel/message.h"
+#include "gtest/gtest.h"
+
+extern char** environ;
+
+namespace ipckit {
+namespace {
+
+constexpr char kPeer[] = "cc/bridge/bridge_peer";
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+void WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream(path, std::ios::binary) << text;
+}
+
+pid_t Spawn(const std::vector<std::string>& args, int stdout_fd = -1) {
+  std::vector<char*> argv;
+  std::string peer = kPeer;
+  argv.push_back(peer.data());
+  std::vector<std::string> copy = args;
+  for (std::string& a : copy) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  if (stdout_fd >= 0) posix_spawn_file_actions_adddup2(&actions, stdout_fd, 1);
+  pid_t pid = -1;
+  int rc = posix_spawn(&pid, kPeer, &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  return rc == 0 ? pid : -1;
+}
+
+int WaitExit(pid_t pid) {
+  int status = 0;
+  if (waitpid(pid, &status, 0) != pid) return -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+struct HttpResult {
+  int status = 0;
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string body;
+  std::string Header(const std::string& name) const {
+    auto it = headers.find(name);
+    return it == headers.end() ? "" : it->second;
+  }
+};
+
+// One request on a fresh connection ("Connection: close"), read to EOF.
+// `raw` is sent as it is: no normalization of the target.
+HttpResult Exchange(uint16_t port, const std::string& raw,
+                    absl::Duration timeout = absl::Seconds(10)) {
+  HttpResult result;
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    close(fd);
+    return result;
+  }
+  size_t sent = 0;
+  while (sent < raw.size()) {
+    ssize_t n = send(fd, raw.data() + sent, raw.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) break;
+    sent += n;
+  }
+  std::string in;
+  const absl::Time deadline = absl::Now() + timeout;
+  for (;;) {
+    pollfd p{fd, POLLIN, 0};
+    int ms = static_cast<int>(absl::ToInt64Milliseconds(deadline - absl::Now()));
+    if (ms <= 0 || poll(&p, 1, ms) <= 0) break;
+    char buf[65536];
+    ssize_t n = recv(fd, buf, sizeof(buf), 0);
+    if (n <= 0) break;
+    in.append(buf, n);
+  }
+  close(fd);
+  size_t end = in.find("\r\n\r\n");
+  if (end == std::string::npos) return result;
+  std::vector<std::string> lines = absl::StrSplit(in.substr(0, end), "\r\n");
+  std::vector<std::string> status_line = absl::StrSplit(lines[0], ' ');
+  if (status_line.size() < 2 || !absl::SimpleAtoi(status_line[1], &result.status)) return result;
+  for (size_t i = 1; i < lines.size(); ++i) {
+    size_t colon = lines[i].find(':');
+    if (colon == std::string::npos) continue;
+    result.headers[absl::AsciiStrToLower(lines[i].substr(0, colon))] =
+        std::string(absl::StripAsciiWhitespace(lines[i].substr(colon + 1)));
+  }
+  result.body = in.substr(end + 4);
+  return result;
+}
+
+class BridgeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    static int counter = 0;
+    root_ = absl::StrCat("/tmp/ipckit_bridge_test_", getpid(), "_", counter++);
+    dir_ = root_ + "/channel";
+    ASSERT_EQ(mkdir(root_.c_str(), 0700), 0);
+  }
+
+  void TearDown() override {
+    StopServer();
+    std::string cmd = "rm -rf '" + root_ + "'";
+    ASSERT_EQ(std::system(cmd.c_str()), 0);
+  }
+
+  // Starts bridge_peer serve on `dir_` and reads the URL it prints.
+  void StartServer(std::vector<std::string> extra = {}) {
+    int fds[2];
+    ASSERT_EQ(pipe(fds), 0);
+    std::vector<std::string> args = {"serve", dir_};
+    args.insert(args.end(), extra.begin(), extra.end());
+    server_ = Spawn(args, fds[1]);
+    close(fds[1]);
+    ASSERT_GT(server_, 0);
+    std::string line;
+    char c;
+    pollfd p{fds[0], POLLIN, 0};
+    while (poll(&p, 1, 10000) > 0 && read(fds[0], &c, 1) == 1 && c != '\n') line += c;
+    close(fds[0]);
+    absl::string_view rest = line;
+    ASSERT_TRUE(absl::ConsumePrefix(&rest, "http://127.0.0.1:")) << line;
+    uint32_t port = 0;
+    ASSERT_TRUE(absl::SimpleAtoi(rest, &port) && port > 0 && port < 65536) << line;
+    port_ = static_cast<uint16_t>(port);
+  }
+
+  void StopServer() {
+    if (server_ <= 0) return;
+    kill(server_, SIGTERM);
+    EXPECT_EQ(WaitExit(server_), 0) << "the bridge must stop cleanly on SIGTERM";
+    server_ = -1;
+  }
+
+  std::string Host() const { return absl::StrCat("127.0.0.1:", port_); }
+
+  HttpResult Get(const std::string& target, const std::string& extra_headers = "",
+                 absl::Duration timeout = absl::Seconds(10)) {
+    return Exchange(port_, absl::StrCat("GET ", target, " HTTP/1.1\r\nHost: ", Host(),
+                                        "\r\nConnection: close\r\n", extra_headers, "\r\n"),
+                    timeout);
+  }
+
+  HttpResult Post(const std::string& target, const std::string& body,
+                  const std::string& extra_headers = "Content-Type: application/json\r\n") {
+    return Exchange(port_, absl::StrCat("POST ", target, " HTTP/1.1\r\nHost: ", Host(),
+                                        "\r\nConnection: close\r\nContent-Length: ", body.size(),
+                                        "\r\n", extra_headers, "\r\n", body));
+  }
+
+  // A channel file with one request, as a page's BridgeFileChannel composes it.
+  static std::string RequestBody(const std::string& id, const std::string& method) {
+    FileMessage m;
+    m.id = id;
+    m.timestamp_ms = NowMs();
+    m.type = MessageType::kRequest;
+    m.method = method;
+    m.payload_json = R"({"key":"user_info"})";
+    m.seq = 1;
+    m.sender = "page-under-test";
+    absl::StatusOr<std::string> text = ComposeMessage(m);
+    EXPECT_TRUE(text.ok()) << text.status();
+    return ComposeChannelFile({*text});
+  }
+
+  static uint64_t NowMs() { return static_cast<uint64_t>(absl::ToUnixMillis(absl::Now())); }
+
+  std::string root_;
+  std::string dir_;
+  pid_t server_ = -1;
+  uint16_t port_ = 0;
+};
+
+TEST_F(BridgeTest, InfoDescribesTheBridgeAndChannel) {
+  StartServer();
+  HttpResult r = Get("/v1/info");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Header("content-type"), "application/json");
+  EXPECT_TRUE(absl::StrContains(r.body, R"("protocol":"ipckit-bridge")")) << r.body;
+  EXPECT_TRUE(absl::StrContains(r.body, R"("bridge_version":1)")) << r.body;
+  EXPECT_TRUE(absl::StrContains(r.body, R"("format_version":1)")) << r.body;
+  EXPECT_TRUE(absl::StrContains(r.body, R"("protocol":"file-ipc")")) << "channel_info embedded: " << r.body;
+  EXPECT_TRUE(absl::StrContains(r.body, R"("appendable":["frontend_to_backend.json"])")) << r.body;
+  EXPECT_TRUE(absl::StrContains(r.body, R"("max_wait_ms":30000)")) << r.body;
+  // The bridge created the channel.
+  EXPECT_FALSE(ReadFile(dir_ + "/.channel_info").empty());
+  // Wrong method on a known path.
+  HttpResult post = Post("/v1/info", "[]");
+  EXPECT_EQ(post.status, 405);
+  EXPECT_TRUE(absl::StrContains(post.body, R"("error":"invalid_argument")")) << post.body;
+}
+
+TEST_F(BridgeTest, ReadsWithEtagAnd304) {
+  StartServer();
+  absl::StatusOr<FileChannel> backend = FileChannel::Backend(dir_);
+  ASSERT_TRUE(backend.ok()) << backend.status();
+  ASSERT_TRUE(backend->SendEvent("progress", R"({"done":1})").ok());
+
+  HttpResult first = Get("/v1/files/backend_to_frontend.json");
+  ASSERT_EQ(first.status, 200);
+  EXPECT_EQ(first.body, ReadFile(dir_ + "/backend_to_frontend.json"));
+  EXPECT_TRUE(absl::StrContains(first.body, R"("method":"progress")"));
+  EXPECT_EQ(first.Header("cache-control"), "no-store");
+  const std::string etag = first.Header("etag");
+  ASSERT_FALSE(etag.empty());
+
+  HttpResult same = Get("/v1/files/backend_to_frontend.json", "If-None-Match: " + etag + "\r\n");
+  EXPECT_EQ(same.status, 304);
+  EXPECT_EQ(same.Header("etag"), etag);
+  EXPECT_TRUE(same.body.empty());
+  EXPECT_EQ(same.Header("preference-applied"), "") << "no wait was asked for";
+
+  ASSERT_TRUE(backend->SendEvent("progress", R"({"done":2})").ok());
+  HttpResult changed = Get("/v1/files/backend_to_frontend.json", "If-None-Match: " + etag + "\r\n");
+  EXPECT_EQ(changed.status, 200);
+  EXPECT_NE(changed.Header("etag"), etag);
+  EXPECT_TRUE(absl::StrContains(changed.body, R"({"done":2})"));
+
+  // Nobody has written frontend_to_backend.json yet: an empty channel.
+  HttpResult missing = Get("/v1/files/frontend_to_backend.json");
+  EXPECT_EQ(missing.status, 200);
+  EXPECT_TRUE(missing.body.empty());
+}
+
+TEST_F(BridgeTest, HangingGetIsWokenByAnotherProcessWrite) {
+  StartServer();
+  HttpResult first = Get("/v1/files/backend_to_frontend.json");
+  ASSERT_EQ(first.status, 200);
+  const std::string etag = first.Header("etag");
+
+  // Nothing changes: held for the wait (1 s), then 304 with Preference-Applied.
+  absl::Time start = absl::Now();
+  HttpResult idle = Get("/v1/files/backend_to_frontend.json",
+                        "If-None-Match: " + etag + "\r\nPrefer: wait=1\r\n");
+  absl::Duration idle_took = absl::Now() - start;
+  EXPECT_EQ(idle.status, 304);
+  EXPECT_EQ(idle.Header("preference-applied"), "wait=1");
+  EXPECT_GE(idle_took, absl::Milliseconds(900));
+
+  // A third process (a FileChannel backend) writes 300 ms from now.
+  pid_t writer = Spawn({"send-event", dir_, "woken", R"({"n":42})", "300"});
+  ASSERT_GT(writer, 0);
+  start = absl::Now();
+  HttpResult woke = Get("/v1/files/backend_to_frontend.json",
+                        "If-None-Match: " + etag + "\r\nPrefer: wait=20\r\n");
+  absl::Duration took = absl::Now() - start;
+  EXPECT_EQ(WaitExit(writer), 0);
+  ASSERT_EQ(woke.status, 200) << woke.body;
+  EXPECT_TRUE(absl::StrContains(woke.body, R"("method":"woken")")) << woke.body;
+  EXPECT_TRUE(absl::StrContains(woke.body, R"({"n":42})")) << woke.body;
+  EXPECT_EQ(woke.Header("preference-applied"), "wait=20");
+  EXPECT_NE(woke.Header("etag"), etag);
+  // Woken by the change, not by the 20 s wait running out (nor at once).
+  EXPECT_GE(took, absl::Milliseconds(250));
+  EXPECT_LT(took, absl::Seconds(3)) << "took " << took;
+}
+
+TEST_F(BridgeTest, AppendReachesTheBackend) {
+  StartServer();
+  const std::string id = absl::StrCat("req-", getpid());
+  const std::string body = RequestBody(id, "getData");
+  HttpResult r = Post("/v1/append/frontend_to_backend.json?timeout_ms=2000", body);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.body, R"({"appended":1})");
+
+  absl::StatusOr<FileChannel> backend = FileChannel::Backend(dir_);
+  ASSERT_TRUE(backend.ok()) << backend.status();
+  absl::StatusOr<std::optional<FileMessage>> got = backend->RecvOne(absl::Seconds(5));
+  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_TRUE(got->has_value());
+  EXPECT_EQ((*got)->id, id);
+  EXPECT_EQ((*got)->method, "getData");
+  EXPECT_EQ((*got)->payload_json, R"({"key":"user_info"})");
+  // Byte for byte: the message text in the file is the client's.
+  std::string message_text(absl::StripSuffix(absl::StripPrefix(body, "[\n"), "\n]\n"));
+  EXPECT_TRUE(absl::StrContains(ReadFile(dir_ + "/frontend_to_backend.json"), message_text));
+
+  // Clients may not write the backend's file.
+  HttpResult backend_file = Post("/v1/append/backend_to_frontend.json", RequestBody("x", "m"));
+  EXPECT_EQ(backend_file.status, 404);
+}
+
+TEST_F(BridgeTest, TraversalAndUnknownNamesReadNothing) {
+  WriteFile(root_ + "/outside_secret.json", "TOP-SECRET-OUTSIDE");
+  StartServer();
+  WriteFile(dir_ + "/inside_secret.json", "TOP-SECRET-INSIDE");
+  const std::vector<std::string> targets = {
+      "/v1/files/../outside_secret.json",
+      "/v1/files/%2e%2e/outside_secret.json",
+      "/v1/files/%2E%2E%2Foutside_secret.json",
+      "/v1/files/..%2foutside_secret.json",
+      "/v1/files/.%2e/outside_secret.json",
+      "/v1/files/" + root_ + "/outside_secret.json",
+      "/v1/files//etc/passwd",
+      "/etc/passwd",
+      root_ + "/outside_secret.json",
+      "/v1/files/inside_secret.json",
+      "/v1/files/.lock",
+      "/v1/files/backend_to_frontend.json/../inside_secret.json",
+      "/v1/files/x%5cinside_secret.json",
+      "/v1/files/x\\inside_secret.json",
+      "/v1/files/inside_secret.json%00",
+      "/v1/append/../inside_secret.json",
+      "/v1/append/inside_secret.json",
+      "/v1/../v1/files/inside_secret.json",
+      absl::StrCat("http://127.0.0.1:", port_, "/v1/files/../outside_secret.json"),
+  };
+  for (const std::string& target : targets) {
+    HttpResult r = Get(target);
+    EXPECT_TRUE(r.status == 400 || r.status == 404) << target << ": " << r.status;
+    EXPECT_TRUE(absl::StrContains(r.body, R"("error":"invalid_argument")") ||
+                absl::StrContains(r.body, R"("error":"not_found")"))
+        << target << ": " << r.body;
+    EXPECT_FALSE(absl::StrContains(r.body, "TOP-SECRET")) << target;
+  }
+  EXPECT_EQ(Get("/v1/files/%2e%2e/x").status, 400);
+  EXPECT_EQ(Get("/v1/files/inside_secret.json").status, 404);
+  // Writes through a traversal target change nothing either.
+  HttpResult w = Post("/v1/append/../inside_secret.json", RequestBody("t", "m"));
+  EXPECT_EQ(w.status, 400);
+  EXPECT_EQ(ReadFile(dir_ + "/inside_secret.json"), "TOP-SECRET-INSIDE");
+}
+
+TEST_F(BridgeTest, CrossOriginWritesNeedTheAllowList) {
+  const std::string page = "http://127.0.0.1:3000";
+  StartServer({"--allow-origin", page});
+  const std::string json = "Content-Type: application/json\r\n";
+  const std::string path = "/v1/append/frontend_to_backend.json";
+
+  HttpResult evil = Post(path, RequestBody("evil-1", "m"), json + "Origin: http://evil.example\r\n");
+  EXPECT_EQ(evil.status, 403);
+  EXPECT_TRUE(absl::StrContains(evil.body, R"("error":"permission_denied")")) << evil.body;
+  EXPECT_EQ(evil.Header("access-control-allow-origin"), "");
+  EXPECT_FALSE(absl::StrContains(ReadFile(dir_ + "/frontend_to_backend.json"), "evil-1"));
+
+  HttpResult preflight_evil = Exchange(
+      port_, absl::StrCat("OPTIONS ", path, " HTTP/1.1\r\nHost: ", Host(),
+                          "\r\nConnection: close\r\nOrigin: http://evil.example\r\n"
+                          "Access-Control-Request-Method: POST\r\n\r\n"));
+  EXPECT_EQ(preflight_evil.status, 403);
+  HttpResult preflight = Exchange(
+      port_, absl::StrCat("OPTIONS ", path, " HTTP/1.1\r\nHost: ", Host(),
+                          "\r\nConnection: close\r\nOrigin: ", page,
+                          "\r\nAccess-Control-Request-Method: POST\r\n\r\n"));
+  EXPECT_EQ(preflight.status, 204);
+  EXPECT_EQ(preflight.Header("access-control-allow-origin"), page);
+  EXPECT_TRUE(absl::StrContains(preflight.Header("access-control-allow-headers"), "Content-Type"));
+
+  HttpResult allowed = Post(path, RequestBody("page-1", "m"), json + "Origin: " + page + "\r\n");
+  EXPECT_EQ(allowed.status, 200) << allowed.body;
+  EXPECT_EQ(allowed.Header("access-control-allow-origin"), page);
+  HttpResult own = Post(path, RequestBody("own-1", "m"), json + "Origin: http://" + Host() + "\r\n");
+  EXPECT_EQ(own.status, 200) << "the bridge's own origin may write: " << own.body;
+  const std::string file = ReadFile(dir_ + "/frontend_to_backend.json");
+  EXPECT_TRUE(absl::StrContains(file, "page-1"));
+  EXPECT_TRUE(absl::StrContains(file, "own-1"));
+
+  // DNS rebinding: a Host that is not the bridge's own address.
+  HttpResult rebound = Exchange(port_, "GET /v1/info HTTP/1.1\r\nHost: attacker.example\r\n"
+                                       "Connection: close\r\n\r\n");
+  EXPECT_EQ(rebound.status, 403);
+  HttpResult localhost = Exchange(port_, absl::StrCat("GET /v1/info HTTP/1.1\r\nHost: localhost:",
+                                                      port_, "\r\nConnection: close\r\n\r\n"));
+  EXPECT_EQ(localhost.status, 200);
+}
+
+TEST_F(BridgeTest, OversizedAndMalformedBodiesAreRefused) {
+  StartServer({"--max-file-bytes", "4096"});
+  const std::string path = "/v1/append/frontend_to_backend.json";
+  // Only the head is sent: the 413 arrives without the body being read.
+  HttpResult big = Exchange(
+      port_, absl::StrCat("POST ", path, " HTTP/1.1\r\nHost: ", Host(),
+                          "\r\nContent-Type: application/json\r\nContent-Length: 50000000\r\n\r\n"),
+      absl::Seconds(5));
+  EXPECT_EQ(big.status, 413);
+  EXPECT_TRUE(absl::StrContains(big.body, R"("error":"too_large")")) << big.body;
+
+  HttpResult chunked = Exchange(
+      port_, absl::StrCat("POST ", path, " HTTP/1.1\r\nHost: ", Host(),
+                          "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                          "2\r\n[]\r\n0\r\n\r\n"));
+  EXPECT_EQ(chunked.status, 501);
+
+  HttpResult corrupt = Post(path, R"([{"id":"z")");
+  EXPECT_EQ(corrupt.status, 400);
+  EXPECT_TRUE(absl::StrContains(corrupt.body, R"("error":"corrupt")")) << corrupt.body;
+  HttpResult not_messages = Post(path, R"([1, 2])");
+  EXPECT_EQ(not_messages.status, 400);
+  EXPECT_TRUE(absl::StrContains(not_messages.body, R"("error":"corrupt")")) << not_messages.body;
+  HttpResult empty = Post(path, "[]");
+  EXPECT_EQ(empty.status, 400);
+  EXPECT_TRUE(absl::StrContains(empty.body, R"("error":"invalid_argument")")) << empty.body;
+  HttpResult plain = Post(path, RequestBody("p", "m"), "Content-Type: text/plain\r\n");
+  EXPECT_EQ(plain.status, 415);
+  EXPECT_TRUE(absl::StrContains(plain.body, R"("error":"invalid_argument")")) << plain.body;
+  HttpResult bad_timeout = Post(path + "?timeout_ms=soon", RequestBody("q", "m"));
+  EXPECT_EQ(bad_timeout.status, 400);
+  HttpResult garbage = Exchange(port_, "NOT AN HTTP REQUEST\r\n\r\n");
+  EXPECT_EQ(garbage.status, 400);
+  HttpResult huge_head = Exchange(port_, absl::StrCat("GET /v1/info HTTP/1.1\r\nX: ",
+                                                      std::string(20000, 'a'), "\r\n\r\n"));
+  EXPECT_EQ(huge_head.status, 431);
+  std::string many_headers = absl::StrCat("GET /v1/info HTTP/1.1\r\nHost: ", Host(), "\r\n");
+  for (int i = 0; i < 100; ++i) many_headers += "X: y\r\n";
+  EXPECT_EQ(Exchange(port_, many_headers + "\r\n").status, 431);
+  // None of it reached the channel; a good request still works afterwards.
+  EXPECT_EQ(ReadFile(dir_ + "/frontend_to_backend.json"), "");
+  EXPECT_EQ(Post(path, RequestBody("ok-1", "m")).status, 200);
+}
+
+TEST_F(BridgeTest, CorruptTargetFileIsAConflictAndIsKept) {
+  StartServer();
+  WriteFile(dir_ + "/frontend_to_backend.json", "[{\"id\": broken");
+  HttpResult r = Post("/v1/append/frontend_to_backend.json", RequestBody("c-1", "m"));
+  EXPECT_EQ(r.status, 409);
+  EXPECT_TRUE(absl::StrContains(r.body, R"("error":"corrupt")")) << r.body;
+  EXPECT_EQ(ReadFile(dir_ + "/frontend_to_backend.json"), "[{\"id\": broken");
+}
+
+TEST_F(BridgeTest, KeepAliveServesSeveralRequestsOnOneConnection) {
+  StartServer();
+  const std::string one = absl::StrCat("GET /v1/info HTTP/1.1\r\nHost: ", Host(), "\r\n\r\n");
+  const std::string last =
+      absl::StrCat("GET /v1/files/.channel_info HTTP/1.1\r\nHost: ", Host(), "\r\nConnection: close\r\n\r\n");
+  HttpResult r = Exchange(port_, one + one + last);
+  // Exchange parses the first response; the rest must follow on the same stream.
+  ASSERT_EQ(r.status, 200);
+  EXPECT_TRUE(absl::StrContains(r.body, "HTTP/1.1 200 OK")) << r.body;
+  EXPECT_TRUE(absl::StrContains(r.body, R"("protocol":"file-ipc")")) << r.body;
+}
+
+}  // namespace
+}  // namespace ipckit

@@ -1,0 +1,123 @@
+#include "cc/bridge/loopback_socket.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "absl/strings/str_cat.h"
+#include "cc/base/error.h"
+
+namespace ipckit::bridge {
+namespace {
+
+absl::Status MakeNonBlockingCloexec(int fd, absl::string_view what) {
+  int flags = ::fcntl(fd, F_GETFL);
+  if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0 ||
+      ::fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
+    return ErrnoError(errno, absl::StrCat("fcntl on ", what));
+  }
+  return absl::OkStatus();
+}
+
+#ifdef MSG_NOSIGNAL
+constexpr int kSendFlags = MSG_NOSIGNAL;
+#else
+constexpr int kSendFlags = 0;  // macOS: SO_NOSIGPIPE is set on the socket instead
+#endif
+
+}  // namespace
+
+absl::StatusOr<LoopbackListener> LoopbackListener::Bind(uint16_t port) {
+  UniqueFd fd(::socket(AF_INET, SOCK_STREAM, 0));
+  if (!fd.valid()) return ErrnoError(errno, "socket(AF_INET)");
+  absl::Status s = MakeNonBlockingCloexec(fd.get(), "the listening socket");
+  if (!s.ok()) return s;
+  int one = 1;
+  // A restarted bridge can take its port back while old connections linger in TIME_WAIT.
+  ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);  // 127.0.0.1 only, never another interface
+  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    return ErrnoError(errno, absl::StrCat("bind 127.0.0.1:", port));
+  }
+  if (::listen(fd.get(), 64) != 0) return ErrnoError(errno, absl::StrCat("listen on 127.0.0.1:", port));
+  socklen_t len = sizeof(addr);
+  if (::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    return ErrnoError(errno, "getsockname");
+  }
+  return LoopbackListener(std::move(fd), ntohs(addr.sin_port));
+}
+
+absl::StatusOr<UniqueFd> LoopbackListener::Accept() {
+  for (;;) {
+    UniqueFd conn(::accept(fd_.get(), nullptr, nullptr));
+    if (!conn.valid()) {
+      if (errno == EINTR) continue;
+      // A connection that died in the queue is not the listener's failure.
+      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ECONNABORTED || errno == EPROTO) {
+        return UniqueFd();
+      }
+      return ErrnoError(errno, "accept on the bridge socket");
+    }
+    absl::Status s = MakeNonBlockingCloexec(conn.get(), "a bridge connection");
+    if (!s.ok()) return s;
+#ifdef SO_NOSIGPIPE
+    int one = 1;
+    ::setsockopt(conn.get(), SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof(one));
+#endif
+    return conn;
+  }
+}
+
+absl::StatusOr<Transfer> ReceiveSome(int fd, char* buffer, size_t size) {
+  for (;;) {
+    ssize_t n = ::recv(fd, buffer, size, 0);
+    if (n >= 0) return Transfer{static_cast<size_t>(n), false};
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return Transfer{0, true};
+    return ErrnoError(errno, "recv from a bridge client");
+  }
+}
+
+absl::StatusOr<Transfer> SendSome(int fd, absl::string_view data) {
+  for (;;) {
+    ssize_t n = ::send(fd, data.data(), data.size(), kSendFlags);
+    if (n >= 0) return Transfer{static_cast<size_t>(n), false};
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return Transfer{0, true};
+    return ErrnoError(errno, "send to a bridge client");
+  }
+}
+
+void ShutdownWrite(int fd) { ::shutdown(fd, SHUT_WR); }
+
+absl::StatusOr<WakePipe> MakeWakePipe() {
+  int fds[2];
+  if (::pipe(fds) != 0) return ErrnoError(errno, "pipe");
+  WakePipe p{UniqueFd(fds[0]), UniqueFd(fds[1])};
+  absl::Status s = MakeNonBlockingCloexec(fds[0], "the wake pipe");
+  if (s.ok()) s = MakeNonBlockingCloexec(fds[1], "the wake pipe");
+  if (!s.ok()) return s;
+  return p;
+}
+
+void Wake(int write_fd) {
+  int saved_errno = errno;  // a signal handler must not clobber the interrupted code's errno
+  char byte = 1;
+  ssize_t ignored = ::write(write_fd, &byte, 1);  // EAGAIN: a wake is already pending
+  (void)ignored;
+  errno = saved_errno;
+}
+
+void DrainWakes(int read_fd) {
+  char buffer[64];
+  while (::read(read_fd, buffer, sizeof(buffer)) > 0) {
+  }
+}
+
+}  // namespace ipckit::bridge

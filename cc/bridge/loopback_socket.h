@@ -1,0 +1,74 @@
+// The bridge's sockets: a TCP listener bound to 127.0.0.1 only, and
+// non-blocking accept/recv/send on it. The POSIX calls live here so the
+// server logic stays free of them.
+//
+//   IPCKIT_ASSIGN_OR_RETURN(ipckit::bridge::LoopbackListener listener, ipckit::bridge::LoopbackListener::Bind(0));
+//   uint16_t port = listener.port();  // the one the kernel picked
+//   absl::StatusOr<ipckit::UniqueFd> conn = listener.Accept();  // invalid fd: none pending
+#ifndef IPCKIT_CC_BRIDGE_LOOPBACK_SOCKET_H_
+#define IPCKIT_CC_BRIDGE_LOOPBACK_SOCKET_H_
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "cc/platform/unique_fd.h"
+
+namespace ipckit::bridge {
+
+class LoopbackListener {
+ public:
+  // Listens on 127.0.0.1:`port` (0: a free port). in_use if it is taken.
+  static absl::StatusOr<LoopbackListener> Bind(uint16_t port);
+
+  LoopbackListener(LoopbackListener&&) = default;
+  LoopbackListener& operator=(LoopbackListener&&) = default;
+
+  int fd() const { return fd_.get(); }
+  uint16_t port() const { return port_; }
+
+  // A pending connection as a non-blocking, close-on-exec descriptor, or an
+  // invalid UniqueFd when none is pending.
+  absl::StatusOr<UniqueFd> Accept();
+
+ private:
+  LoopbackListener(UniqueFd fd, uint16_t port) : fd_(std::move(fd)), port_(port) {}
+  UniqueFd fd_;
+  uint16_t port_ = 0;
+};
+
+// Result of one non-blocking transfer: bytes moved, 0 with `would_block`
+// when the socket is not ready, 0 without it at end of stream (recv).
+struct Transfer {
+  size_t bytes = 0;
+  bool would_block = false;
+};
+
+// recv(2) / send(2) on a non-blocking socket. send never raises SIGPIPE.
+absl::StatusOr<Transfer> ReceiveSome(int fd, char* buffer, size_t size);
+absl::StatusOr<Transfer> SendSome(int fd, absl::string_view data);
+
+// Stops sending (a FIN to the peer) while still reading: the start of a
+// graceful close that lets the client read a response sent before it
+// finished its request.
+void ShutdownWrite(int fd);
+
+// A non-blocking, close-on-exec pipe for waking a poll(2) loop from another
+// thread or a signal handler.
+struct WakePipe {
+  UniqueFd read_end;
+  UniqueFd write_end;
+};
+absl::StatusOr<WakePipe> MakeWakePipe();
+// Async-signal-safe: writes one byte, ignoring a full pipe.
+void Wake(int write_fd);
+// Reads everything pending.
+void DrainWakes(int read_fd);
+
+}  // namespace ipckit::bridge
+
+#endif  // IPCKIT_CC_BRIDGE_LOOPBACK_SOCKET_H_

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# `ipckit serve`: the FileChannel HTTP bridge from the command line, driven
+# with curl; Ctrl-C (SIGINT) stops it cleanly.
+set -euo pipefail
+cli="$PWD/cc/cli/ipckit"
+work="$(mktemp -d "${TEST_TMPDIR:-/tmp}/ipckit-serve-test.XXXXXX")"
+trap 'if [[ -n "${pid:-}" ]]; then kill "$pid" 2>/dev/null || true; fi; rm -rf "$work"' EXIT
+dir="$work/channel"
+
+# Bad arguments: a clear error, exit 1.
+if err="$($cli serve 2>&1)"; then echo "FAIL: serve without DIR accepted"; exit 1; fi
+grep -q "invalid_argument" <<<"$err" || { echo "FAIL: unclear error: $err"; exit 1; }
+if $cli serve "$dir" --port 70000 2>/dev/null; then echo "FAIL: port 70000 accepted"; exit 1; fi
+
+$cli serve "$dir" --port 0 --allow-origin http://127.0.0.1:3000 >"$work/out" 2>&1 &
+pid=$!
+for _ in $(seq 100); do grep -q "http://127.0.0.1:" "$work/out" && break; sleep 0.1; done
+url="$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$work/out")" || { echo "FAIL: no URL printed"; cat "$work/out"; exit 1; }
+
+curl -sf "$url/v1/info" | grep -q '"protocol":"ipckit-bridge"' || { echo "FAIL: /v1/info"; exit 1; }
+msg='[{"id":"cli-1","timestamp":1,"type":"request","method":"ping","payload":null,"seq":1,"sender":"curl"}]'
+resp="$(curl -sf -H 'Content-Type: application/json' -H 'Origin: http://127.0.0.1:3000' \
+  --data-binary "$msg" "$url/v1/append/frontend_to_backend.json")"
+[[ "$resp" == '{"appended":1}' ]] || { echo "FAIL: append said $resp"; exit 1; }
+grep -q '"id":"cli-1"' "$dir/frontend_to_backend.json" || { echo "FAIL: message not in the file"; exit 1; }
+code="$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
+  -H 'Origin: http://evil.example' --data-binary "$msg" "$url/v1/append/frontend_to_backend.json")"
+[[ "$code" == 403 ]] || { echo "FAIL: cross-origin write got $code"; exit 1; }
+code="$(curl -s -o /dev/null -w '%{http_code}' --path-as-is "$url/v1/files/../channel/.lock")"
+[[ "$code" == 400 ]] || { echo "FAIL: traversal got $code"; exit 1; }
+
+kill -INT "$pid"
+wait "$pid" || { echo "FAIL: serve exited $? on SIGINT"; exit 1; }
+pid=
+echo "serve_test: ok"

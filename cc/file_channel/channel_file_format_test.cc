@@ -1,0 +1,121 @@
+#include "cc/file_channel/channel_file_format.h"
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "cc/base/error.h"
+#include "cc/file_channel/message.h"
+#include "gtest/gtest.h"
+
+namespace ipckit {
+namespace {
+
+std::string Msg(absl::string_view id, uint64_t ts) {
+  return absl::StrCat("{\"id\":\"", id, "\",\"timestamp\":", ts, ",\"type\":\"event\",\"payload\":null}");
+}
+
+std::vector<std::string> IdsOf(absl::string_view text) {
+  auto scanned = ScanChannelFile(text, "t");
+  EXPECT_TRUE(scanned.ok()) << scanned.status();
+  std::vector<std::string> ids;
+  if (scanned.ok()) {
+    for (const auto& s : *scanned) ids.push_back(s.message.id);
+  }
+  return ids;
+}
+
+TEST(AppendToChannelText, AppendsToEmptyAndMissing) {
+  RetentionPolicy keep_all;
+  auto r = AppendToChannelText("", "f", {Msg("a", 1)}, keep_all, 10, kDefaultMaxFileBytes);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->text, absl::StrCat("[\n", Msg("a", 1), "\n]\n"));
+  auto r2 = AppendToChannelText(r->text, "f", {Msg("b", 2), Msg("c", 3)}, keep_all, 10, kDefaultMaxFileBytes);
+  ASSERT_TRUE(r2.ok());
+  EXPECT_EQ(r2->text, absl::StrCat("[\n", Msg("a", 1), ",\n", Msg("b", 2), ",\n", Msg("c", 3), "\n]\n"));
+}
+
+TEST(AppendToChannelText, KeepsForeignMessagesByteForByte) {
+  const std::string foreign =
+      "[\n  {\n    \"id\": \"f1\",\n    \"timestamp\": 7,\n    \"type\": \"event\",\n    \"method\": null,\n"
+      "    \"payload\": {\"big\": 123456789012345678901234567890, \"f\": 1.50},\n    \"x-extra\": [1, 2]\n  }\n]";
+  auto r = AppendToChannelText(foreign, "f", {Msg("a", 8)}, RetentionPolicy(), 10, kDefaultMaxFileBytes);
+  ASSERT_TRUE(r.ok()) << r.status();
+  size_t open = foreign.find('{');
+  size_t close = foreign.rfind('}');
+  EXPECT_TRUE(absl::StrContains(r->text, foreign.substr(open, close - open + 1))) << r->text;
+  EXPECT_EQ(IdsOf(r->text), (std::vector<std::string>{"f1", "a"}));
+}
+
+TEST(AppendToChannelText, PrunesOnlyOldMessagesBeyondTheCount) {
+  RetentionPolicy policy;
+  policy.max_messages = 3;
+  policy.min_age = absl::Seconds(60);
+  const uint64_t now = 1000000;
+  std::string file = ComposeChannelFile({Msg("old1", now - 90000), Msg("old2", now - 61000),
+                                         Msg("young1", now - 59000), Msg("young2", now - 1)});
+  auto r = AppendToChannelText(file, "f", {Msg("new", now)}, policy, now, kDefaultMaxFileBytes);
+  ASSERT_TRUE(r.ok()) << r.status();
+  // 5 messages > 3: old1 and old2 are old enough and go, leaving the cap.
+  EXPECT_EQ(IdsOf(r->text), (std::vector<std::string>{"young1", "young2", "new"}));
+  EXPECT_EQ(r->pruned, 2u);
+  EXPECT_EQ(r->kept, 2u);
+
+  // All young: nothing is dropped even far beyond the cap.
+  std::vector<std::string> many;
+  for (int i = 0; i < 10; ++i) many.push_back(Msg(absl::StrCat("m", i), now - 100));
+  std::vector<absl::string_view> views(many.begin(), many.end());
+  auto r2 = AppendToChannelText(ComposeChannelFile(views), "f", {Msg("new", now)}, policy, now, kDefaultMaxFileBytes);
+  ASSERT_TRUE(r2.ok());
+  EXPECT_EQ(IdsOf(r2->text).size(), 11u);
+  EXPECT_EQ(r2->pruned, 0u);
+
+  // Pruning stops at the first young message even if later ones are old
+  // (the file stays a suffix of what was appended).
+  std::string mixed = ComposeChannelFile({Msg("y", now), Msg("o1", 0), Msg("o2", 0), Msg("o3", 0)});
+  auto r3 = AppendToChannelText(mixed, "f", {Msg("new", now)}, policy, now, kDefaultMaxFileBytes);
+  ASSERT_TRUE(r3.ok());
+  EXPECT_EQ(IdsOf(r3->text), (std::vector<std::string>{"y", "o1", "o2", "o3", "new"}));
+}
+
+TEST(AppendToChannelText, RefusesCorruptAndOversized) {
+  auto r = AppendToChannelText("[{\"id\":\"a\",\"timest", "/d/backend_to_frontend.json", {Msg("b", 1)},
+                               RetentionPolicy(), 1, kDefaultMaxFileBytes);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(ErrorClassOf(r.status()), "corrupt");
+  EXPECT_TRUE(absl::StrContains(r.status().message(), "/d/backend_to_frontend.json"));
+
+  auto big = AppendToChannelText("", "f", {Msg("a", 1)}, RetentionPolicy(), 1, 20);
+  ASSERT_FALSE(big.ok());
+  EXPECT_EQ(ErrorClassOf(big.status()), "too_large");
+}
+
+TEST(AppendToScannedChannelText, EqualsAppendToChannelText) {
+  RetentionPolicy policy;
+  policy.max_messages = 2;
+  policy.min_age = absl::Seconds(1);
+  const uint64_t now = 100000;
+  const std::string file = ComposeChannelFile({Msg("o", now - 5000), Msg("y", now)});
+  auto scanned = ScanChannelFile(file, "f");
+  ASSERT_TRUE(scanned.ok()) << scanned.status();
+  auto direct = AppendToChannelText(file, "f", {Msg("n", now)}, policy, now, kDefaultMaxFileBytes);
+  auto reused = AppendToScannedChannelText(file, *scanned, "f", {Msg("n", now)}, policy, now, kDefaultMaxFileBytes);
+  ASSERT_TRUE(direct.ok()) << direct.status();
+  ASSERT_TRUE(reused.ok()) << reused.status();
+  EXPECT_EQ(reused->text, direct->text);
+  EXPECT_EQ(IdsOf(reused->text), (std::vector<std::string>{"y", "n"}));
+  EXPECT_EQ(reused->pruned, 1u);
+}
+
+TEST(NowUnixMs, IsTheWallClock) {
+  const uint64_t before = static_cast<uint64_t>(absl::ToUnixMillis(absl::Now()));
+  const uint64_t now = NowUnixMs();
+  EXPECT_GE(now, before);
+  EXPECT_LE(now, before + 60000);
+}
+
+}  // namespace
+}  // namespace ipckit

@@ -1,0 +1,51 @@
+#include "cc/file_channel/channel_info_format.h"
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/match.h"
+#include "cc/base/error.h"
+#include "gtest/gtest.h"
+
+namespace ipckit {
+namespace {
+
+TEST(ChannelInfo, ComposeValidates) {
+  std::string text = ComposeChannelInfo(1732500000000);
+  EXPECT_EQ(text, "{\"version\":\"1.0\",\"protocol\":\"file-ipc\",\"format_version\":1,\"created\":1732500000000}\n");
+  EXPECT_TRUE(ValidateChannelInfo(text, "i").ok());
+}
+
+TEST(ChannelInfo, ValidationRules) {
+  struct Case {
+    const char* text;
+    const char* error_class;  // "" for OK
+  };
+  const Case cases[] = {
+      {R"({"version":"1.0","protocol":"file-ipc"})", ""},
+      {R"({"version":"1.7","protocol":"file-ipc","created":"x","extra":{"a":[1]}})", ""},
+      {R"({"version":"1","protocol":"file-ipc","format_version":1})", ""},
+      {R"({"version":"2.0","protocol":"file-ipc"})", "unsupported_version"},
+      {R"({"version":"10.0","protocol":"file-ipc"})", "unsupported_version"},
+      {R"({"version":1.0,"protocol":"file-ipc"})", "unsupported_version"},
+      {R"({"protocol":"file-ipc"})", "unsupported_version"},
+      {R"({"version":"1.0","protocol":"socket-ipc"})", "unsupported_version"},
+      {R"({"version":"1.0"})", "unsupported_version"},
+      {R"({"version":"1.0","protocol":"file-ipc","format_version":2})", "unsupported_version"},
+      {R"({"version":"1.0","protocol":"file-ipc","format_version":"1"})", "corrupt"},
+      {R"({"version":"1.0","protocol":"file-ipc","nested":{"protocol":"x"}})", ""},
+      {R"(["file-ipc"])", "corrupt"},
+      {"", "corrupt"},
+      {"{\"version\":\"1.0\",\"proto", "corrupt"},
+  };
+  for (const Case& c : cases) {
+    absl::Status s = ValidateChannelInfo(c.text, "/d/.channel_info");
+    EXPECT_EQ(ErrorClassOf(s), c.error_class) << c.text << " => " << s;
+    if (!s.ok()) {
+      EXPECT_TRUE(absl::StrContains(s.message(), "/d/.channel_info"));
+    }
+  }
+}
+
+}  // namespace
+}  // namespace ipckit

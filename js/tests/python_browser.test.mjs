@@ -1,0 +1,181 @@
+// A real page in headless Chromium talks to the Python package's backend
+// (py_backend.py, a separate process) through the FileChannel HTTP bridge.
+// The bridge is `python -m ipckit serve DIR --port 0` when the installed
+// wheel has that command, else the npm package's serveBridge. The page
+// imports the ESM build with no bundler, does request/response round trips
+// and receives events, and measures the page <-> Python request latency.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { test } from 'node:test';
+import { DIST_ESM, JS_DIR, tempDir, within } from './helpers.mjs';
+import { median, pythonForTests, pythonHasServe, spawnWithLines, startPyBackend } from './python_helpers.mjs';
+
+const { serveBridge } = await import(DIST_ESM);
+const CHROMIUM = process.env.IPCKIT_CHROMIUM || '/usr/bin/chromium';
+const DIST = path.join(JS_DIR, 'dist');
+const TYPES = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.html': 'text/html' };
+const LATENCY_REQUESTS = 50;
+
+function pageHtml(bridgeUrl) {
+  return `<!doctype html><meta charset="utf-8"><title>ipckit page <-> Python</title>
+<script type="module">
+import { BridgeFileChannel, RemoteError } from '/pkg/esm/browser.js';
+const results = {};
+try {
+  const ch = await BridgeFileChannel.frontend(${JSON.stringify(bridgeUrl)});
+  results.add = await ch.sendRequest('add', { a: 20, b: 22 }, { timeoutMs: 10000 });
+  results.echo = await ch.sendRequest('echo', { s: 'héllo ✓', n: [1, 2.5, null] }, { timeoutMs: 10000 });
+  try {
+    await ch.sendRequest('fail', 'x', { timeoutMs: 10000 });
+  } catch (e) {
+    results.fail = [e instanceof RemoteError, e.message];
+  }
+  const ticks = [];
+  ch.onEvent('tick', (p) => ticks.push(p.i));
+  results.emit = await ch.sendRequest('emit', { name: 'tick', count: 3 }, { timeoutMs: 10000 });
+  const until = performance.now() + 10000;
+  while (ticks.length < 3 && performance.now() < until) await new Promise((r) => setTimeout(r, 5));
+  results.ticks = ticks;
+  const times = [];
+  for (let i = 0; i < ${LATENCY_REQUESTS}; i += 1) {
+    const t0 = performance.now();
+    const r = await ch.sendRequest('add', { a: i, b: 1 }, { timeoutMs: 10000 });
+    times.push(performance.now() - t0);
+    if (r.sum !== i + 1) throw new Error('add ' + i + ' answered ' + JSON.stringify(r));
+  }
+  results.times = times;
+  results.quit = await ch.sendRequest('quit', null, { timeoutMs: 10000 });
+  results.userAgent = navigator.userAgent;
+  await ch.close();
+} catch (e) {
+  results.error = String((e && e.stack) || e);
+}
+await fetch('/result', { method: 'POST', body: JSON.stringify(results) });
+</script>`;
+}
+
+// Serves the page, dist/ under /pkg/, and takes the page's result.
+function pageServer(ref) {
+  let resolveResult;
+  const result = new Promise((r) => { resolveResult = r; });
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://page');
+    if (req.method === 'POST' && url.pathname === '/result') {
+      const chunks = [];
+      req.on('data', (c) => chunks.push(c));
+      req.on('end', () => {
+        res.end('ok');
+        resolveResult(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+      });
+      return;
+    }
+    if (url.pathname === '/') {
+      res.writeHead(200, { 'Content-Type': 'text/html' });
+      res.end(pageHtml(ref.url));
+      return;
+    }
+    const rel = url.pathname.startsWith('/pkg/') ? path.normalize(url.pathname.slice(5)) : null;
+    const file = rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? path.join(DIST, rel) : null;
+    if (!file || !existsSync(file)) {
+      res.writeHead(404);
+      res.end();
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': TYPES[path.extname(file)] || 'application/octet-stream' });
+    res.end(readFileSync(file));
+  });
+  return { server, result };
+}
+
+// The bridge for `dir`: Python's when the wheel has `serve`, else Node's.
+async function startBridge(dir, pageOrigin) {
+  const python = pythonForTests();
+  if (pythonHasServe(python)) {
+    const proc = spawnWithLines(python, ['-u', '-m', 'ipckit', 'serve', dir, '--port', '0', '--allow-origin', pageOrigin]);
+    try {
+      const line = await proc.waitLine(/https?:\/\/(127\.0\.0\.1|localhost):\d+/, 20000);
+      const url = /https?:\/\/(?:127\.0\.0\.1|localhost):\d+/.exec(line)[0];
+      return {
+        kind: 'python -m ipckit serve',
+        url,
+        close: async () => {
+          proc.kill();
+          await proc.exited;
+        },
+      };
+    } catch (err) {
+      proc.kill();
+      throw err;
+    }
+  }
+  const bridge = await serveBridge(dir, { allowOrigins: [pageOrigin] });
+  return { kind: 'Node serveBridge', url: bridge.url, close: () => bridge.close() };
+}
+
+test('a page in headless Chromium talks to the Python backend through the bridge', async (t) => {
+  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: run tools/setup.sh`);
+  const tmp = tempDir('ipckit-js-pypage-');
+  const profile = tempDir('ipckit-js-chromium-');
+  const cleanups = [];
+  let browser = null;
+  let browserLog = '';
+  try {
+    const py = await startPyBackend(tmp.dir);
+    cleanups.push(() => py.kill());
+    const ref = { url: '' };
+    const page = pageServer(ref);
+    await new Promise((r) => page.server.listen(0, '127.0.0.1', r));
+    cleanups.push(async () => {
+      page.server.closeAllConnections();
+      await new Promise((r) => page.server.close(r));
+    });
+    const pageOrigin = `http://127.0.0.1:${page.server.address().port}`;
+    const bridge = await startBridge(tmp.dir, pageOrigin);
+    cleanups.push(() => bridge.close());
+    ref.url = bridge.url;
+    t.diagnostic(`bridge: ${bridge.kind} at ${bridge.url}`);
+
+    browser = spawn(CHROMIUM, [
+      '--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage', '--disable-extensions',
+      `--user-data-dir=${profile.dir}`, `${pageOrigin}/`,
+    ], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });  // its own group: killed with its helpers
+    browser.stderr.on('data', (d) => { if (browserLog.length < 20000) browserLog += d; });
+
+    const results = await within(90000, page.result, `the page's result (chromium log: ${browserLog.slice(-2000)})`);
+    assert.equal(results.error, undefined, results.error);
+    assert.match(results.userAgent, /HeadlessChrome/);
+    assert.deepEqual(results.add, { sum: 42 });
+    assert.deepEqual(results.echo, { s: 'héllo ✓', n: [1, 2.5, null] });
+    assert.deepEqual(results.fail, [true, 'failed on purpose: "x"']);
+    assert.deepEqual(results.emit, { emitted: 3 });
+    assert.deepEqual(results.ticks, [0, 1, 2]);
+    assert.equal(results.times.length, LATENCY_REQUESTS);
+    assert.equal(results.quit, 'bye');
+    assert.equal(await within(10000, py.exited, 'py_backend exit'), 0, py.stderr);
+
+    const sorted = [...results.times].sort((a, b) => a - b);
+    const med = median(sorted);
+    const line = `Chromium<->Python (${bridge.kind}) request->response over ${LATENCY_REQUESTS} requests: `
+      + `median ${med.toFixed(2)} ms, max ${sorted[sorted.length - 1].toFixed(2)} ms`;
+    t.diagnostic(line);
+    assert.ok(med < 1000, line);
+  } finally {
+    if (browser) {
+      const exited = browser.exitCode !== null || browser.signalCode !== null
+        ? Promise.resolve() : new Promise((r) => browser.once('exit', r));
+      try {
+        process.kill(-browser.pid, 'SIGKILL');  // the browser's group: renderer, zygote, ...
+      } catch {
+        // Already gone.
+      }
+      await exited;
+    }
+    for (const c of cleanups.reverse()) await c();
+    tmp.cleanup();
+    rmSync(profile.dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+  }
+});

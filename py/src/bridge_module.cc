@@ -1,0 +1,129 @@
+// ipckit.BridgeServer: the FileChannel HTTP bridge (js/BRIDGE.md) run by the
+// C++ core, so a web page can talk to a Python backend's channel directory.
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <cmath>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "cc/base/error.h"
+#include "cc/bridge/bridge_server.h"
+#include "py/src/bindings.h"
+#include "py/src/blocking.h"
+#include "py/src/errors.h"
+
+namespace ipckit::python {
+namespace {
+
+namespace py = pybind11;
+
+class PyBridgeServer {
+ public:
+  PyBridgeServer(const std::string& dir, int port, std::vector<std::string> allow_origins,
+                 bool allow_backend_writes, size_t max_file_bytes, double max_wait) {
+    if (port < 0 || port > 65535) {
+      ThrowError(kErrInvalidArgument, absl::StrCat("port ", port, " is not in 0..65535"));
+    }
+    if (!(max_wait > 0) || !std::isfinite(max_wait)) {
+      ThrowError(kErrInvalidArgument, "max_wait must be a positive number of seconds");
+    }
+    bridge::BridgeOptions options;
+    options.port = static_cast<uint16_t>(port);
+    options.allow_origins = std::move(allow_origins);
+    options.allow_backend_writes = allow_backend_writes;
+    options.max_file_bytes = max_file_bytes;
+    options.max_wait = absl::Seconds(max_wait);
+    absl::StatusOr<std::unique_ptr<bridge::BridgeServer>> server = [&] {
+      py::gil_scoped_release release;  // may wait for the channel lock
+      return bridge::BridgeServer::Start(dir, std::move(options));
+    }();
+    if (!server.ok()) ThrowStatus(server.status());
+    server_ = std::shared_ptr<bridge::BridgeServer>(std::move(*server));
+    url_ = server_->url();
+    port_ = server_->port();
+    dir_ = dir;
+  }
+
+  // Serves until close() (from another thread) or Ctrl-C; the GIL is
+  // released while serving and taken back every kSignalCheckInterval to run
+  // signal handlers.
+  void ServeForever() {
+    std::shared_ptr<bridge::BridgeServer> server = Live();
+    absl::Status status = RunSliced(absl::InfiniteDuration(), [&](absl::Duration slice) {
+      return server->Serve(slice);
+    });
+    ThrowIfError(status);
+  }
+
+  // Stops serving (a serve_forever() in another thread returns) and frees the
+  // port once no call is using the server.
+  void Close() {
+    if (server_ == nullptr) return;
+    server_->Stop();
+    std::shared_ptr<bridge::BridgeServer> last = std::move(server_);
+    py::gil_scoped_release release;  // the destructor joins the watcher thread
+    last.reset();
+  }
+
+  bool closed() const { return server_ == nullptr; }
+  const std::string& url() const { return url_; }
+  int port() const { return port_; }
+  const std::string& dir() const { return dir_; }
+
+ private:
+  std::shared_ptr<bridge::BridgeServer> Live() const {
+    if (server_ == nullptr) ThrowError(kErrClosed, "the BridgeServer is closed");
+    return server_;
+  }
+
+  std::shared_ptr<bridge::BridgeServer> server_;
+  std::string url_;
+  int port_ = 0;
+  std::string dir_;
+};
+
+}  // namespace
+
+void RegisterBridge(py::module_& m) {
+  py::class_<PyBridgeServer>(m, "BridgeServer", R"doc(
+The FileChannel HTTP bridge (bridge version 1) for the channel in `dir`: lets a
+web page read the channel files (hanging GETs woken by file changes) and append
+messages under the channel lock, over HTTP on 127.0.0.1 only.
+
+    with ipckit.BridgeServer("./ipc_channel", port=8765,
+                             allow_origins=["http://127.0.0.1:3000"]) as bridge:
+        print(bridge.url)       # http://127.0.0.1:8765
+        bridge.serve_forever()  # until close() from another thread, or Ctrl-C
+
+The server listens from construction on; requests are handled while
+serve_forever() runs. port=0 picks a free port (see .port / .url).
+allow_origins lists other origins whose pages may read and write; the bridge's
+own origin may always write. The page side is BridgeFileChannel in the npm
+package; `python -m ipckit serve DIR` runs this from the command line.
+)doc")
+      .def(py::init<const std::string&, int, std::vector<std::string>, bool, size_t, double>(),
+           py::arg("dir"), py::arg("port") = 0, py::arg("allow_origins") = std::vector<std::string>(),
+           py::kw_only(), py::arg("allow_backend_writes") = false,
+           py::arg("max_file_bytes") = kDefaultMaxFileBytes, py::arg("max_wait") = 30.0)
+      .def("serve_forever", &PyBridgeServer::ServeForever,
+           "Serve requests until close() (from another thread) or Ctrl-C (KeyboardInterrupt).")
+      .def("close", &PyBridgeServer::Close,
+           "Stop serving and release the port. Idempotent; serve_forever() then raises ClosedError.")
+      .def_property_readonly("closed", &PyBridgeServer::closed, "True after close().")
+      .def_property_readonly("url", &PyBridgeServer::url, "'http://127.0.0.1:<port>'.")
+      .def_property_readonly("port", &PyBridgeServer::port, "The TCP port served.")
+      .def_property_readonly("dir", &PyBridgeServer::dir, "The channel directory.")
+      .def("__enter__", [](py::object self) { return self; })
+      .def("__exit__", [](PyBridgeServer& self, const py::args&) { self.Close(); })
+      .def("__repr__", [](PyBridgeServer& self) {
+        return absl::StrCat("<ipckit.BridgeServer ", self.closed() ? "closed" : self.url(), " for '",
+                            self.dir(), "'>");
+      });
+}
+
+}  // namespace ipckit::python
