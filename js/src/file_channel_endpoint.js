@@ -315,9 +315,16 @@ export class FileChannelEndpoint {
   #enqueue(message, timeoutMs) {
     return new Promise((resolve, reject) => {
       this.#outbox.push({ message, resolve, reject, timeoutMs });
-      if (!this.#flushing) {
-        this.#flushing = this.#flush().finally(() => { this.#flushing = null; });
-      }
+      if (!this.#flushing) this.#startFlush();
+    });
+  }
+
+  // A send queued after the flush loop saw an empty outbox, but before the
+  // flush promise settled, would otherwise wait forever: restart for it.
+  #startFlush() {
+    this.#flushing = this.#flush().finally(() => {
+      this.#flushing = null;
+      if (this.#outbox.length > 0) this.#startFlush();
     });
   }
 
