@@ -16,10 +16,8 @@ CONF="$REPO/conformance"
 PYTHON="${PYTHON:-python3}"
 CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/ipckit-conformance"
 IPCKIT01_VERSION="0.1.12"
-# --nocheck_visibility: the wheel's bindings use //cc targets that are not yet
-# public (see py/run_tests.sh); one flag set for all targets keeps Bazel's
-# analysis cache across this build and the engineers' own.
-BAZEL_FLAGS=(--nocheck_visibility)
+# No extra flags: every //cc target the testees and the wheel use is public.
+BAZEL_FLAGS=()
 
 mkdir -p "$CACHE"
 work="$(mktemp -d "${TMPDIR:-/tmp}/ipckit-conformance.XXXXXX")"

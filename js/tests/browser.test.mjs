@@ -4,18 +4,12 @@
 // core's backend running as a separate process. The page is served from its
 // own origin, so the bridge's CORS allow list is exercised too.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
-import http from 'node:http';
-import path from 'node:path';
+import { existsSync, rmSync } from 'node:fs';
 import { test } from 'node:test';
-import { DIST_ESM, JS_DIR, startPeer, tempDir, within } from './helpers.mjs';
+import { DIST_ESM, startPeer, tempDir, within } from './helpers.mjs';
+import { CHROMIUM, launchChromium, startPageServer } from './page_harness.mjs';
 
 const { serveBridge } = await import(DIST_ESM);
-const CHROMIUM = process.env.IPCKIT_CHROMIUM || '/usr/bin/chromium';
-const DIST = path.join(JS_DIR, 'dist');
-
-const TYPES = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.html': 'text/html' };
 
 function pageHtml(bridgeUrl) {
   return `<!doctype html><meta charset="utf-8"><title>ipckit page test</title>
@@ -49,59 +43,18 @@ await fetch('/result', { method: 'POST', body: JSON.stringify(results) });
 </script>`;
 }
 
-// Serves the page, the built package under /pkg/ (dist/ only), and takes the
-// page's result.
-function pageServer(bridgeUrlRef) {
-  let resolveResult;
-  const result = new Promise((r) => { resolveResult = r; });
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url, 'http://page');
-    if (req.method === 'POST' && url.pathname === '/result') {
-      const chunks = [];
-      req.on('data', (c) => chunks.push(c));
-      req.on('end', () => {
-        res.end('ok');
-        resolveResult(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-      });
-      return;
-    }
-    if (url.pathname === '/') {
-      res.writeHead(200, { 'Content-Type': 'text/html' });
-      res.end(pageHtml(bridgeUrlRef.url));
-      return;
-    }
-    const rel = url.pathname.startsWith('/pkg/') ? path.normalize(url.pathname.slice(5)) : null;
-    const file = rel && !rel.startsWith('..') ? path.join(DIST, rel) : null;
-    if (!file || !existsSync(file)) {
-      res.writeHead(404);
-      res.end();
-      return;
-    }
-    res.writeHead(200, { 'Content-Type': TYPES[path.extname(file)] || 'application/octet-stream' });
-    res.end(readFileSync(file));
-  });
-  return { server, result };
-}
-
 test('a page in headless Chromium talks to the C++ backend through the bridge', async () => {
   assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: run tools/setup.sh`);
   const tmp = tempDir();
   const profile = tempDir('ipckit-js-chromium-');
   const peer = await startPeer(['file_backend', tmp.dir]);
   const ref = { url: '' };
-  const page = pageServer(ref);
-  await new Promise((r) => page.server.listen(0, '127.0.0.1', r));
-  const pageOrigin = `http://127.0.0.1:${page.server.address().port}`;
-  const bridge = await serveBridge(tmp.dir, { allowOrigins: [pageOrigin] });
+  const page = await startPageServer(() => pageHtml(ref.url));
+  const bridge = await serveBridge(tmp.dir, { allowOrigins: [page.origin] });
   ref.url = bridge.url;
-  const browser = spawn(CHROMIUM, [
-    '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run',
-    '--disable-extensions', `--user-data-dir=${profile.dir}`, `${pageOrigin}/`,
-  ], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });  // its own process group: ends with its helpers
-  let browserLog = '';
-  browser.stderr.on('data', (d) => { if (browserLog.length < 20000) browserLog += d; });
+  const browser = launchChromium(profile.dir, `${page.origin}/`);
   try {
-    const results = await within(60000, page.result, `the page's result (chromium log: ${browserLog.slice(-2000)})`);
+    const results = await within(60000, page.result, `the page's result (chromium log: ${browser.log()})`);
     assert.equal(results.error, undefined, results.error);
     assert.deepEqual(results.add, { sum: 3 });
     assert.deepEqual(results.ask, { frontend: 'hi chromium' });
@@ -113,17 +66,9 @@ test('a page in headless Chromium talks to the C++ backend through the bridge', 
     assert.match(results.userAgent, /HeadlessChrome/);
     assert.equal(await within(10000, peer.exited, 'peer exit'), 0, peer.stderr);
   } finally {
-    const exited = browser.exitCode !== null || browser.signalCode !== null
-      ? Promise.resolve() : new Promise((r) => browser.once('exit', r));
-    try {
-      process.kill(-browser.pid, 'SIGKILL');  // the browser's group: renderer, zygote, ...
-    } catch {
-      // Already gone.
-    }
-    await exited;
+    await browser.kill();
     await bridge.close();
-    page.server.closeAllConnections();
-    await new Promise((r) => page.server.close(r));
+    await page.close();
     peer.kill();
     tmp.cleanup();
     rmSync(profile.dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });

@@ -5,18 +5,13 @@
 // imports the ESM build with no bundler, does request/response round trips
 // and receives events, and measures the page <-> Python request latency.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
-import http from 'node:http';
-import path from 'node:path';
+import { existsSync, rmSync } from 'node:fs';
 import { test } from 'node:test';
-import { DIST_ESM, JS_DIR, tempDir, within } from './helpers.mjs';
+import { DIST_ESM, tempDir, within } from './helpers.mjs';
+import { CHROMIUM, launchChromium, startPageServer } from './page_harness.mjs';
 import { median, pythonForTests, pythonHasServe, spawnWithLines, startPyBackend } from './python_helpers.mjs';
 
 const { serveBridge } = await import(DIST_ESM);
-const CHROMIUM = process.env.IPCKIT_CHROMIUM || '/usr/bin/chromium';
-const DIST = path.join(JS_DIR, 'dist');
-const TYPES = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.html': 'text/html' };
 const LATENCY_REQUESTS = 50;
 
 function pageHtml(bridgeUrl) {
@@ -57,39 +52,6 @@ await fetch('/result', { method: 'POST', body: JSON.stringify(results) });
 </script>`;
 }
 
-// Serves the page, dist/ under /pkg/, and takes the page's result.
-function pageServer(ref) {
-  let resolveResult;
-  const result = new Promise((r) => { resolveResult = r; });
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url, 'http://page');
-    if (req.method === 'POST' && url.pathname === '/result') {
-      const chunks = [];
-      req.on('data', (c) => chunks.push(c));
-      req.on('end', () => {
-        res.end('ok');
-        resolveResult(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-      });
-      return;
-    }
-    if (url.pathname === '/') {
-      res.writeHead(200, { 'Content-Type': 'text/html' });
-      res.end(pageHtml(ref.url));
-      return;
-    }
-    const rel = url.pathname.startsWith('/pkg/') ? path.normalize(url.pathname.slice(5)) : null;
-    const file = rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? path.join(DIST, rel) : null;
-    if (!file || !existsSync(file)) {
-      res.writeHead(404);
-      res.end();
-      return;
-    }
-    res.writeHead(200, { 'Content-Type': TYPES[path.extname(file)] || 'application/octet-stream' });
-    res.end(readFileSync(file));
-  });
-  return { server, result };
-}
-
 // The bridge for `dir`: Python's when the wheel has `serve`, else Node's.
 async function startBridge(dir, pageOrigin) {
   const python = pythonForTests();
@@ -121,31 +83,21 @@ test('a page in headless Chromium talks to the Python backend through the bridge
   const profile = tempDir('ipckit-js-chromium-');
   const cleanups = [];
   let browser = null;
-  let browserLog = '';
   try {
     const py = await startPyBackend(tmp.dir);
     cleanups.push(() => py.kill());
     const ref = { url: '' };
-    const page = pageServer(ref);
-    await new Promise((r) => page.server.listen(0, '127.0.0.1', r));
-    cleanups.push(async () => {
-      page.server.closeAllConnections();
-      await new Promise((r) => page.server.close(r));
-    });
-    const pageOrigin = `http://127.0.0.1:${page.server.address().port}`;
+    const page = await startPageServer(() => pageHtml(ref.url));
+    cleanups.push(() => page.close());
+    const pageOrigin = page.origin;
     const bridge = await startBridge(tmp.dir, pageOrigin);
     cleanups.push(() => bridge.close());
     ref.url = bridge.url;
     t.diagnostic(`bridge: ${bridge.kind} at ${bridge.url}`);
 
-    browser = spawn(CHROMIUM, [
-      '--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage', '--disable-extensions',
-      `--user-data-dir=${profile.dir}`, `${pageOrigin}/`,
-    ], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });  // its own group: killed with its helpers
-    browser.stderr.on('data', (d) => { if (browserLog.length < 20000) browserLog += d; });
+    browser = launchChromium(profile.dir, `${pageOrigin}/`);
 
-    const results = await within(90000, page.result, `the page's result (chromium log: ${browserLog.slice(-2000)})`);
+    const results = await within(90000, page.result, `the page's result (chromium log: ${browser.log()})`);
     assert.equal(results.error, undefined, results.error);
     assert.match(results.userAgent, /HeadlessChrome/);
     assert.deepEqual(results.add, { sum: 42 });
@@ -164,16 +116,7 @@ test('a page in headless Chromium talks to the Python backend through the bridge
     t.diagnostic(line);
     assert.ok(med < 1000, line);
   } finally {
-    if (browser) {
-      const exited = browser.exitCode !== null || browser.signalCode !== null
-        ? Promise.resolve() : new Promise((r) => browser.once('exit', r));
-      try {
-        process.kill(-browser.pid, 'SIGKILL');  // the browser's group: renderer, zygote, ...
-      } catch {
-        // Already gone.
-      }
-      await exited;
-    }
+    if (browser) await browser.kill();
     for (const c of cleanups.reverse()) await c();
     tmp.cleanup();
     rmSync(profile.dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });

@@ -1,0 +1,79 @@
+// What the Chromium tests share: a page server (the page, the built package
+// under /pkg/, and a POST /result the page reports to) and a headless
+// Chromium launch with the flags that work on this machine.
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { JS_DIR } from './helpers.mjs';
+
+export const CHROMIUM = process.env.IPCKIT_CHROMIUM || '/usr/bin/chromium';
+const DIST = path.join(JS_DIR, 'dist');
+const TYPES = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.html': 'text/html' };
+
+// Serves `pageHtml()` at /, dist/ under /pkg/ (nothing outside it), and
+// resolves `result` with the JSON the page POSTs to /result.
+export async function startPageServer(pageHtml) {
+  let resolveResult;
+  const result = new Promise((r) => { resolveResult = r; });
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://page');
+    if (req.method === 'POST' && url.pathname === '/result') {
+      const chunks = [];
+      req.on('data', (c) => chunks.push(c));
+      req.on('end', () => {
+        res.end('ok');
+        resolveResult(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+      });
+      return;
+    }
+    if (url.pathname === '/') {
+      res.writeHead(200, { 'Content-Type': 'text/html' });
+      res.end(pageHtml());
+      return;
+    }
+    const rel = url.pathname.startsWith('/pkg/') ? path.normalize(url.pathname.slice(5)) : null;
+    const file = rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? path.join(DIST, rel) : null;
+    if (!file || !existsSync(file)) {
+      res.writeHead(404);
+      res.end();
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': TYPES[path.extname(file)] || 'application/octet-stream' });
+    res.end(readFileSync(file));
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    origin: `http://127.0.0.1:${server.address().port}`,
+    result,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
+
+// Starts headless Chromium on `url` with a fresh profile in `profileDir`.
+// `log()` is the tail of its stderr; `kill()` ends its whole process group.
+export function launchChromium(profileDir, url) {
+  const browser = spawn(CHROMIUM, [
+    '--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage', '--disable-extensions',
+    `--user-data-dir=${profileDir}`, url,
+  ], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });  // its own group: killed with its helpers
+  let log = '';
+  browser.stderr.on('data', (d) => { if (log.length < 20000) log += d; });
+  return {
+    log: () => log.slice(-2000),
+    kill: async () => {
+      const exited = browser.exitCode !== null || browser.signalCode !== null
+        ? Promise.resolve() : new Promise((r) => browser.once('exit', r));
+      try {
+        process.kill(-browser.pid, 'SIGKILL');  // the browser's group: renderer, zygote, ...
+      } catch {
+        // Already gone.
+      }
+      await exited;
+    },
+  };
+}
