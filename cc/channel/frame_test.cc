@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <memory>
 #include <cstdlib>
 #include <fstream>
 #include <new>
@@ -14,25 +15,9 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "cc/base/error.h"
+#include "cc/channel/allocation_probe.h"
 #include "gtest/gtest.h"
 #include "rapidjson/document.h"
-
-// Records the largest single allocation, to prove that an announced length is
-// checked before any buffer of that size is requested.
-static std::atomic<size_t> g_largest_allocation{0};
-
-void* operator new(size_t size) {
-  size_t seen = g_largest_allocation.load();
-  while (size > seen && !g_largest_allocation.compare_exchange_weak(seen, size)) {
-  }
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](size_t size) { return operator new(size); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
-void operator delete[](void* p, size_t) noexcept { std::free(p); }
 
 namespace ipckit {
 namespace frame {
@@ -154,17 +139,25 @@ TEST(FrameTest, HeaderIsLittleEndian) {
   EXPECT_EQ(DecodeHeader(h), 0x01020304u);
 }
 
+// Guards the next test against passing vacuously: the probe must be live here.
+TEST(AllocationProbeTest, SeesAllocationsInThisBinary) {
+  ::ipckit::testing::ResetLargestAllocation();
+  std::unique_ptr<char[]> block(new char[3 << 20]);
+  static_cast<volatile char*>(block.get())[0] = 1;  // Keeps the allocation observable.
+  EXPECT_GE(::ipckit::testing::LargestAllocation(), size_t{3} << 20);
+}
+
 TEST(FrameTest, OverLimitHeaderAllocatesNothingOfThatSize) {
   for (uint32_t announced : {kDefaultMaxPayload + 1, 0xFFFFFFFFu}) {
     FrameDecoder decoder;
     char h[4];
     EncodeHeader(announced, h);
-    g_largest_allocation = 0;
+    ::ipckit::testing::ResetLargestAllocation();
     absl::Status s = decoder.Feed(absl::string_view(h, 4));
     EXPECT_EQ(ErrorClassOf(s), "too_large");
     EXPECT_TRUE(absl::StrContains(s.message(), "exceeds the limit 16777216")) << s;
     EXPECT_TRUE(decoder.PrepareInput().empty());
-    EXPECT_LT(g_largest_allocation.load(), size_t{1} << 20);
+    EXPECT_LT(::ipckit::testing::LargestAllocation(), size_t{1} << 20);
     // Sticky: later input does not revive the stream.
     EXPECT_EQ(ErrorClassOf(decoder.Feed("more")), "too_large");
     EXPECT_EQ(ErrorClassOf(decoder.Finish()), "too_large");

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <memory>
 #include <cstdlib>
 #include <new>
 #include <string>
@@ -13,25 +14,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "cc/base/error.h"
+#include "cc/channel/allocation_probe.h"
 #include "cc/platform/io/child_process.h"
 #include "gtest/gtest.h"
-
-// Records the largest single allocation, to show that an over-limit length
-// announced by a peer is rejected before a buffer of that size is requested.
-static std::atomic<size_t> g_largest_allocation{0};
-
-void* operator new(size_t size) {
-  size_t seen = g_largest_allocation.load();
-  while (size > seen && !g_largest_allocation.compare_exchange_weak(seen, size)) {
-  }
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](size_t size) { return operator new(size); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
-void operator delete[](void* p, size_t) noexcept { std::free(p); }
 
 namespace ipckit {
 namespace {
@@ -167,14 +152,22 @@ TEST(IpcChannelTest, OversizedSendIsRejectedBeforeAnythingIsSent) {
   EXPECT_TRUE(CleanExit(Reap(s->pid)));
 }
 
+// Guards the next test against passing vacuously: the probe must be live here.
+TEST(AllocationProbeTest, SeesAllocationsInThisBinary) {
+  ::ipckit::testing::ResetLargestAllocation();
+  std::unique_ptr<char[]> block(new char[3 << 20]);
+  static_cast<volatile char*>(block.get())[0] = 1;  // Keeps the allocation observable.
+  EXPECT_GE(::ipckit::testing::LargestAllocation(), size_t{3} << 20);
+}
+
 TEST(IpcChannelTest, OverLimitHeaderIsTooLargeWithoutAllocatingIt) {
   for (const std::string& announced : {absl::StrCat(frame::kDefaultMaxPayload + 1),
                                        std::string("4294967295")}) {
     absl::StatusOr<Session> s = StartWithPeer("bigrecv", {"raw_header", announced});
     ASSERT_TRUE(s.ok()) << s.status();
-    g_largest_allocation = 0;
+    ::ipckit::testing::ResetLargestAllocation();
     absl::StatusOr<std::string> msg = s->channel.Recv(absl::Seconds(10));
-    size_t largest = g_largest_allocation.load();
+    size_t largest = ::ipckit::testing::LargestAllocation();
     EXPECT_EQ(ErrorClassOf(msg.status()), "too_large") << msg.status();
     EXPECT_NE(msg.status().message().find(absl::StrCat("frame length ", announced)),
               absl::string_view::npos)
