@@ -46,9 +46,7 @@ fi
 py="$venv/bin/python"
 
 # --- 2. Build ---------------------------------------------------------------
-# --nocheck_visibility as in py/run_tests.sh: the bindings use //cc targets
-# that are not yet visible outside //cc.
-bazel_flags=(-c opt --nocheck_visibility)
+bazel_flags=(-c opt)
 say "bazel build ${bazel_flags[*]} //bench/cc:ipc_bench //bench/cc:shm_bench //py:wheel"
 bazel build "${bazel_flags[@]}" //bench/cc:ipc_bench //bench/cc:shm_bench //py:wheel
 bin="$(bazel info "${bazel_flags[@]}" bazel-bin 2>/dev/null)"
