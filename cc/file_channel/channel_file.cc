@@ -249,17 +249,11 @@ absl::Status AppendToChannelFile(const std::string& dir, absl::string_view name,
   }
   if (options.remove_stale_temps) RemoveStaleTempFiles(dir);
   IPCKIT_ASSIGN_OR_RETURN(FileSnapshot current, ReadChannelFile(path, options.max_file_bytes));
-  // A corrupt file is refused here, before anything is written.
-  IPCKIT_ASSIGN_OR_RETURN(ChannelFileIndex::Update seen, index->Prepare(std::move(current.text), path));
-  index->Commit(std::move(seen));
   IPCKIT_ASSIGN_OR_RETURN(AppendResult result,
-                          AppendToScannedChannelText(index->text(), index->messages(), path, new_messages,
+                          AppendToIndexedChannelText(*index, std::move(current.text), path, new_messages,
                                                      options.retention, NowUnixMs(), options.max_file_bytes));
   IPCKIT_RETURN_IF_ERROR(
       ReplaceFileAtomically(dir, name, result.text, current.exists ? current.mode : 0, options.fsync));
-  // Remember what we wrote (cheap: only the new messages are parsed).
-  absl::StatusOr<ChannelFileIndex::Update> written = index->Prepare(std::move(result.text), path);
-  if (written.ok()) index->Commit(*std::move(written));
   return absl::OkStatus();
 }
 

@@ -66,4 +66,22 @@ absl::StatusOr<AppendResult> AppendToChannelText(absl::string_view existing, abs
   return AppendToScannedChannelText(existing, scanned, label, new_messages, retention, now_ms, max_file_bytes);
 }
 
+absl::StatusOr<AppendResult> AppendToIndexedChannelText(ChannelFileIndex& index, std::string existing,
+                                                        absl::string_view label,
+                                                        const std::vector<std::string>& new_messages,
+                                                        const RetentionPolicy& retention, uint64_t now_ms,
+                                                        size_t max_file_bytes) {
+  // A corrupt file is refused here, before anything is written.
+  IPCKIT_ASSIGN_OR_RETURN(ChannelFileIndex::Update seen, index.Prepare(std::move(existing), label));
+  index.Commit(std::move(seen));
+  IPCKIT_ASSIGN_OR_RETURN(AppendResult result,
+                          AppendToScannedChannelText(index.text(), index.messages(), label, new_messages,
+                                                     retention, now_ms, max_file_bytes));
+  // Cheap: the kept messages are one block of the committed text, so only the
+  // new ones are scanned.
+  absl::StatusOr<ChannelFileIndex::Update> written = index.Prepare(result.text, label);
+  if (written.ok()) index.Commit(*std::move(written));
+  return result;
+}
+
 }  // namespace ipckit

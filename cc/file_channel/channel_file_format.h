@@ -17,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "cc/file_channel/file_index.h"
 #include "cc/file_channel/message.h"
 
 namespace ipckit {
@@ -57,6 +58,19 @@ absl::StatusOr<AppendResult> AppendToChannelText(absl::string_view existing, abs
 // it is not parsed again.
 absl::StatusOr<AppendResult> AppendToScannedChannelText(absl::string_view existing,
                                                         const std::vector<ScannedMessage>& scanned,
+                                                        absl::string_view label,
+                                                        const std::vector<std::string>& new_messages,
+                                                        const RetentionPolicy& retention, uint64_t now_ms,
+                                                        size_t max_file_bytes);
+
+// AppendToChannelText for a writer that keeps `index` of one file across its
+// writes. `existing` is scanned only past the block the index already holds
+// (normally this writer's own last write), and afterwards the index holds the
+// result, so the next write scans only what other writers added meanwhile.
+// Same result and errors as AppendToChannelText. On error the index describes
+// `existing` (or, if that is corrupt, is unchanged). If the caller then fails
+// to write the result, the next call merely falls back to a full scan.
+absl::StatusOr<AppendResult> AppendToIndexedChannelText(ChannelFileIndex& index, std::string existing,
                                                         absl::string_view label,
                                                         const std::vector<std::string>& new_messages,
                                                         const RetentionPolicy& retention, uint64_t now_ms,

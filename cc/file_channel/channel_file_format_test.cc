@@ -5,6 +5,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "cc/base/error.h"
@@ -108,6 +109,81 @@ TEST(AppendToScannedChannelText, EqualsAppendToChannelText) {
   EXPECT_EQ(reused->text, direct->text);
   EXPECT_EQ(IdsOf(reused->text), (std::vector<std::string>{"y", "n"}));
   EXPECT_EQ(reused->pruned, 1u);
+}
+
+// The index must describe exactly what a fresh scan of `text` finds.
+void ExpectIndexDescribes(const ChannelFileIndex& index, absl::string_view text) {
+  auto scanned = ScanChannelFile(text, "t");
+  ASSERT_TRUE(scanned.ok()) << scanned.status();
+  EXPECT_EQ(index.text(), text);
+  ASSERT_EQ(index.messages().size(), scanned->size());
+  for (size_t i = 0; i < scanned->size(); ++i) {
+    EXPECT_EQ(index.messages()[i].message.id, (*scanned)[i].message.id);
+    EXPECT_EQ(index.messages()[i].begin, (*scanned)[i].begin);
+    EXPECT_EQ(index.messages()[i].end, (*scanned)[i].end);
+  }
+}
+
+TEST(AppendToIndexedChannelText, EqualsAppendToChannelTextAcrossWrites) {
+  RetentionPolicy policy;
+  policy.max_messages = 4;
+  policy.min_age = absl::Milliseconds(10);
+  ChannelFileIndex index;
+  std::string file;  // what is on disk
+  uint64_t now = 1000;
+  for (int i = 0; i < 12; ++i, now += 5) {
+    // Every third round another writer appends in between; every fifth, a
+    // foreign writer rewrites the file in its own layout.
+    if (i % 3 == 2) {
+      auto other = AppendToChannelText(file, "f", {Msg(absl::StrCat("other", i), now)}, policy, now,
+                                       kDefaultMaxFileBytes);
+      ASSERT_TRUE(other.ok()) << other.status();
+      file = other->text;
+    }
+    if (i % 5 == 4) absl::StrReplaceAll({{",\n", " ,  "}}, &file);
+    auto direct = AppendToChannelText(file, "f", {Msg(absl::StrCat("m", i), now)}, policy, now,
+                                      kDefaultMaxFileBytes);
+    auto indexed = AppendToIndexedChannelText(index, file, "f", {Msg(absl::StrCat("m", i), now)}, policy,
+                                              now, kDefaultMaxFileBytes);
+    ASSERT_TRUE(direct.ok()) << direct.status();
+    ASSERT_TRUE(indexed.ok()) << indexed.status();
+    EXPECT_EQ(indexed->text, direct->text) << "round " << i;
+    EXPECT_EQ(indexed->kept, direct->kept);
+    EXPECT_EQ(indexed->pruned, direct->pruned);
+    ExpectIndexDescribes(index, indexed->text);
+    file = indexed->text;
+  }
+  EXPECT_GT(IdsOf(file).size(), 0u);
+}
+
+TEST(AppendToIndexedChannelText, RefusesCorruptAndOversizedKeepingAValidIndex) {
+  ChannelFileIndex index;
+  auto first = AppendToIndexedChannelText(index, "", "f", {Msg("a", 1)}, RetentionPolicy(), 1,
+                                          kDefaultMaxFileBytes);
+  ASSERT_TRUE(first.ok()) << first.status();
+  const std::string good = first->text;
+
+  // A corrupt file is refused and the index still describes the good one.
+  std::string corrupt = good;
+  corrupt.insert(corrupt.rfind(']'), ",{\"id\":");
+  auto bad = AppendToIndexedChannelText(index, corrupt, "/d/x.json", {Msg("b", 2)}, RetentionPolicy(), 2,
+                                        kDefaultMaxFileBytes);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(ErrorClassOf(bad.status()), "corrupt");
+  EXPECT_TRUE(absl::StrContains(bad.status().message(), "/d/x.json")) << bad.status();
+  ExpectIndexDescribes(index, good);
+
+  // Too large: refused; the index describes the file as it is.
+  auto big = AppendToIndexedChannelText(index, good, "f", {Msg("b", 2)}, RetentionPolicy(), 2, good.size());
+  ASSERT_FALSE(big.ok());
+  EXPECT_EQ(ErrorClassOf(big.status()), "too_large");
+  ExpectIndexDescribes(index, good);
+
+  // And the next append still works from it.
+  auto next = AppendToIndexedChannelText(index, good, "f", {Msg("b", 2)}, RetentionPolicy(), 2,
+                                         kDefaultMaxFileBytes);
+  ASSERT_TRUE(next.ok()) << next.status();
+  EXPECT_EQ(IdsOf(next->text), (std::vector<std::string>{"a", "b"}));
 }
 
 TEST(NowUnixMs, IsTheWallClock) {

@@ -11,7 +11,8 @@ export {
 export { socketPathFor, validateName } from './names.js';
 export {
   BACKEND_TO_FRONTEND_FILE, CHANNEL_INFO_FILE, DEFAULT_MAX_FILE_BYTES, DEFAULT_RETENTION, FILE_CHANNEL_FORMAT_VERSION,
-  FRONTEND_TO_BACKEND_FILE, Inbox, LOCK_FILE, MAX_CHANNEL_INFO_BYTES, appendToChannelText, composeChannelFile,
+  ChannelFileWriter, FRONTEND_TO_BACKEND_FILE, Inbox, LOCK_FILE, MAX_CHANNEL_INFO_BYTES, appendToChannelText,
+  composeChannelFile,
   composeChannelInfo, composeMessage, normalizeJson, parseChannelFile, parseMessage, scanChannelFile, validateChannelInfo,
 } from './file_channel_format.js';
 

@@ -87,13 +87,9 @@ export function composeChannelFile(messageTexts) {
   return core.composeChannelFile(Array.from(messageTexts, String));
 }
 
-// The new file after appending `messageTexts` to `existing` and pruning per
-// `retention` at `nowMs`: {bytes, kept, pruned}, the file as UTF-8 bytes.
-// Existing messages stay byte for byte. CorruptError if `existing` is corrupt
-// (never overwrite it); TooLargeError past maxFileBytes.
-export function appendToChannelText(existing, messageTexts, options = {}) {
+function appendArgs(existing, messageTexts, options) {
   const retention = options.retention || {};
-  return unwrap(core.appendToChannelText(
+  return [
     toBytes(existing, 'channel file'),
     String(options.label || 'channel file'),
     Array.from(messageTexts, String),
@@ -102,7 +98,35 @@ export function appendToChannelText(existing, messageTexts, options = {}) {
     intOption(retention.minAgeMs, 'retention.minAgeMs', DEFAULT_RETENTION.minAgeMs),
     intOption(options.nowMs, 'nowMs', Date.now()),
     intOption(options.maxFileBytes, 'maxFileBytes', DEFAULT_MAX_FILE_BYTES, U32_MAX),
-  ));
+  ];
+}
+
+// The new file after appending `messageTexts` to `existing` and pruning per
+// `retention` at `nowMs`: {bytes, kept, pruned}, the file as UTF-8 bytes.
+// Existing messages stay byte for byte. CorruptError if `existing` is corrupt
+// (never overwrite it); TooLargeError past maxFileBytes.
+export function appendToChannelText(existing, messageTexts, options = {}) {
+  return unwrap(core.appendToChannelText(...appendArgs(existing, messageTexts, options)));
+}
+
+// appendToChannelText for a writer that appends to one file again and again:
+// it remembers the file as it last wrote it, so each append scans only what
+// other writers added since (the core's AppendToIndexedChannelText). Same
+// results and errors. Holds WASM memory: call dispose() when done.
+export class ChannelFileWriter {
+  #writer = new core.ChannelFileWriter();
+
+  append(existing, messageTexts, options = {}) {
+    if (!this.#writer) throw new InvalidArgumentError('ChannelFileWriter was disposed');
+    return unwrap(this.#writer.append(...appendArgs(existing, messageTexts, options)));
+  }
+
+  dispose() {
+    if (this.#writer) {
+      this.#writer.delete();
+      this.#writer = null;
+    }
+  }
 }
 
 // Normalizes one JSON value's text to the compact form messages carry.

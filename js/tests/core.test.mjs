@@ -127,6 +127,32 @@ for (const [label, ipckit] of [['esm', esm], ['cjs', cjs]]) {
       assert.deepEqual(ipckit.parseChannelFile(old.bytes).map((x) => x.id), ['m2']);
     });
 
+    test('ChannelFileWriter appends as appendToChannelText does, across other writers and rewrites', () => {
+      const writer = new ipckit.ChannelFileWriter();
+      const retention = { maxMessages: 3, minAgeMs: 10 };
+      const msg = (id, ts) => ipckit.composeMessage({ id, timestamp: ts, type: 'event', method: 'e' });
+      let file = new Uint8Array(0);
+      for (let i = 0; i < 10; ++i) {
+        const nowMs = 1000 + 5 * i;
+        if (i % 3 === 2) file = ipckit.appendToChannelText(file, [msg(`other${i}`, nowMs)], { retention, nowMs }).bytes;
+        if (i % 4 === 3) file = new TextEncoder().encode(new TextDecoder().decode(file).replaceAll(',\n', ' , '));
+        const options = { retention, nowMs };
+        const expected = ipckit.appendToChannelText(file, [msg(`m${i}`, nowMs)], options);
+        const got = writer.append(file, [msg(`m${i}`, nowMs)], options);
+        assert.deepEqual(got, expected, `round ${i}`);
+        file = got.bytes;
+      }
+      assert.deepEqual(ipckit.parseChannelFile(file).map((x) => x.id).slice(-1), ['m9']);
+      // A corrupt file is refused, and the writer still works afterwards.
+      const corrupt = new TextDecoder().decode(file).replace(/\]\s*$/, ',{"id":');
+      assert.throws(() => writer.append(corrupt, [msg('x', 2000)], { label: '/d/x.json' }),
+        (err) => err instanceof ipckit.CorruptError && err.message.includes('/d/x.json'));
+      const after = { retention, nowMs: 2000 };
+      assert.deepEqual(writer.append(file, [msg('y', 2000)], after), ipckit.appendToChannelText(file, [msg('y', 2000)], after));
+      writer.dispose();
+      assert.throws(() => writer.append(file, []), ipckit.InvalidArgumentError);
+    });
+
     test('Inbox delivers each message once and reports pruned ones as DataLossError', () => {
       const inbox = new ipckit.Inbox();
       const msg = (seq) => ipckit.composeMessage({ id: `id${seq}`, timestamp: 1, type: 'event', method: 'e', seq, sender: 'w' });

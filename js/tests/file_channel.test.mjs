@@ -121,9 +121,17 @@ describe('Node frontend <-> C++ backend', () => {
       (err) => err instanceof RemoteError && /no handler for method 'greet'/.test(err.message));
   });
 
-  test('the files follow the protocol: lock file, no temp files left', () => {
-    const names = readdirSync(tmp.dir).sort();
-    assert.deepEqual(names, ['.channel_info', '.lock', 'backend_to_frontend.json', 'frontend_to_backend.json']);
+  test('the files follow the protocol: lock file, no temp files left', async () => {
+    // The backend may still be finishing its last write (its ipckit 0.1
+    // <stem>.lock goes after the rename that woke us): wait, bounded, for
+    // the directory to settle to exactly the protocol's files.
+    const expected = ['.channel_info', '.lock', 'backend_to_frontend.json', 'frontend_to_backend.json'];
+    let names = readdirSync(tmp.dir).sort();
+    for (const until = Date.now() + 5000; JSON.stringify(names) !== JSON.stringify(expected) && Date.now() < until;) {
+      await sleep(5);
+      names = readdirSync(tmp.dir).sort();
+    }
+    assert.deepEqual(names, expected);
     const sent = ipckit.parseChannelFile(readFileSync(path.join(tmp.dir, 'frontend_to_backend.json')));
     // One writer: seq counts 1, 2, 3... with no gap, all from this sender.
     assert.deepEqual(sent.map((m) => m.seq), sent.map((_, i) => i + 1));

@@ -182,6 +182,20 @@ export function appendToChannelText(
   messageTexts: Iterable<string>,
   options?: { label?: string; retention?: RetentionPolicy; nowMs?: number; maxFileBytes?: number },
 ): { bytes: Uint8Array; kept: number; pruned: number };
+/**
+ * appendToChannelText for a writer that appends to one file repeatedly: it
+ * remembers what it wrote last, so each append scans only what other writers
+ * added since. Same results and errors. Call dispose() when done.
+ */
+export class ChannelFileWriter {
+  constructor();
+  append(
+    existing: BytesLike,
+    messageTexts: Iterable<string>,
+    options?: { label?: string; retention?: RetentionPolicy; nowMs?: number; maxFileBytes?: number },
+  ): { bytes: Uint8Array; kept: number; pruned: number };
+  dispose(): void;
+}
 /** One JSON value's text in the compact form messages carry. */
 export function normalizeJson(text: BytesLike): string;
 /** The .channel_info text a channel's creator writes. */

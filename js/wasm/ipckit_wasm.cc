@@ -32,6 +32,7 @@
 #include "cc/channel/frame.h"
 #include "cc/file_channel/channel_file_format.h"
 #include "cc/file_channel/channel_info_format.h"
+#include "cc/file_channel/file_index.h"
 #include "cc/file_channel/inbox.h"
 #include "cc/file_channel/message.h"
 #include "cc/json/json.h"
@@ -70,6 +71,20 @@ val Bytes(absl::string_view bytes) {
 }
 
 val Str(absl::string_view s) { return val(std::string(s)); }
+
+// The bytes of a JS Uint8Array (the JS wrappers pass every byte input through
+// toBytes), copied into WASM memory by TypedArray.prototype.set, a memcpy.
+// Embind's own std::string conversion copies a typed array one byte at a
+// time in JS, which cost more than the whole append of a large channel file.
+size_t ByteLength(const val& bytes) { return bytes["length"].as<size_t>(); }
+std::string BytesArg(const val& bytes) {
+  std::string out(ByteLength(bytes), '\0');
+  if (!out.empty()) {
+    val(emscripten::typed_memory_view(out.size(), reinterpret_cast<uint8_t*>(out.data())))
+        .call<void>("set", bytes);
+  }
+  return out;
+}
 
 // ---------------------------------------------------------------------------
 // JSON: JS values <-> ipckit::json.
@@ -230,8 +245,8 @@ absl::StatusOr<val> LoadJs(absl::string_view text) {
   return ToJs(*doc);
 }
 
-val JsonLoads(const std::string& text) {
-  absl::StatusOr<val> v = LoadJs(text);
+val JsonLoads(val text) {
+  absl::StatusOr<val> v = LoadJs(BytesArg(text));
   if (!v.ok()) return Err(v.status());
   return Ok(*v);
 }
@@ -239,8 +254,8 @@ val JsonLoads(const std::string& text) {
 // JSON text re-written by the core's own reader and writer (Loads, then
 // Dumps or DumpsPretty): the exact text ipckit writes for that value, with
 // the int/float distinction of the text kept (JS numbers cannot keep it).
-val JsonCanonical(const std::string& text, bool pretty) {
-  absl::StatusOr<rapidjson::Document> doc = json::Loads(text);
+val JsonCanonical(val text, bool pretty) {
+  absl::StatusOr<rapidjson::Document> doc = json::Loads(BytesArg(text));
   if (!doc.ok()) return Err(doc.status());
   absl::StatusOr<std::string> out = pretty ? json::DumpsPretty(*doc) : json::Dumps(*doc);
   if (!out.ok()) return Err(out.status());
@@ -278,8 +293,11 @@ val ValidateNameJs(const std::string& name) { return StatusVal(ValidateName(name
 // ---------------------------------------------------------------------------
 // Frames.
 
-val EncodeFrame(const std::string& payload, uint32_t max_payload) {
-  absl::StatusOr<std::string> frame = frame::EncodeFrame(payload, max_payload);
+val EncodeFrame(val payload, uint32_t max_payload) {
+  // Bounded before the payload is copied into WASM memory.
+  absl::Status fits = frame::CheckPayloadSize(ByteLength(payload), max_payload);
+  if (!fits.ok()) return Err(fits);
+  absl::StatusOr<std::string> frame = frame::EncodeFrame(BytesArg(payload), max_payload);
   if (!frame.ok()) return Err(frame.status());
   return Ok(Bytes(*frame));
 }
@@ -300,8 +318,8 @@ val FrameHeader(double size, uint32_t max_payload) {
 }
 
 // {payloads: [Uint8Array...]} plus error/message when decoding stopped.
-val DecodeFrames(const std::string& bytes, uint32_t max_payload) {
-  frame::DecodeResult decoded = frame::DecodeFrames(bytes, max_payload);
+val DecodeFrames(val bytes, uint32_t max_payload) {
+  frame::DecodeResult decoded = frame::DecodeFrames(BytesArg(bytes), max_payload);
   val payloads = val::array();
   for (const std::string& p : decoded.payloads) payloads.call<void>("push", Bytes(p));
   val result = decoded.status.ok() ? val::object() : Err(decoded.status);
@@ -313,7 +331,7 @@ class FrameDecoder {
  public:
   explicit FrameDecoder(uint32_t max_payload) : decoder_(max_payload) {}
 
-  val Feed(const std::string& bytes) { return StatusVal(decoder_.Feed(bytes)); }
+  val Feed(val bytes) { return StatusVal(decoder_.Feed(BytesArg(bytes))); }
 
   // A view of the decoder's free space for the caller to fill, then
   // commitInput(n). Valid only until the next call into WASM.
@@ -410,16 +428,16 @@ val ParseMessageJs(const std::string& text, bool raw_payload) {
   return Ok(*v);
 }
 
-val ParseChannelFileJs(const std::string& text, const std::string& label, bool raw_payload) {
-  absl::StatusOr<std::vector<FileMessage>> messages = ParseChannelFile(text, label);
+val ParseChannelFileJs(val text, const std::string& label, bool raw_payload) {
+  absl::StatusOr<std::vector<FileMessage>> messages = ParseChannelFile(BytesArg(text), label);
   if (!messages.ok()) return Err(messages.status());
   return MessagesToJs(*messages, raw_payload);
 }
 
 // Validates a channel file and locates its messages: [{id, begin, end}] with
 // byte offsets into `text`, so a caller can copy message texts byte for byte.
-val ScanChannelFileJs(const std::string& text, const std::string& label) {
-  absl::StatusOr<std::vector<ScannedMessage>> scanned = ScanChannelFile(text, label);
+val ScanChannelFileJs(val text, const std::string& label) {
+  absl::StatusOr<std::vector<ScannedMessage>> scanned = ScanChannelFile(BytesArg(text), label);
   if (!scanned.ok()) return Err(scanned.status());
   val out = val::array();
   for (const ScannedMessage& m : *scanned) {
@@ -444,17 +462,16 @@ val NormalizeJsonJs(const std::string& text) {
   return Ok(Str(*normalized));
 }
 
-// The pure half of a write: `existing` plus `messages` (JSON texts), pruned
-// per the retention policy at `now_ms`. {bytes, kept, pruned}: the file as
-// bytes, ready to write, with no UTF-16 round trip for large files.
-val AppendToChannelTextJs(const std::string& existing, const std::string& label, val messages,
-                          double max_messages, double min_age_ms, double now_ms, double max_file_bytes) {
+RetentionPolicy RetentionFrom(double max_messages, double min_age_ms) {
   RetentionPolicy retention;
   retention.max_messages = static_cast<size_t>(max_messages);
   retention.min_age = absl::Milliseconds(min_age_ms);
-  absl::StatusOr<AppendResult> result =
-      AppendToChannelText(existing, label, emscripten::vecFromJSArray<std::string>(messages), retention,
-                          static_cast<uint64_t>(now_ms), static_cast<size_t>(max_file_bytes));
+  return retention;
+}
+
+// {bytes, kept, pruned}: the file as bytes, ready to write, with no UTF-16
+// round trip for large files.
+val AppendResultJs(const absl::StatusOr<AppendResult>& result) {
   if (!result.ok()) return Err(result.status());
   val out = val::object();
   out.set("bytes", Bytes(result->text));
@@ -462,6 +479,31 @@ val AppendToChannelTextJs(const std::string& existing, const std::string& label,
   out.set("pruned", val(static_cast<double>(result->pruned)));
   return Ok(out);
 }
+
+// The pure half of a write: `existing` plus `messages` (JSON texts), pruned
+// per the retention policy at `now_ms`.
+val AppendToChannelTextJs(val existing, const std::string& label, val messages, double max_messages,
+                          double min_age_ms, double now_ms, double max_file_bytes) {
+  return AppendResultJs(AppendToChannelText(BytesArg(existing), label, emscripten::vecFromJSArray<std::string>(messages),
+                                            RetentionFrom(max_messages, min_age_ms),
+                                            static_cast<uint64_t>(now_ms), static_cast<size_t>(max_file_bytes)));
+}
+
+// A writer's memory of one channel file (AppendToIndexedChannelText): each
+// append scans only what other writers added since this one's last write.
+class ChannelFileWriter {
+ public:
+  val Append(val existing, const std::string& label, val messages, double max_messages, double min_age_ms,
+             double now_ms, double max_file_bytes) {
+    return AppendResultJs(AppendToIndexedChannelText(
+        index_, BytesArg(existing), label, emscripten::vecFromJSArray<std::string>(messages),
+        RetentionFrom(max_messages, min_age_ms), static_cast<uint64_t>(now_ms),
+        static_cast<size_t>(max_file_bytes)));
+  }
+
+ private:
+  ChannelFileIndex index_;
+};
 
 double NowUnixMsJs() { return static_cast<double>(NowUnixMs()); }
 
@@ -477,13 +519,13 @@ val ValidateChannelInfoJs(const std::string& text, const std::string& label) {
 class Inbox {
  public:
   // The messages of `text` not returned before, in file order.
-  val TakeNew(const std::string& text, const std::string& label, bool raw_payload) {
-    absl::StatusOr<std::vector<FileMessage>> fresh = tracker_.TakeNew(text, label);
+  val TakeNew(val text, const std::string& label, bool raw_payload) {
+    absl::StatusOr<std::vector<FileMessage>> fresh = tracker_.TakeNew(BytesArg(text), label);
     if (!fresh.ok()) return Err(fresh.status());
     return MessagesToJs(*fresh, raw_payload);
   }
-  val SkipAll(const std::string& text, const std::string& label) {
-    return StatusVal(tracker_.SkipAll(text, label));
+  val SkipAll(val text, const std::string& label) {
+    return StatusVal(tracker_.SkipAll(BytesArg(text), label));
   }
 
  private:
@@ -558,4 +600,7 @@ EMSCRIPTEN_BINDINGS(ipckit) {
       .constructor<>()
       .function("takeNew", &w::Inbox::TakeNew)
       .function("skipAll", &w::Inbox::SkipAll);
+  emscripten::class_<w::ChannelFileWriter>("ChannelFileWriter")
+      .constructor<>()
+      .function("append", &w::ChannelFileWriter::Append);
 }

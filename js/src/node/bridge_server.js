@@ -12,7 +12,7 @@ import { IpckitError, InvalidArgumentError, fromSystemError, makeError } from '.
 import { intOption } from '../bytes.js';
 import {
   BACKEND_TO_FRONTEND_FILE, CHANNEL_INFO_FILE, FILE_CHANNEL_FORMAT_VERSION, FRONTEND_TO_BACKEND_FILE,
-  MAX_CHANNEL_INFO_BYTES, scanChannelFile,
+  MAX_CHANNEL_INFO_BYTES, ChannelFileWriter, scanChannelFile,
 } from '../file_channel_format.js';
 import { ChannelLockHelper } from './channel_lock.js';
 import { readChannelFile } from './channel_files.js';
@@ -54,6 +54,7 @@ export class BridgeServer {
   #lock;
   #waiters = new Set();  // held GETs: {name, etag, finish}
   #wroteOnce = false;
+  #writers = new Map();  // file name -> ChannelFileWriter
   #port = 0;
 
   constructor(dir, options) {
@@ -94,6 +95,8 @@ export class BridgeServer {
     this.#watcher = null;
     for (const w of [...this.#waiters]) w.finish(false);
     this.#lock.close();
+    for (const writer of this.#writers.values()) writer.dispose();
+    this.#writers.clear();
     if (this.#server) {
       this.#server.closeAllConnections?.();
       await new Promise((resolve) => this.#server.close(() => resolve()));
@@ -174,7 +177,7 @@ export class BridgeServer {
   // ---- handlers ----
 
   async #info(req, res, origin) {
-    const info = await readChannelFile(path.join(this.#dir, CHANNEL_INFO_FILE), MAX_CHANNEL_INFO_BYTES);
+    const info = readChannelFile(path.join(this.#dir, CHANNEL_INFO_FILE), MAX_CHANNEL_INFO_BYTES);
     this.#sendJson(res, 200, {
       protocol: 'ipckit-bridge',
       bridge_version: BRIDGE_VERSION,
@@ -216,7 +219,7 @@ export class BridgeServer {
       res.end();
       return;
     }
-    const snap = await readChannelFile(path.join(this.#dir, name), this.#options.maxFileBytes);
+    const snap = readChannelFile(path.join(this.#dir, name), this.#options.maxFileBytes);
     // The ETag read before the bytes may be one version old; the client then
     // just gets the newer file again next time, never misses one.
     res.writeHead(200, { ...headers, 'Content-Type': 'application/json', 'Content-Length': snap.bytes.length });
@@ -274,7 +277,9 @@ export class BridgeServer {
     if (spans.length === 0) throw new HttpError(400, 'invalid_argument', 'the request holds no messages');
     const texts = spans.map((s) => decoder.decode(body.subarray(s.begin, s.end)));
     try {
-      await appendToChannelFile(this.#lock, this.#dir, name, texts, this.#options, timeoutMs, !this.#wroteOnce);
+      let writer = this.#writers.get(name);
+      if (!writer) this.#writers.set(name, (writer = new ChannelFileWriter()));
+      await appendToChannelFile(this.#lock, this.#dir, name, texts, this.#options, timeoutMs, !this.#wroteOnce, writer);
     } catch (err) {
       // The target file, not the request, is corrupt: a conflict to repair.
       if (err instanceof IpckitError && err.errorClass === 'corrupt') throw new HttpError(409, 'corrupt', err.message);

@@ -2,10 +2,18 @@
 // cc/file_channel/channel_file.cc: bounded reads, atomic replace through a
 // temp file in the same directory, and removal of dead writers' temp files.
 //
-//   const snap = await readChannelFile(path, maxBytes);   // {bytes, exists, mode}
-//   await replaceFileAtomically(dir, name, bytes, snap.exists ? snap.mode : 0, false);
+//   const snap = readChannelFile(path, maxBytes);   // {bytes, exists, mode}
+//   replaceFileAtomically(dir, name, bytes, snap.exists ? snap.mode : 0, false);
+//
+// They are synchronous on purpose: each is a few system calls on a small local
+// file (bounded by maxFileBytes), run while the channel locks are held. The
+// promise API would send every step through libuv's thread pool and back,
+// which measured about 60 us a step, more than the work itself, and would keep
+// the locks held (blocking the other side's writers) across event-loop turns.
 import { randomBytes } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
+import {
+  closeSync, fchmodSync, fstatSync, fsyncSync, openSync, readSync, readdirSync, renameSync, unlinkSync, writeSync,
+} from 'node:fs';
 import path from 'node:path';
 import { InvalidArgumentError, TooLargeError, fromSystemError } from '../errors.js';
 import { BACKEND_TO_FRONTEND_FILE, CHANNEL_INFO_FILE, FRONTEND_TO_BACKEND_FILE } from '../file_channel_format.js';
@@ -20,16 +28,16 @@ export function tempPrefix(name) {
 // Reads `file` whole: {bytes, exists, mode}. A missing file is exists=false
 // with no bytes. TooLargeError past `maxBytes` (checked before reading, and
 // again while reading in case a foreign writer appends in place).
-export async function readChannelFile(file, maxBytes) {
-  let fh;
+export function readChannelFile(file, maxBytes) {
+  let fd;
   try {
-    fh = await fsp.open(file, 'r');
+    fd = openSync(file, 'r');
   } catch (err) {
     if (err.code === 'ENOENT') return { bytes: EMPTY, exists: false, mode: 0 };
     throw fromSystemError(err, `open '${file}'`);
   }
   try {
-    const st = await fh.stat();
+    const st = fstatSync(fd);
     if (!st.isFile()) throw new InvalidArgumentError(`'${file}' is not a regular file`);
     if (st.size > maxBytes) throw new TooLargeError(`'${file}' is ${st.size} bytes, over the limit ${maxBytes}`);
     let buf = Buffer.allocUnsafe(Math.min(maxBytes + 1, st.size + 1));
@@ -43,7 +51,7 @@ export async function readChannelFile(file, maxBytes) {
         buf.copy(bigger, 0, 0, got);
         buf = bigger;
       }
-      const { bytesRead } = await fh.read(buf, got, buf.length - got, null);
+      const bytesRead = readSync(fd, buf, got, buf.length - got, null);
       if (bytesRead === 0) break;
       got += bytesRead;
     }
@@ -52,60 +60,68 @@ export async function readChannelFile(file, maxBytes) {
   } catch (err) {
     throw fromSystemError(err, `read '${file}'`);
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
+}
+
+// Writes all of `bytes` to `fd`.
+function writeAllSync(fd, bytes) {
+  let off = 0;
+  while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
 }
 
 // Writes `bytes` as <dir>/<name> atomically: temp file
 // ".<name>.tmp-<pid>-<hex>" (exclusive create), permissions `mode` (0: the
 // default), optional fsync, rename over the target. Call with the lock held.
-export async function replaceFileAtomically(dir, name, bytes, mode, fsync) {
+export function replaceFileAtomically(dir, name, bytes, mode, fsync) {
   const target = path.join(dir, name);
   const temp = path.join(dir, `${tempPrefix(name)}${process.pid}-${randomBytes(4).toString('hex')}`);
-  let fh;
+  const data = typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes;
+  let fd;
   try {
-    fh = await fsp.open(temp, 'wx', 0o666);
+    fd = openSync(temp, 'wx', 0o666);
   } catch (err) {
     throw fromSystemError(err, `create temp file '${temp}'`);
   }
   try {
     try {
-      await fh.writeFile(bytes);
-      if (mode) await fh.chmod(mode);  // keep the replaced file's permissions
-      if (fsync) await fh.sync();
+      writeAllSync(fd, data);
+      if (mode) fchmodSync(fd, mode);  // keep the replaced file's permissions
+      if (fsync) fsyncSync(fd);
     } finally {
-      await fh.close();
+      closeSync(fd);
     }
-    await fsp.rename(temp, target);
+    renameSync(temp, target);
   } catch (err) {
-    await fsp.unlink(temp).catch(() => {});
+    try { unlinkSync(temp); } catch { /* already gone */ }
     throw fromSystemError(err, `replace '${target}'`);
   }
   if (fsync) {
     // Persist the rename itself.
-    let dh;
+    let dirFd;
     try {
-      dh = await fsp.open(dir, 'r');
-      await dh.sync();
+      dirFd = openSync(dir, 'r');
+      fsyncSync(dirFd);
     } catch (err) {
       throw fromSystemError(err, `fsync directory '${dir}'`);
     } finally {
-      if (dh) await dh.close();
+      if (dirFd !== undefined) closeSync(dirFd);
     }
   }
 }
 
 // Deletes temp files that writers which died mid-write left behind. Only
 // safe with the lock held (then no live writer has one). Best effort.
-export async function removeStaleTempFiles(dir) {
+export function removeStaleTempFiles(dir) {
   const prefixes = [BACKEND_TO_FRONTEND_FILE, FRONTEND_TO_BACKEND_FILE, CHANNEL_INFO_FILE].map(tempPrefix);
   let names;
   try {
-    names = await fsp.readdir(dir);
+    names = readdirSync(dir);
   } catch {
     return;
   }
-  await Promise.all(names
-    .filter((n) => prefixes.some((p) => n.startsWith(p)))
-    .map((n) => fsp.unlink(path.join(dir, n)).catch(() => {})));
+  for (const n of names) {
+    if (!prefixes.some((p) => n.startsWith(p))) continue;
+    try { unlinkSync(path.join(dir, n)); } catch { /* best effort */ }
+  }
 }

@@ -20,7 +20,7 @@ import { InvalidArgumentError, fromSystemError } from '../errors.js';
 import { intOption, timeoutOption } from '../bytes.js';
 import {
   BACKEND_TO_FRONTEND_FILE, CHANNEL_INFO_FILE, DEFAULT_MAX_FILE_BYTES, DEFAULT_RETENTION, FRONTEND_TO_BACKEND_FILE,
-  MAX_CHANNEL_INFO_BYTES, appendToChannelText, composeChannelInfo, validateChannelInfo,
+  MAX_CHANNEL_INFO_BYTES, ChannelFileWriter, appendToChannelText, composeChannelInfo, validateChannelInfo,
 } from '../file_channel_format.js';
 import { FileChannelEndpoint } from '../file_channel_endpoint.js';
 import { ChannelLockHelper } from './channel_lock.js';
@@ -70,11 +70,11 @@ export async function makeChannelDir(dir) {
 // validates it (UnsupportedVersionError, CorruptError).
 export async function ensureChannelInfo(dir, lock, timeoutMs, fsync) {
   const file = path.join(dir, CHANNEL_INFO_FILE);
-  let info = await readChannelFile(file, MAX_CHANNEL_INFO_BYTES);
+  let info = readChannelFile(file, MAX_CHANNEL_INFO_BYTES);
   if (!info.exists) {
     await lock.withLock(timeoutMs, async () => {
-      info = await readChannelFile(file, MAX_CHANNEL_INFO_BYTES);
-      if (!info.exists) await replaceFileAtomically(dir, CHANNEL_INFO_FILE, composeChannelInfo(Date.now()), 0, fsync);
+      info = readChannelFile(file, MAX_CHANNEL_INFO_BYTES);
+      if (!info.exists) replaceFileAtomically(dir, CHANNEL_INFO_FILE, composeChannelInfo(Date.now()), 0, fsync);
     });
     if (!info.exists) return;
   }
@@ -84,14 +84,15 @@ export async function ensureChannelInfo(dir, lock, timeoutMs, fsync) {
 // The whole write protocol for <dir>/<name>, as every Node writer (FileChannel,
 // the bridge) performs it: flock .lock through `lock`, take ipckit 0.1's
 // <stem>.lock inside it (the same timeout covers both), appendUnderLock, then
-// unlock in reverse order (0.1 lock, then .lock).
-export async function appendToChannelFile(lock, dir, name, texts, options, timeoutMs, removeStaleTemps) {
+// unlock in reverse order (0.1 lock, then .lock). `writer` (a
+// ChannelFileWriter kept for this file) spares rescanning what it wrote last.
+export async function appendToChannelFile(lock, dir, name, texts, options, timeoutMs, removeStaleTemps, writer) {
   await lock.withLock(timeoutMs, async (deadlineMs) => {
     const ipckit01 = await Ipckit01FileLock.acquire(dir, name, deadlineMs);
     try {
-      await appendUnderLock(dir, name, texts, options, removeStaleTemps);
+      appendUnderLock(dir, name, texts, options, removeStaleTemps, writer);
     } finally {
-      await ipckit01.release();
+      ipckit01.release();
     }
   });
 }
@@ -99,23 +100,27 @@ export async function appendToChannelFile(lock, dir, name, texts, options, timeo
 // The write protocol's locked part for <dir>/<name>: read, append with
 // retention (refusing a corrupt file), replace atomically. Call with both
 // locks held (appendToChannelFile).
-export async function appendUnderLock(dir, name, texts, options, removeStaleTemps) {
-  if (removeStaleTemps) await removeStaleTempFiles(dir);
+export function appendUnderLock(dir, name, texts, options, removeStaleTemps, writer) {
+  if (removeStaleTemps) removeStaleTempFiles(dir);
   const file = path.join(dir, name);
-  const current = await readChannelFile(file, options.maxFileBytes);
-  const result = appendToChannelText(current.bytes, texts, {
+  const current = readChannelFile(file, options.maxFileBytes);
+  const appendOptions = {
     label: file,
     retention: options.retention,
     nowMs: Date.now(),
     maxFileBytes: options.maxFileBytes,
-  });
-  await replaceFileAtomically(dir, name, result.bytes, current.exists ? current.mode : 0, options.fsync);
+  };
+  const result = writer
+    ? writer.append(current.bytes, texts, appendOptions)
+    : appendToChannelText(current.bytes, texts, appendOptions);
+  replaceFileAtomically(dir, name, result.bytes, current.exists ? current.mode : 0, options.fsync);
 }
 
 export class FileChannel extends FileChannelEndpoint {
   #dir;
   #options;
   #lock;
+  #writer = new ChannelFileWriter();
   #wroteOnce = false;
   #watcher = null;
   #pollTimer = null;
@@ -173,7 +178,8 @@ export class FileChannel extends FileChannelEndpoint {
 
   async _append(texts, timeoutMs) {
     await appendToChannelFile(
-      this.#lock, this.#dir, SIDES[this.side].outgoing, texts, this.#options, timeoutMs, !this.#wroteOnce);
+      this.#lock, this.#dir, SIDES[this.side].outgoing, texts, this.#options, timeoutMs, !this.#wroteOnce,
+      this.#writer);
     this.#wroteOnce = true;
   }
 
@@ -184,12 +190,13 @@ export class FileChannel extends FileChannelEndpoint {
     this.#watcher = null;
     this.#pollTimer = null;
     this.#lock.close();
+    this.#writer.dispose();
   }
 
   async #openFiles() {
     await ensureChannelInfo(this.#dir, this.#lock, this.#options.openTimeoutMs, this.#options.fsync);
     if (this.#options.skipExisting) {
-      const snap = await readChannelFile(this.incomingPath, this.#options.maxFileBytes);
+      const snap = readChannelFile(this.incomingPath, this.#options.maxFileBytes);
       this._skipAll(snap.bytes, this.incomingPath);
     }
     this.#startWatching();
@@ -276,7 +283,7 @@ export class FileChannel extends FileChannelEndpoint {
     const file = this.incomingPath;
     let snap;
     try {
-      snap = await readChannelFile(file, this.#options.maxFileBytes);
+      snap = readChannelFile(file, this.#options.maxFileBytes);
     } catch (err) {
       this._report(err);
       return;

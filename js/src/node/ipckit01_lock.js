@@ -4,14 +4,18 @@
 // common: ipckit 0.1 knows no other.
 //
 //   const held = await Ipckit01FileLock.acquire(dir, 'frontend_to_backend.json', Date.now() + 5000);
-//   try { /* read, append, temp file, rename */ } finally { await held.release(); }
+//   try { /* read, append, temp file, rename */ } finally { held.release(); }
 //   // Ipckit01FileLock.pathFor(dir, 'x.json') === `${dir}/x.lock`
 //
 // The lock is "<stem>.lock" created with O_CREAT|O_EXCL holding "<pid>\n".
 // One that exists is stale, and removed, when its pid is not a live process
 // or its mtime is more than 5 s old (0.1's rule). Release deletes the file only
-// if it is still the one we created (same device and inode).
-import { promises as fsp } from 'node:fs';
+// if it is still the one we created (same device and inode). The file
+// operations are synchronous, as in channel_files.js; only the backoff
+// between tries waits on a timer.
+import {
+  closeSync, fstatSync, openSync, readFileSync, statSync, unlinkSync, writeSync,
+} from 'node:fs';
 import path from 'node:path';
 import { TimeoutError, fromSystemError } from '../errors.js';
 
@@ -31,9 +35,9 @@ function sameFile(a, b) {
   return a.dev === b.dev && a.ino === b.ino;
 }
 
-async function statOrNull(file) {
+function statOrNull(file) {
   try {
-    return await fsp.stat(file, { bigint: true });
+    return statSync(file, { bigint: true });
   } catch (err) {
     if (err.code === 'ENOENT') return null;
     throw fromSystemError(err, `stat lock file '${file}'`);
@@ -42,12 +46,12 @@ async function statOrNull(file) {
 
 // Whether the pid named in the lock file `file` (now `st`) is gone, or the
 // file is older than 0.1's limit.
-async function isStale(file, st) {
+function isStale(file, st) {
   const ageMs = Date.now() - Number(st.mtimeMs);
   if (ageMs > IPCKIT01_LOCK_STALE_AFTER_MS) return true;
   let text;
   try {
-    text = await fsp.readFile(file, { encoding: 'latin1' });
+    text = readFileSync(file, { encoding: 'latin1' });
   } catch {
     return false;  // released meanwhile: the caller retries
   }
@@ -92,20 +96,22 @@ export class Ipckit01FileLock {
     const file = Ipckit01FileLock.pathFor(dir, fileName);
     let backoffMs = FIRST_BACKOFF_MS;
     for (;;) {
-      let fh = null;
+      let fd = null;
       try {
-        fh = await fsp.open(file, 'wx', 0o644);
+        fd = openSync(file, 'wx', 0o644);
       } catch (err) {
         if (err.code !== 'EEXIST') throw fromSystemError(err, `create lock file '${file}'`);
       }
-      if (fh) return Ipckit01FileLock.#finishCreate(file, fh);
+      if (fd !== null) return Ipckit01FileLock.#finishCreate(file, fd);
 
-      const st = await statOrNull(file);
+      const st = statOrNull(file);
       if (st === null) continue;  // released meanwhile: try again
-      if (await isStale(file, st)) {
+      if (isStale(file, st)) {
         // Remove it only if it is still the file judged stale.
-        const again = await statOrNull(file);
-        if (again !== null && sameFile(again, st)) await fsp.unlink(file).catch(() => {});
+        const again = statOrNull(file);
+        if (again !== null && sameFile(again, st)) {
+          try { unlinkSync(file); } catch { /* someone else removed it */ }
+        }
         continue;
       }
       const remainingMs = deadlineMs - Date.now();
@@ -117,27 +123,32 @@ export class Ipckit01FileLock {
     }
   }
 
-  static async #finishCreate(file, fh) {
+  static #finishCreate(file, fd) {
     let st;
     try {
-      await fh.writeFile(`${process.pid}\n`);
-      st = await fh.stat({ bigint: true });
+      const text = Buffer.from(`${process.pid}\n`);
+      let off = 0;
+      while (off < text.length) off += writeSync(fd, text, off, text.length - off);
+      st = fstatSync(fd, { bigint: true });
     } catch (err) {
-      await fh.close().catch(() => {});
-      await fsp.unlink(file).catch(() => {});
+      closeSync(fd);
+      try { unlinkSync(file); } catch { /* already gone */ }
       throw fromSystemError(err, `write lock file '${file}'`);
     }
-    await fh.close();
+    closeSync(fd);
     return new Ipckit01FileLock(file, st.dev, st.ino);
   }
 
   // Deletes the lock file if it is still ours (a writer that judged it stale
   // may have replaced it). Best effort, like the core's destructor.
-  async release() {
+  release() {
     const file = this.#path;
     if (file === null) return;
     this.#path = null;
-    const st = await statOrNull(file).catch(() => null);
-    if (st !== null && st.dev === this.#dev && st.ino === this.#ino) await fsp.unlink(file).catch(() => {});
+    let st = null;
+    try { st = statOrNull(file); } catch { /* treat as gone */ }
+    if (st !== null && st.dev === this.#dev && st.ino === this.#ino) {
+      try { unlinkSync(file); } catch { /* already gone */ }
+    }
   }
 }
