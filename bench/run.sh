@@ -132,13 +132,21 @@ run_suite py_rtt 600 "$py" "$bench/py/rtt.py" "${rtt_args[@]}"
 run_suite py_call_overhead 120 "$py" "$bench/py/call_overhead.py" "${overhead_args[@]}"
 run_suite py_json 300 "$py" "$bench/py/json_bench.py" "${json_args[@]}"
 
-# The Node frontend runs on the built npm package (js/dist, which
-# js/run_tests.sh assembles); without it that row is recorded as not measured.
+# The Node and Chromium frontends run on the built npm package (js/dist, which
+# js/run_tests.sh assembles); without it (or chromium) those rows are recorded
+# as not measured.
 node_args=(--node-skip-reason "js/dist/esm/index.js is missing: run js/run_tests.sh to build the npm package")
+browser_args=(--browser-skip-reason "js/dist/esm/index.js is missing: run js/run_tests.sh to build the npm package")
 if [ -f "$root/js/dist/esm/index.js" ] && command -v node >/dev/null; then
   node_args=(--node-frontend "$bench/js/file_channel_frontend.mjs")
+  if [ -x "${IPCKIT_CHROMIUM:-/usr/bin/chromium}" ]; then
+    browser_args=(--browser-frontend "$bench/js/browser_frontend.mjs")
+  else
+    browser_args=(--browser-skip-reason "no chromium at ${IPCKIT_CHROMIUM:-/usr/bin/chromium}: run tools/setup.sh")
+  fi
 fi
-run_suite py_file_channel 300 "$py" "$bench/py/file_channel_bench.py" "${fc_args[@]}" "${node_args[@]}"
+run_suite py_file_channel 300 "$py" "$bench/py/file_channel_bench.py" "${fc_args[@]}" "${node_args[@]}" \
+  "${browser_args[@]}"
 
 # --- 4. Report ------------------------------------------------------------------
 say "report ($(( SECONDS - started )) s)"

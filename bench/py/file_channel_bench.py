@@ -1,17 +1,23 @@
 """FileChannel request -> response latency between a Python backend and a
-frontend in another process (Python, or Node when js/ provides one).
+frontend in another process (Python, or Node and a Chromium page when js/
+provides them).
 
     python file_channel_bench.py --iters 500 [--node-frontend bench/js/file_channel_frontend.mjs]
+        [--browser-frontend bench/js/browser_frontend.mjs]
 
 The backend (this process) sends a request and waits for its response; the
 frontend answers each "echo" request with its params and stops on "stop".
-Both sides wait on file change (inotify in ipckit); the channel directory is
-a fresh one under $TMPDIR (default /tmp), removed afterwards.
+Both sides wait on file change (inotify in ipckit); the page reads and writes
+through the HTTP bridge (`python -m ipckit serve`), whose held GETs wake on
+file change too. The channel directory is a fresh one under $TMPDIR (default
+/tmp), removed afterwards. A frontend may print one JSON line on stdout with
+diagnostic samples (the page's fetch() floor), reported beside the latency.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -24,6 +30,7 @@ from common import Samples, emit, fmt_us, progress, result, skip
 
 SUITE = "py_file_channel"
 TIMEOUT_S = 30.0
+FETCH_FLOOR = "Chromium fetch() of a static file (diagnostic: the floor of every bridge request)"
 
 
 def run_python_frontend(directory: str) -> None:
@@ -45,11 +52,12 @@ def run_python_frontend(directory: str) -> None:
 
 
 def measure(label: str, frontend_command: list[str], directory: str, warmup: int,
-            iters: int) -> Samples:
+            iters: int) -> tuple[Samples, dict]:
+    """The latency samples, and what the frontend printed as JSON on stdout."""
     import ipckit
 
     backend = ipckit.FileChannel.backend(directory)
-    frontend = subprocess.Popen(frontend_command)
+    frontend = subprocess.Popen(frontend_command, stdout=subprocess.PIPE, text=True)
     samples = Samples()
     try:
         ready = backend.recv_one(timeout=TIMEOUT_S)
@@ -67,14 +75,16 @@ def measure(label: str, frontend_command: list[str], directory: str, warmup: int
             if i >= warmup:
                 samples.add(end - start)
         backend.wait_response(backend.send_request("stop"), timeout=TIMEOUT_S)
-        if frontend.wait(TIMEOUT_S) != 0:
+        printed, _ = frontend.communicate(timeout=TIMEOUT_S)
+        if frontend.returncode != 0:
             raise RuntimeError(f"{label}: the frontend exited with {frontend.returncode}")
     finally:
         if frontend.poll() is None:
             frontend.kill()
             frontend.wait()
         backend.close()
-    return samples
+    lines = [line for line in printed.splitlines() if line.startswith("{")]
+    return samples, json.loads(lines[-1]) if lines else {}
 
 
 def main() -> None:
@@ -82,6 +92,9 @@ def main() -> None:
     parser.add_argument("--iters", type=int, default=500)
     parser.add_argument("--node-frontend", help="a Node script taking the channel dir")
     parser.add_argument("--node-skip-reason", help="why there is no Node frontend")
+    parser.add_argument("--browser-frontend",
+                        help="a Node script taking the channel dir and a python with ipckit")
+    parser.add_argument("--browser-skip-reason", help="why there is no Chromium frontend")
     parser.add_argument("--frontend", help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.frontend:
@@ -99,14 +112,20 @@ def main() -> None:
     else:
         frontends.append(("Python backend <-> Node frontend", None,
                           options.node_skip_reason or "no Node frontend given"))
+    browser = "Python backend <-> Chromium page frontend (HTTP bridge)"
+    if options.browser_frontend:
+        frontends.append((browser, ["node", os.path.abspath(options.browser_frontend), "{dir}",
+                                    sys.executable], ""))
+    else:
+        frontends.append((browser, None, options.browser_skip_reason or "no Chromium frontend given"))
     for label, command, reason in frontends:
         if command is None:
             skip(SUITE, label, 0, reason)
             continue
         directory = tempfile.mkdtemp(prefix="ipckit-bench-fc-")
         try:
-            samples = measure(label, [a.replace("{dir}", directory) for a in command], directory,
-                              warmup, options.iters)
+            samples, printed = measure(label, [a.replace("{dir}", directory) for a in command],
+                                       directory, warmup, options.iters)
         except Exception as error:  # Recorded, with the reason.
             skip(SUITE, label, 0, f"{type(error).__name__}: {error}")
             continue
@@ -115,6 +134,12 @@ def main() -> None:
         emit(result({"suite": SUITE, "method": label, "size": 0}, samples))
         progress(f"  file channel {label:36} median {fmt_us(samples.median):>10}  "
                  f"p99 {fmt_us(samples.p99):>10}")
+        if printed.get("fetch_floor_ns"):
+            floor = Samples()
+            for ns in printed["fetch_floor_ns"]:
+                floor.add(int(ns))
+            emit(result({"suite": SUITE, "method": FETCH_FLOOR, "size": 0}, floor))
+            progress(f"  {FETCH_FLOOR}: median {fmt_us(floor.median)}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,101 @@
+// The Chromium frontend of bench/py/file_channel_bench.py: a page in headless
+// Chromium opens the frontend side of the FileChannel in the directory given
+// as the first argument through the HTTP bridge (`python -m ipckit serve`,
+// run with the python given as the second argument), announces itself with a
+// "ready" event, answers each "echo" request with its params, and stops after
+// answering "stop".
+//
+//   node bench/js/browser_frontend.mjs /tmp/ipckit-bench-fc-XXXX /path/to/venv/bin/python
+//
+// Before it announces itself, the page times fetch() of a tiny static file
+// from its own server: the browser's cost of one HTTP round trip, which every
+// bridge request pays. That floor is printed on stdout as one JSON line,
+// {"fetch_floor_ns": [...]}, for the benchmark to report beside the latency.
+// Uses the built npm package in js/dist (js/run_tests.sh builds it).
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { CHROMIUM, launchChromium, startPageServer } from '../../js/tests/page_harness.mjs';
+
+const [dir, python] = process.argv.slice(2);
+if (!dir || !python) {
+  console.error('usage: browser_frontend.mjs CHANNEL_DIR PYTHON');
+  process.exit(2);
+}
+const FLOOR_FETCHES = 100;
+
+function pageHtml(bridgeUrl) {
+  return `<!doctype html><meta charset="utf-8"><title>ipckit bench frontend</title>
+<script type="module">
+import { BridgeFileChannel } from '/pkg/esm/browser.js';
+const out = { fetchFloorMs: [] };
+try {
+  for (let i = 0; i < ${FLOOR_FETCHES}; i += 1) {
+    const t0 = performance.now();
+    await (await fetch('/pkg/esm/browser.js', { cache: 'no-store' })).text();
+    out.fetchFloorMs.push(performance.now() - t0);
+  }
+  const ch = await BridgeFileChannel.frontend(${JSON.stringify(bridgeUrl)});
+  let stop;
+  const stopped = new Promise((resolve) => { stop = resolve; });
+  ch.onRequest('echo', (params) => params);
+  ch.onRequest('stop', () => { setTimeout(stop, 0); return null; });
+  ch.onError((err) => { out.error = String(err); });
+  await ch.sendEvent('ready', { page: true });
+  await stopped;
+  await ch.close();
+} catch (e) {
+  out.error = String((e && e.stack) || e);
+}
+await fetch('/result', { method: 'POST', body: JSON.stringify(out) });
+</script>`;
+}
+
+// Starts `python -m ipckit serve DIR --port 0` and resolves with its URL.
+function startBridge(pageOrigin) {
+  const child = spawn(python, ['-m', 'ipckit', 'serve', dir, '--port', '0', '--allow-origin', pageOrigin],
+    { stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const onData = (d) => {
+      seen += d;
+      const m = /http:\/\/127\.0\.0\.1:\d+/.exec(seen);
+      if (m) resolve({ url: m[0], kill: () => child.kill() });
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`the bridge exited with ${code}: ${seen.slice(-500)}`)));
+  });
+}
+
+const ref = { url: '' };
+const page = await startPageServer(() => pageHtml(ref.url));
+const profile = mkdtempSync(path.join(os.tmpdir(), 'ipckit-bench-chromium-'));
+let bridge = null;
+let browser = null;
+// Nothing may keep running forever if the backend goes away.
+const watchdog = setTimeout(() => {
+  console.error('browser_frontend: no stop request within 10 minutes');
+  process.exit(1);
+}, 10 * 60 * 1000);
+let code = 0;
+try {
+  bridge = await startBridge(page.origin);
+  ref.url = bridge.url;
+  browser = launchChromium(profile, `${page.origin}/`);
+  const out = await page.result;
+  if (out.error) throw new Error(`the page failed: ${out.error}\n${browser.log()}`);
+  const floorNs = out.fetchFloorMs.map((ms) => Math.round(ms * 1e6));
+  process.stdout.write(`${JSON.stringify({ fetch_floor_ns: floorNs })}\n`);
+} catch (err) {
+  console.error(`browser_frontend (${CHROMIUM}): ${err.stack || err}`);
+  code = 1;
+} finally {
+  clearTimeout(watchdog);
+  if (browser) await browser.kill();
+  if (bridge) bridge.kill();
+  await page.close();
+  rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+}
+process.exit(code);
