@@ -22,6 +22,7 @@
 #include "cc/base/deadline.h"
 #include "cc/base/error.h"
 #include "cc/base/status_macros.h"
+#include "cc/bridge/splice.h"
 #include "cc/file_channel/channel_file.h"
 #include "cc/file_channel/channel_info.h"
 #include "cc/file_channel/message.h"
@@ -39,6 +40,25 @@ constexpr absl::Duration kMaxLockTimeout = absl::Seconds(30);
 // connection before the client has read the response.
 constexpr absl::Duration kLingerTime = absl::Seconds(2);
 constexpr absl::Duration kWatchSlice = absl::Milliseconds(250);
+// Sent versions kept as splice bases: a reader normally asks against the one
+// it got last, so a few per file cover several readers.
+constexpr size_t kSentVersionsPerFile = 4;
+constexpr size_t kMaxSentBytes = size_t{32} << 20;
+constexpr absl::string_view kMissingEtag = "\"missing\"";
+
+// Writers replace files by rename, so every write changes the inode.
+std::string EtagFor(uint64_t inode, uint64_t size, int64_t mtime_ns) {
+  return absl::StrCat("\"", inode, "-", size, "-", mtime_ns, "\"");
+}
+
+// Whether an A-IM header lists ipckit-splice (RFC 3229 instance manipulations).
+bool AcceptsSplice(absl::string_view a_im) {
+  for (absl::string_view item : absl::StrSplit(a_im, ',')) {
+    item = absl::StripAsciiWhitespace(item.substr(0, item.find(';')));
+    if (absl::EqualsIgnoreCase(item, "ipckit-splice")) return true;
+  }
+  return false;
+}
 
 // mkdir -p.
 absl::Status MakeDirs(const std::string& dir) {
@@ -114,6 +134,7 @@ struct BridgeServer::Connection {
   std::string held_name;
   std::string held_etag;
   std::string held_origin;
+  bool held_splice = false;
   int held_wait_s = 0;
 
   // How much `in` may hold before the connection stops being read.
@@ -439,7 +460,8 @@ void BridgeServer::AddCorsHeaders(absl::string_view origin, HttpHeaders* headers
   // Only configured origins may read responses from another origin's page.
   if (origin.empty() || !AllowedOrigin(origin)) return;
   headers->emplace_back("Access-Control-Allow-Origin", std::string(origin));
-  headers->emplace_back("Access-Control-Expose-Headers", "ETag, Preference-Applied");
+  headers->emplace_back("Access-Control-Expose-Headers",
+                        "ETag, Preference-Applied, IM, Delta-Base, Ipckit-Splice");
   headers->emplace_back("Vary", "Origin");
 }
 
@@ -452,7 +474,7 @@ BridgeServer::Reply BridgeServer::Preflight(absl::string_view origin) {
   reply.status = 204;
   AddCorsHeaders(origin, &reply.headers);
   reply.headers.emplace_back("Access-Control-Allow-Methods", "GET, POST");
-  reply.headers.emplace_back("Access-Control-Allow-Headers", "Content-Type, If-None-Match, Prefer");
+  reply.headers.emplace_back("Access-Control-Allow-Headers", "Content-Type, If-None-Match, Prefer, A-IM");
   reply.headers.emplace_back("Access-Control-Max-Age", "600");
   return reply;
 }
@@ -504,12 +526,38 @@ absl::StatusOr<std::string> BridgeServer::EtagOf(absl::string_view name) const {
   const std::string path = absl::StrCat(dir_, "/", name);
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) {
-    if (errno == ENOENT) return std::string("\"missing\"");
+    if (errno == ENOENT) return std::string(kMissingEtag);
     return ErrnoError(errno, absl::StrCat("stat '", path, "'"));
   }
-  // Writers replace files by rename, so every write changes the inode.
-  int64_t mtime_ns = int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec;
-  return absl::StrCat("\"", st.st_ino, "-", st.st_size, "-", mtime_ns, "\"");
+  return EtagFor(static_cast<uint64_t>(st.st_ino), static_cast<uint64_t>(st.st_size),
+                 int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec);
+}
+
+void BridgeServer::RememberSent(absl::string_view name, const std::string& etag,
+                                const std::string& text) {
+  if (text.size() > kMaxSentBytes || FindSent(name, etag) != nullptr) return;
+  sent_.push_front(SentVersion{std::string(name), etag, text});
+  // Bounded in count per file and in bytes overall, oldest out first.
+  size_t per_name = 0;
+  size_t bytes = 0;
+  for (auto it = sent_.begin(); it != sent_.end();) {
+    if (it->name == name) ++per_name;
+    bytes += it->text.size();
+    if ((it->name == name && per_name > kSentVersionsPerFile) || bytes > kMaxSentBytes) {
+      bytes -= it->text.size();
+      it = sent_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+const BridgeServer::SentVersion* BridgeServer::FindSent(absl::string_view name,
+                                                       absl::string_view etag) const {
+  for (const SentVersion& v : sent_) {
+    if (v.name == name && v.etag == etag) return &v;
+  }
+  return nullptr;
 }
 
 BridgeServer::Reply BridgeServer::GetFile(Connection& conn, absl::string_view name,
@@ -520,6 +568,7 @@ BridgeServer::Reply BridgeServer::GetFile(Connection& conn, absl::string_view na
     std::optional<int64_t> wait_s = PreferredWaitSeconds(conn.request.Header("prefer").value_or(""));
     if (wait_s) wait_ms = std::min(*wait_s * 1000, absl::ToInt64Milliseconds(options_.max_wait));
   }
+  const bool splice = have && AcceptsSplice(conn.request.Header("a-im").value_or(""));
   absl::StatusOr<std::string> etag = EtagOf(name);
   if (!etag.ok()) return ErrorFromStatus(etag.status(), origin);
   if (have && *have == *etag && wait_ms > 0) {
@@ -527,11 +576,12 @@ BridgeServer::Reply BridgeServer::GetFile(Connection& conn, absl::string_view na
     conn.held_name = std::string(name);
     conn.held_etag = *etag;
     conn.held_origin = std::string(origin);
+    conn.held_splice = splice;
     conn.held_wait_s = static_cast<int>((wait_ms + 500) / 1000);
     conn.expires = absl::Now() + absl::Milliseconds(wait_ms);
     return Reply();
   }
-  return FileReply(name, *etag, origin, have.value_or(""), -1);
+  return FileReply(name, *etag, origin, have.value_or(""), splice, -1);
 }
 
 void BridgeServer::FinishHeld(Connection& conn, bool deadline_passed) {
@@ -542,28 +592,47 @@ void BridgeServer::FinishHeld(Connection& conn, bool deadline_passed) {
     Respond(conn, ErrorFromStatus(etag.status(), conn.held_origin));
   } else {
     Respond(conn, FileReply(conn.held_name, *etag, conn.held_origin, conn.held_etag,
-                            conn.held_wait_s));
+                            conn.held_splice, conn.held_wait_s));
   }
 }
 
 BridgeServer::Reply BridgeServer::FileReply(absl::string_view name, const std::string& etag,
                                             absl::string_view origin, absl::string_view have,
-                                            int waited_s) {
+                                            bool splice, int waited_s) {
   Reply reply;
   AddCorsHeaders(origin, &reply.headers);
-  reply.headers.emplace_back("ETag", etag);
   reply.headers.emplace_back("Cache-Control", "no-store");
   if (waited_s >= 0) reply.headers.emplace_back("Preference-Applied", absl::StrCat("wait=", waited_s));
   if (have == etag) {
+    reply.headers.emplace_back("ETag", etag);
     reply.status = 304;
     return reply;
   }
-  // The ETag was taken before the bytes, so it may be one version old; the
-  // client then fetches the newer file again next time and never misses one.
   absl::StatusOr<FileSnapshot> snapshot =
       ReadChannelFile(absl::StrCat(dir_, "/", name), options_.max_file_bytes);
   if (!snapshot.ok()) return ErrorFromStatus(snapshot.status(), origin);
+  // The ETag names the version read (fstat of the opened file), so a client
+  // holding these bytes under this ETag can later ask for a splice against
+  // exactly them.
+  const std::string sent_etag =
+      snapshot->exists ? EtagFor(snapshot->inode, snapshot->size, snapshot->mtime_ns)
+                       : std::string(kMissingEtag);
+  reply.headers.emplace_back("ETag", sent_etag);
   reply.headers.emplace_back("Content-Type", "application/json");
+  if (splice) {
+    if (const SentVersion* base = FindSent(name, have)) {
+      if (std::optional<Splice> s = ComputeSplice(base->text, snapshot->text)) {
+        reply.status = 226;
+        reply.headers.emplace_back("IM", "ipckit-splice");
+        reply.headers.emplace_back("Delta-Base", std::string(have));
+        reply.headers.emplace_back("Ipckit-Splice", absl::StrCat(s->at, " ", s->from, " ", s->to));
+        reply.body = std::move(s->body);
+        RememberSent(name, sent_etag, snapshot->text);
+        return reply;
+      }
+    }
+  }
+  RememberSent(name, sent_etag, snapshot->text);
   reply.body = std::move(snapshot->text);
   return reply;
 }

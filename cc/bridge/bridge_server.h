@@ -101,7 +101,7 @@ class BridgeServer {
   Reply Info(absl::string_view origin);
   Reply GetFile(Connection& conn, absl::string_view name, absl::string_view origin);
   Reply FileReply(absl::string_view name, const std::string& etag, absl::string_view origin,
-                  absl::string_view have, int waited_s);
+                  absl::string_view have, bool splice, int waited_s);
   Reply Append(const HttpRequest& request, absl::string_view name, absl::string_view query,
                absl::string_view body, absl::string_view origin);
   Reply Preflight(absl::string_view origin);
@@ -122,6 +122,16 @@ class BridgeServer {
   LoopbackListener listener_;
   WakePipe wake_;
   std::list<Connection> connections_;
+  // Versions of channel files recently sent, newest first: the bases a
+  // client may ask a splice against (A-IM: ipckit-splice).
+  struct SentVersion {
+    std::string name;
+    std::string etag;
+    std::string text;
+  };
+  std::list<SentVersion> sent_;
+  void RememberSent(absl::string_view name, const std::string& etag, const std::string& text);
+  const SentVersion* FindSent(absl::string_view name, absl::string_view etag) const;
   bool wrote_once_ = false;
   std::atomic<bool> stop_{false};
   std::atomic<bool> files_changed_{false};

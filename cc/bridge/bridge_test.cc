@@ -27,6 +27,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "cc/base/error.h"
+#include "cc/bridge/splice.h"
 #include "cc/file_channel/file_channel.h"
 #include "cc/file_channel/message.h"
 #include "gtest/gtest.h"
@@ -257,6 +258,67 @@ TEST_F(BridgeTest, ReadsWithEtagAnd304) {
   HttpResult missing = Get("/v1/files/frontend_to_backend.json");
   EXPECT_EQ(missing.status, 200);
   EXPECT_TRUE(missing.body.empty());
+}
+
+// The body and Ipckit-Splice header of a 226, applied to the base bytes.
+std::string Rebuild(const std::string& base, const HttpResult& r) {
+  std::vector<std::string> parts = absl::StrSplit(r.Header("ipckit-splice"), ' ');
+  bridge::Splice s;
+  if (parts.size() != 3 || !absl::SimpleAtoi(parts[0], &s.at) || !absl::SimpleAtoi(parts[1], &s.from) ||
+      !absl::SimpleAtoi(parts[2], &s.to)) {
+    ADD_FAILURE() << "bad Ipckit-Splice: '" << r.Header("ipckit-splice") << "'";
+    return "";
+  }
+  s.body = r.body;
+  absl::StatusOr<std::string> rebuilt = bridge::ApplySplice(base, s);
+  EXPECT_TRUE(rebuilt.ok()) << rebuilt.status();
+  return rebuilt.ok() ? *rebuilt : "";
+}
+
+TEST_F(BridgeTest, SplicesSendOnlyWhatChanged) {
+  StartServer();
+  absl::StatusOr<FileChannel> backend = FileChannel::Backend(dir_);
+  ASSERT_TRUE(backend.ok()) << backend.status();
+  for (int i = 0; i < 40; ++i) ASSERT_TRUE(backend->SendEvent("tick", absl::StrCat("{\"i\":", i, "}")).ok());
+  const std::string file = dir_ + "/backend_to_frontend.json";
+  HttpResult first = Get("/v1/files/backend_to_frontend.json", "A-IM: ipckit-splice\r\n");
+  ASSERT_EQ(first.status, 200) << "no base yet: the whole file";
+  ASSERT_EQ(first.body, ReadFile(file));
+  std::string have = first.body;
+  std::string etag = first.Header("etag");
+
+  // One more message: a 226 whose body is far smaller than the file, and
+  // which rebuilds it byte for byte.
+  ASSERT_TRUE(backend->SendEvent("tick", R"({"i":40})").ok());
+  HttpResult delta = Get("/v1/files/backend_to_frontend.json",
+                         absl::StrCat("If-None-Match: ", etag, "\r\nA-IM: ipckit-splice\r\n"));
+  ASSERT_EQ(delta.status, 226) << delta.body;
+  EXPECT_EQ(delta.Header("im"), "ipckit-splice");
+  EXPECT_EQ(delta.Header("delta-base"), etag);
+  EXPECT_LT(delta.body.size(), ReadFile(file).size() / 10);
+  EXPECT_EQ(Rebuild(have, delta), ReadFile(file));
+  have = Rebuild(have, delta);
+  etag = delta.Header("etag");
+
+  // A held GET woken by a write in another process answers with a splice too.
+  pid_t writer = Spawn({"send-event", dir_, "woken", R"({"n":7})", "200"});
+  ASSERT_GT(writer, 0);
+  HttpResult woke = Get("/v1/files/backend_to_frontend.json",
+                        absl::StrCat("If-None-Match: ", etag, "\r\nPrefer: wait=20\r\nA-IM: ipckit-splice\r\n"));
+  EXPECT_EQ(WaitExit(writer), 0);
+  ASSERT_EQ(woke.status, 226) << woke.body;
+  EXPECT_EQ(woke.Header("preference-applied"), "wait=20");
+  EXPECT_EQ(Rebuild(have, woke), ReadFile(file));
+  EXPECT_TRUE(absl::StrContains(Rebuild(have, woke), R"({"n":7})"));
+
+  // A base the bridge never sent, or no A-IM: the whole file, as before.
+  HttpResult unknown = Get("/v1/files/backend_to_frontend.json",
+                           "If-None-Match: \"1-2-3\"\r\nA-IM: ipckit-splice\r\n");
+  EXPECT_EQ(unknown.status, 200);
+  EXPECT_EQ(unknown.body, ReadFile(file));
+  HttpResult plain = Get("/v1/files/backend_to_frontend.json", absl::StrCat("If-None-Match: ", etag, "\r\n"));
+  EXPECT_EQ(plain.status, 200);
+  EXPECT_EQ(plain.body, ReadFile(file));
 }
 
 TEST_F(BridgeTest, HangingGetIsWokenByAnotherProcessWrite) {

@@ -128,6 +128,7 @@ absl::string_view ReasonPhrase(int status) {
   switch (status) {
     case 200: return "OK";
     case 204: return "No Content";
+    case 226: return "IM Used";
     case 304: return "Not Modified";
     case 400: return "Bad Request";
     case 403: return "Forbidden";

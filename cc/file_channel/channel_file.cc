@@ -60,6 +60,9 @@ absl::StatusOr<FileSnapshot> ReadChannelFile(const std::string& path, size_t max
   }
   snapshot.exists = true;
   snapshot.mode = st.st_mode & 07777;
+  snapshot.inode = static_cast<uint64_t>(st.st_ino);
+  snapshot.size = static_cast<uint64_t>(st.st_size);
+  snapshot.mtime_ns = int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec;
   // Read to EOF rather than trusting st_size: a foreign writer may be
   // appending in place. One byte of slack detects growth past the limit.
   snapshot.text.resize(static_cast<size_t>(st.st_size) + 1);

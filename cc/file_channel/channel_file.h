@@ -55,6 +55,11 @@ struct FileSnapshot {
   std::string text;
   bool exists = false;
   mode_t mode = 0;  // permission bits, when it exists
+  // The opened file as fstat saw it. Writers replace files by rename, so
+  // these name the version that `text` was read from.
+  uint64_t inode = 0;
+  uint64_t size = 0;  // st_size when opened
+  int64_t mtime_ns = 0;
 };
 
 // Reads `path` whole. too_large if it holds more than `max_bytes`.

@@ -29,6 +29,7 @@
 #include "cc/base/error.h"
 #include "cc/base/status_macros.h"
 #include "cc/base/version.h"
+#include "cc/bridge/splice.h"
 #include "cc/channel/frame.h"
 #include "cc/channel/ipc_channel.h"
 #include "cc/channel/json_channel.h"
@@ -388,6 +389,21 @@ absl::Status FileChannelMerge(const Value& in, Value& out, Alloc& a) {
   return absl::OkStatus();
 }
 
+absl::Status BridgeSpliceApply(const Value& in, Value& out, Alloc& a) {
+  bridge::Splice splice;
+  IPCKIT_ASSIGN_OR_RETURN(uint64_t at, GetU64(in, "at"));
+  IPCKIT_ASSIGN_OR_RETURN(uint64_t from, GetU64(in, "from"));
+  IPCKIT_ASSIGN_OR_RETURN(uint64_t to, GetU64(in, "to"));
+  splice.at = at;
+  splice.from = from;
+  splice.to = to;
+  IPCKIT_ASSIGN_OR_RETURN(splice.body, GetHex(in, "body_hex"));
+  IPCKIT_ASSIGN_OR_RETURN(std::string base, GetHex(in, "base_hex"));
+  IPCKIT_ASSIGN_OR_RETURN(std::string rebuilt, bridge::ApplySplice(base, splice));
+  out.AddMember("hex", Str(absl::BytesToHexString(rebuilt), a), a);
+  return absl::OkStatus();
+}
+
 struct NamedOp {
   const char* name;
   Op op;
@@ -398,7 +414,7 @@ constexpr NamedOp kOps[] = {
     {"json_dumps", JsonDumps},       {"json_dumps_pretty", JsonDumpsPretty},
     {"json_loads", JsonLoads},
     {"file_channel_parse", FileChannelParse}, {"file_channel_compose", FileChannelCompose},
-    {"file_channel_merge", FileChannelMerge},
+    {"file_channel_merge", FileChannelMerge}, {"bridge_splice_apply", BridgeSpliceApply},
 };
 constexpr const char* kRoles[] = {"channel_server", "channel_client", "pipe_server", "pipe_client",
                                   "shm_create",     "shm_open",       "file_backend", "file_frontend"};

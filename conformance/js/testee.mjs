@@ -85,6 +85,7 @@ const OPS = {
   json_dumps: (i) => dumpsWith(ipckit.jsonDumps, i),
   json_dumps_pretty: (i) => dumpsWith(ipckit.jsonDumpsPretty, i),
   json_loads: (i) => ({ canonical: ipckit.jsonDumps(ipckit.jsonLoads(textOf(i))) }),
+  bridge_splice_apply: (i) => ({ hex: hex(ipckit.applySplice(bytes(i.base_hex), i.at, i.from, i.to, bytes(i.body_hex))) }),
   file_channel_parse: (i) => ({ messages: ipckit.parseChannelFile(textOf(i), 'vector input').map(toMessage) }),
   file_channel_compose: (i) => ({ text: ipckit.composeMessage(fromMessage(i.message)) }),
   file_channel_merge: (i) => {

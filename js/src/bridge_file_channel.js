@@ -8,10 +8,13 @@
 //   const user = await ch.sendRequest('getUser', { id: 7 }, { timeoutMs: 5000 });
 //
 // Reads use a hanging GET that the bridge answers when the file changes, so a
-// new message arrives within milliseconds and nobody polls.
+// new message arrives within milliseconds and nobody polls. Each read asks for
+// a splice against the version it already has (A-IM: ipckit-splice), so the
+// bridge sends only what changed, not the whole file every time.
 import { IpckitError, UnsupportedVersionError, InvalidArgumentError, makeError } from './errors.js';
 import { intOption } from './bytes.js';
 import { BACKEND_TO_FRONTEND_FILE, FILE_CHANNEL_FORMAT_VERSION, FRONTEND_TO_BACKEND_FILE, composeChannelFile } from './file_channel_format.js';
+import { applySplice } from './splice.js';
 import { FileChannelEndpoint } from './file_channel_endpoint.js';
 
 const BRIDGE_VERSION = 1;
@@ -47,6 +50,8 @@ export class BridgeFileChannel extends FileChannelEndpoint {
   #waitS;
   #abort = new AbortController();
   #info = null;
+  #have = null;  // {etag, bytes}: the incoming file as last read, a splice base
+  #splices = 0;
 
   // Connects to the bridge at `baseUrl` as a frontend. Options: fetch (a
   // fetch implementation, default globalThis.fetch), waitSeconds (hanging GET
@@ -84,6 +89,8 @@ export class BridgeFileChannel extends FileChannelEndpoint {
   get url() { return this.#base; }
   // The bridge's /v1/info answer.
   get bridgeInfo() { return this.#info; }
+  // How many reads came as splices (only what changed) rather than whole files.
+  get splicedReads() { return this.#splices; }
 
   _describe() { return this.#base; }
 
@@ -136,14 +143,32 @@ export class BridgeFileChannel extends FileChannelEndpoint {
   async #read(etag) {
     const url = `${this.#base}/v1/files/${FILES[this.side].incoming}`;
     const headers = etag === null ? {} : { 'If-None-Match': etag, Prefer: `wait=${this.#waitS}` };
+    const base = etag !== null && this.#have && this.#have.etag === etag ? this.#have : null;
+    if (base) headers['A-IM'] = 'ipckit-splice';
     const res = await this.#fetch(url, { headers, cache: 'no-store', signal: this.#abort.signal });
     if (res.status === 304) {
       await res.body?.cancel();
       return { status: 304, etag: res.headers.get('ETag') || etag, bytes: null, url, held: res.headers.has('Preference-Applied') };
     }
     if (!res.ok) throw await bridgeError(res, `bridge GET ${url}`);
-    const bytes = new Uint8Array(await res.arrayBuffer());
-    return { status: 200, etag: res.headers.get('ETag'), bytes, url, held: res.headers.has('Preference-Applied') };
+    let bytes = new Uint8Array(await res.arrayBuffer());
+    if (res.status === 226) bytes = this.#unsplice(res, base, bytes, url);
+    const newEtag = res.headers.get('ETag');
+    this.#have = newEtag ? { etag: newEtag, bytes } : null;
+    return { status: 200, etag: newEtag, bytes, url, held: res.headers.has('Preference-Applied') };
+  }
+
+  // The whole new version from a 226 and the base it was made against.
+  #unsplice(res, base, body, url) {
+    this.#have = null;  // whatever happens, the next read asks for a whole file
+    const spec = /^(\d+) (\d+) (\d+)$/.exec(res.headers.get('Ipckit-Splice') || '');
+    if (!base || res.headers.get('IM') !== 'ipckit-splice' || res.headers.get('Delta-Base') !== base.etag || !spec) {
+      throw makeError('corrupt', `bridge GET ${url}: a 226 response that is not a splice of the version held `
+        + `(IM ${res.headers.get('IM')}, Delta-Base ${res.headers.get('Delta-Base')}, Ipckit-Splice ${res.headers.get('Ipckit-Splice')})`);
+    }
+    const bytes = applySplice(base.bytes, Number(spec[1]), Number(spec[2]), Number(spec[3]), body);
+    this.#splices += 1;
+    return bytes;
   }
 
   async #readLoop(etag) {

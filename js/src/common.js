@@ -9,6 +9,7 @@ export {
   jsonCanonical, jsonDumps, jsonDumpsPretty, jsonFormatDouble, jsonLoads, jsonQuoteUtf8,
 } from './json.js';
 export { socketPathFor, validateName } from './names.js';
+export { applySplice, computeSplice } from './splice.js';
 export {
   BACKEND_TO_FRONTEND_FILE, CHANNEL_INFO_FILE, DEFAULT_MAX_FILE_BYTES, DEFAULT_RETENTION, FILE_CHANNEL_FORMAT_VERSION,
   ChannelFileWriter, FRONTEND_TO_BACKEND_FILE, Inbox, LOCK_FILE, MAX_CHANNEL_INFO_BYTES, appendToChannelText,

@@ -88,6 +88,11 @@ describe('page transport via the bridge <-> C++ backend', () => {
     assert.ok(Date.now() - t0 < 1000, `took ${Date.now() - t0} ms`);
   });
 
+  test('reads after the first come as splices: only what changed crosses the bridge', () => {
+    // Every test above delivered its messages through these reads.
+    assert.ok(fe.splicedReads >= 3, `spliced reads: ${fe.splicedReads}`);
+  });
+
   test('what the page sent is in the file, byte-exact, with its own seq', async () => {
     assert.equal(await fe.sendRequest('quit', null, { timeoutMs: 10000 }), 'bye');
     const sent = ipckit.parseChannelFile(readFileSync(path.join(tmp.dir, 'frontend_to_backend.json')));
@@ -151,6 +156,32 @@ describe('bridge HTTP rules', () => {
     const woke = await held;
     assert.equal(woke.status, 200);
     assert.deepEqual(ipckit.parseChannelFile(woke.text).map((m) => m.id), ['a', 'b', 'c']);
+  });
+
+  test('A-IM: ipckit-splice gets a 226 with only what changed, which rebuilds the file exactly', async () => {
+    const url = `${bridge.url}/v1/files/frontend_to_backend.json`;
+    const file = () => readFileSync(path.join(tmp.dir, 'frontend_to_backend.json'), 'utf8');
+    for (let i = 0; i < 4; ++i) {
+      const r = await request(`${bridge.url}/v1/append/frontend_to_backend.json`, { method: 'POST', headers: json, body: body(message(`s${i}`, 10 + i)) });
+      assert.equal(r.status, 200, r.text);
+    }
+    const first = await request(url, { headers: { 'A-IM': 'ipckit-splice' } });
+    assert.equal(first.status, 200, 'no base given: the whole file');
+    assert.equal(first.text, file());
+    await request(`${bridge.url}/v1/append/frontend_to_backend.json`, { method: 'POST', headers: json, body: body(message('s9', 20)) });
+    const delta = await request(url, { headers: { 'If-None-Match': first.headers.etag, 'A-IM': 'ipckit-splice' } });
+    assert.equal(delta.status, 226, delta.text);
+    assert.equal(delta.headers.im, 'ipckit-splice');
+    assert.equal(delta.headers['delta-base'], first.headers.etag);
+    assert.ok(delta.text.length < file().length / 2, `${delta.text.length} of ${file().length} bytes`);
+    const [at, from, to] = delta.headers['ipckit-splice'].split(' ').map(Number);
+    const rebuilt = new TextDecoder().decode(ipckit.applySplice(first.text, at, from, to, delta.text));
+    assert.equal(rebuilt, file());
+    assert.equal(delta.headers.etag, (await request(url)).headers.etag, 'the ETag of the rebuilt version');
+    // A base this bridge never sent: the whole file.
+    const unknown = await request(url, { headers: { 'If-None-Match': '"1-2-3"', 'A-IM': 'ipckit-splice' } });
+    assert.equal(unknown.status, 200);
+    assert.equal(unknown.text, file());
   });
 
   test('nothing outside the fixed names: traversal, .lock, other paths', async () => {

@@ -153,6 +153,19 @@ for (const [label, ipckit] of [['esm', esm], ['cjs', cjs]]) {
       assert.throws(() => writer.append(file, []), ipckit.InvalidArgumentError);
     });
 
+    test('computeSplice/applySplice rebuild a pruned-and-appended file byte for byte', () => {
+      const msg = (i) => ipckit.composeMessage({ id: `m${i}`, timestamp: 1000 + i, type: 'event', method: 'e', payload: { i } });
+      const file = (a, b) => ipckit.composeChannelFile(Array.from({ length: b - a }, (_, k) => msg(a + k)));
+      const oldFile = file(0, 30);
+      const newFile = file(4, 33);
+      const s = ipckit.computeSplice(oldFile, newFile);
+      assert.ok(s && s.body.length < newFile.length / 4, 'only the new messages are in the body');
+      assert.equal(new TextDecoder().decode(ipckit.applySplice(oldFile, s.at, s.from, s.to, s.body)), newFile);
+      assert.equal(ipckit.computeSplice(file(0, 30), file(50, 60)), null, 'nothing shared');
+      assert.throws(() => ipckit.applySplice(oldFile, s.at, s.from, oldFile.length + 1, s.body), ipckit.CorruptError);
+      assert.throws(() => ipckit.applySplice(oldFile, s.body.length + 1, s.from, s.to, s.body), ipckit.CorruptError);
+    });
+
     test('Inbox delivers each message once and reports pruned ones as DataLossError', () => {
       const inbox = new ipckit.Inbox();
       const msg = (seq) => ipckit.composeMessage({ id: `id${seq}`, timestamp: 1, type: 'event', method: 'e', seq, sender: 'w' });

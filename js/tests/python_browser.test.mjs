@@ -42,6 +42,7 @@ try {
     if (r.sum !== i + 1) throw new Error('add ' + i + ' answered ' + JSON.stringify(r));
   }
   results.times = times;
+  results.splicedReads = ch.splicedReads;
   results.quit = await ch.sendRequest('quit', null, { timeoutMs: 10000 });
   results.userAgent = navigator.userAgent;
   await ch.close();
@@ -106,6 +107,8 @@ test('a page in headless Chromium talks to the Python backend through the bridge
     assert.deepEqual(results.emit, { emitted: 3 });
     assert.deepEqual(results.ticks, [0, 1, 2]);
     assert.equal(results.times.length, LATENCY_REQUESTS);
+    // The bridge sent only what changed once the page had a version.
+    assert.ok(results.splicedReads >= LATENCY_REQUESTS / 2, `spliced reads: ${results.splicedReads}`);
     assert.equal(results.quit, 'bye');
     assert.equal(await within(10000, py.exited, 'py_backend exit'), 0, py.stderr);
 

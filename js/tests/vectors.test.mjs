@@ -62,6 +62,11 @@ function messageSpec(m) {
 }
 
 const runners = {
+  bridge_splice_apply(c) {
+    const i = c.input;
+    expectOutcome(c, () => ipckit.applySplice(unhex(i.base_hex), i.at, i.from, i.to, unhex(i.body_hex)),
+      (rebuilt) => assert.equal(hex(rebuilt), c.expect.hex, c.name));
+  },
   frame_encode(c) {
     const options = c.input.max_payload === undefined ? {} : { maxPayload: c.input.max_payload };
     expectOutcome(c, () => ipckit.encodeFrame(unhex(c.input.payload_hex), options),
@@ -182,7 +187,7 @@ const runners = {
   },
 };
 
-for (const area of ['frame', 'json', 'file_channel']) {
+for (const area of ['frame', 'json', 'file_channel', 'bridge']) {
   describe(`vectors/${area}`, () => {
     const files = loadArea(area);
     const total = files.reduce((n, f) => n + f.doc.cases.length, 0);

@@ -196,6 +196,12 @@ export class ChannelFileWriter {
   ): { bytes: Uint8Array; kept: number; pruned: number };
   dispose(): void;
 }
+/** A bridge splice (BRIDGE.md): new = body[0, at) + old[from, to) + body[at, ). */
+export interface Splice { at: number; from: number; to: number; body: Uint8Array }
+/** A splice of `newBytes` against `oldBytes`, or null when they share too little. */
+export function computeSplice(oldBytes: BytesLike, newBytes: BytesLike): Splice | null;
+/** The new version from the old one and a splice; CorruptError if it does not fit. */
+export function applySplice(oldBytes: BytesLike, at: number, from: number, to: number, body: BytesLike): Uint8Array;
 /** One JSON value's text in the compact form messages carry. */
 export function normalizeJson(text: BytesLike): string;
 /** The .channel_info text a channel's creator writes. */
@@ -272,4 +278,6 @@ export class BridgeFileChannel extends FileChannelEndpoint {
   readonly url: string;
   /** The bridge's /v1/info answer. */
   readonly bridgeInfo: Record<string, unknown> | null;
+  /** How many reads came as splices (only what changed) rather than whole files. */
+  readonly splicedReads: number;
 }

@@ -29,6 +29,7 @@
 #include "absl/time/time.h"
 #include "cc/base/error.h"
 #include "cc/base/name.h"
+#include "cc/bridge/splice.h"
 #include "cc/channel/frame.h"
 #include "cc/file_channel/channel_file_format.h"
 #include "cc/file_channel/channel_info_format.h"
@@ -505,6 +506,39 @@ class ChannelFileWriter {
   ChannelFileIndex index_;
 };
 
+// ---------------------------------------------------------------------------
+// Bridge splices (js/BRIDGE.md, "A-IM: ipckit-splice").
+
+// {at, from, to, body} describing `next` against `base`, or null.
+val ComputeSpliceJs(val base, val next) {
+  std::optional<bridge::Splice> s = bridge::ComputeSplice(BytesArg(base), BytesArg(next));
+  if (!s) return val::null();
+  val out = val::object();
+  out.set("at", val(static_cast<double>(s->at)));
+  out.set("from", val(static_cast<double>(s->from)));
+  out.set("to", val(static_cast<double>(s->to)));
+  out.set("body", Bytes(s->body));
+  return out;
+}
+
+// The new version rebuilt from `base` and a splice; corrupt if it does not fit.
+val ApplySpliceJs(val base, double at, double from, double to, val body) {
+  for (double offset : {at, from, to}) {
+    // size_t is 32 bits here: a larger offset must not wrap into range.
+    if (!(offset >= 0 && offset <= static_cast<double>(SIZE_MAX)) || std::trunc(offset) != offset) {
+      return Err(CorruptError(absl::StrCat("splice offset ", offset, " is not a byte offset")));
+    }
+  }
+  bridge::Splice s;
+  s.at = static_cast<size_t>(at);
+  s.from = static_cast<size_t>(from);
+  s.to = static_cast<size_t>(to);
+  s.body = BytesArg(body);
+  absl::StatusOr<std::string> rebuilt = bridge::ApplySplice(BytesArg(base), s);
+  if (!rebuilt.ok()) return Err(rebuilt.status());
+  return Ok(Bytes(*rebuilt));
+}
+
 double NowUnixMsJs() { return static_cast<double>(NowUnixMs()); }
 
 std::string ComposeChannelInfoJs(double created_ms) {
@@ -594,6 +628,8 @@ EMSCRIPTEN_BINDINGS(ipckit) {
   function("normalizeJson", &w::NormalizeJsonJs);
   function("appendToChannelText", &w::AppendToChannelTextJs);
   function("nowUnixMs", &w::NowUnixMsJs);
+  function("computeSplice", &w::ComputeSpliceJs);
+  function("applySplice", &w::ApplySpliceJs);
   function("composeChannelInfo", &w::ComposeChannelInfoJs);
   function("validateChannelInfo", &w::ValidateChannelInfoJs);
   emscripten::class_<w::Inbox>("Inbox")

@@ -14,6 +14,7 @@ import {
   BACKEND_TO_FRONTEND_FILE, CHANNEL_INFO_FILE, FILE_CHANNEL_FORMAT_VERSION, FRONTEND_TO_BACKEND_FILE,
   MAX_CHANNEL_INFO_BYTES, ChannelFileWriter, scanChannelFile,
 } from '../file_channel_format.js';
+import { computeSplice } from '../splice.js';
 import { ChannelLockHelper } from './channel_lock.js';
 import { readChannelFile } from './channel_files.js';
 import { appendToChannelFile, ensureChannelInfo, fileOptions, makeChannelDir } from './file_channel.js';
@@ -22,6 +23,15 @@ export const BRIDGE_VERSION = 1;
 const DEFAULT_MAX_WAIT_MS = 30000;
 const DEFAULT_LOCK_TIMEOUT_MS = 10000;
 const MAX_LOCK_TIMEOUT_MS = 30000;
+// Sent versions kept as splice bases (as the C++ bridge: a few per file,
+// bounded in bytes).
+const SENT_VERSIONS_PER_FILE = 4;
+const MAX_SENT_BYTES = 32 * 1024 * 1024;
+
+// Whether an A-IM header lists ipckit-splice (RFC 3229 instance manipulations).
+function acceptsSplice(aIm) {
+  return String(aIm || '').split(',').some((item) => item.split(';')[0].trim().toLowerCase() === 'ipckit-splice');
+}
 
 const STATUS_OF = {
   invalid_argument: 400,
@@ -55,6 +65,7 @@ export class BridgeServer {
   #waiters = new Set();  // held GETs: {name, etag, finish}
   #wroteOnce = false;
   #writers = new Map();  // file name -> ChannelFileWriter
+  #sent = [];             // {name, etag, bytes}, newest first
   #port = 0;
 
   constructor(dir, options) {
@@ -156,7 +167,7 @@ export class BridgeServer {
     if (origin === undefined || !this.#allowOrigins.has(origin)) return {};
     return {
       'Access-Control-Allow-Origin': origin,
-      'Access-Control-Expose-Headers': 'ETag, Preference-Applied',
+      'Access-Control-Expose-Headers': 'ETag, Preference-Applied, IM, Delta-Base, Ipckit-Splice',
       Vary: 'Origin',
     };
   }
@@ -168,7 +179,7 @@ export class BridgeServer {
     res.writeHead(204, {
       ...this.#corsHeaders(origin),
       'Access-Control-Allow-Methods': 'GET, POST',
-      'Access-Control-Allow-Headers': 'Content-Type, If-None-Match, Prefer',
+      'Access-Control-Allow-Headers': 'Content-Type, If-None-Match, Prefer, A-IM',
       'Access-Control-Max-Age': '600',
     });
     res.end();
@@ -188,6 +199,26 @@ export class BridgeServer {
       max_file_bytes: this.#options.maxFileBytes,
       max_wait_ms: this.#maxWaitMs,
     }, origin);
+  }
+
+  // Versions of channel files recently sent, newest first: the bases a client
+  // may ask a splice against. Bounded like the C++ bridge's.
+  #rememberSent(name, etag, bytes) {
+    if (bytes.length > MAX_SENT_BYTES || this.#findSent(name, etag)) return;
+    this.#sent.unshift({ name, etag, bytes });
+    let perName = 0;
+    let total = 0;
+    this.#sent = this.#sent.filter((v) => {
+      if (v.name === name) perName += 1;
+      total += v.bytes.length;
+      const keep = !(v.name === name && perName > SENT_VERSIONS_PER_FILE) && total <= MAX_SENT_BYTES;
+      if (!keep) total -= v.bytes.length;
+      return keep;
+    });
+  }
+
+  #findSent(name, etag) {
+    return this.#sent.find((v) => v.name === name && v.etag === etag) || null;
   }
 
   async #etagOf(name) {
@@ -220,9 +251,26 @@ export class BridgeServer {
       return;
     }
     const snap = readChannelFile(path.join(this.#dir, name), this.#options.maxFileBytes);
-    // The ETag read before the bytes may be one version old; the client then
-    // just gets the newer file again next time, never misses one.
-    res.writeHead(200, { ...headers, 'Content-Type': 'application/json', 'Content-Length': snap.bytes.length });
+    // The ETag names the version read, so a client holding these bytes under
+    // it can later ask for a splice against exactly them.
+    const sentEtag = `"${snap.version}"`;
+    headers.ETag = sentEtag;
+    headers['Content-Type'] = 'application/json';
+    const base = have && acceptsSplice(req.headers['a-im']) ? this.#findSent(name, have) : null;
+    const splice = base ? computeSplice(base.bytes, snap.bytes) : null;
+    this.#rememberSent(name, sentEtag, snap.bytes);
+    if (splice) {
+      res.writeHead(226, {
+        ...headers,
+        IM: 'ipckit-splice',
+        'Delta-Base': have,
+        'Ipckit-Splice': `${splice.at} ${splice.from} ${splice.to}`,
+        'Content-Length': splice.body.length,
+      });
+      res.end(splice.body);
+      return;
+    }
+    res.writeHead(200, { ...headers, 'Content-Length': snap.bytes.length });
     res.end(snap.bytes);
   }
 

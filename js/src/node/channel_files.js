@@ -25,22 +25,26 @@ export function tempPrefix(name) {
   return `.${name}.tmp-`;
 }
 
-// Reads `file` whole: {bytes, exists, mode}. A missing file is exists=false
-// with no bytes. TooLargeError past `maxBytes` (checked before reading, and
-// again while reading in case a foreign writer appends in place).
+// Reads `file` whole: {bytes, exists, mode, version}. A missing file is
+// exists=false with no bytes. `version` names the content read: the opened
+// file's inode, size and mtime (ns) as "<ino>-<size>-<mtimeNs>" (writers
+// replace files by rename, so a version is never rewritten in place by
+// ipckit writers). TooLargeError past `maxBytes` (checked before reading,
+// and again while reading in case a foreign writer appends in place).
 export function readChannelFile(file, maxBytes) {
   let fd;
   try {
     fd = openSync(file, 'r');
   } catch (err) {
-    if (err.code === 'ENOENT') return { bytes: EMPTY, exists: false, mode: 0 };
+    if (err.code === 'ENOENT') return { bytes: EMPTY, exists: false, mode: 0, version: 'missing' };
     throw fromSystemError(err, `open '${file}'`);
   }
   try {
-    const st = fstatSync(fd);
+    const st = fstatSync(fd, { bigint: true });
     if (!st.isFile()) throw new InvalidArgumentError(`'${file}' is not a regular file`);
-    if (st.size > maxBytes) throw new TooLargeError(`'${file}' is ${st.size} bytes, over the limit ${maxBytes}`);
-    let buf = Buffer.allocUnsafe(Math.min(maxBytes + 1, st.size + 1));
+    const size = Number(st.size);
+    if (size > maxBytes) throw new TooLargeError(`'${file}' is ${size} bytes, over the limit ${maxBytes}`);
+    let buf = Buffer.allocUnsafe(Math.min(maxBytes + 1, size + 1));
     let got = 0;
     for (;;) {
       if (got === buf.length) {
@@ -56,7 +60,12 @@ export function readChannelFile(file, maxBytes) {
       got += bytesRead;
     }
     if (got > maxBytes) throw new TooLargeError(`'${file}' grew past the limit ${maxBytes} bytes while being read`);
-    return { bytes: buf.subarray(0, got), exists: true, mode: st.mode & 0o7777 };
+    return {
+      bytes: buf.subarray(0, got),
+      exists: true,
+      mode: Number(st.mode) & 0o7777,
+      version: `${st.ino}-${st.size}-${st.mtimeNs}`,
+    };
   } catch (err) {
     throw fromSystemError(err, `read '${file}'`);
   } finally {
