@@ -1,7 +1,5 @@
 #include "cc/bridge/splice.h"
 
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -12,7 +10,7 @@
 #include "absl/strings/string_view.h"
 #include "cc/base/error.h"
 #include "cc/file_channel/message.h"
-#include "rapidjson/document.h"
+#include "cc/testing/vector_files.h"
 #include "gtest/gtest.h"
 
 namespace ipckit::bridge {
@@ -115,34 +113,31 @@ TEST(ApplySplice, RefusesASpliceThatDoesNotFit) {
 // The shared vectors (conformance/vectors/bridge), as every implementation's
 // own tests run them.
 TEST(ApplySplice, SharedVectors) {
-  const std::string path = "conformance/vectors/bridge/splice.json";
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  rapidjson::Document doc;
-  doc.Parse(text.str());
-  ASSERT_FALSE(doc.HasParseError()) << path;
-  ASSERT_STREQ(doc["format"].GetString(), "ipckit-vectors");
+  std::vector<ipckit::testing::VectorFile> files = ipckit::testing::LoadVectorFiles("bridge");
+  ASSERT_FALSE(files.empty());
   int checked = 0;
-  for (const auto& c : doc["cases"].GetArray()) {
-    ASSERT_STREQ(c["op"].GetString(), "bridge_splice_apply") << c["name"].GetString();
-    const rapidjson::Value& input = c["input"];
-    const rapidjson::Value& expect = c["expect"];
-    Splice s;
-    s.at = input["at"].GetUint64();
-    s.from = input["from"].GetUint64();
-    s.to = input["to"].GetUint64();
-    s.body = absl::HexStringToBytes(input["body_hex"].GetString());
-    absl::StatusOr<std::string> got = ApplySplice(absl::HexStringToBytes(input["base_hex"].GetString()), s);
-    if (expect.HasMember("error")) {
-      EXPECT_EQ(ErrorClassOf(got.status()), expect["error"].GetString()) << c["name"].GetString();
-    } else {
-      ASSERT_TRUE(got.ok()) << c["name"].GetString() << ": " << got.status();
-      EXPECT_EQ(absl::BytesToHexString(*got), expect["hex"].GetString()) << c["name"].GetString();
+  for (const ipckit::testing::VectorFile& file : files) {
+    SCOPED_TRACE(file.path);
+    for (const auto& c : file.doc["cases"].GetArray()) {
+      ASSERT_STREQ(c["op"].GetString(), "bridge_splice_apply") << c["name"].GetString();
+      const rapidjson::Value& input = c["input"];
+      const rapidjson::Value& expect = c["expect"];
+      Splice s;
+      s.at = input["at"].GetUint64();
+      s.from = input["from"].GetUint64();
+      s.to = input["to"].GetUint64();
+      s.body = absl::HexStringToBytes(input["body_hex"].GetString());
+      absl::StatusOr<std::string> got = ApplySplice(absl::HexStringToBytes(input["base_hex"].GetString()), s);
+      if (expect.HasMember("error")) {
+        EXPECT_EQ(ErrorClassOf(got.status()), expect["error"].GetString()) << c["name"].GetString();
+      } else {
+        ASSERT_TRUE(got.ok()) << c["name"].GetString() << ": " << got.status();
+        EXPECT_EQ(absl::BytesToHexString(*got), expect["hex"].GetString()) << c["name"].GetString();
+      }
+      ++checked;
     }
-    ++checked;
   }
-  EXPECT_GE(checked, 5) << path;
+  EXPECT_GE(checked, 5);
 }
 
 }  // namespace

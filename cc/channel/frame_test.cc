@@ -1,14 +1,11 @@
 #include "cc/channel/frame.h"
 
-#include <dirent.h>
 
 #include <algorithm>
 #include <atomic>
 #include <memory>
 #include <cstdlib>
-#include <fstream>
 #include <new>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -16,27 +13,13 @@
 #include "absl/strings/match.h"
 #include "cc/base/error.h"
 #include "cc/channel/allocation_probe.h"
+#include "cc/testing/vector_files.h"
 #include "gtest/gtest.h"
 #include "rapidjson/document.h"
 
 namespace ipckit {
 namespace frame {
 namespace {
-
-constexpr char kVectorDir[] = "conformance/vectors/frame";
-
-std::vector<std::string> VectorFiles() {
-  std::vector<std::string> files;
-  if (DIR* dir = ::opendir(kVectorDir)) {
-    while (dirent* entry = ::readdir(dir)) {
-      std::string name = entry->d_name;
-      if (absl::EndsWith(name, ".json")) files.push_back(std::string(kVectorDir) + "/" + name);
-    }
-    ::closedir(dir);
-  }
-  std::sort(files.begin(), files.end());
-  return files;
-}
 
 std::string Hex(absl::string_view bytes) { return absl::BytesToHexString(bytes); }
 
@@ -89,18 +72,10 @@ DecodeResult DecodeViaPrepareInput(absl::string_view bytes, uint32_t max) {
 }
 
 TEST(FrameVectorsTest, EveryCasePasses) {
-  std::vector<std::string> files = VectorFiles();
-  ASSERT_FALSE(files.empty()) << "no vector files under " << kVectorDir;
-  for (const std::string& path : files) {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    rapidjson::Document doc;
-    doc.Parse(text.str());
-    ASSERT_FALSE(doc.HasParseError()) << path;
-    ASSERT_STREQ(doc["format"].GetString(), "ipckit-vectors") << path;
-    const auto& cases = doc["cases"].GetArray();
-    ASSERT_GT(cases.Size(), 0u) << path << " has no cases";
+  std::vector<ipckit::testing::VectorFile> files = ipckit::testing::LoadVectorFiles("frame");
+  ASSERT_FALSE(files.empty());
+  for (const ipckit::testing::VectorFile& file : files) {
+    const auto& cases = file.doc["cases"].GetArray();
     int checked = 0;
     for (const auto& c : cases) {
       std::string op = c["op"].GetString();

@@ -1,7 +1,6 @@
 // Runs every case in conformance/vectors/file_channel/*.json (ops
 // file_channel_parse, file_channel_compose, file_channel_merge; see the
 // "Vectors" section of spec/file_channel.md).
-#include <dirent.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -17,6 +16,7 @@
 #include "cc/file_channel/channel_file_format.h"
 #include "cc/file_channel/inbox.h"
 #include "cc/file_channel/message.h"
+#include "cc/testing/vector_files.h"
 #include "gtest/gtest.h"
 #include "rapidjson/document.h"
 #include "rapidjson/stringbuffer.h"
@@ -24,19 +24,6 @@
 
 namespace ipckit {
 namespace {
-
-constexpr char kVectorDir[] = "conformance/vectors/file_channel";
-
-std::string ReadFile(const std::string& path) {
-  std::string out;
-  FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) return out;
-  char buf[65536];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof(buf), f)) > 0) out.append(buf, n);
-  std::fclose(f);
-  return out;
-}
 
 std::string ToJson(const rapidjson::Value& v) {
   rapidjson::StringBuffer buffer;
@@ -182,35 +169,13 @@ void RunMerge(const rapidjson::Value& input, const rapidjson::Value& expect) {
   EXPECT_TRUE(again->empty()) << "a message was delivered twice";
 }
 
-std::vector<std::string> VectorFiles() {
-  std::vector<std::string> files;
-  DIR* d = ::opendir(kVectorDir);
-  if (d == nullptr) return files;
-  while (struct dirent* e = ::readdir(d)) {
-    std::string name = e->d_name;
-    if (absl::EndsWith(name, ".json")) files.push_back(absl::StrCat(kVectorDir, "/", name));
-  }
-  ::closedir(d);
-  std::sort(files.begin(), files.end());
-  return files;
-}
-
 TEST(FileChannelVectors, EveryCasePasses) {
-  std::vector<std::string> files = VectorFiles();
-  ASSERT_FALSE(files.empty()) << "no vector files in " << kVectorDir;
+  std::vector<ipckit::testing::VectorFile> files = ipckit::testing::LoadVectorFiles("file_channel");
+  ASSERT_FALSE(files.empty());
   size_t total = 0;
-  for (const std::string& file : files) {
-    SCOPED_TRACE(file);
-    std::string text = ReadFile(file);
-    rapidjson::Document doc;
-    doc.Parse(text.c_str(), text.size());
-    ASSERT_FALSE(doc.HasParseError()) << file;
-    ASSERT_TRUE(doc.IsObject());
-    EXPECT_EQ(Str(doc, "format"), "ipckit-vectors");
-    EXPECT_EQ(Str(doc, "area"), "file_channel");
-    ASSERT_TRUE(doc.HasMember("cases") && doc["cases"].IsArray());
-    ASSERT_GT(doc["cases"].Size(), 0u) << file << " has no cases";
-    for (const auto& c : doc["cases"].GetArray()) {
+  for (const ipckit::testing::VectorFile& file : files) {
+    SCOPED_TRACE(file.path);
+    for (const auto& c : file.doc["cases"].GetArray()) {
       const std::string name = Str(c, "name");
       const std::string op = Str(c, "op");
       SCOPED_TRACE(name);

@@ -3,11 +3,8 @@
 #include <cctype>
 #include <cstdint>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <map>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -15,21 +12,13 @@
 #include "absl/strings/numbers.h"
 #include "cc/base/error.h"
 #include "cc/json/json.h"
+#include "cc/testing/vector_files.h"
 #include "gtest/gtest.h"
 #include "rapidjson/document.h"
 
 namespace ipckit {
 namespace json {
 namespace {
-
-constexpr char kVectorDir[] = "conformance/vectors/json";
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 std::string Str(const rapidjson::Value& v) { return std::string(v.GetString(), v.GetStringLength()); }
 
@@ -132,28 +121,16 @@ void RunLoads(const rapidjson::Value& c) {
 }
 
 TEST(JsonVectorsTest, AllCasesPass) {
-  std::vector<std::string> files;
-  for (const auto& entry : std::filesystem::directory_iterator(kVectorDir)) {
-    if (entry.path().extension() == ".json") files.push_back(entry.path().string());
-  }
-  std::sort(files.begin(), files.end());
-  ASSERT_FALSE(files.empty()) << "no vector files in " << kVectorDir;
+  std::vector<ipckit::testing::VectorFile> files = ipckit::testing::LoadVectorFiles("json");
+  ASSERT_FALSE(files.empty());
 
   std::map<std::string, int> by_op;
   std::vector<std::string> names;
-  for (const std::string& file : files) {
-    SCOPED_TRACE(file);
-    rapidjson::Document vectors;
-    const std::string content = ReadFile(file);
-    vectors.Parse(content.data(), content.size());
-    ASSERT_FALSE(vectors.HasParseError()) << "offset " << vectors.GetErrorOffset();
-    EXPECT_EQ(Str(vectors["format"]), "ipckit-vectors");
-    EXPECT_EQ(vectors["format_version"].GetInt(), 1);
-    EXPECT_EQ(Str(vectors["area"]), "json");
+  for (const ipckit::testing::VectorFile& file : files) {
+    SCOPED_TRACE(file.path);
+    const rapidjson::Document& vectors = file.doc;
     EXPECT_EQ(Str(vectors["spec"]), "spec/json.md");
     const rapidjson::Value& cases = vectors["cases"];
-    ASSERT_TRUE(cases.IsArray());
-    ASSERT_GT(cases.Size(), 0u) << file << " has no cases";
     for (const auto& c : cases.GetArray()) {
       const std::string name = Str(c["name"]);
       SCOPED_TRACE(name);

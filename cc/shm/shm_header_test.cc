@@ -1,37 +1,18 @@
 #include "cc/shm/shm_header.h"
 
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "cc/base/error.h"
+#include "cc/testing/vector_files.h"
 #include "gtest/gtest.h"
 #include "rapidjson/document.h"
 
 namespace ipckit {
 namespace shm {
 namespace {
-
-constexpr char kVectorDir[] = "conformance/vectors/shm";
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::vector<std::string> VectorFiles() {
-  std::vector<std::string> files;
-  for (const auto& entry : std::filesystem::directory_iterator(kVectorDir)) {
-    if (entry.path().extension() == ".json") files.push_back(entry.path().string());
-  }
-  return files;
-}
 
 // u64 fields travel as decimal strings (JSON numbers lose precision past 2^53
 // in JavaScript); u16/u32 fields as numbers.
@@ -97,17 +78,11 @@ void CheckParse(const rapidjson::Value& c) {
 }
 
 TEST(ShmHeaderVectorsTest, EveryCaseInEveryFile) {
-  const std::vector<std::string> files = VectorFiles();
-  ASSERT_FALSE(files.empty()) << "no vector files in " << kVectorDir;
-  for (const std::string& file : files) {
-    SCOPED_TRACE(file);
-    rapidjson::Document doc;
-    doc.Parse(ReadFile(file));
-    ASSERT_FALSE(doc.HasParseError()) << "invalid JSON";
-    ASSERT_TRUE(doc.IsObject() && doc.HasMember("cases") && doc["cases"].IsArray());
-    EXPECT_STREQ(doc["area"].GetString(), "shm");
-    const auto& cases = doc["cases"].GetArray();
-    ASSERT_GT(cases.Size(), 0u) << "vector file has zero cases";
+  const std::vector<ipckit::testing::VectorFile> files = ipckit::testing::LoadVectorFiles("shm");
+  ASSERT_FALSE(files.empty());
+  for (const ipckit::testing::VectorFile& file : files) {
+    SCOPED_TRACE(file.path);
+    const auto& cases = file.doc["cases"].GetArray();
     int checked = 0;
     for (const rapidjson::Value& c : cases) {
       SCOPED_TRACE(c["name"].GetString());
