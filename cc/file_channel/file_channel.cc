@@ -11,30 +11,9 @@
 #include "cc/base/status_macros.h"
 #include "cc/file_channel/channel_info.h"
 #include "cc/file_channel/uuid.h"
+#include "cc/platform/fs/owned_file.h"
 
 namespace ipckit {
-namespace {
-
-// mkdir -p: creates `dir` and its missing parents.
-absl::Status MakeDirs(const std::string& dir) {
-  for (size_t pos = 1; pos <= dir.size(); ++pos) {
-    if (pos != dir.size() && dir[pos] != '/') continue;
-    std::string prefix = dir.substr(0, pos);
-    if (::mkdir(prefix.c_str(), 0777) == 0 || errno == EEXIST) continue;
-    if (errno == ENOTDIR) {
-      return InvalidArgumentError(absl::StrCat("FileChannel: a component of '", dir, "' is not a directory"));
-    }
-    return ErrnoError(errno, absl::StrCat("FileChannel: create directory '", prefix, "'"));
-  }
-  struct stat st;
-  if (::stat(dir.c_str(), &st) != 0) return ErrnoError(errno, absl::StrCat("FileChannel: stat '", dir, "'"));
-  if (!S_ISDIR(st.st_mode)) {
-    return InvalidArgumentError(absl::StrCat("FileChannel: '", dir, "' exists and is not a directory"));
-  }
-  return absl::OkStatus();
-}
-
-}  // namespace
 
 absl::StatusOr<FileChannel> FileChannel::Backend(absl::string_view dir, FileChannelOptions options) {
   return Open(dir, FileChannelSide::kBackend, options);
@@ -56,7 +35,7 @@ absl::StatusOr<FileChannel> FileChannel::Open(absl::string_view dir_in, FileChan
   }
   std::string dir(dir_in);
   while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
-  IPCKIT_RETURN_IF_ERROR(MakeDirs(dir));
+  IPCKIT_RETURN_IF_ERROR(MakePrivateDirs(dir));
   IPCKIT_RETURN_IF_ERROR(EnsureChannelInfo(dir, Deadline::After(options.open_timeout)));
   IPCKIT_ASSIGN_OR_RETURN(std::string sender_id, NewUuidV4());
   FileChannel channel(std::move(dir), side, options, std::move(sender_id));
