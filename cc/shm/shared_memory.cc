@@ -13,6 +13,7 @@
 #include "cc/base/name.h"
 #include "cc/base/status_macros.h"
 #include "cc/platform/shm/process.h"
+#include "cc/shm/internal/creation_hook.h"
 
 namespace ipckit {
 namespace {
@@ -44,25 +45,28 @@ uint32_t* StateWordIn(char* header) {
   return reinterpret_cast<uint32_t*>(header + shm::kStateOffset);
 }
 
-// A snapshot of one segment: its header (parsed) and its object's stat.
-struct Inspection {
-  shm::HeaderFields header;
+// One look at an object: its stat, its first min(size, 64) bytes (a private
+// copy: the mapping is shared with other processes) and, from an acquire load
+// of the state word, whether its creator has published it.
+struct Snapshot {
   ObjectInfo info;
+  std::string head;
+  bool ready = false;
+  absl::StatusOr<shm::HeaderFields> header = absl::UnknownError("not parsed");
 };
 
-// Reads and parses the header of `object_name` without waiting for it to be
-// ready and without mapping more than the header.
-absl::StatusOr<Inspection> Inspect(const std::string& object_name) {
-  IPCKIT_ASSIGN_OR_RETURN(UniqueFd fd, platform::ShmOpen(object_name, ShmAccess::kReadOnly));
-  Inspection out;
-  IPCKIT_ASSIGN_OR_RETURN(out.info, platform::StatObject(fd.get()));
-  std::string head;
+absl::StatusOr<Snapshot> Look(int fd) {
+  Snapshot out;
+  IPCKIT_ASSIGN_OR_RETURN(out.info, platform::StatObject(fd));
   const size_t head_len = static_cast<size_t>(std::min<uint64_t>(out.info.size, shm::kHeaderSize));
   if (head_len > 0) {
-    IPCKIT_ASSIGN_OR_RETURN(Mapping map, Mapping::Map(fd.get(), head_len, ShmAccess::kReadOnly));
-    head.assign(map.data(), head_len);
+    IPCKIT_ASSIGN_OR_RETURN(Mapping map, Mapping::Map(fd, head_len, ShmAccess::kReadOnly));
+    out.ready = head_len == shm::kHeaderSize &&
+                __atomic_load_n(StateWordIn(map.data()), __ATOMIC_ACQUIRE) ==
+                    StateWord(shm::SegmentState::kReady);
+    out.head.assign(map.data(), head_len);
   }
-  IPCKIT_ASSIGN_OR_RETURN(out.header, shm::ParseHeader(head, out.info.size));
+  out.header = shm::ParseHeader(out.head, out.info.size);
   return out;
 }
 
@@ -91,6 +95,51 @@ platform::Liveness CreatorLiveness(const shm::HeaderFields& header) {
   creator.start_time = header.creator_start_time;
   return platform::CheckLiveness(creator);
 }
+
+// How far an object is from being a ready segment, as Open and the stale
+// checks judge it (spec/shared_memory.md, "Creating a segment").
+enum class Progress {
+  kReady,         // a valid header in state ready
+  kNotASegment,   // never becomes one: judge it by its header's parse error
+  kInitializing,  // its creator is alive (or cannot be judged): wait for it
+  kCreatorDead,   // half-created, or valid but initializing, and its creator is dead
+};
+
+// Not ready, and not (yet) a valid header, but may become one: a creator
+// between shm_open and publishing, or one that died there. A published state
+// word means the header was complete, so a bad one then is just corrupt.
+bool HalfCreated(const Snapshot& snap) {
+  return !snap.ready && !snap.header.ok() && MayBecomeReady(snap.head);
+}
+
+// A half-created object has no header to name its creator yet: its creator's
+// flock does, from right after shm_open until the header is published. The
+// S_ISVTX mark says the creator has not taken the lock yet.
+Progress JudgeHalfCreated(int fd, const Snapshot& snap) {
+  if (!platform::TryLockObject(fd, platform::ObjectLock::kShared).ok()) {
+    return Progress::kInitializing;
+  }
+  platform::UnlockObject(fd);
+  if ((snap.info.mode & SharedMemory::kCreatingMark) != 0) return Progress::kInitializing;
+  return Progress::kCreatorDead;
+}
+
+// Judges `*snap`; may look again (into `*snap`) when a creator finished meanwhile.
+absl::StatusOr<Progress> Judge(int fd, Snapshot* snap) {
+  if (snap->ready) return snap->header.ok() ? Progress::kReady : Progress::kNotASegment;
+  if (snap->header.ok()) {
+    return CreatorLiveness(*snap->header) == platform::Liveness::kDead ? Progress::kCreatorDead
+                                                                      : Progress::kInitializing;
+  }
+  if (!HalfCreated(*snap)) return Progress::kNotASegment;
+  const Progress progress = JudgeHalfCreated(fd, *snap);
+  if (progress != Progress::kCreatorDead) return progress;
+  // The lock was free: the creator died, or published and let go after our look.
+  IPCKIT_ASSIGN_OR_RETURN(*snap, Look(fd));
+  if (snap->ready) return snap->header.ok() ? Progress::kReady : Progress::kNotASegment;
+  return Progress::kCreatorDead;
+}
+
 
 }  // namespace
 
@@ -178,24 +227,62 @@ absl::StatusOr<SharedMemory> SharedMemory::Create(absl::string_view name, size_t
 absl::StatusOr<SharedMemory> SharedMemory::CreateOnce(const std::string& name,
                                                       const std::string& object_name,
                                                       uint64_t object_size, size_t size) {
-  absl::StatusOr<UniqueFd> fd = platform::ShmCreateExclusive(object_name, kMode);
-  if (!fd.ok()) return InSegment(name, fd.status());
+  // A reclaimer may remove the object between shm_open and flock (it cannot
+  // tell a creator there from a dead one); then the name is free or someone
+  // else's, and creation starts over.
+  constexpr int kMaxAttempts = 3;
+  for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+    absl::StatusOr<UniqueFd> fd = platform::ShmCreateExclusive(object_name, kMode | kCreatingMark);
+    if (!fd.ok()) return InSegment(name, fd.status());
+    absl::StatusOr<ObjectInfo> info = platform::StatObject(fd->get());
+    if (!info.ok()) {
+      (void)platform::ShmUnlink(object_name);
+      return InSegment(name, info.status());
+    }
+    IPCKIT_RETURN_IF_ERROR(InSegment(name, LockNewObject(fd->get())));
+    if (!platform::CheckNameRefersTo(object_name, info->id).ok()) continue;
+    return InitializeLocked(name, object_name, fd->get(), info->id, object_size, size);
+  }
+  return InUseError(absl::StrFormat(
+      "segment '%s' was removed %d times while being created", name, kMaxAttempts));
+}
 
+absl::Status SharedMemory::LockNewObject(int fd) {
+  // Only probes (shared, for microseconds) and reclaimers (exclusive, for
+  // microseconds) ever hold the lock of an object that is not ready.
+  const Deadline deadline = Deadline::After(absl::Seconds(1));
+  absl::Duration pause = absl::Microseconds(100);
+  while (true) {
+    absl::Status locked = platform::TryLockObject(fd, platform::ObjectLock::kExclusive);
+    if (ErrorClassOf(locked) != kErrInUse) return locked;
+    if (deadline.Expired()) return InUseError("the new object stayed locked by another process");
+    absl::SleepFor(std::min(pause, deadline.Remaining()));
+    pause = std::min(pause * 2, absl::Milliseconds(5));
+  }
+}
+
+absl::StatusOr<SharedMemory> SharedMemory::InitializeLocked(const std::string& name,
+                                                            const std::string& object_name,
+                                                            int fd, platform::ObjectId id,
+                                                            uint64_t object_size, size_t size) {
   // From here on the name is ours: remove it again if creation fails.
   struct RemoveOnFailure {
     const std::string& object_name;
+    platform::ObjectId id;
     bool armed = true;
     ~RemoveOnFailure() {
-      if (armed) (void)platform::ShmUnlink(object_name);
+      if (armed) (void)platform::ShmUnlinkIfSame(object_name, id);
     }
-  } guard{object_name};
+  } guard{object_name, id};
 
-  absl::Status resized = platform::ResizeObject(fd->get(), object_size);
-  if (!resized.ok()) return InSegment(name, resized);
-  absl::StatusOr<ObjectInfo> info = platform::StatObject(fd->get());
-  if (!info.ok()) return InSegment(name, info.status());
+  // Clearing the mark says: the lock now names a live creator, so a
+  // half-created object that nobody locks has a dead one.
+  IPCKIT_RETURN_IF_ERROR(InSegment(name, platform::SetObjectMode(fd, kMode)));
+  shm_internal::RunCreationHook(shm_internal::CreationStep::kLocked);
+  IPCKIT_RETURN_IF_ERROR(InSegment(name, platform::ResizeObject(fd, object_size)));
+  shm_internal::RunCreationHook(shm_internal::CreationStep::kSized);
   absl::StatusOr<Mapping> mapping =
-      Mapping::Map(fd->get(), static_cast<size_t>(object_size), ShmAccess::kReadWrite);
+      Mapping::Map(fd, static_cast<size_t>(object_size), ShmAccess::kReadWrite);
   if (!mapping.ok()) return InSegment(name, mapping.status());
 
   const platform::ProcessIdentity me = platform::CurrentProcess();
@@ -221,8 +308,8 @@ absl::StatusOr<SharedMemory> SharedMemory::CreateOnce(const std::string& name,
   fields.data_offset = shm::kHeaderSize;
 
   guard.armed = false;
-  return SharedMemory(name, object_name, *std::move(mapping), fields, info->id,
-                      /*is_owner=*/true);
+  // The caller closes `fd`, which releases the lock.
+  return SharedMemory(name, object_name, *std::move(mapping), fields, id, /*is_owner=*/true);
 }
 
 absl::StatusOr<SharedMemory> SharedMemory::Open(absl::string_view name, absl::Duration timeout) {
@@ -231,51 +318,59 @@ absl::StatusOr<SharedMemory> SharedMemory::Open(absl::string_view name, absl::Du
   absl::StatusOr<UniqueFd> fd = platform::ShmOpen(object_name, ShmAccess::kReadWrite);
   if (!fd.ok()) return InSegment(name, fd.status());
 
-  // Wait for the creator to size the object and publish state=ready. An
-  // object that never gets there (foreign, or its creator died) is judged by
-  // ParseHeader once the deadline passes.
-  ObjectInfo info;
-  std::string head;
+  // Wait, with backoff, while a live creator is still making the segment.
+  Snapshot snap;
   absl::Duration pause = absl::Microseconds(100);
   while (true) {
-    absl::StatusOr<ObjectInfo> stat = platform::StatObject(fd->get());
-    if (!stat.ok()) return InSegment(name, stat.status());
-    info = *stat;
-    const size_t head_len = static_cast<size_t>(std::min<uint64_t>(info.size, shm::kHeaderSize));
-    bool ready = false;
-    head.clear();
-    if (head_len > 0) {
-      absl::StatusOr<Mapping> map = Mapping::Map(fd->get(), head_len, ShmAccess::kReadOnly);
-      if (!map.ok()) return InSegment(name, map.status());
-      ready = head_len == shm::kHeaderSize &&
-              __atomic_load_n(StateWordIn(map->data()), __ATOMIC_ACQUIRE) ==
-                  StateWord(shm::SegmentState::kReady);
-      // Parse a private copy: the mapping is shared with other processes.
-      head.assign(map->data(), head_len);
+    absl::StatusOr<Snapshot> seen = Look(fd->get());
+    if (!seen.ok()) return InSegment(name, seen.status());
+    snap = *std::move(seen);
+    absl::StatusOr<Progress> progress = Judge(fd->get(), &snap);
+    if (!progress.ok()) return InSegment(name, progress.status());
+    if (*progress == Progress::kReady || *progress == Progress::kNotASegment) break;
+    const std::string creator =
+        snap.header.ok() ? absl::StrCat("pid ", snap.header->creator_pid) : "another process";
+    if (*progress == Progress::kCreatorDead) {
+      return CorruptError(absl::StrFormat(
+          "segment '%s' was never finished: its creator (%s) died while making it; "
+          "RemoveIfStale or Create reclaims the name",
+          name, creator));
     }
-    if (ready || !MayBecomeReady(head) || deadline.Expired()) break;
+    if (deadline.Expired()) {
+      return TimeoutError(absl::StrFormat("segment '%s' is still being created by %s after %s",
+                                          name, creator, absl::FormatDuration(timeout)));
+    }
     absl::SleepFor(std::min(pause, deadline.Remaining()));
     pause = std::min(pause * 2, absl::Milliseconds(5));
   }
 
-  absl::StatusOr<shm::HeaderFields> header = shm::ParseHeader(head, info.size);
-  if (!header.ok()) return InSegment(name, header.status());
-  if (header->state != shm::SegmentState::kReady) {
-    return TimeoutError(absl::StrFormat(
-        "segment '%s' is still being created by pid %d after %s", name, header->creator_pid,
-        absl::FormatDuration(timeout)));
-  }
-  const uint64_t map_size = header->data_offset + header->user_size;  // <= info.size
+  if (!snap.header.ok()) return InSegment(name, snap.header.status());
+  const shm::HeaderFields& header = *snap.header;
+  const uint64_t map_size = header.data_offset + header.user_size;  // <= info.size
   if (map_size > std::numeric_limits<size_t>::max()) {
     return TooLargeError(absl::StrFormat("segment '%s': size %d does not fit in memory", name,
-                                         header->user_size));
+                                         header.user_size));
   }
   absl::StatusOr<Mapping> mapping =
       Mapping::Map(fd->get(), static_cast<size_t>(map_size), ShmAccess::kReadWrite);
   if (!mapping.ok()) return InSegment(name, mapping.status());
-  return SharedMemory(std::string(name), object_name, *std::move(mapping), *header, info.id,
-                      /*is_owner=*/false);
+  return SharedMemory(std::string(name), object_name, *std::move(mapping), header,
+                      snap.info.id, /*is_owner=*/false);
 }
+
+namespace {
+
+// Whether the object behind `fd` is a segment of a provably dead creator: a
+// valid header naming a dead process, or a half-created object that no
+// creator holds locked. A creator that has not locked yet is judged dead too:
+// it notices the removal when it locks and starts over (CreateOnce).
+absl::StatusOr<bool> CreatorIsDead(int fd, const Snapshot& snap) {
+  if (snap.header.ok()) return CreatorLiveness(*snap.header) == platform::Liveness::kDead;
+  if (!HalfCreated(snap)) return snap.header.status();
+  return platform::TryLockObject(fd, platform::ObjectLock::kShared).ok();
+}
+
+}  // namespace
 
 absl::StatusOr<std::vector<StaleSegment>> SharedMemory::FindStale() {
   IPCKIT_ASSIGN_OR_RETURN(std::vector<std::string> names, platform::ListShmObjects());
@@ -283,16 +378,21 @@ absl::StatusOr<std::vector<StaleSegment>> SharedMemory::FindStale() {
   std::vector<StaleSegment> stale;
   for (const std::string& name : names) {
     if (!ValidateName(name).ok()) continue;  // not a name ipckit could have made
-    absl::StatusOr<Inspection> seen = Inspect(absl::StrCat("/", name));
-    if (!seen.ok()) continue;  // gone meanwhile, unreadable, or not ours
-    if (seen->info.owner_uid != uid) continue;
-    if (CreatorLiveness(seen->header) != platform::Liveness::kDead) continue;
+    absl::StatusOr<UniqueFd> fd =
+        platform::ShmOpen(absl::StrCat("/", name), ShmAccess::kReadOnly);
+    if (!fd.ok()) continue;  // gone meanwhile, or unreadable
+    absl::StatusOr<Snapshot> seen = Look(fd->get());
+    if (!seen.ok() || seen->info.owner_uid != uid) continue;
+    absl::StatusOr<bool> dead = CreatorIsDead(fd->get(), *seen);
+    if (!dead.ok() || !*dead) continue;  // alive, or not ours
     StaleSegment s;
     s.name = name;
-    s.creator_pid = seen->header.creator_pid;
-    s.creator_start_time = seen->header.creator_start_time;
-    s.creation_time_ns = seen->header.creation_time_ns;
-    s.user_size = seen->header.user_size;
+    if (seen->header.ok()) {
+      s.creator_pid = seen->header->creator_pid;
+      s.creator_start_time = seen->header->creator_start_time;
+      s.creation_time_ns = seen->header->creation_time_ns;
+      s.user_size = seen->header->user_size;
+    }
     stale.push_back(std::move(s));
   }
   return stale;
@@ -300,23 +400,39 @@ absl::StatusOr<std::vector<StaleSegment>> SharedMemory::FindStale() {
 
 absl::Status SharedMemory::RemoveIfStale(absl::string_view name) {
   IPCKIT_ASSIGN_OR_RETURN(std::string object_name, ShmObjectNameFor(name));
-  absl::StatusOr<Inspection> seen = Inspect(object_name);
+  absl::StatusOr<UniqueFd> fd = platform::ShmOpen(object_name, ShmAccess::kReadOnly);
+  if (!fd.ok()) return InSegment(name, fd.status());
+  absl::StatusOr<Snapshot> seen = Look(fd->get());
   if (!seen.ok()) return InSegment(name, seen.status());
-  switch (CreatorLiveness(seen->header)) {
+  if (!seen->header.ok()) {
+    if (!HalfCreated(*seen)) return InSegment(name, seen->header.status());
+    // Half-created: hold the creator's lock while judging and removing, so a
+    // creator cannot take it (and go on) in between.
+    if (!platform::TryLockObject(fd->get(), platform::ObjectLock::kExclusive).ok()) {
+      return InUseError(absl::StrFormat("segment '%s' is being created by a live process", name));
+    }
+    IPCKIT_ASSIGN_OR_RETURN(seen, Look(fd->get()));
+    if (HalfCreated(*seen)) {
+      return InSegment(name, platform::ShmUnlinkIfSame(object_name, seen->info.id));
+    }
+    platform::UnlockObject(fd->get());
+    if (!seen->header.ok()) return InSegment(name, seen->header.status());
+  }
+  switch (CreatorLiveness(*seen->header)) {
     case platform::Liveness::kDead:
       // Only the object inspected: if the name was meanwhile reclaimed by a
       // new creator, this refuses instead of removing the new segment.
       return InSegment(name, platform::ShmUnlinkIfSame(object_name, seen->info.id));
     case platform::Liveness::kAlive:
       return InUseError(absl::StrFormat("segment '%s': creator pid %d is alive", name,
-                                        seen->header.creator_pid));
+                                        seen->header->creator_pid));
     case platform::Liveness::kUnknown:
       break;
   }
   return InUseError(absl::StrFormat(
       "segment '%s': cannot tell whether creator pid %d is alive (unknown pid or another pid "
       "namespace)",
-      name, seen->header.creator_pid));
+      name, seen->header->creator_pid));
 }
 
 absl::Status SharedMemory::CheckRange(absl::string_view what, size_t offset, size_t len) const {

@@ -44,6 +44,9 @@ class SharedMemory {
  public:
   // Permission bits of every segment: owner read/write only.
   static constexpr uint32_t kMode = 0600;
+  // S_ISVTX on a segment that is not ready yet: "its creator has not taken
+  // the creation lock yet" (spec/shared_memory.md, "Creating a segment").
+  static constexpr uint32_t kCreatingMark = 01000;
   // How long Open waits, by default, for a segment being created to be ready.
   static constexpr absl::Duration kDefaultOpenTimeout = absl::Seconds(1);
 
@@ -111,6 +114,14 @@ class SharedMemory {
   static absl::StatusOr<SharedMemory> CreateOnce(const std::string& name,
                                                  const std::string& object_name,
                                                  uint64_t object_size, size_t size);
+  // Takes the creation lock of an object just made, waiting up to 1 s for a
+  // probe or a reclaimer to let go.
+  static absl::Status LockNewObject(int fd);
+  // Creation steps after the lock: mode, size, header, publish.
+  static absl::StatusOr<SharedMemory> InitializeLocked(const std::string& name,
+                                                       const std::string& object_name, int fd,
+                                                       platform::ObjectId id,
+                                                       uint64_t object_size, size_t size);
   absl::Status CheckRange(absl::string_view what, size_t offset, size_t len) const;
   // Removes the name if this object is its owner and it is still there.
   void ReleaseName();

@@ -3,6 +3,9 @@
 //   shared_memory_peer create NAME SIZE TEXT   create, write TEXT at 0, print "ready PID"
 //   shared_memory_peer open NAME               open, print "opened SIZE OWNER CREATOR_PID"
 //   shared_memory_peer publish NAME DELAY_MS   after DELAY_MS, mark a raw segment ready
+//   shared_memory_peer create_stop NAME SIZE STEP
+//                      create, but stop at STEP (locked|sized): print "stopped PID",
+//                      wait for a line on stdin, then go on as create with TEXT ""
 //
 // After create/open it serves commands until "exit" or end of input:
 //   read OFFSET LEN     -> "data HEX"      (Read)
@@ -25,6 +28,7 @@
 #include "cc/base/error.h"
 #include "cc/platform/shm/mapping.h"
 #include "cc/platform/shm/shm_object.h"
+#include "cc/shm/internal/creation_hook.h"
 #include "cc/shm/shared_memory.h"
 #include "cc/shm/shm_header.h"
 
@@ -93,6 +97,16 @@ int Publish(const std::string& name, size_t delay_ms) {
   return 0;
 }
 
+shm_internal::CreationStep stop_at;
+
+// The creation hook of create_stop: stops the creator at one exact step.
+void StopAtStep(shm_internal::CreationStep step) {
+  if (step != stop_at) return;
+  std::cout << "stopped " << ::getpid() << std::endl;
+  std::string line;
+  std::getline(std::cin, line);
+}
+
 int Main(int argc, char** argv) {
   const std::vector<std::string> args(argv + 1, argv + argc);
   if (args.size() == 4 && args[0] == "create") {
@@ -100,6 +114,16 @@ int Main(int argc, char** argv) {
     if (!shm.ok()) return Fail(shm.status());
     absl::Status wrote = shm->Write(0, args[3]);
     if (!wrote.ok()) return Fail(wrote);
+    std::cout << "ready " << ::getpid() << std::endl;
+    return Serve(*shm);
+  }
+  if (args.size() == 4 && args[0] == "create_stop") {
+    if (args[3] != "locked" && args[3] != "sized") return Fail(InvalidArgumentError(args[3]));
+    stop_at = args[3] == "locked" ? shm_internal::CreationStep::kLocked
+                                  : shm_internal::CreationStep::kSized;
+    shm_internal::SetCreationHookForTesting(&StopAtStep);
+    absl::StatusOr<SharedMemory> shm = SharedMemory::Create(args[1], ToSize(args[2]));
+    if (!shm.ok()) return Fail(shm.status());
     std::cout << "ready " << ::getpid() << std::endl;
     return Serve(*shm);
   }

@@ -367,8 +367,6 @@ TEST(SharedMemoryTest, ForeignAndCorruptSegmentsAreRefusedAndKept) {
       {"ipckit 0.1 raw data", "Shared data here!", 4096, kErrCorrupt, "not an ipckit segment"},
       {"version 99", v99, 4160, kErrUnsupportedVersion, "version 99"},
       {"truncated to 10 bytes", good.substr(0, 10), 10, kErrCorrupt, "truncated"},
-      {"empty object", "", 0, kErrCorrupt, "too small"},
-      {"all zeros", "", 4096, kErrCorrupt, "not an ipckit segment"},
       {"header larger than object", good, 1000, kErrCorrupt, "does not fit"},
   };
   for (const Case& c : cases) {
@@ -376,11 +374,9 @@ TEST(SharedMemoryTest, ForeignAndCorruptSegmentsAreRefusedAndKept) {
     const std::string name = UniqueName();
     NameGuard guard{name};
     MakeRawObject(name, c.bytes, c.size);
-    // Only an empty or all-zero object might still be a segment being
-    // created; anything else is judged at once, without waiting out the timeout.
-    const absl::Duration timeout = c.bytes.empty() ? absl::Milliseconds(50) : absl::Seconds(20);
+    // Judged at once, without waiting out the timeout.
     const absl::Time start = absl::Now();
-    absl::Status opened = SharedMemory::Open(name, timeout).status();
+    absl::Status opened = SharedMemory::Open(name, absl::Seconds(20)).status();
     EXPECT_LT(absl::Now() - start, absl::Seconds(5));
     EXPECT_EQ(ErrorClassOf(opened), c.error_class) << opened;
     EXPECT_NE(opened.message().find(c.message), absl::string_view::npos) << opened;
@@ -468,6 +464,93 @@ TEST(SharedMemoryTest, CreateReclaimsASegmentWhoseCreatorWasKilled) {
   EXPECT_TRUE(shm->is_owner());
   EXPECT_EQ(shm->size(), 256u);
   EXPECT_EQ(*shm->Read(0, 12), std::string(12, '\0')) << "got the old segment back";
+}
+
+// An object of 0 bytes or all zeros that no creator holds locked is a
+// half-created segment whose creator died: corrupt for Open, at once, and
+// reclaimed by RemoveIfStale, FindStale and Create.
+TEST(SharedMemoryTest, HalfCreatedObjectWithoutACreatorIsCorruptAndReclaimed) {
+  struct Case {
+    std::string what;
+    off_t size;
+  };
+  for (const Case& c : std::vector<Case>{{"empty object", 0}, {"all zeros", 4160}}) {
+    SCOPED_TRACE(c.what);
+    const std::string name = UniqueName();
+    NameGuard guard{name};
+    MakeRawObject(name, "", c.size);
+    const absl::Time start = absl::Now();
+    absl::Status opened = SharedMemory::Open(name, absl::Seconds(20)).status();
+    EXPECT_LT(absl::Now() - start, absl::Seconds(5)) << "waited for a dead creator";
+    EXPECT_EQ(ErrorClassOf(opened), kErrCorrupt) << opened;
+    EXPECT_NE(opened.message().find("died"), absl::string_view::npos) << opened;
+    EXPECT_TRUE(ListedStale(name));
+    absl::Status removed = SharedMemory::RemoveIfStale(name);
+    EXPECT_TRUE(removed.ok()) << removed;
+    EXPECT_FALSE(Exists(name));
+
+    MakeRawObject(name, "", c.size);
+    absl::StatusOr<SharedMemory> shm = SharedMemory::Create(name, 64);
+    EXPECT_TRUE(shm.ok()) << shm.status();
+  }
+}
+
+// A creator stopped (by the test hook, not by luck) right after it locked the
+// new object (0 bytes) or sized it (all zeros): while it lives, Open waits and
+// reports timeout, and nothing reclaims the object; once it is SIGKILLed, Open
+// reports corrupt at once and the object is stale, removable and reclaimable.
+TEST(SharedMemoryTest, CreatorStoppedMidCreationIsWaitedForThenReclaimedWhenKilled) {
+  for (const std::string step : {"locked", "sized"}) {
+    for (const bool reclaim_by_create : {false, true}) {
+      SCOPED_TRACE(absl::StrCat(step, reclaim_by_create ? " create" : " remove_if_stale"));
+      const std::string name = UniqueName();
+      NameGuard guard{name};
+      Peer creator({"create_stop", name, "4096", step});
+      ASSERT_EQ(creator.ReadLine(), absl::StrCat("stopped ", creator.pid()));
+
+      absl::Status opened = SharedMemory::Open(name, absl::Milliseconds(300)).status();
+      EXPECT_EQ(ErrorClassOf(opened), kErrTimeout) << opened;
+      EXPECT_FALSE(ListedStale(name));
+      EXPECT_EQ(ErrorClassOf(SharedMemory::RemoveIfStale(name)), kErrInUse);
+      EXPECT_EQ(ErrorClassOf(SharedMemory::Create(name, 64).status()), kErrInUse);
+      EXPECT_TRUE(Exists(name));
+
+      creator.Kill(SIGKILL);
+      creator.Wait();
+      const absl::Time start = absl::Now();
+      opened = SharedMemory::Open(name, absl::Seconds(20)).status();
+      EXPECT_LT(absl::Now() - start, absl::Seconds(5)) << "waited for a dead creator";
+      EXPECT_EQ(ErrorClassOf(opened), kErrCorrupt) << opened;
+      EXPECT_TRUE(ListedStale(name));
+      if (reclaim_by_create) {
+        absl::StatusOr<SharedMemory> shm = SharedMemory::Create(name, 64);
+        ASSERT_TRUE(shm.ok()) << shm.status();
+        EXPECT_EQ(shm->size(), 64u);
+      } else {
+        absl::Status removed = SharedMemory::RemoveIfStale(name);
+        EXPECT_TRUE(removed.ok()) << removed;
+        EXPECT_FALSE(Exists(name));
+      }
+    }
+  }
+}
+
+// Open waits for a creator that is alive but not done, and gets the segment
+// when it finishes: the creator is stopped after sizing, an Open with a long
+// timeout starts, and only then is the creator let go.
+TEST(SharedMemoryTest, OpenWaitsForACreatorStoppedMidCreation) {
+  const std::string name = UniqueName();
+  NameGuard guard{name};
+  Peer creator({"create_stop", name, "4096", "sized"});
+  ASSERT_EQ(creator.ReadLine(), absl::StrCat("stopped ", creator.pid()));
+  // Proof that it is waiting, not judging: a short Open times out.
+  absl::Status short_open = SharedMemory::Open(name, absl::Milliseconds(200)).status();
+  ASSERT_EQ(ErrorClassOf(short_open), kErrTimeout) << short_open;
+  creator.Send("go");
+  absl::StatusOr<SharedMemory> shm = SharedMemory::Open(name, absl::Seconds(20));
+  ASSERT_TRUE(shm.ok()) << shm.status();
+  EXPECT_EQ(shm->size(), 4096u);
+  EXPECT_EQ(creator.ReadLine(), absl::StrCat("ready ", creator.pid()));
 }
 
 // A recorded identity whose pid is live but whose start time differs is a

@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -58,7 +59,7 @@ absl::Status ShmUnlink(const std::string& object_name) {
   return absl::OkStatus();
 }
 
-absl::Status ShmUnlinkIfSame(const std::string& object_name, const ObjectId& id) {
+absl::Status CheckNameRefersTo(const std::string& object_name, const ObjectId& id) {
 #ifdef __linux__
   // object_name is "/name"; its file is /dev/shm/name. lstat, so a symlink
   // planted in the world-writable directory never matches.
@@ -66,11 +67,37 @@ absl::Status ShmUnlinkIfSame(const std::string& object_name, const ObjectId& id)
   const std::string path = absl::StrCat(kShmDir, object_name);
   if (::lstat(path.c_str(), &st) != 0) return ErrnoError(errno, absl::StrCat("lstat(", path, ")"));
   if (InfoFromStat(st).id != id) {
-    return InUseError(absl::StrCat("shm object ", object_name,
-                                   " now refers to a different segment; not removed"));
+    return InUseError(absl::StrCat("shm object ", object_name, " now refers to a different segment"));
   }
 #endif
+  return absl::OkStatus();
+}
+
+absl::Status ShmUnlinkIfSame(const std::string& object_name, const ObjectId& id) {
+  absl::Status same = CheckNameRefersTo(object_name, id);
+  if (!same.ok()) {
+    if (ErrorClassOf(same) != kErrInUse) return same;
+    return InUseError(absl::StrCat(same.message(), "; not removed"));
+  }
   return ShmUnlink(object_name);
+}
+
+absl::Status TryLockObject(int fd, ObjectLock kind) {
+  const int op = (kind == ObjectLock::kExclusive ? LOCK_EX : LOCK_SH) | LOCK_NB;
+  int rc;
+  do {
+    rc = ::flock(fd, op);
+  } while (rc != 0 && errno == EINTR);
+  if (rc == 0) return absl::OkStatus();
+  if (errno == EWOULDBLOCK) return InUseError("shm object is locked by another process");
+  return ErrnoError(errno, "flock(shm object)");
+}
+
+void UnlockObject(int fd) { (void)::flock(fd, LOCK_UN); }
+
+absl::Status SetObjectMode(int fd, uint32_t mode) {
+  if (::fchmod(fd, static_cast<mode_t>(mode)) != 0) return ErrnoError(errno, "fchmod(shm object)");
+  return absl::OkStatus();
 }
 
 absl::Status ResizeObject(int fd, uint64_t size) {

@@ -42,7 +42,9 @@ struct ObjectInfo {
 };
 
 // shm_open(O_RDWR | O_CREAT | O_EXCL), then fchmod(`mode`) so the umask cannot
-// change the permissions. in_use if the name exists.
+// change the permissions. `mode` may include S_ISVTX (01000), which the
+// SharedMemory creation protocol uses as a "not yet locked" mark. in_use if
+// the name exists.
 absl::StatusOr<UniqueFd> ShmCreateExclusive(const std::string& object_name, uint32_t mode);
 
 // shm_open of an existing object. not_found if it does not exist.
@@ -55,6 +57,22 @@ absl::Status ShmUnlink(const std::string& object_name);
 // name now refers to another object; not_found if it is gone. Where the OS has
 // no way to look a name up without opening it (not Linux), this is ShmUnlink.
 absl::Status ShmUnlinkIfSame(const std::string& object_name, const ObjectId& id);
+
+// Whether `object_name` still names the object `id`: OK if so, in_use if the
+// name now refers to another object, not_found if it is gone. Where the OS has
+// no way to look a name up without opening it (not Linux), OK.
+absl::Status CheckNameRefersTo(const std::string& object_name, const ObjectId& id);
+
+// flock(fd, LOCK_EX or LOCK_SH | LOCK_NB): an advisory lock on the object that
+// every descriptor of it sees, released when the holder closes its descriptor
+// or dies. in_use if another open file description holds a conflicting lock.
+enum class ObjectLock { kShared, kExclusive };
+absl::Status TryLockObject(int fd, ObjectLock kind);
+// flock(fd, LOCK_UN). Errors are ignored: closing the descriptor unlocks too.
+void UnlockObject(int fd);
+
+// fchmod(fd, mode).
+absl::Status SetObjectMode(int fd, uint32_t mode);
 
 // ftruncate(fd, size).
 absl::Status ResizeObject(int fd, uint64_t size);
