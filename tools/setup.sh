@@ -14,6 +14,9 @@ DEBIAN_PACKAGES=(
   libabsl-dev        # @com_google_absl
   rapidjson-dev      # @rapidjson
   libgtest-dev       # @com_google_googletest
+  clang-14           # --config=fuzz (tools/fuzz.sh): the fuzz harnesses' compiler
+  libclang-rt-14-dev #   libFuzzer and clang-14's sanitizer runtimes
+  lld-14             #   the fuzz config's linker
   pybind11-dev       # @pybind11
   python3-dev        # Python headers for the extension (system python3)
   python3-venv       # fresh venvs for the Python tests
