@@ -75,9 +75,37 @@ __all__ = [
     "json_loads",
 ]
 
+# 0.1.12's other names, kept in ipckit.ipckit (its native module's name) and
+# also exported here, as 0.1 exports them.
+from ipckit.ipckit import (  # noqa: E402
+    ApiClient,
+    ApiServer,
+    ApiServerConfig,
+    ChannelMetrics,
+    CliBridge,
+    CliBridgeConfig,
+    CommandOutput,
+    GracefulIpcChannel,
+    GracefulNamedPipe,
+    MetricsSnapshot,
+    ProgressInfo,
+    Request,
+    Response,
+    parse_progress,
+    wrap_command,
+)
+from ipckit import ipckit  # noqa: E402,F401
+
+_NATIVE = list(__all__)
+__all__ += [
+    "ApiClient", "ApiServer", "ApiServerConfig", "ChannelMetrics", "CliBridge", "CliBridgeConfig",
+    "CommandOutput", "GracefulIpcChannel", "GracefulNamedPipe", "MetricsSnapshot", "ProgressInfo",
+    "Request", "Response", "parse_progress", "wrap_command",
+]
+
 # The classes live in the extension; present them as part of this package.
-for _name in __all__:
+for _name in _NATIVE:
     _obj = globals()[_name]
     if isinstance(_obj, type):
         _obj.__module__ = __name__
-del _name, _obj
+del _name, _obj, _NATIVE

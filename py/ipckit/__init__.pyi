@@ -68,7 +68,7 @@ class DataLossError(IpcError):
 
 # ---------------------------------------------------------------- JSON
 
-def json_dumps(obj: JsonValue, /) -> str:
+def json_dumps(obj: JsonValue) -> str:
     """Serialize `obj` to compact JSON, byte-identical to the C++ core (spec/json.md).
 
     No spaces, keys in the dict's order, non-ASCII written as UTF-8, doubles in
@@ -77,10 +77,10 @@ def json_dumps(obj: JsonValue, /) -> str:
     str with lone surrogates; TooLargeError for nesting deeper than 512.
     """
 
-def json_dumps_pretty(obj: JsonValue, /) -> str:
+def json_dumps_pretty(obj: JsonValue) -> str:
     """Serialize `obj` to JSON indented by 2 spaces, with ': ' after keys."""
 
-def json_loads(s: Union[str, Buffer], /) -> Any:
+def json_loads(s: Union[str, Buffer]) -> Any:
     """Parse strict RFC 8259 JSON text.
 
     Objects become dict (a later duplicate key wins), arrays list, integers int,
