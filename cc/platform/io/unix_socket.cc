@@ -47,6 +47,10 @@ absl::StatusOr<UniqueFd> NewSocket() {
   return fd;
 }
 
+absl::Status PermissionDenied(absl::string_view message) {
+  return MakeError(absl::StatusCode::kPermissionDenied, kErrPermissionDenied, message);
+}
+
 absl::Status FillAddress(const std::string& path, sockaddr_un* addr, socklen_t* len) {
   std::memset(addr, 0, sizeof(*addr));
   addr->sun_family = AF_UNIX;
@@ -78,7 +82,9 @@ int TryConnect(int fd, const sockaddr_un& addr, socklen_t len, const Deadline& d
 
 // Called when bind found something at `path`. OK if the path is free again
 // (a stale socket was removed, or the file vanished); in_use if a live server
-// owns it or it is not a socket.
+// owns it or it is not a socket; permission_denied if another user owns it
+// (checked before probing: connecting would talk to a possible impostor, and
+// root could unlink it even in sticky /tmp).
 absl::Status ReclaimIfStale(const std::string& path, const sockaddr_un& addr, socklen_t len) {
   struct stat st;
   if (::lstat(path.c_str(), &st) != 0) {
@@ -87,6 +93,10 @@ absl::Status ReclaimIfStale(const std::string& path, const sockaddr_un& addr, so
   }
   if (!S_ISSOCK(st.st_mode)) {
     return InUseError(absl::StrCat(path, " exists and is not a socket; refusing to replace it"));
+  }
+  if (st.st_uid != ::geteuid()) {
+    return PermissionDenied(absl::StrCat(path, " is owned by uid ", st.st_uid,
+                                         ", another user; refusing to replace or connect to it"));
   }
   absl::StatusOr<UniqueFd> probe = NewSocket();
   if (!probe.ok()) return probe.status();
@@ -112,7 +122,35 @@ absl::Status ReclaimIfStale(const std::string& path, const sockaddr_un& addr, so
 
 }  // namespace
 
-absl::StatusOr<UnixListener> UnixListener::Listen(const std::string& path, int backlog) {
+absl::StatusOr<uid_t> PeerUid(int fd) {
+#if defined(SO_PEERCRED)
+  struct ucred cred;
+  socklen_t len = sizeof(cred);
+  if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
+    return ErrnoError(errno, "getsockopt(SO_PEERCRED)");
+  }
+  return cred.uid;
+#else
+  uid_t uid;
+  gid_t gid;
+  if (::getpeereid(fd, &uid, &gid) != 0) return ErrnoError(errno, "getpeereid");
+  return uid;
+#endif
+}
+
+absl::Status CheckPeer(int fd, const PeerAccess& access, const std::string& what) {
+  if (access.allow_other_users) return absl::OkStatus();
+  absl::StatusOr<uid_t> peer = PeerUid(fd);
+  if (!peer.ok()) return peer.status();
+  const uid_t self = ::geteuid();
+  if (*peer == self) return absl::OkStatus();
+  return PermissionDenied(absl::StrCat(what, ": the peer runs as uid ", *peer,
+                                       ", not as this user (uid ", self,
+                                       "); refused (allow_other_users permits it)"));
+}
+
+absl::StatusOr<UnixListener> UnixListener::Listen(const std::string& path, PeerAccess access,
+                                                  int backlog) {
   sockaddr_un addr;
   socklen_t len;
   absl::Status filled = FillAddress(path, &addr, &len);
@@ -142,10 +180,12 @@ absl::StatusOr<UnixListener> UnixListener::Listen(const std::string& path, int b
   listener.dev_ = st.st_dev;
   listener.ino_ = st.st_ino;
   listener.owner_pid_ = ::getpid();
-  // bind() applied the umask; tighten to owner-only before listen(), so no
-  // client can have connected under the looser mode (connect to a bound but
-  // not listening socket is refused).
-  if (::chmod(path.c_str(), 0600) != 0) return ErrnoError(errno, absl::StrCat("chmod ", path));
+  listener.access_ = access;
+  // bind() applied the umask; set the mode before listen(), so no client can
+  // have connected under another mode (connect to a bound but not listening
+  // socket is refused).
+  const mode_t mode = access.allow_other_users ? 0666 : 0600;
+  if (::chmod(path.c_str(), mode) != 0) return ErrnoError(errno, absl::StrCat("chmod ", path));
   if (::listen(fd.get(), backlog) != 0) return ErrnoError(errno, absl::StrCat("listen ", path));
   listener.fd_ = std::move(fd);
   return listener;
@@ -156,7 +196,8 @@ UnixListener::UnixListener(UnixListener&& other) noexcept
       path_(std::move(other.path_)),
       dev_(other.dev_),
       ino_(other.ino_),
-      owner_pid_(std::exchange(other.owner_pid_, -1)) {}
+      owner_pid_(std::exchange(other.owner_pid_, -1)),
+      access_(other.access_) {}
 
 UnixListener& UnixListener::operator=(UnixListener&& other) noexcept {
   if (this != &other) {
@@ -166,6 +207,7 @@ UnixListener& UnixListener::operator=(UnixListener&& other) noexcept {
     dev_ = other.dev_;
     ino_ = other.ino_;
     owner_pid_ = std::exchange(other.owner_pid_, -1);
+    access_ = other.access_;
   }
   return *this;
 }
@@ -201,6 +243,8 @@ absl::StatusOr<UniqueFd> UnixListener::Accept(const Deadline& deadline) {
       int one = 1;
       ::setsockopt(conn.get(), SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof(one));
 #endif
+      absl::Status allowed = CheckPeer(conn.get(), access_, what);
+      if (!allowed.ok()) return allowed;  // Closes the connection unread.
       return conn;
     }
     // A client that gave up before being accepted is not our error.
@@ -211,21 +255,32 @@ absl::StatusOr<UniqueFd> UnixListener::Accept(const Deadline& deadline) {
   }
 }
 
-absl::StatusOr<UniqueFd> ConnectUnix(const std::string& path, const Deadline& deadline) {
+absl::StatusOr<UniqueFd> ConnectUnix(const std::string& path, const Deadline& deadline,
+                                     PeerAccess access) {
   sockaddr_un addr;
   socklen_t len;
   absl::Status filled = FillAddress(path, &addr, &len);
   if (!filled.ok()) return filled;
+  // A zero timeout asks "is anyone serving?", not "wait for a server".
+  const bool single_attempt = deadline.Expired();
   absl::Duration backoff = kFirstBackoff;
   for (;;) {
     absl::StatusOr<UniqueFd> sock = NewSocket();
     if (!sock.ok()) return sock.status();
     int err = TryConnect(sock->get(), addr, len, deadline);
-    if (err == 0) return std::move(*sock);
+    if (err == 0) {
+      absl::Status allowed = CheckPeer(sock->get(), access, absl::StrCat("connect to ", path));
+      if (!allowed.ok()) return allowed;  // Closes the socket before anything is sent.
+      return std::move(*sock);
+    }
     // Missing or refused: the server may not be up yet. EAGAIN: its backlog
     // is full for the moment.
     bool retry = err == ENOENT || err == ECONNREFUSED || err == EAGAIN || err == ETIMEDOUT;
     if (!retry) return ErrnoError(err, absl::StrCat("connect to ", path));
+    if (single_attempt && (err == ENOENT || err == ECONNREFUSED)) {
+      return NotFoundError(absl::StrCat("connect to ", path, ": no server is listening (",
+                                        std::strerror(err), ")"));
+    }
     if (deadline.Expired()) {
       return TimeoutError(absl::StrCat("connect to ", path,
                                        ": timed out waiting for a server (last attempt: ",
