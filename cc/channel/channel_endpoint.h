@@ -27,6 +27,10 @@ struct ChannelOptions {
   // The largest payload this end sends or accepts. Both ends must use the
   // same value; a frame over it is too_large (spec/channel_framing.md).
   uint32_t max_payload = frame::kDefaultMaxPayload;
+  // Let a peer that runs as another user connect or serve (off: such a peer
+  // is permission_denied; spec/naming.md, "Who may connect"). A server made
+  // with it has a 0666 socket file, open to every local user.
+  bool allow_other_users = false;
 };
 
 // One thread may Send while another Recvs (they share no mutable state);

@@ -12,12 +12,12 @@
 //
 // Like ipckit 0.1, a server talks to one "current" client (WaitForClient, then
 // Read/Write on the server object). To serve several clients, Accept() returns
-// each as its own NamedPipeConnection.
+// each as its own NamedPipeConnection. The server shape is StreamServer's
+// (cc/stream), shared with IpcChannel.
 #ifndef IPCKIT_CC_NAMED_PIPE_NAMED_PIPE_H_
 #define IPCKIT_CC_NAMED_PIPE_NAMED_PIPE_H_
 
 #include <cstddef>
-#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -25,10 +25,17 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
-#include "cc/platform/io/unix_socket.h"
 #include "cc/platform/unique_fd.h"
+#include "cc/stream/stream_server.h"
 
 namespace ipckit {
+
+struct NamedPipeOptions {
+  // Let a peer that runs as another user connect or serve (off: such a peer
+  // is permission_denied; spec/naming.md, "Who may connect"). A server made
+  // with it has a 0666 socket file, open to every local user.
+  bool allow_other_users = false;
+};
 
 // One connected byte stream: a client's link to the server, or one client as
 // seen by the server. Move-only; closes on destruction. One thread may read
@@ -37,6 +44,9 @@ namespace ipckit {
 class NamedPipeConnection {
  public:
   NamedPipeConnection() = default;  // Not connected.
+  // Wraps a connected, non-blocking stream socket; `what` names it in errors.
+  NamedPipeConnection(UniqueFd fd, std::string what, const NamedPipeOptions& /*options*/ = {})
+      : fd_(std::move(fd)), what_(std::move(what)) {}
   NamedPipeConnection(NamedPipeConnection&&) noexcept = default;
   NamedPipeConnection& operator=(NamedPipeConnection&&) noexcept = default;
 
@@ -58,35 +68,20 @@ class NamedPipeConnection {
   int fd() const { return fd_.get(); }
 
  private:
-  friend class NamedPipe;
-  NamedPipeConnection(UniqueFd fd, std::string what) : fd_(std::move(fd)), what_(std::move(what)) {}
   absl::Status NotOpen() const;
 
   UniqueFd fd_;
   std::string what_;  // "named pipe /tmp/x.sock", for messages.
 };
 
-class NamedPipe {
+class NamedPipe : public StreamServer<NamedPipe, NamedPipeConnection, NamedPipeOptions> {
  public:
-  // Starts a server: binds and listens at SocketPathFor(name). invalid_argument
-  // for a bad name; in_use if a live server (or a non-socket file) has the path.
-  static absl::StatusOr<NamedPipe> Create(absl::string_view name);
+  static constexpr char kKind[] = "named pipe";
 
-  // Connects a client, waiting up to `timeout` for the server to appear
-  // (retrying while the path is missing or refused), then timeout naming the
-  // path.
-  static absl::StatusOr<NamedPipe> Connect(absl::string_view name,
-                                           absl::Duration timeout = absl::InfiniteDuration());
-
+  // Create, Connect, WaitForClient, Accept, Disconnect, is_connected, name,
+  // path, is_server and options come from StreamServer.
   NamedPipe(NamedPipe&&) noexcept = default;
   NamedPipe& operator=(NamedPipe&&) noexcept = default;
-
-  // Server only: accepts one client as the current connection, replacing
-  // (closing) any previous one. invalid_argument on a client.
-  absl::Status WaitForClient(absl::Duration timeout = absl::InfiniteDuration());
-  // Server only: accepts one client as an independent connection; the current
-  // connection is untouched.
-  absl::StatusOr<NamedPipeConnection> Accept(absl::Duration timeout = absl::InfiniteDuration());
 
   // I/O on the current connection (the client's link, or the server's current
   // client); closed if there is none. Same contracts as NamedPipeConnection.
@@ -97,23 +92,9 @@ class NamedPipe {
                                absl::Duration timeout = absl::InfiniteDuration());
   absl::Status WriteAll(absl::string_view data, absl::Duration timeout = absl::InfiniteDuration());
 
-  // Closes the current connection; a server can then WaitForClient again.
-  void Disconnect() { current_.Close(); }
-  bool is_connected() const { return current_.is_open(); }
-
-  const std::string& name() const { return name_; }
-  const std::string& path() const { return path_; }
-  bool is_server() const { return listener_.has_value(); }
-
  private:
-  NamedPipe(std::string name, std::string path) : name_(std::move(name)), path_(std::move(path)) {}
-  absl::Status NotServer(absl::string_view call) const;
-  absl::Status CheckServerHasClient() const;
-
-  std::string name_;
-  std::string path_;
-  std::optional<uds::UnixListener> listener_;  // Set for a server.
-  NamedPipeConnection current_;
+  friend class StreamServer<NamedPipe, NamedPipeConnection, NamedPipeOptions>;
+  NamedPipe() = default;
 };
 
 }  // namespace ipckit
