@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <limits>
 #include <optional>
 #include <utility>
@@ -23,6 +24,8 @@
 #include "cc/base/status_macros.h"
 #include "cc/file_channel/channel_file_format.h"
 #include "cc/file_channel/uuid.h"
+#include "cc/platform/fs/owned_file.h"
+#include "cc/platform/watch/dir_watcher.h"
 
 namespace ipckit {
 namespace {
@@ -30,6 +33,17 @@ namespace {
 std::string PathIn(const std::string& dir, absl::string_view name) { return absl::StrCat(dir, "/", name); }
 
 std::string TempPrefix(absl::string_view name) { return absl::StrCat(".", name, ".tmp-"); }
+
+constexpr mode_t kPrivateFileMode = 0600;
+// In a shared directory (opted in), new files are the group's too.
+constexpr mode_t kSharedFileMode = 0660;
+mode_t NewFileMode(bool allow_shared) { return allow_shared ? kSharedFileMode : kPrivateFileMode; }
+
+// flock(2) has no timeout, so a timed wait polls, backing off to this.
+constexpr absl::Duration kMaxFlockBackoff = absl::Milliseconds(10);
+// A 0.1 lock's release wakes its waiters through the directory watch; this
+// bounds only the re-checks for a holder's death, which sends no event.
+constexpr absl::Duration kMaxIpckit01Backoff = absl::Milliseconds(100);
 
 absl::Status WriteAll(int fd, absl::string_view data, const std::string& path) {
   while (!data.empty()) {
@@ -45,16 +59,14 @@ absl::Status WriteAll(int fd, absl::string_view data, const std::string& path) {
 
 }  // namespace
 
-absl::StatusOr<FileSnapshot> ReadChannelFile(const std::string& path, size_t max_bytes) {
+absl::StatusOr<FileSnapshot> ReadChannelFile(const std::string& path, size_t max_bytes, bool allow_other_owner) {
   FileSnapshot snapshot;
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) {
-    if (errno == ENOENT) return snapshot;  // not written yet: no messages
-    return ErrnoError(errno, absl::StrCat("open '", path, "'"));
-  }
+  absl::StatusOr<UniqueFd> opened = OpenOwnedRegularFile(path, O_RDONLY, kPrivateFileMode, allow_other_owner);
+  if (ErrorClassOf(opened.status()) == kErrNotFound) return snapshot;  // not written yet: no messages
+  IPCKIT_RETURN_IF_ERROR(opened.status());
+  UniqueFd fd = std::move(*opened);
   struct stat st;
   if (::fstat(fd.get(), &st) != 0) return ErrnoError(errno, absl::StrCat("fstat '", path, "'"));
-  if (!S_ISREG(st.st_mode)) return InvalidArgumentError(absl::StrCat("'", path, "' is not a regular file"));
   if (static_cast<uint64_t>(st.st_size) > max_bytes) {
     return TooLargeError(absl::StrCat("'", path, "' is ", st.st_size, " bytes, over the limit ", max_bytes));
   }
@@ -89,12 +101,12 @@ absl::StatusOr<FileSnapshot> ReadChannelFile(const std::string& path, size_t max
   return snapshot;
 }
 
-absl::StatusOr<ChannelLock> ChannelLock::Acquire(const std::string& dir, const Deadline& deadline) {
+absl::StatusOr<ChannelLock> ChannelLock::Acquire(const std::string& dir, const Deadline& deadline, bool allow_shared) {
   const std::string path = PathIn(dir, kLockFile);
   absl::Duration backoff = absl::Microseconds(50);
   for (;;) {
-    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0666));
-    if (!fd.valid()) return ErrnoError(errno, absl::StrCat("open lock file '", path, "'"));
+    IPCKIT_ASSIGN_OR_RETURN(UniqueFd fd,
+                            OpenOwnedRegularFile(path, O_RDONLY | O_CREAT, NewFileMode(allow_shared), allow_shared));
     for (;;) {
       // With no deadline the kernel queues us (no polling); with one we poll
       // with a short backoff because flock(2) itself has no timeout.
@@ -106,7 +118,7 @@ absl::StatusOr<ChannelLock> ChannelLock::Acquire(const std::string& dir, const D
         return TimeoutError(absl::StrCat("lock '", path, "' is held by another writer past the timeout"));
       }
       absl::SleepFor(std::min(backoff, deadline.Remaining()));
-      backoff = std::min(backoff * 2, absl::Milliseconds(2));
+      backoff = std::min(backoff * 2, kMaxFlockBackoff);
     }
     // If someone deleted or replaced .lock meanwhile, our lock is on an inode
     // other writers no longer open: start over on the current one.
@@ -127,14 +139,15 @@ std::string Ipckit01FileLock::PathFor(const std::string& dir, absl::string_view 
 
 namespace {
 
-// Whether the 0.1 lock file at `path` (now `st`) was left by a dead writer.
-bool Ipckit01LockIsStale(const std::string& path, const struct stat& st) {
+// Whether the 0.1 lock file at `path` (now `st`) was left by a dead writer:
+// older than 0.1's limit, or naming a pid that is not a live process.
+bool Ipckit01LockIsStale(const std::string& path, const struct stat& st, bool allow_other_owner) {
   absl::Time modified = absl::FromUnixSeconds(st.st_mtime);
   if (absl::Now() - modified > kIpckit01LockStaleAfter) return true;
+  absl::StatusOr<UniqueFd> fd = OpenOwnedRegularFile(path, O_RDONLY, kPrivateFileMode, allow_other_owner);
+  if (!fd.ok()) return false;  // released meanwhile, or not readable: only the age rule applies
   char buf[32] = {0};
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) return false;
-  ssize_t n = ::read(fd.get(), buf, sizeof(buf) - 1);
+  ssize_t n = ::read(fd->get(), buf, sizeof(buf) - 1);
   int64_t pid = 0;
   if (n <= 0 || !absl::SimpleAtoi(absl::StripAsciiWhitespace(absl::string_view(buf, n)), &pid) || pid <= 0 ||
       pid > std::numeric_limits<pid_t>::max()) {
@@ -143,15 +156,30 @@ bool Ipckit01LockIsStale(const std::string& path, const struct stat& st) {
   return ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
 }
 
+// How long a waiter for a live 0.1 lock sleeps before it looks again when no
+// file event wakes it: a holder's death sends no event, and a lock turns stale
+// by age at a known time.
+absl::Duration NextIpckit01Look(const struct stat& st, absl::Duration* backoff) {
+  absl::Duration until_stale =
+      absl::FromUnixSeconds(st.st_mtime) + kIpckit01LockStaleAfter + absl::Seconds(1) - absl::Now();
+  absl::Duration wait = std::max(std::min(*backoff, until_stale), absl::Milliseconds(1));
+  *backoff = std::min(*backoff * 2, kMaxIpckit01Backoff);
+  return wait;
+}
+
 }  // namespace
 
 absl::StatusOr<Ipckit01FileLock> Ipckit01FileLock::Acquire(const std::string& dir, absl::string_view file_name,
-                                                           const Deadline& deadline) {
+                                                           const Deadline& deadline, bool allow_shared) {
   std::string path = PathFor(dir, file_name);
-  absl::Duration backoff = absl::Microseconds(50);
+  std::string lock_name = path.substr(dir.size() + 1);
+  std::optional<DirWatcher> watcher;  // opened at the first contention
+  absl::Duration backoff = absl::Milliseconds(1);
   for (;;) {
-    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
-    if (fd.valid()) {
+    absl::StatusOr<UniqueFd> created =
+        OpenOwnedRegularFile(path, O_WRONLY | O_CREAT | O_EXCL, NewFileMode(allow_shared), allow_shared);
+    if (created.ok()) {
+      UniqueFd fd = std::move(*created);
       std::string pid_line = absl::StrCat(::getpid(), "\n");
       absl::Status written = WriteAll(fd.get(), pid_line, path);
       struct stat st;
@@ -162,22 +190,35 @@ absl::StatusOr<Ipckit01FileLock> Ipckit01FileLock::Acquire(const std::string& di
       }
       return Ipckit01FileLock(std::move(path), st.st_dev, st.st_ino);
     }
-    if (errno != EEXIST) return ErrnoError(errno, absl::StrCat("create lock file '", path, "'"));
+    // A directory, symlink or FIFO under the lock's name is no lock:
+    // permission_denied from the open, at once.
+    if (ErrorClassOf(created.status()) != kErrInUse) return created.status();
+    if (!watcher) {
+      // Armed before the next look, so a release after it is not missed.
+      IPCKIT_ASSIGN_OR_RETURN(DirWatcher opened, DirWatcher::Open(dir, {lock_name}));
+      watcher.emplace(std::move(opened));
+    }
     struct stat st;
-    if (::stat(path.c_str(), &st) != 0) continue;  // released meanwhile: try again
-    if (Ipckit01LockIsStale(path, st)) {
+    if (::lstat(path.c_str(), &st) != 0) continue;  // released meanwhile: try again
+    if (Ipckit01LockIsStale(path, st, allow_shared)) {
       // Remove it only if it is still the file judged stale.
       struct stat again;
-      if (::stat(path.c_str(), &again) == 0 && again.st_dev == st.st_dev && again.st_ino == st.st_ino) {
-        ::unlink(path.c_str());
+      if (::lstat(path.c_str(), &again) == 0 && again.st_dev == st.st_dev && again.st_ino == st.st_ino &&
+          ::unlink(path.c_str()) != 0 && errno != ENOENT) {
+        // It will never go away by our hand (another user's file in a sticky
+        // directory, say): waiting for it would wait forever.
+        return MakeError(absl::StatusCode::kPermissionDenied, kErrPermissionDenied,
+                         absl::StrCat("stale lock file '", path, "' (ipckit 0.1's, owner uid ", st.st_uid,
+                                      ") cannot be removed: ", std::strerror(errno)));
       }
       continue;
     }
     if (deadline.Expired()) {
       return TimeoutError(absl::StrCat("lock file '", path, "' (ipckit 0.1's) is held past the timeout"));
     }
-    absl::SleepFor(std::min(backoff, deadline.Remaining()));
-    backoff = std::min(backoff * 2, absl::Milliseconds(2));
+    absl::Duration look = NextIpckit01Look(st, &backoff);
+    Deadline wake = deadline.Remaining() < look ? deadline : Deadline::After(look);
+    IPCKIT_RETURN_IF_ERROR(watcher->Wait(wake).status());
   }
 }
 
@@ -191,17 +232,15 @@ Ipckit01FileLock::~Ipckit01FileLock() {
 }
 
 absl::Status ReplaceFileAtomically(const std::string& dir, absl::string_view name, absl::string_view text,
-                                   mode_t mode, bool fsync) {
+                                   mode_t mode, bool fsync, bool allow_shared) {
   IPCKIT_ASSIGN_OR_RETURN(std::string tag, RandomHex(4));
   const std::string target = PathIn(dir, name);
   const std::string temp = PathIn(dir, absl::StrCat(TempPrefix(name), ::getpid(), "-", tag));
-  UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666));
-  if (!fd.valid()) return ErrnoError(errno, absl::StrCat("create temp file '", temp, "'"));
+  // Created with its final mode: never readable by others, even briefly.
+  if (mode == 0) mode = NewFileMode(allow_shared);
+  if (!allow_shared) mode &= kPrivateFileMode;
+  IPCKIT_ASSIGN_OR_RETURN(UniqueFd fd, OpenOwnedRegularFile(temp, O_WRONLY | O_CREAT | O_EXCL, mode, allow_shared));
   absl::Status status = WriteAll(fd.get(), text, temp);
-  // Keep the replaced file's permissions (e.g. group-writable channels).
-  if (status.ok() && mode != 0 && ::fchmod(fd.get(), mode) != 0) {
-    status = ErrnoError(errno, absl::StrCat("fchmod '", temp, "'"));
-  }
   if (status.ok() && fsync && ::fsync(fd.get()) != 0) status = ErrnoError(errno, absl::StrCat("fsync '", temp, "'"));
   fd.reset();
   if (status.ok() && ::rename(temp.c_str(), target.c_str()) != 0) {
@@ -229,10 +268,24 @@ void RemoveStaleTempFiles(const std::string& dir) {
   while (struct dirent* entry = ::readdir(d)) {
     absl::string_view entry_name(entry->d_name);
     for (const std::string& prefix : prefixes) {
-      if (absl::StartsWith(entry_name, prefix)) {
-        ::unlink(PathIn(dir, entry_name).c_str());  // best effort: a leftover only wastes space
+      if (!absl::StartsWith(entry_name, prefix)) continue;
+      // ".<name>.tmp-<pid>-<hex>": stale when <pid> is not a live process.
+      // (This process's own are stale too: the caller holds the lock, so it
+      // writes none right now.)
+      absl::string_view rest = entry_name.substr(prefix.size());
+      int64_t pid = 0;
+      if (!absl::SimpleAtoi(rest.substr(0, rest.find('-')), &pid) || pid <= 0 ||
+          pid > std::numeric_limits<pid_t>::max()) {
         break;
       }
+      if (pid != ::getpid() && !(::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH)) break;
+      // Ours only: a regular file (not followed) of this user.
+      const std::string path = PathIn(dir, entry_name);
+      struct stat st;
+      if (::lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == ::geteuid()) {
+        ::unlink(path.c_str());  // best effort: a leftover only wastes space
+      }
+      break;
     }
   }
   ::closedir(d);
@@ -244,19 +297,20 @@ absl::Status AppendToChannelFile(const std::string& dir, absl::string_view name,
   const std::string path = PathIn(dir, name);
   ChannelFileIndex scratch;
   if (index == nullptr) index = &scratch;
-  IPCKIT_ASSIGN_OR_RETURN(ChannelLock lock, ChannelLock::Acquire(dir, deadline));
+  const bool shared = options.allow_shared_directory;
+  IPCKIT_ASSIGN_OR_RETURN(ChannelLock lock, ChannelLock::Acquire(dir, deadline, shared));
   std::optional<Ipckit01FileLock> ipckit01_lock;
   if (options.ipckit01_lock) {
-    IPCKIT_ASSIGN_OR_RETURN(Ipckit01FileLock held, Ipckit01FileLock::Acquire(dir, name, deadline));
+    IPCKIT_ASSIGN_OR_RETURN(Ipckit01FileLock held, Ipckit01FileLock::Acquire(dir, name, deadline, shared));
     ipckit01_lock.emplace(std::move(held));
   }
   if (options.remove_stale_temps) RemoveStaleTempFiles(dir);
-  IPCKIT_ASSIGN_OR_RETURN(FileSnapshot current, ReadChannelFile(path, options.max_file_bytes));
+  IPCKIT_ASSIGN_OR_RETURN(FileSnapshot current, ReadChannelFile(path, options.max_file_bytes, shared));
   IPCKIT_ASSIGN_OR_RETURN(AppendResult result,
                           AppendToIndexedChannelText(*index, std::move(current.text), path, new_messages,
                                                      options.retention, NowUnixMs(), options.max_file_bytes));
   IPCKIT_RETURN_IF_ERROR(
-      ReplaceFileAtomically(dir, name, result.text, current.exists ? current.mode : 0, options.fsync));
+      ReplaceFileAtomically(dir, name, result.text, current.exists ? current.mode : 0, options.fsync, shared));
   return absl::OkStatus();
 }
 

@@ -41,12 +41,15 @@ struct AppendOptions {
   // Without it a write survives any process crash, but not a kernel crash.
   bool fsync = false;
   // Also delete temp files of writers that died mid-write (a directory scan;
-  // FileChannel asks for it on its first write).
+  // FileChannel asks for it on every write).
   bool remove_stale_temps = false;
   // Also take ipckit 0.1's per-file lock (Ipckit01FileLock), so that 0.1
   // writers of the same file are excluded too. Off only if no 0.1 writer can
   // be present.
   bool ipckit01_lock = true;
+  // Accept files and locks of other users in the directory (the caller opted
+  // in to a shared directory: FileChannelOptions::allow_shared_directory).
+  bool allow_shared_directory = false;
 };
 
 // A file's content at one moment. A missing file reads as exists == false
@@ -62,15 +65,23 @@ struct FileSnapshot {
   int64_t mtime_ns = 0;
 };
 
-// Reads `path` whole. too_large if it holds more than `max_bytes`.
-absl::StatusOr<FileSnapshot> ReadChannelFile(const std::string& path, size_t max_bytes);
+// Reads `path` whole. too_large if it holds more than `max_bytes`;
+// permission_denied, without reading or blocking, if it is not a regular file
+// of this user (a symlink, FIFO, device, directory; another user's file
+// unless `allow_other_owner`): OpenOwnedRegularFile's rules.
+absl::StatusOr<FileSnapshot> ReadChannelFile(const std::string& path, size_t max_bytes,
+                                             bool allow_other_owner = false);
 
 // The writers' mutual exclusion: an exclusive flock(2) on <dir>/.lock. The
 // kernel drops it when the holder exits or dies, so there are no stale locks.
 class ChannelLock {
  public:
-  // Blocks until the lock is held or `deadline` passes (timeout).
-  static absl::StatusOr<ChannelLock> Acquire(const std::string& dir, const Deadline& deadline);
+  // Blocks until the lock is held or `deadline` passes (timeout). A timed
+  // wait polls flock(2) with a backoff of 50 us doubling to 10 ms.
+  // permission_denied if .lock is not a regular file of this user (another
+  // user's is accepted with `allow_shared`).
+  static absl::StatusOr<ChannelLock> Acquire(const std::string& dir, const Deadline& deadline,
+                                             bool allow_shared = false);
 
   ChannelLock(ChannelLock&&) = default;
   ChannelLock& operator=(ChannelLock&&) = default;
@@ -86,13 +97,17 @@ class ChannelLock {
 // after the write. A lock file is stale, and is removed, when the pid in it is
 // not a live process or it is older than kIpckit01LockStaleAfter (0.1's own
 // rule). Format-1 writers take it inside the ChannelLock, so only 0.1 writers
-// ever contend for it.
+// ever contend for it. A waiter sleeps on a watch of the directory (a release
+// wakes it), looking again at least every 100 ms for a dead holder; it never
+// spins. A stale lock that cannot be removed (another user's in a sticky
+// directory), or a directory, symlink or FIFO under the lock's name, is
+// permission_denied at once: no wait could end it.
 inline constexpr absl::Duration kIpckit01LockStaleAfter = absl::Seconds(5);
 
 class Ipckit01FileLock {
  public:
   static absl::StatusOr<Ipckit01FileLock> Acquire(const std::string& dir, absl::string_view file_name,
-                                                  const Deadline& deadline);
+                                                  const Deadline& deadline, bool allow_shared = false);
   Ipckit01FileLock(Ipckit01FileLock&& other) noexcept;
   Ipckit01FileLock& operator=(Ipckit01FileLock&&) = delete;
   ~Ipckit01FileLock();  // deletes the lock file if it is still ours
@@ -108,14 +123,18 @@ class Ipckit01FileLock {
 };
 
 // Writes `text` as <dir>/<name> atomically: temp file ".<name>.tmp-<pid>-<hex>"
-// in the same directory (permissions `mode`, 0 for the default), optional
-// fsync, rename(2) over the target. The temp file is removed on failure.
-// Call with the ChannelLock held.
+// in the same directory, optional fsync, rename(2) over the target. The temp
+// file is created with permissions `mode` (0: 0600, or 0660 when
+// `allow_shared`), limited to 0600 unless `allow_shared`, whatever the umask.
+// The temp file is removed on failure. Call with the ChannelLock held.
 absl::Status ReplaceFileAtomically(const std::string& dir, absl::string_view name,
-                                   absl::string_view text, mode_t mode, bool fsync);
+                                   absl::string_view text, mode_t mode, bool fsync,
+                                   bool allow_shared = false);
 
-// Removes temp files that writers which died mid-write left in `dir`. Only
-// safe with the ChannelLock held (then no live writer has a temp file).
+// Removes temp files that writers which died mid-write left in `dir`: ours
+// (regular files of this user, named by ReplaceFileAtomically) whose writer
+// pid is no live process. Call with the ChannelLock held (then no live
+// writer of this process has one either).
 void RemoveStaleTempFiles(const std::string& dir);
 
 // The whole write protocol for <dir>/<name>: lock (ChannelLock, then

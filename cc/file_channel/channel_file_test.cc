@@ -7,7 +7,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <poll.h>
+#include <sys/resource.h>
+
 #include <algorithm>
+#include <functional>
 #include <set>
 #include <string>
 #include <vector>
@@ -56,6 +60,60 @@ std::vector<std::string> DirEntries(const std::string& dir) {
   ::closedir(d);
   std::sort(out.begin(), out.end());
   return out;
+}
+
+// Runs `attempt` (which returns an error class, "" for success) in a forked
+// child, so that a wait that ignores its deadline cannot hang the test. The
+// parent gives it `limit`; the child's CPU time comes from wait4(2).
+struct ChildResult {
+  bool finished = false;     // within `limit`
+  std::string error_class;   // what `attempt` returned
+  absl::Duration wall;       // fork to exit
+  absl::Duration cpu;        // user + system time of the child
+};
+
+ChildResult RunInChild(const std::function<std::string()>& attempt, absl::Duration limit) {
+  ChildResult result;
+  int out[2];
+  EXPECT_EQ(::pipe(out), 0);
+  absl::Time start = absl::Now();
+  pid_t child = ::fork();
+  EXPECT_GE(child, 0);
+  if (child == 0) {
+    ::close(out[0]);
+    std::string cls = attempt();
+    (void)!::write(out[1], cls.data(), cls.size());
+    ::_exit(0);
+  }
+  ::close(out[1]);
+  struct pollfd pfd = {out[0], POLLIN, 0};
+  int ready = ::poll(&pfd, 1, static_cast<int>(absl::ToInt64Milliseconds(limit)));
+  result.finished = ready == 1;
+  if (!result.finished) ::kill(child, SIGKILL);
+  char buf[64];
+  ssize_t n = result.finished ? ::read(out[0], buf, sizeof(buf)) : 0;
+  if (n > 0) result.error_class.assign(buf, static_cast<size_t>(n));
+  ::close(out[0]);
+  int status = 0;
+  struct rusage usage;
+  EXPECT_EQ(::wait4(child, &status, 0, &usage), child);
+  result.wall = absl::Now() - start;
+  result.cpu = absl::DurationFromTimeval(usage.ru_utime) + absl::DurationFromTimeval(usage.ru_stime);
+  return result;
+}
+
+// `attempt` waits for a lock that is never released, with a 1 s deadline.
+void ExpectOneSecondTimeoutWithLittleCpu(const std::function<std::string()>& attempt) {
+  ChildResult r = RunInChild(attempt, absl::Seconds(10));
+  ASSERT_TRUE(r.finished);
+  EXPECT_EQ(r.error_class, "timeout");
+  EXPECT_GE(r.wall, absl::Milliseconds(990));
+  EXPECT_LT(r.cpu, absl::Milliseconds(50)) << "CPU over a 1 s wait: " << r.cpu;
+}
+
+void MakeOld(const std::string& path) {
+  struct timeval old_times[2] = {{::time(nullptr) - 10, 0}, {::time(nullptr) - 10, 0}};
+  ASSERT_EQ(::utimes(path.c_str(), old_times), 0);
 }
 
 class ChannelFileTest : public ::testing::Test {
@@ -107,25 +165,49 @@ TEST_F(ChannelFileTest, CorruptFileIsNeverOverwritten) {
   EXPECT_EQ(DirEntries(dir_), (std::vector<std::string>{".lock", "backend_to_frontend.json"}));
 }
 
-TEST_F(ChannelFileTest, KeepsFilePermissions) {
+TEST_F(ChannelFileTest, PrivateFilesAre0600AndSharedKeepTheirMode) {
   std::string path = absl::StrCat(dir_, "/", kBackendToFrontendFile);
-  ASSERT_TRUE(WriteFileInPlace(path, "[]"));
-  ASSERT_EQ(::chmod(path.c_str(), 0640), 0);
+  mode_t old_umask = ::umask(0);
   ASSERT_TRUE(AppendToChannelFile(dir_, kBackendToFrontendFile, {Msg("a", 1)}, AppendOptions(), Deadline::Never()).ok());
+  ::umask(old_umask);
   struct stat st;
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u) << "created under umask 0";
+  ASSERT_EQ(::stat((dir_ + "/.lock").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  // A 0.1 file readable by others loses those bits at the next write.
+  ASSERT_EQ(::chmod(path.c_str(), 0644), 0);
+  ASSERT_TRUE(AppendToChannelFile(dir_, kBackendToFrontendFile, {Msg("b", 2)}, AppendOptions(), Deadline::Never()).ok());
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  // In a shared directory (opted in) the file keeps its mode.
+  AppendOptions shared;
+  shared.allow_shared_directory = true;
+  ASSERT_EQ(::chmod(path.c_str(), 0640), 0);
+  ASSERT_TRUE(AppendToChannelFile(dir_, kBackendToFrontendFile, {Msg("c", 3)}, shared, Deadline::Never()).ok());
   ASSERT_EQ(::stat(path.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0640u);
 }
 
 TEST_F(ChannelFileTest, RemovesStaleTempFilesOnRequest) {
-  for (const char* name : {".frontend_to_backend.json.tmp-99999-abcd", ".backend_to_frontend.json.tmp-1-2",
-                           "keep.txt"}) {
+  pid_t dead = ::fork();
+  ASSERT_GE(dead, 0);
+  if (dead == 0) ::_exit(0);
+  ASSERT_EQ(::waitpid(dead, nullptr, 0), dead);
+  const std::string stale = absl::StrCat(".frontend_to_backend.json.tmp-", dead, "-abcd");
+  const std::string own = absl::StrCat(".backend_to_frontend.json.tmp-", ::getpid(), "-1234");
+  const std::string live = ".backend_to_frontend.json.tmp-1-2";  // pid 1 is alive: not stale
+  for (const std::string& name : {stale, own, live, std::string("keep.txt")}) {
     ASSERT_TRUE(WriteFileInPlace(absl::StrCat(dir_, "/", name), "x"));
   }
+  const std::string fifo = absl::StrCat(".channel_info.tmp-", dead, "-ff");  // not a file: left alone
+  ASSERT_EQ(::mkfifo((dir_ + "/" + fifo).c_str(), 0600), 0);
   AppendOptions options;
   options.remove_stale_temps = true;
   ASSERT_TRUE(AppendToChannelFile(dir_, kFrontendToBackendFile, {Msg("a", 1)}, options, Deadline::Never()).ok());
-  EXPECT_EQ(DirEntries(dir_), (std::vector<std::string>{".lock", "frontend_to_backend.json", "keep.txt"}));
+  std::vector<std::string> want = {fifo, live, ".lock", "frontend_to_backend.json", "keep.txt"};
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(DirEntries(dir_), want);
 }
 
 TEST_F(ChannelFileTest, LockExcludesOtherProcessesAndDiesWithThem) {
@@ -220,6 +302,76 @@ TEST_F(ChannelFileTest, StaleIpckit01LocksAreRemoved) {
   ASSERT_EQ(::utimes(lock_path.c_str(), old_times), 0);
   auto old = Ipckit01FileLock::Acquire(dir_, kBackendToFrontendFile, Deadline::After(absl::Seconds(2)));
   EXPECT_TRUE(old.ok()) << old.status();
+}
+
+// Issue 9 defect 1: a stale 0.1 lock that cannot be removed made the write
+// spin at full CPU and ignore its deadline.
+TEST_F(ChannelFileTest, Ipckit01LockThatIsADirectoryFailsFastWithoutSpinning) {
+  const std::string lock_path = dir_ + "/backend_to_frontend.lock";
+  ASSERT_EQ(::mkdir(lock_path.c_str(), 0700), 0);
+  MakeOld(lock_path);  // judged stale by 0.1's age rule, but unlink(2) cannot remove it
+  for (Deadline deadline : {Deadline::After(absl::Milliseconds(500)), Deadline::Never()}) {
+    ChildResult r = RunInChild(
+        [&] {
+          return ErrorClassOf(AppendToChannelFile(dir_, kBackendToFrontendFile, {Msg("a", 1)}, AppendOptions(),
+                                                  deadline));
+        },
+        absl::Seconds(10));
+    ASSERT_TRUE(r.finished) << "the write ignored its deadline";
+    EXPECT_EQ(r.error_class, "permission_denied");
+    EXPECT_LT(r.cpu, absl::Milliseconds(200)) << "CPU while waiting: " << r.cpu;
+  }
+  struct stat st;
+  EXPECT_EQ(::stat(lock_path.c_str(), &st), 0);  // left alone
+}
+
+TEST_F(ChannelFileTest, StaleIpckit01LockWeMayNotRemoveIsPermissionDenied) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to play two users";
+  // A sticky world-writable directory (like /tmp) and another user's stale
+  // lock in it: the writer, running as nobody, may not unlink it.
+  ASSERT_EQ(::chmod(dir_.c_str(), 01777), 0);
+  const std::string lock_path = dir_ + "/backend_to_frontend.lock";
+  ASSERT_TRUE(WriteFileInPlace(lock_path, "1\n"));
+  ASSERT_EQ(::chown(lock_path.c_str(), 65533, 65533), 0);
+  MakeOld(lock_path);
+  ChildResult r = RunInChild(
+      [&]() -> std::string {
+        if (::setgid(65534) != 0 || ::setuid(65534) != 0) return "setuid failed";
+        AppendOptions options;
+        options.allow_shared_directory = true;  // the directory is shared on purpose here
+        return ErrorClassOf(
+            AppendToChannelFile(dir_, kBackendToFrontendFile, {Msg("a", 1)}, options, Deadline::Never()));
+      },
+      absl::Seconds(10));
+  ASSERT_TRUE(r.finished) << "the write spun past any deadline";
+  EXPECT_EQ(r.error_class, "permission_denied");
+  EXPECT_LT(r.cpu, absl::Milliseconds(200)) << r.cpu;
+}
+
+TEST_F(ChannelFileTest, Ipckit01LockHolderThatNeverLetsGoTimesOutWithLittleCpu) {
+  const std::string lock_path = dir_ + "/backend_to_frontend.lock";
+  ASSERT_TRUE(WriteFileInPlace(lock_path, absl::StrCat(::getpid(), "\n")));  // live and fresh
+  ExpectOneSecondTimeoutWithLittleCpu([&] {
+    return ErrorClassOf(AppendToChannelFile(dir_, kBackendToFrontendFile, {Msg("a", 1)}, AppendOptions(),
+                                            Deadline::After(absl::Seconds(1))));
+  });
+}
+
+TEST_F(ChannelFileTest, ChannelLockHolderThatNeverLetsGoTimesOutWithLittleCpu) {
+  auto held = ChannelLock::Acquire(dir_, Deadline::Never());
+  ASSERT_TRUE(held.ok()) << held.status();
+  // The child's own open file description contends with ours (flock(2)).
+  ExpectOneSecondTimeoutWithLittleCpu(
+      [&] { return ErrorClassOf(ChannelLock::Acquire(dir_, Deadline::After(absl::Seconds(1))).status()); });
+}
+
+TEST_F(ChannelFileTest, ChannelLockThatIsADirectoryIsRefused) {
+  ASSERT_EQ(::mkdir((dir_ + "/.lock").c_str(), 0700), 0);
+  ChildResult r = RunInChild(
+      [&] { return ErrorClassOf(ChannelLock::Acquire(dir_, Deadline::After(absl::Seconds(1))).status()); },
+      absl::Seconds(10));
+  ASSERT_TRUE(r.finished);
+  EXPECT_EQ(r.error_class, "permission_denied");
 }
 
 TEST_F(ChannelFileTest, EnsureChannelInfoCreatesThenValidates) {

@@ -29,9 +29,9 @@ const char* KindOf(mode_t mode) {
 }
 
 // Accepts a regular file owned by the effective uid.
-absl::Status CheckOwnedRegular(const std::string& path, const struct stat& st) {
+absl::Status CheckOwnedRegular(const std::string& path, const struct stat& st, bool allow_other_owner) {
   if (!S_ISREG(st.st_mode)) return Refused(path, absl::StrCat("is ", KindOf(st.st_mode)));
-  if (st.st_uid != ::geteuid()) {
+  if (!allow_other_owner && st.st_uid != ::geteuid()) {
     return Refused(path, absl::StrCat("is owned by uid ", st.st_uid, ", not by this user (uid ", ::geteuid(), ")"));
   }
   return absl::OkStatus();
@@ -49,7 +49,8 @@ absl::Status OpenFailed(const std::string& path, int err) {
 
 }  // namespace
 
-absl::StatusOr<UniqueFd> OpenOwnedRegularFile(const std::string& path, int flags, mode_t create_mode) {
+absl::StatusOr<UniqueFd> OpenOwnedRegularFile(const std::string& path, int flags, mode_t create_mode,
+                                              bool allow_other_owner) {
   const bool truncate = (flags & O_TRUNC) != 0;
   const int base = (flags & ~O_TRUNC) | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK;
   bool created = false;
@@ -71,7 +72,7 @@ absl::StatusOr<UniqueFd> OpenOwnedRegularFile(const std::string& path, int flags
   if (!fd.valid()) return OpenFailed(path, errno);
   struct stat st;
   if (::fstat(fd.get(), &st) != 0) return ErrnoError(errno, absl::StrCat("fstat '", path, "'"));
-  if (absl::Status ok = CheckOwnedRegular(path, st); !ok.ok()) return ok;
+  if (absl::Status ok = CheckOwnedRegular(path, st, allow_other_owner); !ok.ok()) return ok;
   if (created && (st.st_mode & 07777) != create_mode && ::fchmod(fd.get(), create_mode) != 0) {
     return ErrnoError(errno, absl::StrCat("fchmod '", path, "'"));
   }

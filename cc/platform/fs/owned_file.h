@@ -25,12 +25,14 @@ namespace ipckit {
 
 // Opens `path` with `flags` (O_RDONLY, O_WRONLY | O_CREAT | O_EXCL, ...),
 // adding O_NOFOLLOW | O_CLOEXEC. Refuses (permission_denied) a symlink, FIFO,
-// socket, device or directory, and a file another user owns. A file this call
+// socket, device or directory, and a file another user owns (accepted with
+// `allow_other_owner`, for a shared directory the caller opted in to). A file this call
 // creates gets exactly `create_mode`, whatever the umask. O_TRUNC is applied
 // only after the checks pass, so a refused file is never modified. The
 // returned descriptor is blocking. not_found if `path` is missing and O_CREAT
 // is not given; other failures map through ErrnoError.
-absl::StatusOr<UniqueFd> OpenOwnedRegularFile(const std::string& path, int flags, mode_t create_mode = 0600);
+absl::StatusOr<UniqueFd> OpenOwnedRegularFile(const std::string& path, int flags, mode_t create_mode = 0600,
+                                              bool allow_other_owner = false);
 
 // Checks an existing channel directory. invalid_argument if `dir` is not a
 // directory. Unless `allow_shared`, permission_denied if another user owns it

@@ -55,7 +55,8 @@ absl::StatusOr<DirWatcher> DirWatcher::Open(absl::string_view dir,
     if (fd.valid()) {
       int wd = ::inotify_add_watch(
           fd.get(), watcher.dir_.c_str(),
-          IN_MOVED_TO | IN_CLOSE_WRITE | IN_CREATE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR);
+          IN_MOVED_TO | IN_CLOSE_WRITE | IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_DELETE_SELF | IN_MOVE_SELF |
+              IN_ONLYDIR);
       if (wd >= 0) {
         watcher.inotify_fd_ = std::move(fd);
       } else if (errno != ENOSPC && errno != ENOMEM) {

@@ -5,8 +5,9 @@
 //   // (stop on changed == false: the deadline passed)
 //
 // On Linux this is inotify on the directory (IN_MOVED_TO | IN_CLOSE_WRITE |
-// IN_CREATE, filtered by file name), so a file replaced by rename(2) or closed
-// after writing wakes the waiter at once. Where inotify is unavailable (other
+// IN_CREATE | IN_DELETE | IN_MOVED_FROM, filtered by file name), so a file
+// replaced by rename(2), closed after writing or removed (a lock file
+// released) wakes the waiter at once. Where inotify is unavailable (other
 // OSes, the per-user instance or watch limit reached, or forced by options) it
 // falls back to polling the files' stat signature with a backoff of
 // 1 ms .. 20 ms. Wait() may return true spuriously: callers always re-check the
