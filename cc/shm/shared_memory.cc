@@ -29,6 +29,18 @@ absl::Status InSegment(absl::string_view name, const absl::Status& status) {
                    absl::StrCat("segment '", name, "': ", status.message()));
 }
 
+// permission_denied unless this user owns the object behind `fd`. The OS
+// lets root open anything, and another user's 0666 object anyone.
+absl::Status CheckOwnedByMe(absl::string_view name, int fd) {
+  IPCKIT_ASSIGN_OR_RETURN(ObjectInfo info, platform::StatObject(fd));
+  const uint32_t me = platform::CurrentUserId();
+  if (info.owner_uid == me) return absl::OkStatus();
+  return MakeError(absl::StatusCode::kPermissionDenied, kErrPermissionDenied, absl::StrFormat(
+      "segment '%s' is owned by uid %d, another user (this process runs as uid %d); "
+      "refused (allow_other_users permits it)",
+      name, info.owner_uid, me));
+}
+
 // The state word as it sits in memory: a little-endian u32 whatever the host.
 uint32_t StateWord(shm::SegmentState state) {
   const uint32_t v = static_cast<uint32_t>(state);
@@ -312,11 +324,13 @@ absl::StatusOr<SharedMemory> SharedMemory::InitializeLocked(const std::string& n
   return SharedMemory(name, object_name, *std::move(mapping), fields, id, /*is_owner=*/true);
 }
 
-absl::StatusOr<SharedMemory> SharedMemory::Open(absl::string_view name, absl::Duration timeout) {
+absl::StatusOr<SharedMemory> SharedMemory::Open(absl::string_view name, absl::Duration timeout,
+                                                const SharedMemoryOpenOptions& options) {
   const Deadline deadline = Deadline::After(timeout);
   IPCKIT_ASSIGN_OR_RETURN(std::string object_name, ShmObjectNameFor(name));
   absl::StatusOr<UniqueFd> fd = platform::ShmOpen(object_name, ShmAccess::kReadWrite);
   if (!fd.ok()) return InSegment(name, fd.status());
+  if (!options.allow_other_users) IPCKIT_RETURN_IF_ERROR(CheckOwnedByMe(name, fd->get()));
 
   // Wait, with backoff, while a live creator is still making the segment.
   Snapshot snap;
@@ -402,6 +416,7 @@ absl::Status SharedMemory::RemoveIfStale(absl::string_view name) {
   IPCKIT_ASSIGN_OR_RETURN(std::string object_name, ShmObjectNameFor(name));
   absl::StatusOr<UniqueFd> fd = platform::ShmOpen(object_name, ShmAccess::kReadOnly);
   if (!fd.ok()) return InSegment(name, fd.status());
+  IPCKIT_RETURN_IF_ERROR(CheckOwnedByMe(name, fd->get()));
   absl::StatusOr<Snapshot> seen = Look(fd->get());
   if (!seen.ok()) return InSegment(name, seen.status());
   if (!seen->header.ok()) {

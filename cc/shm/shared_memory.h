@@ -12,6 +12,12 @@
 // coordinate concurrent writers themselves, as with any shared memory. One
 // SharedMemory may be read and written from several threads, but Close(),
 // Unlink() and moves must not race with other calls on it.
+//
+// SIGBUS: if anyone shrinks the object while it is mapped, touching the lost
+// pages kills the process with SIGBUS. ipckit never resizes an existing
+// object, segments are 0600, and Open refuses another user's segment, so only
+// your own user's processes can do it (spec/shared_memory.md, "Truncation and
+// SIGBUS", lists what else to do).
 #ifndef IPCKIT_CC_SHM_SHARED_MEMORY_H_
 #define IPCKIT_CC_SHM_SHARED_MEMORY_H_
 
@@ -40,6 +46,15 @@ struct StaleSegment {
   uint64_t user_size = 0;
 };
 
+// How Open treats a segment that another user owns.
+struct SharedMemoryOpenOptions {
+  // Open a segment that another user owns (off: permission_denied, even for
+  // root, which the OS would let in). Opt in only for a segment you expect a
+  // given other user to share with you: its owner can read and change every
+  // byte, and truncate it under you (SIGBUS; spec/shared_memory.md).
+  bool allow_other_users = false;
+};
+
 class SharedMemory {
  public:
   // Permission bits of every segment: owner read/write only.
@@ -60,9 +75,12 @@ class SharedMemory {
   // Opens an existing segment. Waits up to `timeout` for a concurrent Create
   // to publish the header. not_found if missing; corrupt if not an ipckit
   // segment or damaged; unsupported_version if made by a newer format;
-  // timeout if still initializing at the deadline.
+  // timeout if still initializing at the deadline; corrupt at once if its
+  // creator died before finishing it; permission_denied if another user owns
+  // it, unless options.allow_other_users.
   static absl::StatusOr<SharedMemory> Open(absl::string_view name,
-                                           absl::Duration timeout = kDefaultOpenTimeout);
+                                           absl::Duration timeout = kDefaultOpenTimeout,
+                                           const SharedMemoryOpenOptions& options = {});
 
   // ipckit segments owned by this user whose creator is provably dead.
   // Linux only (needs /dev/shm); unimplemented elsewhere.
@@ -70,6 +88,7 @@ class SharedMemory {
 
   // Removes segment `name` if its creator is provably dead. OK if removed;
   // in_use if the creator is alive or cannot be judged; not_found if missing;
+  // permission_denied if another user owns it;
   // corrupt / unsupported_version if it is not a segment we can read, which
   // is never removed.
   static absl::Status RemoveIfStale(absl::string_view name);

@@ -335,18 +335,51 @@ TEST(SharedMemoryTest, BoundsAreCheckedWithoutOverflow) {
 }
 
 TEST(SharedMemoryTest, SegmentIsMode0600WhateverTheUmask) {
+  // 0277 would leave 0400 without the fchmod; 0 would leave 0666 were the
+  // mode passed to shm_open wider.
+  for (const mode_t mask : {0277, 0, 022, 077}) {
+    SCOPED_TRACE(absl::StrCat("umask ", absl::Hex(mask)));
+    const std::string name = UniqueName();
+    NameGuard guard{name};
+    const mode_t old = ::umask(mask);
+    absl::StatusOr<SharedMemory> shm = SharedMemory::Create(name, 64);
+    ::umask(old);
+    ASSERT_TRUE(shm.ok()) << shm.status();
+    int fd = ::shm_open(("/" + name).c_str(), O_RDONLY, 0);
+    ASSERT_GE(fd, 0);
+    struct stat st;
+    ASSERT_EQ(::fstat(fd, &st), 0);
+    ::close(fd);
+    EXPECT_EQ(st.st_mode & 07777, 0600u);
+    EXPECT_EQ(st.st_uid, ::geteuid());
+  }
+}
+
+// Another user's segment is refused even where the OS would let us in (root,
+// or a 0666 object), unless allow_other_users; it is never removed.
+TEST(SharedMemoryTest, AnotherUsersSegmentIsRefusedUnlessAllowed) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to chown a segment to another user";
   const std::string name = UniqueName();
   NameGuard guard{name};
-  const mode_t old = ::umask(0277);  // would leave 0400 without the fchmod
-  absl::StatusOr<SharedMemory> shm = SharedMemory::Create(name, 64);
-  ::umask(old);
-  ASSERT_TRUE(shm.ok()) << shm.status();
-  int fd = ::shm_open(("/" + name).c_str(), O_RDONLY, 0);
+  absl::StatusOr<SharedMemory> mine = SharedMemory::Create(name, 64);
+  ASSERT_TRUE(mine.ok()) << mine.status();
+  const int fd = ::shm_open(("/" + name).c_str(), O_RDWR, 0);
   ASSERT_GE(fd, 0);
-  struct stat st;
-  ASSERT_EQ(::fstat(fd, &st), 0);
+  ASSERT_EQ(::fchown(fd, 65534, 65534), 0) << std::strerror(errno);
   ::close(fd);
-  EXPECT_EQ(st.st_mode & 07777, 0600u);
+
+  absl::Status opened = SharedMemory::Open(name).status();
+  EXPECT_EQ(ErrorClassOf(opened), kErrPermissionDenied) << opened;
+  EXPECT_NE(opened.message().find("65534"), absl::string_view::npos) << opened;
+  EXPECT_EQ(ErrorClassOf(SharedMemory::RemoveIfStale(name)), kErrPermissionDenied);
+  EXPECT_EQ(ErrorClassOf(SharedMemory::Create(name, 64).status()), kErrInUse);
+
+  SharedMemoryOpenOptions shared;
+  shared.allow_other_users = true;
+  absl::StatusOr<SharedMemory> theirs = SharedMemory::Open(name, absl::Seconds(1), shared);
+  ASSERT_TRUE(theirs.ok()) << theirs.status();
+  EXPECT_EQ(theirs->size(), 64u);
+  EXPECT_TRUE(Exists(name));
 }
 
 TEST(SharedMemoryTest, ForeignAndCorruptSegmentsAreRefusedAndKept) {
@@ -551,6 +584,39 @@ TEST(SharedMemoryTest, OpenWaitsForACreatorStoppedMidCreation) {
   ASSERT_TRUE(shm.ok()) << shm.status();
   EXPECT_EQ(shm->size(), 4096u);
   EXPECT_EQ(creator.ReadLine(), absl::StrCat("ready ", creator.pid()));
+}
+
+// Shrinking an object under a mapping makes every access past the new end
+// SIGBUS. ipckit itself never resizes an existing object: Create over a live
+// segment is refused, and reclaiming a dead creator's segment unlinks it and
+// makes a new object, so a process still mapping the old one keeps all of it.
+TEST(SharedMemoryTest, NothingIsEverTruncatedUnderAMapping) {
+  const std::string name = UniqueName();
+  NameGuard guard{name};
+  Peer creator({"create", name, "8192", "old"});
+  ASSERT_EQ(creator.ReadLine(), absl::StrCat("ready ", creator.pid()));
+  absl::StatusOr<SharedMemory> mapped = SharedMemory::Open(name);
+  ASSERT_TRUE(mapped.ok()) << mapped.status();
+  ASSERT_TRUE(mapped->Write(8192 - 4, "tail").ok());
+
+  // Live creator: refused, and the object keeps its size.
+  EXPECT_EQ(ErrorClassOf(SharedMemory::Create(name, 64).status()), kErrInUse);
+  const int fd = ::shm_open(("/" + name).c_str(), O_RDONLY, 0);
+  ASSERT_GE(fd, 0);
+  struct stat st;
+  ASSERT_EQ(::fstat(fd, &st), 0);
+  ::close(fd);
+  EXPECT_EQ(st.st_size, 64 + 8192);
+
+  // Dead creator: reclaimed as a new, smaller object; the old mapping still
+  // reads its last bytes (a truncated object would raise SIGBUS here).
+  creator.Kill(SIGKILL);
+  creator.Wait();
+  absl::StatusOr<SharedMemory> fresh = SharedMemory::Create(name, 64);
+  ASSERT_TRUE(fresh.ok()) << fresh.status();
+  EXPECT_EQ(*mapped->Read(8192 - 4, 4), "tail");
+  EXPECT_EQ(std::string(mapped->data().data() + 8192 - 4, 4), "tail");
+  EXPECT_EQ(fresh->size(), 64u);
 }
 
 // A recorded identity whose pid is live but whose start time differs is a

@@ -203,8 +203,11 @@ class SharedMemory:
     def create(name: str, size: int) -> SharedMemory:
         """Create segment `name` with `size` zeroed bytes; this object owns the name."""
     @staticmethod
-    def open(name: str, *, timeout: Optional[float] = 1.0) -> SharedMemory:
-        """Open an existing segment. NotFoundError, CorruptError, UnsupportedVersionError."""
+    def open(name: str, *, timeout: Optional[float] = 1.0,
+             allow_other_users: bool = False) -> SharedMemory:
+        """Open an existing segment, waiting for a live creator. NotFoundError, CorruptError,
+        UnsupportedVersionError, IpcTimeoutError; PermissionDeniedError for another user's
+        segment unless allow_other_users."""
     @staticmethod
     def find_stale() -> list[StaleSegment]:
         """This user's ipckit segments whose creator process is dead."""

@@ -37,9 +37,13 @@ class PySharedMemory {
     return std::make_unique<PySharedMemory>(ValueOrThrow(std::move(shm)));
   }
 
-  static std::unique_ptr<PySharedMemory> Open(const std::string& name, const py::object& timeout) {
-    absl::StatusOr<SharedMemory> shm = RunSliced(
-        TimeoutArg(timeout), [&](absl::Duration slice) { return SharedMemory::Open(name, slice); });
+  static std::unique_ptr<PySharedMemory> Open(const std::string& name, const py::object& timeout,
+                                              bool allow_other_users) {
+    SharedMemoryOpenOptions options;
+    options.allow_other_users = allow_other_users;
+    absl::StatusOr<SharedMemory> shm =
+        RunSliced(TimeoutArg(timeout),
+                  [&](absl::Duration slice) { return SharedMemory::Open(name, slice, options); });
     return std::make_unique<PySharedMemory>(ValueOrThrow(std::move(shm)));
   }
 
@@ -163,6 +167,13 @@ numpy.frombuffer(shm, dtype=...) see the user region zero-copy, and writes
 through them are visible to every process that maps the segment. Access is not
 synchronized; coordinate writers yourself. Offsets are relative to the user
 region (a 64-byte ipckit header precedes it in the segment).
+
+SIGBUS: if a process truncates the segment while this one maps it, touching
+the lost pages kills this process with SIGBUS (no exception can be raised).
+ipckit never resizes an existing segment, segments are 0600, and open()
+refuses another user's segment unless allow_other_users=True, so only your
+own user's programs can do it. Do not map segments that an untrusted program
+of your user can truncate; see spec/shared_memory.md, "Truncation and SIGBUS".
 )doc");
   auto* heap_type = reinterpret_cast<PyHeapTypeObject*>(cls.ptr());
   heap_type->as_buffer.bf_getbuffer = &PySharedMemory::GetBuffer;
@@ -173,10 +184,14 @@ region (a 64-byte ipckit header precedes it in the segment).
                  "Raises InUseError if the name is taken by a live segment, ValueError for a\n"
                  "bad name or size 0, TooLargeError if it cannot fit.")
       .def_static("open", &PySharedMemory::Open, py::arg("name"), py::kw_only(),
-                  py::arg("timeout") = 1.0,
+                  py::arg("timeout") = 1.0, py::arg("allow_other_users") = false,
                   "Open an existing segment, waiting up to `timeout` seconds for a concurrent\n"
-                  "create() to finish. NotFoundError if missing; CorruptError if it is not an\n"
-                  "ipckit segment; UnsupportedVersionError if a newer format made it.")
+                  "create() to finish (IpcTimeoutError if it has not by then). NotFoundError if\n"
+                  "missing; CorruptError if it is not an ipckit segment or its creator died\n"
+                  "before finishing it; UnsupportedVersionError if a newer format made it;\n"
+                  "PermissionDeniedError if another user owns it, unless allow_other_users=True\n"
+                  "(opt in only for a segment a known other user shares with you: its owner can\n"
+                  "read, change and truncate it).")
       .def_static("find_stale", &FindStale,
                   "List this user's ipckit segments whose creator process is dead, as dicts\n"
                   "(name, creator_pid, creator_start_time, creation_time_ns, size).")

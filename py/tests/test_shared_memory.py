@@ -1,8 +1,11 @@
 """SharedMemory across real processes: read/write, the zero-copy buffer
 protocol (memoryview, numpy), ownership, stale segments and bad input."""
 
+import fcntl
+import json
 import multiprocessing
 import os
+import time
 
 import numpy as np
 import pytest
@@ -12,6 +15,146 @@ import ipckit
 
 def _shm_exists(name):
     return os.path.exists("/dev/shm/" + name)
+
+
+def _ready_header_4096():
+    """A valid ready header for 4096 user bytes, from the shared vectors."""
+    from conftest import VECTORS
+    cases = json.loads((VECTORS / "shm" / "shm_header.json").read_text())["cases"]
+    case = next(c for c in cases if c["name"] == "shm/shm_header_build/ready-4096")
+    return bytes.fromhex(case["expect"]["hex"])
+
+
+def _begin_creation(path):
+    """Plays a live creator at step 3 of spec/shared_memory.md: the object
+    exists (0 bytes, 0600) and its descriptor holds the creation lock."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+    os.fchmod(fd, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return fd
+
+
+def _wait_until_open_in(pid, path, timeout=20):
+    """Waits until process `pid` has `path` open (its /proc fd table says so)."""
+    deadline = time.monotonic() + timeout
+    fd_dir = "/proc/%d/fd" % pid
+    while time.monotonic() < deadline:
+        for fd in os.listdir(fd_dir):
+            try:
+                if os.readlink(os.path.join(fd_dir, fd)) == path:
+                    return
+            except OSError:
+                pass  # closed meanwhile
+        time.sleep(0.005)
+    pytest.fail("process %d never opened %s" % (pid, path))
+
+
+def test_open_waits_for_a_creator_still_initialising(child, unique_name):
+    name = unique_name("init")
+    path = "/dev/shm/" + name
+    fd = _begin_creation(path)
+    try:
+        # Made but not sized, then sized but no header: a live creator holds
+        # its lock, so open() waits its whole timeout and says so (it used to
+        # give up after one 0.1 s slice with CorruptError).
+        for size in (0, 64 + 4096):
+            os.ftruncate(fd, size)
+            start = time.monotonic()
+            with pytest.raises(ipckit.IpcTimeoutError, match="still being created"):
+                ipckit.SharedMemory.open(name, timeout=0.5)
+            assert time.monotonic() - start >= 0.5
+
+        # Another process waits in open() while the header is missing, and
+        # gets the segment once it is published.
+        c = child("""
+            import ipckit, sys
+            print("opening", flush=True)
+            shm = ipckit.SharedMemory.open(sys.argv[1], timeout=30)
+            print(shm.size, shm.read(0, 5), flush=True)
+        """, name)
+        c.expect("opening")
+        _wait_until_open_in(c.proc.pid, path)
+        header = _ready_header_4096()
+        os.pwrite(fd, b"hello", 64)
+        os.pwrite(fd, header[:56] + b"\0\0\0\0" + header[60:], 0)
+        os.pwrite(fd, header[56:60], 56)  # publish: state = ready
+        os.close(fd)
+        fd = -1
+        c.expect("4096 b'hello'")
+        c.finish()
+    finally:
+        if fd >= 0:
+            os.close(fd)
+        os.unlink(path)
+
+
+@pytest.mark.parametrize("size", [0, 64 + 4096])
+def test_creator_killed_mid_creation_is_reclaimed(child, unique_name, size):
+    name = unique_name("half")
+    path = "/dev/shm/" + name
+    c = child("""
+        import fcntl, os, sys
+        fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+        os.fchmod(fd, 0o600)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        os.ftruncate(fd, int(sys.argv[2]))
+        print("stopped", flush=True)
+        sys.stdin.readline()
+    """, path, size)
+    try:
+        c.expect("stopped")
+        # Alive: waited for, never stale, never reclaimed.
+        with pytest.raises(ipckit.IpcTimeoutError):
+            ipckit.SharedMemory.open(name, timeout=0.2)
+        assert name not in [s["name"] for s in ipckit.SharedMemory.find_stale()]
+        with pytest.raises(ipckit.InUseError):
+            ipckit.SharedMemory.remove_if_stale(name)
+        with pytest.raises(ipckit.InUseError):
+            ipckit.SharedMemory.create(name, 64)
+
+        c.proc.kill()
+        c.proc.wait(timeout=20)
+        start = time.monotonic()
+        with pytest.raises(ipckit.CorruptError, match="died"):
+            ipckit.SharedMemory.open(name, timeout=20)
+        assert time.monotonic() - start < 5, "waited for a dead creator"
+        stale = [s for s in ipckit.SharedMemory.find_stale() if s["name"] == name]
+        assert len(stale) == 1 and stale[0]["creator_pid"] == 0, stale
+        with ipckit.SharedMemory.create(name, 64) as shm:
+            assert shm.is_owner and shm.read_all() == bytes(64)
+        assert not _shm_exists(name)
+    finally:
+        if _shm_exists(name):
+            os.unlink(path)
+
+
+@pytest.mark.parametrize("mask", [0o000, 0o022, 0o277])
+def test_segments_are_0600_whatever_the_umask(unique_name, mask):
+    name = unique_name("mode")
+    old = os.umask(mask)
+    try:
+        shm = ipckit.SharedMemory.create(name, 64)
+    finally:
+        os.umask(old)
+    with shm:
+        st = os.stat("/dev/shm/" + name)
+        assert st.st_mode & 0o7777 == 0o600
+        assert st.st_uid == os.geteuid()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to give a segment to another user")
+def test_another_users_segment_is_refused_unless_allowed(unique_name):
+    name = unique_name("foreign_owner")
+    with ipckit.SharedMemory.create(name, 64) as mine:
+        os.chown("/dev/shm/" + name, 65534, 65534)
+        with pytest.raises(ipckit.PermissionDeniedError, match="65534"):
+            ipckit.SharedMemory.open(name)
+        with pytest.raises(ipckit.PermissionDeniedError):
+            ipckit.SharedMemory.remove_if_stale(name)
+        assert name not in [s["name"] for s in ipckit.SharedMemory.find_stale()]
+        with ipckit.SharedMemory.open(name, allow_other_users=True) as theirs:
+            assert theirs.size == 64
+        assert mine.size == 64
 
 
 def test_create_write_open_read_in_another_process(child, unique_name):
