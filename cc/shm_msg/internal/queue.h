@@ -1,0 +1,89 @@
+// One subscriber's queue in a service: a single-producer ring of 64-bit
+// entries whose head both sides may advance by CAS (spec/shm_messaging.md,
+// "Subscriber queues"), so that exactly one side owns a dropped entry.
+//
+//   internal::Queue q(segment, i);
+//   if (q.Full()) { auto dropped = q.DropOldest(); ... }
+//   q.Push(internal::MakeEntry(seq, slot));          // publisher
+//   std::optional<uint64_t> e = q.Take(false);       // subscriber
+#ifndef IPCKIT_CC_SHM_MSG_INTERNAL_QUEUE_H_
+#define IPCKIT_CC_SHM_MSG_INTERNAL_QUEUE_H_
+
+#include <atomic>
+#include <cstdint>
+#include <optional>
+
+#include "cc/shm_msg/internal/segment.h"
+#include "cc/shm_msg/internal/wait.h"
+
+namespace ipckit {
+namespace shm_msg {
+namespace internal {
+
+class Queue {
+ public:
+  Queue(const Segment& segment, uint32_t index)
+      : header_(&segment.queue(index)),
+        entries_(segment.queue_entries(index)),
+        capacity_(segment.config().subscriber_buffer) {}
+
+  QueueHeader& header() const { return *header_; }
+
+  bool Empty() const {
+    return header_->head.load(std::memory_order_acquire) ==
+           header_->tail.load(std::memory_order_acquire);
+  }
+  bool Full() const {
+    return header_->tail.load(std::memory_order_acquire) -
+               header_->head.load(std::memory_order_acquire) >=
+           capacity_;
+  }
+
+  // Publisher: takes the oldest entry away from the subscriber; its reference
+  // is then the caller's to release. nullopt if the subscriber took it first
+  // and the queue is no longer full.
+  std::optional<uint64_t> DropOldest() const {
+    uint64_t head = header_->head.load(std::memory_order_acquire);
+    while (header_->tail.load(std::memory_order_acquire) - head >= capacity_) {
+      const uint64_t entry = entries_[head % capacity_].load(std::memory_order_acquire);
+      if (header_->head.compare_exchange_weak(head, head + 1, std::memory_order_acq_rel)) {
+        return entry;
+      }
+    }
+    return std::nullopt;
+  }
+
+  // Publisher, with room in the queue: writes the entry, publishes the new
+  // tail and wakes the subscriber if it sleeps.
+  void Push(uint64_t entry) const {
+    const uint64_t tail = header_->tail.load(std::memory_order_relaxed);
+    entries_[tail % capacity_].store(entry, std::memory_order_release);
+    header_->tail.store(tail + 1, std::memory_order_seq_cst);
+    Notify(&header_->data_word, &header_->data_sleepers);
+  }
+
+  // Subscriber: the oldest entry, or nullopt if empty. `notify_space` wakes a
+  // publisher that blocks on a full queue.
+  std::optional<uint64_t> Take(bool notify_space) const {
+    uint64_t head = header_->head.load(std::memory_order_acquire);
+    while (head != header_->tail.load(std::memory_order_acquire)) {
+      const uint64_t entry = entries_[head % capacity_].load(std::memory_order_acquire);
+      if (header_->head.compare_exchange_weak(head, head + 1, std::memory_order_acq_rel)) {
+        if (notify_space) Notify(&header_->space_word, &header_->space_sleepers);
+        return entry;
+      }
+    }
+    return std::nullopt;
+  }
+
+ private:
+  QueueHeader* header_;
+  std::atomic<uint64_t>* entries_;
+  uint64_t capacity_;
+};
+
+}  // namespace internal
+}  // namespace shm_msg
+}  // namespace ipckit
+
+#endif  // IPCKIT_CC_SHM_MSG_INTERNAL_QUEUE_H_
