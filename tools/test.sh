@@ -64,6 +64,7 @@ fi
 if [ -x conformance/run_tests.sh ]; then
   run_suite "Conformance" count_plain conformance/run_tests.sh
 fi
+run_suite "Python vs ipckit 0.1.12" count_plain py/differential/run_tests.sh
 
 echo
 echo "==> summary (logs in $logdir)"

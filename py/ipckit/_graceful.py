@@ -87,7 +87,8 @@ class _Graceful:
 
     @property
     def name(self) -> str:
-        return self._inner.name
+        """The socket path, as 0.1 reports it."""
+        return self._inner.path
 
     @property
     def is_server(self) -> bool:

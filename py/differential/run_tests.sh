@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# The differential suite: each program in py/differential/scenarios runs under
+# ipckit==0.1.12 (PyPI, in the conformance suite's cached venv) and under our
+# wheel, each in its own processes; compare.py compares their results, and a
+# difference fails unless deliberate.txt lists it with a reason.
+# Ends with "differential: N passed, N failed".
+#
+#   py/differential/run_tests.sh
+set -uo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+HERE="$REPO/py/differential"
+PYTHON="${PYTHON:-python3}"
+CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/ipckit-conformance"
+IPCKIT01_VERSION="0.1.12"
+
+fail_setup() { echo "differential: $1"; echo "differential: 0 passed, 1 failed"; exit 1; }
+
+cd "$REPO"
+bazel build //py:wheel >/dev/null 2>&1 || fail_setup "bazel build //py:wheel failed"
+bin="$(bazel info bazel-bin 2>/dev/null)"
+wheels=("$bin"/py/ipckit-*.whl)
+[[ ${#wheels[@]} -eq 1 && -f "${wheels[0]}" ]] || fail_setup "expected one wheel in $bin/py"
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/ipckit-differential.XXXXXX")"
+server_pid=""
+cleanup() { [[ -n "$server_pid" ]] && kill "$server_pid" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+
+"$PYTHON" -m venv "$work/ours" && "$work/ours/bin/python" -m pip install --quiet --no-deps "${wheels[0]}" \
+  || fail_setup "could not install our wheel"
+mkdir -p "$CACHE"
+venv01="$CACHE/venv-ipckit01"
+if ! "$venv01/bin/python" -c "import ipckit, sys; sys.exit(ipckit.__version__ != '$IPCKIT01_VERSION')" 2>/dev/null; then
+  rm -rf "$venv01"
+  "$PYTHON" -m venv "$venv01" && "$venv01/bin/python" -m pip install --quiet "ipckit==$IPCKIT01_VERSION" \
+    || fail_setup "could not install ipckit==$IPCKIT01_VERSION"
+fi
+
+# start_api_server: ours (0.1.12 has no Python server), fresh for each client
+# run, in its own process; it serves until its stdin closes.
+start_api_server() {
+  sock="$work/api.$1.sock"
+  "$work/ours/bin/python" "$HERE/api_server_host.py" "$sock" <"$work/server_in.$1" >"$work/server_out.$1" 2>&1 &
+  server_pid=$!
+  exec 9>"$work/server_in.$1"
+  # Waits for the server's own "ready" line (printed after the bind), not for time.
+  read -r -t 60 line < <(tail -f "$work/server_out.$1" | grep -m1 ready) || true
+  grep -q ready "$work/server_out.$1" || fail_setup "API server did not start: $(cat "$work/server_out.$1")"
+}
+stop_api_server() { exec 9>&-; wait "$server_pid" 2>/dev/null; server_pid=""; }
+
+passed=0
+failed=0
+for program in "$HERE"/scenarios/[a-z]*.py; do
+  scenario="$(basename "$program" .py)"
+  for impl in ours ipckit01; do
+    python="$work/ours/bin/python"; [[ "$impl" == ipckit01 ]] && python="$venv01/bin/python"
+    args=()
+    if [[ "$scenario" == "api_client" ]]; then mkfifo "$work/server_in.$impl"; start_api_server "$impl"; args=("$sock"); fi
+    (cd "$work" && timeout 120 "$python" "$program" "${args[@]}" >"$work/$scenario.$impl.json" 2>"$work/$scenario.$impl.err")
+    echo "exit=$?" >>"$work/$scenario.$impl.err"
+    [[ -n "$server_pid" ]] && stop_api_server
+  done
+  if out="$("$PYTHON" "$HERE/compare.py" "$scenario" "$work/$scenario.ours.json" \
+             "$work/$scenario.ipckit01.json" "$HERE/deliberate.txt")"; then
+    echo "PASS $scenario"; passed=$((passed + 1))
+  else
+    echo "FAIL $scenario"; failed=$((failed + 1))
+    tail -n 5 "$work/$scenario.ours.err" "$work/$scenario.ipckit01.err"
+  fi
+  [[ -n "$out" ]] && echo "$out"
+done
+echo "differential: $passed passed, $failed failed"
+[[ $failed -eq 0 ]]
