@@ -314,4 +314,27 @@ absl::Status AppendToChannelFile(const std::string& dir, absl::string_view name,
   return absl::OkStatus();
 }
 
+absl::Status EmptyChannelFiles(const std::string& dir, const std::vector<absl::string_view>& names,
+                               const AppendOptions& options, const Deadline& deadline) {
+  const bool shared = options.allow_shared_directory;
+  IPCKIT_ASSIGN_OR_RETURN(ChannelLock lock, ChannelLock::Acquire(dir, deadline, shared));
+  for (absl::string_view name : names) {
+    std::optional<Ipckit01FileLock> ipckit01_lock;
+    if (options.ipckit01_lock) {
+      IPCKIT_ASSIGN_OR_RETURN(Ipckit01FileLock held, Ipckit01FileLock::Acquire(dir, name, deadline, shared));
+      ipckit01_lock.emplace(std::move(held));
+    }
+    mode_t mode = 0;
+    absl::StatusOr<UniqueFd> current = OpenOwnedRegularFile(PathIn(dir, name), O_RDONLY, kPrivateFileMode, shared);
+    if (current.ok()) {
+      struct stat st;
+      if (::fstat(current->get(), &st) == 0) mode = st.st_mode & 07777;
+    } else if (ErrorClassOf(current.status()) != kErrNotFound) {
+      return current.status();
+    }
+    IPCKIT_RETURN_IF_ERROR(ReplaceFileAtomically(dir, name, ComposeChannelFile({}), mode, options.fsync, shared));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace ipckit

@@ -147,6 +147,13 @@ absl::Status AppendToChannelFile(const std::string& dir, absl::string_view name,
                                  const AppendOptions& options, const Deadline& deadline,
                                  ChannelFileIndex* index = nullptr);
 
+// Replaces each of `names` in `dir` with an empty channel ("[]"), under the
+// same locks as an append (options: ipckit01_lock, allow_shared_directory,
+// fsync), whatever the files held: ipckit 0.1's clear(). Each keeps its mode
+// (within AppendOptions' rules); a missing one is created.
+absl::Status EmptyChannelFiles(const std::string& dir, const std::vector<absl::string_view>& names,
+                               const AppendOptions& options, const Deadline& deadline);
+
 }  // namespace ipckit
 
 #endif  // IPCKIT_CC_FILE_CHANNEL_CHANNEL_FILE_H_

@@ -1,20 +1,66 @@
 #include "cc/file_channel/channel_info.h"
 
+#include <sys/stat.h>
+
+#include <vector>
+
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "cc/base/status_macros.h"
 #include "cc/file_channel/channel_file.h"
 
 namespace ipckit {
 
-absl::Status EnsureChannelInfo(const std::string& dir, const Deadline& deadline) {
-  const std::string path = absl::StrCat(dir, "/", kChannelInfoFile);
-  IPCKIT_ASSIGN_OR_RETURN(FileSnapshot info, ReadChannelFile(path, kMaxChannelInfoBytes));
-  if (info.exists) return ValidateChannelInfo(info.text, path);
-  // Create it under the lock so that two endpoints opening at once agree.
-  IPCKIT_ASSIGN_OR_RETURN(ChannelLock lock, ChannelLock::Acquire(dir, deadline));
-  IPCKIT_ASSIGN_OR_RETURN(info, ReadChannelFile(path, kMaxChannelInfoBytes));
-  if (info.exists) return ValidateChannelInfo(info.text, path);
-  return ReplaceFileAtomically(dir, kChannelInfoFile, ComposeChannelInfo(NowUnixMs()), 0, false);
+namespace {
+
+// Creates what is missing of .channel_info and, if `channel_files`, the two
+// channel files. Taking the lock only when something is missing keeps the
+// usual open (all present) lock-free.
+absl::Status EnsureFiles(const std::string& dir, const Deadline& deadline, bool allow_shared, bool channel_files) {
+  const std::string info_path = absl::StrCat(dir, "/", kChannelInfoFile);
+  std::vector<absl::string_view> files;
+  if (channel_files) files = {kBackendToFrontendFile, kFrontendToBackendFile};
+  // Returns whether everything is in place; validates .channel_info.
+  auto check = [&]() -> absl::StatusOr<bool> {
+    IPCKIT_ASSIGN_OR_RETURN(FileSnapshot info, ReadChannelFile(info_path, kMaxChannelInfoBytes, allow_shared));
+    if (info.exists) IPCKIT_RETURN_IF_ERROR(ValidateChannelInfo(info.text, info_path));
+    bool complete = info.exists;
+    for (absl::string_view name : files) {
+      struct stat st;
+      if (::lstat(absl::StrCat(dir, "/", name).c_str(), &st) != 0) complete = false;
+    }
+    return complete;
+  };
+  IPCKIT_ASSIGN_OR_RETURN(bool complete, check());
+  if (complete) return absl::OkStatus();
+  // Create under the lock so that two endpoints opening at once agree, and
+  // no writer's first message is replaced by an empty file.
+  IPCKIT_ASSIGN_OR_RETURN(ChannelLock lock, ChannelLock::Acquire(dir, deadline, allow_shared));
+  IPCKIT_ASSIGN_OR_RETURN(FileSnapshot info, ReadChannelFile(info_path, kMaxChannelInfoBytes, allow_shared));
+  if (info.exists) {
+    IPCKIT_RETURN_IF_ERROR(ValidateChannelInfo(info.text, info_path));
+  } else {
+    IPCKIT_RETURN_IF_ERROR(
+        ReplaceFileAtomically(dir, kChannelInfoFile, ComposeChannelInfo(NowUnixMs()), 0, false, allow_shared));
+  }
+  for (absl::string_view name : files) {
+    // A file that exists is left alone, whatever it is: reads and writes
+    // check it (corrupt, permission_denied) when they use it.
+    struct stat st;
+    if (::lstat(absl::StrCat(dir, "/", name).c_str(), &st) == 0) continue;
+    IPCKIT_RETURN_IF_ERROR(ReplaceFileAtomically(dir, name, ComposeChannelFile({}), 0, false, allow_shared));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status EnsureChannelInfo(const std::string& dir, const Deadline& deadline, bool allow_shared) {
+  return EnsureFiles(dir, deadline, allow_shared, /*channel_files=*/false);
+}
+
+absl::Status EnsureChannelFiles(const std::string& dir, const Deadline& deadline, bool allow_shared) {
+  return EnsureFiles(dir, deadline, allow_shared, /*channel_files=*/true);
 }
 
 }  // namespace ipckit

@@ -1,6 +1,6 @@
 // .channel_info: marks a directory as a file-ipc channel and names its version.
 //
-//   IPCKIT_RETURN_IF_ERROR(ipckit::EnsureChannelInfo(dir, deadline));  // create or check
+//   IPCKIT_RETURN_IF_ERROR(ipckit::EnsureChannelFiles(dir, deadline));  // .channel_info and both files
 //   std::string text = ipckit::ComposeChannelInfo(ipckit::NowUnixMs());
 //   IPCKIT_RETURN_IF_ERROR(ipckit::ValidateChannelInfo(text, ".channel_info"));
 //
@@ -21,7 +21,13 @@ namespace ipckit {
 
 // Creates <dir>/.channel_info if it is missing (taking the channel lock until
 // `deadline`), else validates it.
-absl::Status EnsureChannelInfo(const std::string& dir, const Deadline& deadline);
+absl::Status EnsureChannelInfo(const std::string& dir, const Deadline& deadline, bool allow_shared = false);
+
+// What opening a channel does to the directory (as ipckit 0.1 does): creates
+// or validates .channel_info, and creates each missing channel file as an
+// empty channel ("[]"), under the channel lock, so a frontend can fetch both
+// files before anything is sent.
+absl::Status EnsureChannelFiles(const std::string& dir, const Deadline& deadline, bool allow_shared = false);
 
 }  // namespace ipckit
 

@@ -36,12 +36,15 @@ absl::StatusOr<FileChannel> FileChannel::Open(absl::string_view dir_in, FileChan
   std::string dir(dir_in);
   while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
   IPCKIT_RETURN_IF_ERROR(MakePrivateDirs(dir));
-  IPCKIT_RETURN_IF_ERROR(EnsureChannelInfo(dir, Deadline::After(options.open_timeout)));
+  IPCKIT_RETURN_IF_ERROR(CheckChannelDirectory(dir, options.allow_shared_directory));
+  IPCKIT_RETURN_IF_ERROR(
+      EnsureChannelFiles(dir, Deadline::After(options.open_timeout), options.allow_shared_directory));
   IPCKIT_ASSIGN_OR_RETURN(std::string sender_id, NewUuidV4());
   FileChannel channel(std::move(dir), side, options, std::move(sender_id));
   if (options.skip_existing) {
     IPCKIT_ASSIGN_OR_RETURN(FileSnapshot snapshot,
-                            ReadChannelFile(channel.incoming_path(), options.max_file_bytes));
+                            ReadChannelFile(channel.incoming_path(), options.max_file_bytes,
+                                            options.allow_shared_directory));
     IPCKIT_RETURN_IF_ERROR(channel.inbox_.SkipAll(std::move(snapshot.text), channel.incoming_path()));
   }
   return channel;
@@ -94,24 +97,31 @@ absl::StatusOr<std::string> FileChannel::Send(MessageType type, std::optional<st
   m.seq = next_seq_;
   m.sender = sender_id_;
   IPCKIT_ASSIGN_OR_RETURN(std::string text, ComposeMessage(m));
+  IPCKIT_RETURN_IF_ERROR(AppendToChannelFile(dir_, outgoing_name(), {std::move(text)}, MakeAppendOptions(),
+                                             Deadline::After(timeout), &outgoing_index_));
+  // Only a message that reached the file uses up a seq: readers see no gap
+  // for a failed send.
+  ++next_seq_;
+  return m.id;
+}
+
+AppendOptions FileChannel::MakeAppendOptions() const {
   AppendOptions append;
   append.retention = options_.retention;
   append.max_file_bytes = options_.max_file_bytes;
   append.fsync = options_.fsync;
   append.ipckit01_lock = options_.ipckit01_lock;
-  append.remove_stale_temps = !wrote_once_;
-  IPCKIT_RETURN_IF_ERROR(AppendToChannelFile(dir_, outgoing_name(), {std::move(text)}, append,
-                                             Deadline::After(timeout), &outgoing_index_));
-  // Only a message that reached the file uses up a seq: readers see no gap
-  // for a failed send.
-  ++next_seq_;
-  wrote_once_ = true;
-  return m.id;
+  // Every write, not only the first: a long-lived writer (a bridge) also
+  // cleans up after writers that were killed mid-write.
+  append.remove_stale_temps = true;
+  append.allow_shared_directory = options_.allow_shared_directory;
+  return append;
 }
 
 absl::Status FileChannel::Poll() {
   const std::string path = incoming_path();
-  IPCKIT_ASSIGN_OR_RETURN(FileSnapshot snapshot, ReadChannelFile(path, options_.max_file_bytes));
+  IPCKIT_ASSIGN_OR_RETURN(FileSnapshot snapshot,
+                          ReadChannelFile(path, options_.max_file_bytes, options_.allow_shared_directory));
   IPCKIT_ASSIGN_OR_RETURN(std::vector<FileMessage> fresh, inbox_.TakeNew(std::move(snapshot.text), path));
   for (FileMessage& m : fresh) pending_.push_back(std::move(m));
   return absl::OkStatus();
@@ -190,11 +200,14 @@ absl::StatusOr<FileMessage> FileChannel::WaitResponse(absl::string_view request_
   }
 }
 
-absl::Status FileChannel::Clear() {
+absl::Status FileChannel::Clear(absl::Duration timeout) {
+  IPCKIT_RETURN_IF_ERROR(EmptyChannelFiles(dir_, {kBackendToFrontendFile, kFrontendToBackendFile},
+                                           MakeAppendOptions(), Deadline::After(timeout)));
   pending_.clear();
-  const std::string path = incoming_path();
-  IPCKIT_ASSIGN_OR_RETURN(FileSnapshot snapshot, ReadChannelFile(path, options_.max_file_bytes));
-  return inbox_.SkipAll(std::move(snapshot.text), path);
+  outgoing_index_ = ChannelFileIndex();
+  // Whatever was sent after the files were emptied is new to this reader.
+  inbox_ = InboxTracker();
+  return absl::OkStatus();
 }
 
 }  // namespace ipckit

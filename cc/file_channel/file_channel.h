@@ -47,13 +47,24 @@ struct FileChannelOptions {
   bool skip_existing = false;
   // Bounds the wait for the channel lock while opening.
   absl::Duration open_timeout = absl::Seconds(10);
+  // Accept a channel directory that another user owns or that group or
+  // others can write, and files of other users in it. Such users can read,
+  // forge, replace or delete every message, and block writers by holding the
+  // locks (spec/file_channel.md, "Files in a channel directory"). Off: such a
+  // directory is refused (permission_denied) and only this user's regular
+  // files are opened.
+  bool allow_shared_directory = false;
 };
 
 class FileChannel {
  public:
-  // Opens (creating the directory, parents and .channel_info if missing) the
-  // channel in `dir`. invalid_argument for an empty path or one that is not a
-  // directory; unsupported_version/corrupt for a bad .channel_info.
+  // Opens the channel in `dir`, creating what is missing: the directory and
+  // its parents (0700), .channel_info and both channel files (empty, 0600).
+  // invalid_argument for an empty path or one that is not a directory;
+  // permission_denied for a directory of another user or one that group or
+  // others can write (unless options.allow_shared_directory), or a channel
+  // file that is not this user's regular file; unsupported_version/corrupt
+  // for a bad .channel_info.
   static absl::StatusOr<FileChannel> Backend(absl::string_view dir, FileChannelOptions options = {});
   static absl::StatusOr<FileChannel> Frontend(absl::string_view dir, FileChannelOptions options = {});
   static absl::StatusOr<FileChannel> Open(absl::string_view dir, FileChannelSide side,
@@ -96,10 +107,11 @@ class FileChannel {
   // OK once at least one message is ready for Recv; timeout otherwise.
   absl::Status WaitForMessages(absl::Duration timeout = absl::InfiniteDuration());
 
-  // Drops every message received but not yet returned and everything now in
-  // the incoming file. Neither file is modified (other readers may still need
-  // their content).
-  absl::Status Clear();
+  // Empties both channel files (ipckit 0.1's clear()), under the locks a
+  // send takes, and drops every message received but not yet returned.
+  // Messages no reader has taken yet are gone. `timeout` bounds the wait for
+  // the locks.
+  absl::Status Clear(absl::Duration timeout = absl::InfiniteDuration());
 
   const std::string& dir() const { return dir_; }
   FileChannelSide side() const { return side_; }
@@ -117,6 +129,7 @@ class FileChannel {
 
   absl::string_view incoming_name() const;
   absl::string_view outgoing_name() const;
+  AppendOptions MakeAppendOptions() const;
   absl::StatusOr<std::string> Send(MessageType type, std::optional<std::string> method,
                                    std::optional<std::string> reply_to, absl::string_view payload_json,
                                    std::optional<std::string> error, absl::Duration timeout);
@@ -131,7 +144,6 @@ class FileChannel {
   FileChannelOptions options_;
   std::string sender_id_;
   uint64_t next_seq_ = 1;
-  bool wrote_once_ = false;
   InboxTracker inbox_;
   ChannelFileIndex outgoing_index_;  // the outgoing file as of our last write
   std::deque<FileMessage> pending_;

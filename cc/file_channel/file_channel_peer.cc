@@ -7,8 +7,16 @@
 //       after 30 s without messages.
 //   file_channel_peer burst <dir> <writer> <count> [--polling] [--no-ipckit01-lock]
 //       Frontend. Sends <count> events "burst" {"writer":W,"i":I} back to back.
+//   file_channel_peer die-mid-write <dir>
+//       Frontend. Sends one 64 KiB event with the file size limit at 4 KiB,
+//       and SIGKILLs itself when the temp file reaches it: a writer killed
+//       mid-write, at a known point. Exits 5 if it survives.
 //
 // Exit code 0 on success, 2 on a channel error (printed to stderr).
+#include <signal.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -69,6 +77,19 @@ int Burst(const std::string& dir, int writer, int count, const ipckit::FileChann
   return 0;
 }
 
+void KillSelf(int) { ::kill(::getpid(), SIGKILL); }
+
+int DieMidWrite(const std::string& dir, const ipckit::FileChannelOptions& options) {
+  auto channel = ipckit::FileChannel::Frontend(dir, options);  // creates the files while they are small
+  if (!channel.ok()) return Fail(channel.status(), "open frontend");
+  struct rlimit limit = {4096, 4096};
+  struct sigaction on_limit = {};
+  on_limit.sa_handler = KillSelf;
+  if (::sigaction(SIGXFSZ, &on_limit, nullptr) != 0 || ::setrlimit(RLIMIT_FSIZE, &limit) != 0) return 2;
+  auto sent = channel->SendEvent("big", absl::StrCat("\"", std::string(64 * 1024, 'x'), "\""));
+  return sent.ok() ? 5 : Fail(sent.status(), "send");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -84,6 +105,7 @@ int main(int argc, char** argv) {
     if (std::string(argv[i]) == "--no-ipckit01-lock") options.ipckit01_lock = false;
   }
   if (mode == "serve") return Serve(dir, options);
+  if (mode == "die-mid-write") return DieMidWrite(dir, options);
   int writer = 0, count = 0;
   if (mode == "burst" && argc >= 5 && absl::SimpleAtoi(argv[3], &writer) && absl::SimpleAtoi(argv[4], &count)) {
     return Burst(dir, writer, count, options);

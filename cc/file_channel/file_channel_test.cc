@@ -2,6 +2,8 @@
 // edge cases: corrupt files, ipckit 0.1 writers, .channel_info, bad paths.
 #include "cc/file_channel/file_channel.h"
 
+#include <dirent.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -27,6 +29,24 @@ using ::ipckit::testing::RemoveTree;
 using ::ipckit::testing::ScratchPath;
 using ::ipckit::testing::WriteFileAtomically;
 using ::ipckit::testing::WriteFileInPlace;
+
+mode_t ModeOf(const std::string& path) {
+  struct stat st;
+  EXPECT_EQ(::lstat(path.c_str(), &st), 0) << path;
+  return st.st_mode & 07777;
+}
+
+// The ".<file>.tmp-*" files in `dir`.
+std::vector<std::string> TempFilesIn(const std::string& dir) {
+  std::vector<std::string> out;
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return out;
+  while (struct dirent* e = ::readdir(d)) {
+    if (absl::StrContains(e->d_name, ".tmp-")) out.push_back(e->d_name);
+  }
+  ::closedir(d);
+  return out;
+}
 
 class FileChannelTest : public ::testing::Test {
  protected:
@@ -58,6 +78,113 @@ TEST_F(FileChannelTest, CreatesMissingDirectoriesAndChannelInfo) {
   EXPECT_EQ(backend->outgoing_path(), dir_ + "/a/b/ipc_channel/backend_to_frontend.json");
   EXPECT_EQ(frontend->outgoing_path(), dir_ + "/a/b/ipc_channel/frontend_to_backend.json");
   EXPECT_NE(backend->sender_id(), frontend->sender_id());
+}
+
+TEST_F(FileChannelTest, CreatesBothChannelFilesAtOpen) {
+  // ipckit 0.1 does, and 0.1 frontends fetch them before anything is sent.
+  FileChannel backend = Open(FileChannelSide::kBackend);
+  EXPECT_EQ(ReadFileOrDie(backend.incoming_path()), "[]\n");
+  EXPECT_EQ(ReadFileOrDie(backend.outgoing_path()), "[]\n");
+  // An existing file is kept as it is.
+  ASSERT_TRUE(backend.SendEvent("e", "1").ok());
+  const std::string sent = ReadFileOrDie(backend.outgoing_path());
+  FileChannel frontend = Open(FileChannelSide::kFrontend);
+  EXPECT_EQ(ReadFileOrDie(backend.outgoing_path()), sent);
+  EXPECT_EQ(frontend.Recv()->size(), 1u);
+}
+
+TEST_F(FileChannelTest, CreatesPrivateDirectoriesAndFilesWhateverTheUmask) {
+  mode_t old = ::umask(0);
+  auto backend = FileChannel::Backend(dir_ + "/a/ch");
+  ASSERT_TRUE(backend.ok()) << backend.status();
+  ASSERT_TRUE(backend->SendEvent("e", "1").ok());
+  ::umask(old);
+  for (const std::string& d : {dir_, dir_ + "/a", dir_ + "/a/ch"}) EXPECT_EQ(ModeOf(d), 0700u) << d;
+  for (const char* f : {".channel_info", ".lock", "backend_to_frontend.json", "frontend_to_backend.json"}) {
+    EXPECT_EQ(ModeOf(absl::StrCat(dir_, "/a/ch/", f)), 0600u) << f;
+  }
+}
+
+TEST_F(FileChannelTest, SharedDirectoryNeedsTheOptIn) {
+  ASSERT_EQ(::mkdir(dir_.c_str(), 0700), 0);
+  ASSERT_EQ(::chmod(dir_.c_str(), 0770), 0);  // the group may write: plant or swap files
+  auto refused = FileChannel::Backend(dir_);
+  EXPECT_EQ(ErrorClassOf(refused.status()), "permission_denied") << refused.status();
+  EXPECT_TRUE(absl::StrContains(refused.status().message(), "allow_shared_directory")) << refused.status();
+  FileChannelOptions shared;
+  shared.allow_shared_directory = true;
+  auto accepted = FileChannel::Backend(dir_, shared);
+  ASSERT_TRUE(accepted.ok()) << accepted.status();
+  EXPECT_TRUE(accepted->SendEvent("e", "1").ok());
+}
+
+TEST_F(FileChannelTest, OtherUsersDirectoryAndFilesNeedTheOptIn) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to chown to another user";
+  ASSERT_EQ(::mkdir(dir_.c_str(), 0700), 0);
+  ASSERT_EQ(::chown(dir_.c_str(), 65534, 65534), 0);
+  EXPECT_EQ(ErrorClassOf(FileChannel::Backend(dir_).status()), "permission_denied");
+  ASSERT_EQ(::chown(dir_.c_str(), 0, 0), 0);
+  FileChannel backend = Open(FileChannelSide::kBackend);
+  // Another user's file under a channel file's name: refused, unless shared.
+  ASSERT_TRUE(WriteFileAtomically(backend.incoming_path(), "[]"));
+  ASSERT_EQ(::chown(backend.incoming_path().c_str(), 65534, 65534), 0);
+  EXPECT_EQ(ErrorClassOf(backend.Recv().status()), "permission_denied");
+  FileChannelOptions shared;
+  shared.allow_shared_directory = true;
+  FileChannel shared_backend = Open(FileChannelSide::kBackend, shared);
+  EXPECT_TRUE(shared_backend.Recv().ok());
+}
+
+TEST_F(FileChannelTest, SymlinkedChannelFileIsRefusedAndNeverRead) {
+  FileChannel frontend = Open(FileChannelSide::kFrontend);
+  // A private file elsewhere that happens to be a valid channel file.
+  const std::string secret = dir_ + "_secret.json";
+  ASSERT_TRUE(WriteFileInPlace(secret, R"([{"id":"s","timestamp":1,"type":"event","method":"secret","payload":1}])"));
+  ::unlink(frontend.incoming_path().c_str());
+  ASSERT_EQ(::symlink(secret.c_str(), frontend.incoming_path().c_str()), 0);
+  auto got = frontend.Recv();
+  EXPECT_EQ(ErrorClassOf(got.status()), "permission_denied") << got.status();
+  EXPECT_TRUE(absl::StrContains(got.status().message(), "symlink")) << got.status();
+  // Nor read at open (skip_existing), nor written through.
+  FileChannelOptions skip;
+  skip.skip_existing = true;
+  EXPECT_EQ(ErrorClassOf(FileChannel::Frontend(dir_, skip).status()), "permission_denied");
+  FileChannel backend = Open(FileChannelSide::kBackend);
+  EXPECT_EQ(ErrorClassOf(backend.SendEvent("e", "1").status()), "permission_denied");
+  EXPECT_EQ(ReadFileOrDie(secret), R"([{"id":"s","timestamp":1,"type":"event","method":"secret","payload":1}])");
+  ::unlink(secret.c_str());
+}
+
+TEST_F(FileChannelTest, FifoNamedLikeAChannelFileDoesNotBlock) {
+  FileChannel frontend = Open(FileChannelSide::kFrontend);
+  ::unlink(frontend.incoming_path().c_str());
+  ASSERT_EQ(::mkfifo(frontend.incoming_path().c_str(), 0600), 0);
+  absl::Time start = absl::Now();
+  // A blocking open of a FIFO with no writer would never return; the test's
+  // own timeout is the deadline, and this bounds it far tighter.
+  auto got = frontend.RecvOne(absl::Seconds(1));
+  EXPECT_EQ(ErrorClassOf(got.status()), "permission_denied") << got.status();
+  EXPECT_TRUE(absl::StrContains(got.status().message(), "FIFO")) << got.status();
+  EXPECT_LT(absl::Now() - start, absl::Milliseconds(900));
+  FileChannel backend = Open(FileChannelSide::kBackend);
+  EXPECT_EQ(ErrorClassOf(backend.SendEvent("e", "1", absl::Seconds(1)).status()), "permission_denied");
+}
+
+TEST_F(FileChannelTest, TempFileOfAWriterKilledMidWriteIsRemovedByTheNextWriter) {
+  FileChannel backend = Open(FileChannelSide::kBackend);
+  PeerProcess dying = PeerProcess::Start({"die-mid-write", dir_});
+  ASSERT_TRUE(dying.started());
+  ASSERT_EQ(dying.Wait(absl::Seconds(30)), 128 + SIGKILL);
+  std::vector<std::string> temps = TempFilesIn(dir_);
+  ASSERT_EQ(temps.size(), 1u) << "the killed writer left its temp file";
+  EXPECT_EQ(ReadFileOrDie(backend.incoming_path()), "[]\n");  // its message never landed
+  FileChannel frontend = Open(FileChannelSide::kFrontend);
+  ASSERT_TRUE(frontend.SendEvent("after", "1").ok());
+  EXPECT_TRUE(TempFilesIn(dir_).empty());
+  auto got = backend.Recv();
+  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_EQ(got->size(), 1u);
+  EXPECT_EQ((*got)[0].method, "after");
 }
 
 TEST_F(FileChannelTest, BadDirectoryPaths) {
@@ -390,28 +517,36 @@ TEST_F(FileChannelTest, DefaultRetentionKeepsYoungMessages) {
   EXPECT_EQ(all->size(), 30u);
 }
 
-TEST_F(FileChannelTest, ClearDropsPendingWithoutTouchingFiles) {
+TEST_F(FileChannelTest, ClearEmptiesBothFilesAsIpckit01Does) {
   FileChannel frontend = Open(FileChannelSide::kFrontend);
   FileChannel backend = Open(FileChannelSide::kBackend);
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(frontend.SendEvent("old", "null").ok());
-  const std::string before = ReadFileOrDie(backend.incoming_path());
+  ASSERT_TRUE(backend.SendEvent("old_reply", "null").ok());
   ASSERT_TRUE(backend.WaitForMessages(absl::Seconds(1)).ok());  // some now queued in memory
-  ASSERT_TRUE(backend.Clear().ok());
-  EXPECT_EQ(ReadFileOrDie(backend.incoming_path()), before);
+  ASSERT_TRUE(backend.Clear(absl::Seconds(5)).ok());
+  EXPECT_EQ(ReadFileOrDie(backend.incoming_path()), "[]\n");
+  EXPECT_EQ(ReadFileOrDie(backend.outgoing_path()), "[]\n");
   EXPECT_TRUE(backend.Recv()->empty());
+  EXPECT_TRUE(frontend.Recv()->empty());  // its unread message went with the file
   ASSERT_TRUE(frontend.SendEvent("new", "null").ok());
+  ASSERT_TRUE(backend.SendEvent("new_reply", "null").ok());
   auto fresh = backend.Recv();
-  ASSERT_TRUE(fresh.ok());
+  ASSERT_TRUE(fresh.ok()) << fresh.status();
   ASSERT_EQ(fresh->size(), 1u);
   EXPECT_EQ((*fresh)[0].method, "new");
+  auto reply = frontend.Recv();
+  ASSERT_TRUE(reply.ok()) << reply.status();  // no data_loss report for what clear() removed
+  ASSERT_EQ(reply->size(), 1u);
+  EXPECT_EQ((*reply)[0].method, "new_reply");
+}
 
-  // A second reader that never cleared still sees everything.
-  FileChannel other_backend = Open(FileChannelSide::kBackend);
-  EXPECT_EQ(other_backend.Recv()->size(), 4u);
-  FileChannelOptions skip;
-  skip.skip_existing = true;
-  FileChannel late_backend = Open(FileChannelSide::kBackend, skip);
-  EXPECT_TRUE(late_backend.Recv()->empty());
+TEST_F(FileChannelTest, ClearWaitsForTheLockUntilItsTimeout) {
+  FileChannel backend = Open(FileChannelSide::kBackend);
+  ASSERT_TRUE(backend.SendEvent("kept", "null").ok());
+  auto held = ChannelLock::Acquire(dir_, Deadline::Never());
+  ASSERT_TRUE(held.ok());
+  EXPECT_EQ(ErrorClassOf(backend.Clear(absl::Milliseconds(50))), "timeout");
+  EXPECT_NE(ReadFileOrDie(backend.outgoing_path()), "[]\n");
 }
 
 TEST_F(FileChannelTest, SendRejectsInvalidPayload) {
