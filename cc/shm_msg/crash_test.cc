@@ -1,0 +1,188 @@
+// Participants killed with SIGKILL: what they held is reclaimed, survivors
+// see peer_closed, and the service goes when the last survivor leaves.
+// Deterministic: the victim reports that it holds a loan or a sample before
+// the test kills it.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "cc/base/error.h"
+#include "cc/platform/io/child_process.h"
+#include "cc/shm_msg/crash_test_config.h"
+#include "cc/shm_msg/publisher.h"
+#include "cc/shm_msg/subscriber.h"
+#include "gtest/gtest.h"
+
+namespace ipckit {
+namespace shm_msg {
+namespace {
+
+// Relative to the runfiles root, which is the test's working directory.
+constexpr char kPeerPath[] = "cc/shm_msg/shm_msg_peer";
+
+std::string UniqueName() {
+  static const uint64_t run = (uint64_t{std::random_device()()} << 32) | std::random_device()();
+  static int counter = 0;
+  return absl::StrCat("crash_", ::getpid(), "_", absl::Hex(run), "_", counter++);
+}
+
+bool ServiceExists(const std::string& name) {
+  int fd = ::shm_open(("/ipckit_msg." + name).c_str(), O_RDONLY, 0);
+  if (fd < 0) return false;
+  ::close(fd);
+  return true;
+}
+
+// A shm_msg_peer that reports on a pipe.
+class Peer {
+ public:
+  explicit Peer(std::vector<std::string> args) {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) return;
+    reader_ = fds[0];
+    ::fcntl(fds[1], F_SETFD, 0);  // the child inherits the write end
+    args.insert(args.begin(), std::to_string(fds[1]));
+    absl::StatusOr<pid_t> pid = SpawnChild(kPeerPath, args);
+    ::close(fds[1]);
+    if (pid.ok()) pid_ = *pid;
+  }
+  ~Peer() {
+    if (pid_ > 0) Kill();
+    if (reader_ >= 0) ::close(reader_);
+  }
+  bool started() const { return pid_ > 0; }
+
+  // The next line the peer writes, or "" after 20 s or at end of output.
+  std::string ReadLine() {
+    std::string line;
+    const absl::Time give_up = absl::Now() + absl::Seconds(20);
+    while (absl::Now() < give_up) {
+      pollfd p{reader_, POLLIN, 0};
+      if (::poll(&p, 1, 100) <= 0) continue;
+      char c;
+      if (::read(reader_, &c, 1) != 1) break;
+      if (c == '\n') return line;
+      line += c;
+    }
+    return line;
+  }
+
+  // SIGKILL, then reap, so that the pid is provably gone.
+  void Kill() {
+    ::kill(pid_, SIGKILL);
+    (void)WaitChild(pid_, absl::Seconds(20));
+    pid_ = -1;
+  }
+
+ private:
+  int reader_ = -1;
+  pid_t pid_ = -1;
+};
+
+TEST(CrashTest, PublisherKilledHoldingALoan) {
+  const std::string name = UniqueName();
+  absl::StatusOr<Subscriber> sub = Subscriber::Create(name, CrashTestConfig());
+  ASSERT_TRUE(sub.ok()) << sub.status();
+  Peer victim({"publish", name, "3"});
+  ASSERT_TRUE(victim.started());
+  ASSERT_EQ(victim.ReadLine(), "holding");
+  victim.Kill();
+
+  // What it sent before dying is still delivered, then peer_closed.
+  for (int i = 1; i <= 3; ++i) {
+    absl::StatusOr<Sample> s = sub->Receive(absl::Seconds(5));
+    ASSERT_TRUE(s.ok()) << s.status();
+    EXPECT_EQ(s->view(), absl::StrCat("p", i));
+  }
+  const absl::Time start = absl::Now();
+  EXPECT_EQ(ErrorClassOf(sub->Receive(absl::Seconds(10)).status()), "peer_closed");
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+
+  // Its entry and its loan were reclaimed: a new publisher can loan the whole pool.
+  absl::StatusOr<Publisher> pub = Publisher::Create(name, CrashTestConfig());
+  ASSERT_TRUE(pub.ok()) << pub.status();
+  std::vector<LoanedSample> loans;
+  for (uint32_t i = 0; i < pub->config().pool_slots; ++i) {
+    absl::StatusOr<LoanedSample> loan = pub->Loan(1);
+    ASSERT_TRUE(loan.ok()) << i << ": " << loan.status();
+    loans.push_back(std::move(*loan));
+  }
+  loans.clear();
+  pub->Close();
+  sub->Close();
+  EXPECT_FALSE(ServiceExists(name));
+}
+
+TEST(CrashTest, SubscriberKilledHoldingASample) {
+  const std::string name = UniqueName();
+  absl::StatusOr<Publisher> pub = Publisher::Create(name, CrashTestConfig());
+  ASSERT_TRUE(pub.ok()) << pub.status();
+  Peer victim({"subscribe", name});
+  ASSERT_TRUE(victim.started());
+  ASSERT_EQ(victim.ReadLine(), "joined");
+  ASSERT_TRUE(pub->SendCopy("s1").ok());
+  ASSERT_EQ(victim.ReadLine(), "holding 1");
+  for (int i = 2; i <= 5; ++i) ASSERT_TRUE(pub->SendCopy(absl::StrCat("s", i)).ok());
+  EXPECT_EQ(pub->subscriber_count(), 1u);
+  victim.Kill();
+
+  // 1 held + 4 queued samples were the victim's; a loan that finds the pool
+  // empty reclaims them, so the whole pool can be loaned.
+  std::vector<LoanedSample> loans;
+  for (uint32_t i = 0; i < pub->config().pool_slots; ++i) {
+    absl::StatusOr<LoanedSample> loan = pub->Loan(1);
+    ASSERT_TRUE(loan.ok()) << i << ": " << loan.status();
+    loans.push_back(std::move(*loan));
+  }
+  EXPECT_EQ(pub->subscriber_count(), 0u);
+  loans.clear();
+  // The victim never left; the last live user's leaving removes the service.
+  EXPECT_TRUE(ServiceExists(name));
+  pub->Close();
+  EXPECT_FALSE(ServiceExists(name));
+}
+
+TEST(CrashTest, BlockedPublisherSkipsAKilledSubscriber) {
+  const std::string name = UniqueName();
+  ServiceConfig config = CrashTestConfig();
+  config.overflow = Overflow::kBlock;
+  absl::StatusOr<Publisher> pub = Publisher::Create(name, config);
+  ASSERT_TRUE(pub.ok()) << pub.status();
+  Peer victim({"subscribe", name, "block"});
+  ASSERT_TRUE(victim.started());
+  ASSERT_EQ(victim.ReadLine(), "joined");
+  ASSERT_TRUE(pub->SendCopy("s1").ok());
+  ASSERT_EQ(victim.ReadLine(), "holding 1");
+  for (int i = 2; i <= 5; ++i) ASSERT_TRUE(pub->SendCopy(absl::StrCat("s", i)).ok());
+  // The victim's queue is full: a send blocks...
+  EXPECT_EQ(ErrorClassOf(pub->SendCopy("s6", absl::Milliseconds(20))), "timeout");
+  victim.Kill();
+  // ...until the publisher notices that the subscriber died.
+  const absl::Time start = absl::Now();
+  EXPECT_TRUE(pub->SendCopy("s6", absl::Seconds(10)).ok());
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+  EXPECT_EQ(pub->subscriber_count(), 0u);
+}
+
+TEST(CrashTest, MismatchedConfigInAnotherProcessIsRefused) {
+  const std::string name = UniqueName();
+  ServiceConfig config = CrashTestConfig();
+  config.history = 1;
+  absl::StatusOr<Publisher> pub = Publisher::Create(name, config);
+  ASSERT_TRUE(pub.ok()) << pub.status();
+  Peer other({"subscribe", name});
+  ASSERT_TRUE(other.started());
+  EXPECT_EQ(other.ReadLine().rfind("error invalid_argument", 0), 0u);
+}
+
+}  // namespace
+}  // namespace shm_msg
+}  // namespace ipckit

@@ -1,0 +1,25 @@
+// The service configuration crash_test and its peer process agree on.
+//
+//   auto pub = shm_msg::Publisher::Create(name, shm_msg::CrashTestConfig());
+#ifndef IPCKIT_CC_SHM_MSG_CRASH_TEST_CONFIG_H_
+#define IPCKIT_CC_SHM_MSG_CRASH_TEST_CONFIG_H_
+
+#include "cc/shm_msg/service_layout.h"
+
+namespace ipckit {
+namespace shm_msg {
+
+// Pool: 2 * (4 + 2) + 0 + 2 = 14 slots.
+inline ServiceConfig CrashTestConfig() {
+  ServiceConfig c;
+  c.max_subscribers = 2;
+  c.max_payload = 64;
+  c.subscriber_buffer = 4;
+  c.max_held = 2;
+  return c;
+}
+
+}  // namespace shm_msg
+}  // namespace ipckit
+
+#endif  // IPCKIT_CC_SHM_MSG_CRASH_TEST_CONFIG_H_

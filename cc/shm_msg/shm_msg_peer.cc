@@ -1,0 +1,78 @@
+// The other process in crash_test: joins a service, reports on the fd given
+// as its first argument, then waits to be killed (SIGKILL) by the test.
+//
+//   shm_msg_peer FD publish NAME N   sends "p1".."pN", loans one more sample,
+//                                    writes "holding\n" and waits
+//   shm_msg_peer FD subscribe NAME [block]
+//                                    writes "joined\n", receives one sample,
+//                                    writes "holding SEQ\n" and waits; "block"
+//                                    joins with the kBlock overflow policy
+// Any failure writes "error CLASS MESSAGE\n" and exits with status 1.
+#include <unistd.h>
+
+#include <cstdlib>
+#include <string>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "cc/base/error.h"
+#include "cc/shm_msg/crash_test_config.h"
+#include "cc/shm_msg/publisher.h"
+#include "cc/shm_msg/subscriber.h"
+
+namespace ipckit {
+namespace shm_msg {
+namespace {
+
+int out_fd = -1;
+
+void Say(const std::string& line) {
+  const std::string text = line + "\n";
+  (void)!::write(out_fd, text.data(), text.size());
+}
+
+int Fail(const absl::Status& status) {
+  Say(absl::StrCat("error ", ErrorClassOf(status), " ", status.message()));
+  return 1;
+}
+
+[[noreturn]] void WaitToBeKilled() {
+  while (true) ::pause();
+}
+
+int Run(int argc, char** argv) {
+  if (argc < 4 || !absl::SimpleAtoi(argv[1], &out_fd)) return 2;
+  const std::string mode = argv[2];
+  const std::string name = argv[3];
+  if (mode == "publish" && argc == 5) {
+    int n = 0;
+    if (!absl::SimpleAtoi(argv[4], &n)) return 2;
+    absl::StatusOr<Publisher> pub = Publisher::Create(name, CrashTestConfig());
+    if (!pub.ok()) return Fail(pub.status());
+    for (int i = 1; i <= n; ++i) {
+      if (absl::Status s = pub->SendCopy(absl::StrCat("p", i)); !s.ok()) return Fail(s);
+    }
+    absl::StatusOr<LoanedSample> loan = pub->Loan(8);
+    if (!loan.ok()) return Fail(loan.status());
+    Say("holding");
+    WaitToBeKilled();
+  }
+  if (mode == "subscribe") {
+    ServiceConfig config = CrashTestConfig();
+    if (argc == 5 && std::string(argv[4]) == "block") config.overflow = Overflow::kBlock;
+    absl::StatusOr<Subscriber> sub = Subscriber::Create(name, config);
+    if (!sub.ok()) return Fail(sub.status());
+    Say("joined");
+    absl::StatusOr<Sample> sample = sub->Receive(absl::Seconds(30));
+    if (!sample.ok()) return Fail(sample.status());
+    Say(absl::StrCat("holding ", sample->sequence()));
+    WaitToBeKilled();
+  }
+  return 2;
+}
+
+}  // namespace
+}  // namespace shm_msg
+}  // namespace ipckit
+
+int main(int argc, char** argv) { return ipckit::shm_msg::Run(argc, argv); }
