@@ -19,6 +19,7 @@
 #include "cc/shm_msg/crash_test_config.h"
 #include "cc/shm_msg/publisher.h"
 #include "cc/shm_msg/subscriber.h"
+#include "cc/shm_msg/test_util.h"
 #include "gtest/gtest.h"
 
 namespace ipckit {
@@ -28,18 +29,9 @@ namespace {
 // Relative to the runfiles root, which is the test's working directory.
 constexpr char kPeerPath[] = "cc/shm_msg/shm_msg_peer";
 
-std::string UniqueName() {
-  static const uint64_t run = (uint64_t{std::random_device()()} << 32) | std::random_device()();
-  static int counter = 0;
-  return absl::StrCat("crash_", ::getpid(), "_", absl::Hex(run), "_", counter++);
-}
+using testing::ServiceExists;
 
-bool ServiceExists(const std::string& name) {
-  int fd = ::shm_open(("/ipckit_msg." + name).c_str(), O_RDONLY, 0);
-  if (fd < 0) return false;
-  ::close(fd);
-  return true;
-}
+std::string UniqueName() { return testing::UniqueServiceName("crash"); }
 
 // A shm_msg_peer that reports on a pipe.
 class Peer {

@@ -12,26 +12,16 @@
 #include "cc/base/error.h"
 #include "cc/shm_msg/publisher.h"
 #include "cc/shm_msg/subscriber.h"
+#include "cc/shm_msg/test_util.h"
 #include "gtest/gtest.h"
 
 namespace ipckit {
 namespace shm_msg {
 namespace {
 
-// Unique across concurrent runs: Bazel gives each test its own pid namespace,
-// so the pid alone repeats between parallel tests sharing /dev/shm.
-std::string UniqueName() {
-  static const uint64_t run = (uint64_t{std::random_device()()} << 32) | std::random_device()();
-  static int counter = 0;
-  return absl::StrCat("pubsub_", ::getpid(), "_", absl::Hex(run), "_", counter++);
-}
+using testing::ServiceExists;
 
-bool ServiceExists(const std::string& name) {
-  int fd = ::shm_open(("/ipckit_msg." + name).c_str(), O_RDONLY, 0);
-  if (fd < 0) return false;
-  ::close(fd);
-  return true;
-}
+std::string UniqueName() { return testing::UniqueServiceName("pubsub"); }
 
 ServiceConfig Small() {
   ServiceConfig c;
