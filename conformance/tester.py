@@ -666,6 +666,43 @@ def build_file_same_ms():
     return backend, frontend, precondition
 
 
+def build_api_tasks():
+    """A client (0.1.12's CliBridge and ApiClient, or ours) reports to our ApiServer."""
+    client = [
+        ({"do": "post_task", "name": "direct", "type": "job"}, {"name": "direct", "status": "running"}),
+        ({"do": "bridge", "name": "export", "type": "cli", "progress": 40, "message": "forty",
+          "result_json": '{"files":3}'}, {"task_id_prefix": "cli"}),
+        ({"do": "get_tasks"}, {"tasks": [["direct", "job", "running", 0, None],
+                                         ["export", "cli", "completed", 100, "Completed"]]}),
+        ({"do": "get", "path": "/v1/nothing"}, {"body_json": '{"error":"Not Found"}'}),
+    ]
+    server = [
+        ({"do": "await"}, None),
+        ({"do": "tasks"}, {"tasks": [["direct", "job", "running", 0, None, "null"],
+                                     ["export", "cli", "completed", 100, "Completed", '{"files":3}']]}),
+    ]
+    return server, client, None
+
+
+def build_local_socket():
+    big = pattern(70000, 11)
+    stream = [
+        ({"do": "write", "hex": hexof(b"ping")}, None),
+        ({"do": "send_json", "value_json": '{"n":[1,2],"s":"x"}'}, None),
+        ({"do": "read", "size": 4}, {"hex": hexof(b"pong")}),
+        ({"do": "recv_json"}, {"canonical": '{"ok":true}'}),
+        ({"do": "read", "size": len(big)}, {"hex": hexof(big)}),
+    ]
+    listener = [
+        ({"do": "read", "size": 4}, {"hex": hexof(b"ping")}),
+        ({"do": "recv_json"}, {"canonical": '{"n":[1,2],"s":"x"}'}),
+        ({"do": "write", "hex": hexof(b"pong")}, None),
+        ({"do": "send_json", "value_json": '{"ok":true}'}, None),
+        ({"do": "write", "hex": hexof(big)}, None),
+    ]
+    return listener, stream, None
+
+
 SCENARIOS = [
     Scenario("channel_bytes", "channel_server", "channel_client", build_channel_bytes,
              "IpcChannel byte messages both ways (empty, binary, 256 KiB)"),
@@ -688,6 +725,11 @@ SCENARIOS = [
              "FileChannel reader reads between two events of one millisecond and a third",
              schedule=("start P", "waiting P", "start C", "waiting C", "continue P", "final P",
                        "continue C", "final C")),
+    Scenario("api_tasks", "api_server", "api_client", build_api_tasks,
+             "ApiClient and CliBridge post tasks to an ApiServer (0.1.12's socket messages)",
+             schedule=PRODUCER_PAUSES),
+    Scenario("local_socket", "local_listener", "local_stream", build_local_socket,
+             "LocalSocket raw bytes and send_json/recv_json (big-endian length) both ways"),
 ]
 PRECONDITION_ATTEMPTS = 40
 

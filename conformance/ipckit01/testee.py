@@ -25,6 +25,7 @@ import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import api_roles  # noqa: E402
 import testee_io  # noqa: E402
 
 import ipckit  # noqa: E402
@@ -195,6 +196,7 @@ def file_role(req, ready):
 ROLES = {"channel_server": channel_role, "channel_client": channel_role,
          "pipe_server": pipe_role, "pipe_client": pipe_role,
          "file_backend": file_role, "file_frontend": file_role}
+ROLES.update(api_roles.roles(ipckit, classify))
 
 if __name__ == "__main__":
     testee_io.serve(

@@ -20,6 +20,7 @@ import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import api_roles  # noqa: E402
 import testee_io  # noqa: E402
 
 import ipckit  # noqa: E402
@@ -53,7 +54,23 @@ def json_loads(inp):
     return {"canonical": ipckit.json_dumps(ipckit.json_loads(text))}
 
 
-OPS = {"json_dumps": json_dumps, "json_dumps_pretty": json_dumps_pretty, "json_loads": json_loads}
+def api_request_encode(inp):
+    from ipckit._http_message import to_request_bytes
+    from ipckit._socket_message import encode_binary
+    body = None if inp["body_json"] is None else ipckit.json_loads(inp["body_json"])
+    return {"hex": encode_binary(to_request_bytes(inp["method"], inp["path"], body)).hex()}
+
+
+def api_message_decode(inp):
+    from ipckit._socket_message import binary_data, parse_frame
+    msg_type, payload = parse_frame(bytes.fromhex(inp["hex"]))
+    if msg_type == "binary":
+        return {"msg_type": msg_type, "data_hex": binary_data(payload).hex()}
+    return {"msg_type": msg_type, "payload_json": ipckit.json_dumps(payload)}
+
+
+OPS = {"json_dumps": json_dumps, "json_dumps_pretty": json_dumps_pretty, "json_loads": json_loads,
+       "api_request_encode": api_request_encode, "api_message_decode": api_message_decode}
 
 
 # ------------------------------------------------------------- live roles
@@ -187,6 +204,7 @@ ROLES = {"channel_server": channel_role, "channel_client": channel_role,
          "pipe_server": pipe_role, "pipe_client": pipe_role,
          "shm_create": shm_role, "shm_open": shm_role,
          "file_backend": file_role, "file_frontend": file_role}
+ROLES.update(api_roles.roles(ipckit, classify))
 
 if __name__ == "__main__":
     testee_io.serve(

@@ -15,7 +15,7 @@ import json
 import struct
 from typing import Any, Optional, Tuple
 
-from ipckit._ipckit import CorruptError, TooLargeError
+from ipckit._ipckit import CorruptError, TooLargeError, TruncatedError
 
 MAX_MESSAGE = 16 * 1024 * 1024  # 0.1's limit, checked before reading the body
 MSG_TYPES = ("text", "binary", "request", "response", "error", "ping", "pong")
@@ -62,6 +62,21 @@ def binary_data(payload: Any) -> Optional[bytes]:
         return base64.b64decode(data, validate=True)
     except (binascii.Error, ValueError):
         return None
+
+
+def parse_frame(frame: bytes) -> Tuple[str, Any]:
+    """(msg_type, payload) of one whole framed message, checked in the order of
+    spec/api_server.md; a binary message's data must be base64 (corrupt)."""
+    frame = bytes(frame)
+    if len(frame) < 4:
+        raise TruncatedError("%d bytes, fewer than the 4-byte length" % len(frame))
+    length = body_length(frame[:4])
+    if len(frame) - 4 < length:
+        raise TruncatedError("body of %d bytes, the length says %d" % (len(frame) - 4, length))
+    msg_type, payload = decode(frame[4:4 + length])
+    if msg_type == "binary" and binary_data(payload) is None:
+        raise CorruptError("binary message without base64 data")
+    return msg_type, payload
 
 
 def read_message(stream, timeout: Optional[float]) -> Tuple[str, Any]:
