@@ -60,7 +60,7 @@ function startBridge(pageOrigin) {
     let seen = '';
     const onData = (d) => {
       seen += d;
-      const m = /http:\/\/127\.0\.0\.1:\d+/.exec(seen);
+      const m = /http:\/\/127\.0\.0\.1:\d+(\/\?token=[0-9a-f]+)?/.exec(seen);
       if (m) resolve({ url: m[0], kill: () => child.kill() });
     };
     child.stdout.on('data', onData);

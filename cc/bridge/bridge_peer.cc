@@ -1,7 +1,11 @@
 // bridge_test's second and third processes.
 //
 //   bridge_peer serve DIR [--allow-origin O]... [--max-file-bytes N] [--max-wait-ms N]
+//                         [--token T | --no-token] [--max-connections N]
+//                         [--max-total-body-bytes N]
 //       runs the bridge; prints its URL on one line; SIGTERM stops it (exit 0)
+//   bridge_peer hold-lock DIR
+//       takes the channel lock, prints "held", keeps it until stdin closes
 //   bridge_peer send-event DIR NAME PAYLOAD_JSON DELAY_MS
 //       after DELAY_MS, sends one event as the channel's backend
 #include <signal.h>
@@ -16,6 +20,8 @@
 #include "absl/time/time.h"
 #include "cc/base/error.h"
 #include "cc/bridge/bridge_server.h"
+#include "cc/base/deadline.h"
+#include "cc/file_channel/channel_file.h"
 #include "cc/file_channel/file_channel.h"
 
 namespace {
@@ -33,9 +39,21 @@ int Fail(const absl::Status& s) {
 
 int Serve(const std::vector<std::string>& args) {
   ipckit::bridge::BridgeOptions options;
-  for (size_t i = 1; i + 1 < args.size(); i += 2) {
+  for (size_t i = 1; i < args.size(); i += 2) {
     uint64_t n = 0;
-    if (args[i] == "--allow-origin") {
+    if (args[i] == "--no-token") {
+      options.require_token = false;
+      --i;  // takes no value
+    } else if (i + 1 >= args.size()) {
+      std::cerr << "bridge_peer: " << args[i] << " needs a value\n";
+      return 2;
+    } else if (args[i] == "--token") {
+      options.token = args[i + 1];
+    } else if (args[i] == "--max-connections" && absl::SimpleAtoi(args[i + 1], &n)) {
+      options.max_connections = n;
+    } else if (args[i] == "--max-total-body-bytes" && absl::SimpleAtoi(args[i + 1], &n)) {
+      options.max_total_body_bytes = n;
+    } else if (args[i] == "--allow-origin") {
       options.allow_origins.push_back(args[i + 1]);
     } else if (args[i] == "--max-file-bytes" && absl::SimpleAtoi(args[i + 1], &n)) {
       options.max_file_bytes = n;
@@ -63,6 +81,18 @@ int Serve(const std::vector<std::string>& args) {
   return s.ok() ? 0 : Fail(s);
 }
 
+int HoldLock(const std::vector<std::string>& args) {
+  if (args.size() != 1) return 2;
+  auto lock = ipckit::ChannelLock::Acquire(args[0], ipckit::Deadline::After(absl::Seconds(10)));
+  if (!lock.ok()) return Fail(lock.status());
+  std::printf("held\n");
+  std::fflush(stdout);
+  char c;
+  while (std::fread(&c, 1, 1, stdin) == 1) {
+  }
+  return 0;
+}
+
 int SendEvent(const std::vector<std::string>& args) {
   int64_t delay_ms = 0;
   if (args.size() != 4 || !absl::SimpleAtoi(args[3], &delay_ms)) return 2;
@@ -81,6 +111,7 @@ int main(int argc, char** argv) {
   std::string mode = argc > 1 ? argv[1] : "";
   if (mode == "serve" && !args.empty()) return Serve(args);
   if (mode == "send-event") return SendEvent(args);
+  if (mode == "hold-lock") return HoldLock(args);
   std::cerr << "usage: bridge_peer serve DIR [options] | send-event DIR NAME PAYLOAD DELAY_MS\n";
   return 2;
 }

@@ -1,24 +1,30 @@
-// The FileChannel HTTP bridge (js/BRIDGE.md, bridge version 1) served from
-// C++: a web page reads a channel directory's files through it, with a
-// hanging GET woken by file change, and appends messages under the channel
-// write protocol. Bound to 127.0.0.1 only; nothing in a URL is a path.
+// The FileChannel HTTP bridge (spec/bridge.md, bridge version 1): a web page
+// reads a channel directory's files through it, with a hanging GET woken by
+// file change, and appends messages under the channel write protocol. Bound
+// to 127.0.0.1 only; every request but a CORS preflight must carry the
+// bridge's secret token.
 //
 //   IPCKIT_ASSIGN_OR_RETURN(auto bridge, ipckit::bridge::BridgeServer::Start("./ipc_channel", {}));
-//   std::cout << bridge->url() << "\n";           // http://127.0.0.1:<port>
-//   IPCKIT_RETURN_IF_ERROR(bridge->Serve());       // until bridge->Stop() (any thread, signal-safe)
+//   std::cout << bridge->url() << "\n";       // http://127.0.0.1:<port>/?token=<secret>
+//   IPCKIT_RETURN_IF_ERROR(bridge->Serve());   // until bridge->Stop() (any thread, signal-safe)
 //
-// One thread serves every connection with poll(2); a second thread blocks in
-// a DirWatcher and wakes the first when a channel file changes. Appends run
-// inline: they hold the lock for milliseconds, and wait for it at most
-// timeout_ms.
+// This is the I/O half: sockets, timers and threads. What a request means is
+// decided by BridgeHandler (bridge_handler.h), the one copy of those rules.
+// One thread serves every connection with poll(2); a watcher thread wakes it
+// when a channel file changes; a worker thread runs appends, so a wait for
+// the channel lock never stalls other requests.
 #ifndef IPCKIT_CC_BRIDGE_BRIDGE_SERVER_H_
 #define IPCKIT_CC_BRIDGE_BRIDGE_SERVER_H_
 
 #include <atomic>
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <list>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -27,17 +33,28 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "cc/bridge/bridge_handler.h"
+#include "cc/bridge/channel_directory.h"
 #include "cc/bridge/http_message.h"
 #include "cc/bridge/loopback_socket.h"
 #include "cc/file_channel/channel_file_format.h"
-#include "cc/platform/unique_fd.h"
 
 namespace ipckit::bridge {
 
-inline constexpr int kBridgeVersion = 1;
+// What a server run without a token (BridgeOptions::require_token = false)
+// tells its user.
+inline constexpr char kNoTokenWarning[] =
+    "WARNING: this bridge requires no token: any process of any user on this machine, and any "
+    "page on an allowed origin, can read and write the channel";
 
 struct BridgeOptions {
   uint16_t port = 0;  // 0: any free port
+  // Every request but a CORS preflight must carry a secret token: `token`, or
+  // when that is empty a fresh 128-bit one from the OS CSPRNG. false serves
+  // without one: any local process and any page allowed by Origin can then
+  // use the channel (callers print a warning).
+  bool require_token = true;
+  std::string token;  // at least kMinTokenChars characters
   // Origins (e.g. "http://127.0.0.1:3000") whose pages may read and write.
   // The bridge's own origin may always write.
   std::vector<std::string> allow_origins;
@@ -45,16 +62,27 @@ struct BridgeOptions {
   bool allow_backend_writes = false;
   // Largest channel file served or written, and largest request body.
   size_t max_file_bytes = kDefaultMaxFileBytes;
+  // All request bodies being received at once, over every connection.
+  size_t max_total_body_bytes = size_t{128} << 20;
   // Longest hanging GET.
   absl::Duration max_wait = absl::Seconds(30);
   RetentionPolicy retention;
   bool fsync = false;
-  // Connections beyond this are closed at once.
+  // At this many connections, a new one replaces the oldest whose request is
+  // incomplete (or idle); with none such, the new one is closed.
   size_t max_connections = 64;
-  // A connection that sends nothing for this long is closed.
+  // A request head must be complete this long after the connection opened
+  // (or its first byte arrived, on a reused connection), however it trickles.
+  absl::Duration head_timeout = absl::Seconds(10);
+  // A body, after its head; a keep-alive connection between requests; a
+  // response the client does not read.
   absl::Duration idle_timeout = absl::Seconds(60);
+  // Appends waiting for the worker; beyond it, 503 in_use.
+  size_t max_queued_appends = 16;
   // Bound on the wait for the channel lock when creating .channel_info.
   absl::Duration open_timeout = absl::Seconds(10);
+  // The time the connection deadlines are measured in. Tests drive it.
+  std::function<absl::Time()> clock;
 };
 
 class BridgeServer {
@@ -65,10 +93,17 @@ class BridgeServer {
 
   BridgeServer(const BridgeServer&) = delete;
   BridgeServer& operator=(const BridgeServer&) = delete;
-  ~BridgeServer();  // closes every connection; stops the watcher thread
+  // Closes every connection; stops the watcher, and the worker once its
+  // current append (bounded by its lock timeout) returns.
+  ~BridgeServer();
 
   uint16_t port() const { return listener_.port(); }
+  // "http://127.0.0.1:<port>": where the endpoints are.
+  std::string origin() const;
+  // The URL to hand a client: origin() + "/?token=<token>" (origin() + "/"
+  // without a token).
   std::string url() const;
+  const std::string& token() const { return handler_.config().token; }
   const std::string& dir() const { return dir_; }
 
   // Serves requests until Stop() (OK) or until `timeout` passes (timeout).
@@ -84,55 +119,46 @@ class BridgeServer {
 
  private:
   struct Connection;
-  struct Reply;
+  struct AppendWork {
+    uint64_t connection_id = 0;
+    AppendJob job;
+    absl::Status status;
+  };
 
-  BridgeServer(std::string dir, BridgeOptions options, LoopbackListener listener, WakePipe wake);
+  BridgeServer(std::string dir, BridgeOptions options, BridgeConfig config,
+               LoopbackListener listener, WakePipe wake);
 
+  absl::Time Now() const;
   void AcceptPending();
+  bool EvictOldestIncomplete();
   // Moves `conn` forward after bytes arrived or were sent; false: drop it.
   bool Advance(Connection& conn);
   bool ReadFrom(Connection& conn);
   bool WriteTo(Connection& conn);
   void Dispatch(Connection& conn, absl::string_view body);
-  void FinishHeld(Connection& conn, bool deadline_passed);
-  void Respond(Connection& conn, const Reply& reply);
-
-  Reply Route(Connection& conn, absl::string_view body);
-  Reply Info(absl::string_view origin);
-  Reply GetFile(Connection& conn, absl::string_view name, absl::string_view origin);
-  Reply FileReply(absl::string_view name, const std::string& etag, absl::string_view origin,
-                  absl::string_view have, bool splice, int waited_s);
-  Reply Append(const HttpRequest& request, absl::string_view name, absl::string_view query,
-               absl::string_view body, absl::string_view origin);
-  Reply Preflight(absl::string_view origin);
-  Reply Error(int status, absl::string_view error_class, absl::string_view message,
-              absl::string_view origin);
-  Reply ErrorFromStatus(const absl::Status& status, absl::string_view origin);
-  Reply Json(int status, std::string body, absl::string_view origin);
-
-  absl::StatusOr<std::string> EtagOf(absl::string_view name) const;
-  bool AllowedOrigin(absl::string_view origin) const;
-  bool OwnOrigin(absl::string_view origin) const;
-  void AddCorsHeaders(absl::string_view origin, HttpHeaders* headers) const;
+  void Respond(Connection& conn, const HttpResponse& response);
+  void ReleaseBody(Connection& conn);
+  void FinishAppends();
+  void RunWorker();
 
   const std::string dir_;
   const BridgeOptions options_;
-  std::vector<std::string> readable_;
-  std::vector<std::string> appendable_;
+  ChannelDirectory files_;
+  BridgeHandler handler_;
   LoopbackListener listener_;
   WakePipe wake_;
   std::list<Connection> connections_;
-  // Versions of channel files recently sent, newest first: the bases a
-  // client may ask a splice against (A-IM: ipckit-splice).
-  struct SentVersion {
-    std::string name;
-    std::string etag;
-    std::string text;
-  };
-  std::list<SentVersion> sent_;
-  void RememberSent(absl::string_view name, const std::string& etag, const std::string& text);
-  const SentVersion* FindSent(absl::string_view name, absl::string_view etag) const;
-  bool wrote_once_ = false;
+  uint64_t next_connection_id_ = 1;
+  size_t body_bytes_reserved_ = 0;  // over all connections in kBody
+
+  std::mutex work_mu_;
+  std::condition_variable work_cv_;
+  std::deque<AppendWork> todo_;  // guarded by work_mu_
+  std::deque<AppendWork> done_;  // guarded by work_mu_
+  bool worker_exit_ = false;     // guarded by work_mu_
+  size_t appends_in_flight_ = 0;  // serving thread only
+  std::thread worker_;
+
   std::atomic<bool> stop_{false};
   std::atomic<bool> files_changed_{false};
   std::atomic<bool> watcher_exit_{false};

@@ -4,7 +4,7 @@
 //   ipckit info [NAME]          versions, platform, and where NAME maps on this OS
 //   ipckit listen NAME [--count N] [--timeout SECONDS]
 //   ipckit send NAME MESSAGE [--timeout SECONDS]
-//   ipckit serve DIR [--port N] [--allow-origin ORIGIN]...   the FileChannel HTTP bridge
+//   ipckit serve DIR [--port N] [--allow-origin ORIGIN]... [--no-token]   the FileChannel HTTP bridge
 #include <signal.h>
 #include <sys/utsname.h>
 
@@ -33,7 +33,7 @@ constexpr char kUsage[] =
     "       ipckit info [NAME]\n"
     "       ipckit listen NAME [--count N] [--timeout SECONDS]\n"
     "       ipckit send NAME MESSAGE [--timeout SECONDS]\n"
-    "       ipckit serve DIR [--port N] [--allow-origin ORIGIN]... [--max-file-bytes N]\n";
+    "       ipckit serve DIR [--port N] [--allow-origin ORIGIN]... [--max-file-bytes N] [--no-token]\n";
 
 // Positional arguments plus the two options the commands share.
 struct Args {
@@ -138,6 +138,8 @@ absl::Status Serve(const std::vector<std::string>& argv) {
       } else {
         options.max_file_bytes = bytes;
       }
+    } else if (a == "--no-token") {
+      options.require_token = false;
     } else if (dir.empty() && !absl::StartsWith(a, "--")) {
       dir = a;
     } else {
@@ -148,6 +150,7 @@ absl::Status Serve(const std::vector<std::string>& argv) {
   IPCKIT_ASSIGN_OR_RETURN(std::unique_ptr<bridge::BridgeServer> server,
                           bridge::BridgeServer::Start(dir, options));
   g_bridge = server.get();
+  if (server->token().empty()) std::cerr << bridge::kNoTokenWarning << std::endl;
   struct sigaction action {};
   action.sa_handler = StopBridge;
   sigaction(SIGINT, &action, nullptr);

@@ -15,21 +15,43 @@ if $cli serve "$dir" --port 70000 2>/dev/null; then echo "FAIL: port 70000 accep
 $cli serve "$dir" --port 0 --allow-origin http://127.0.0.1:3000 >"$work/out" 2>&1 &
 pid=$!
 for _ in $(seq 100); do grep -q "http://127.0.0.1:" "$work/out" && break; sleep 0.1; done
-url="$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$work/out")" || { echo "FAIL: no URL printed"; cat "$work/out"; exit 1; }
+printed="$(grep -o 'http://127\.0\.0\.1:[0-9]*/?token=[0-9a-f]*' "$work/out")" || { echo "FAIL: no URL with a token printed"; cat "$work/out"; exit 1; }
+url="${printed%%/\?token=*}"
+token="${printed##*token=}"
+[[ ${#token} -ge 32 ]] || { echo "FAIL: token '$token' is under 128 bits"; exit 1; }
+auth=(-H "Authorization: Bearer $token")
 
-curl -sf "$url/v1/info" | grep -q '"protocol":"ipckit-bridge"' || { echo "FAIL: /v1/info"; exit 1; }
+# Without the token: refused; with it in the header or the printed URL: served.
+code="$(curl -s -o /dev/null -w '%{http_code}' "$url/v1/info")"
+[[ "$code" == 401 ]] || { echo "FAIL: no token got $code"; exit 1; }
+code="$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer x$token" "$url/v1/info")"
+[[ "$code" == 401 ]] || { echo "FAIL: wrong token got $code"; exit 1; }
+curl -sf "$url/v1/info?token=$token" | grep -q '"protocol":"ipckit-bridge"' || { echo "FAIL: ?token="; exit 1; }
+
+curl -sf "${auth[@]}" "$url/v1/info" | grep -q '"protocol":"ipckit-bridge"' || { echo "FAIL: /v1/info"; exit 1; }
 msg='[{"id":"cli-1","timestamp":1,"type":"request","method":"ping","payload":null,"seq":1,"sender":"curl"}]'
-resp="$(curl -sf -H 'Content-Type: application/json' -H 'Origin: http://127.0.0.1:3000' \
+resp="$(curl -sf "${auth[@]}" -H 'Content-Type: application/json' -H 'Origin: http://127.0.0.1:3000' \
   --data-binary "$msg" "$url/v1/append/frontend_to_backend.json")"
 [[ "$resp" == '{"appended":1}' ]] || { echo "FAIL: append said $resp"; exit 1; }
 grep -q '"id":"cli-1"' "$dir/frontend_to_backend.json" || { echo "FAIL: message not in the file"; exit 1; }
-code="$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
+code="$(curl -s -o /dev/null -w '%{http_code}' "${auth[@]}" -H 'Content-Type: application/json' \
   -H 'Origin: http://evil.example' --data-binary "$msg" "$url/v1/append/frontend_to_backend.json")"
 [[ "$code" == 403 ]] || { echo "FAIL: cross-origin write got $code"; exit 1; }
-code="$(curl -s -o /dev/null -w '%{http_code}' --path-as-is "$url/v1/files/../channel/.lock")"
+code="$(curl -s -o /dev/null -w '%{http_code}' "${auth[@]}" --path-as-is "$url/v1/files/../channel/.lock")"
 [[ "$code" == 400 ]] || { echo "FAIL: traversal got $code"; exit 1; }
 
 kill -INT "$pid"
 wait "$pid" || { echo "FAIL: serve exited $? on SIGINT"; exit 1; }
+pid=
+
+# --no-token: served without one, with a warning.
+$cli serve "$dir" --port 0 --no-token >"$work/out2" 2>&1 &
+pid=$!
+for _ in $(seq 100); do grep -q "http://127.0.0.1:" "$work/out2" && break; sleep 0.1; done
+grep -q "WARNING" "$work/out2" || { echo "FAIL: --no-token printed no warning"; cat "$work/out2"; exit 1; }
+url="$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$work/out2")"
+curl -sf "$url/v1/info" | grep -q '"protocol":"ipckit-bridge"' || { echo "FAIL: --no-token /v1/info"; exit 1; }
+kill -INT "$pid"
+wait "$pid" || { echo "FAIL: serve --no-token exited $? on SIGINT"; exit 1; }
 pid=
 echo "serve_test: ok"

@@ -1,9 +1,10 @@
 // A FileChannel endpoint for web pages (and any JS with fetch): reads and
-// writes the channel through the HTTP bridge of js/BRIDGE.md. Same API as the
+// writes the channel through the HTTP bridge of spec/bridge.md. Same API as the
 // Node FileChannel; messages are composed and parsed by the WASM core.
 //
 //   import { BridgeFileChannel } from 'ipckit/browser';
-//   const ch = await BridgeFileChannel.frontend('http://127.0.0.1:8765');
+//   // The URL the bridge printed; its token= is sent on every request.
+//   const ch = await BridgeFileChannel.frontend('http://127.0.0.1:8765/?token=9f86d0...');
 //   ch.onEvent('status', (s) => render(s));
 //   const user = await ch.sendRequest('getUser', { id: 7 }, { timeoutMs: 5000 });
 //
@@ -32,6 +33,19 @@ function sleep(ms, signal) {
   });
 }
 
+// The bridge's URL as {base, token}: the token from `?token=` (or
+// options.token), the base without query, fragment or trailing slashes.
+function splitBridgeUrl(url, token) {
+  let parsed;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return { base: url.replace(/[?#].*$/, '').replace(/\/+$/, ''), token: token ?? null };
+  }
+  const fromQuery = parsed.searchParams.get('token');
+  return { base: `${parsed.origin}${parsed.pathname}`.replace(/\/+$/, ''), token: token ?? fromQuery };
+}
+
 // The bridge's JSON error body as an IpckitError.
 async function bridgeError(res, what) {
   let body = null;
@@ -46,6 +60,7 @@ async function bridgeError(res, what) {
 
 export class BridgeFileChannel extends FileChannelEndpoint {
   #base;
+  #auth;  // {Authorization: 'Bearer <token>'}, or {} for a bridge without one
   #fetch;
   #waitS;
   #abort = new AbortController();
@@ -53,9 +68,11 @@ export class BridgeFileChannel extends FileChannelEndpoint {
   #have = null;  // {etag, bytes}: the incoming file as last read, a splice base
   #splices = 0;
 
-  // Connects to the bridge at `baseUrl` as a frontend. Options: fetch (a
-  // fetch implementation, default globalThis.fetch), waitSeconds (hanging GET
-  // length, default 25), skipExisting, requestTimeoutMs, sendTimeoutMs.
+  // Connects to the bridge at `baseUrl` (the URL it printed, with its
+  // `?token=`) as a frontend. Options: token (instead of the one in the URL),
+  // fetch (a fetch implementation, default globalThis.fetch), waitSeconds
+  // (hanging GET length, default 25), skipExisting, requestTimeoutMs,
+  // sendTimeoutMs.
   static frontend(baseUrl, options = {}) {
     return BridgeFileChannel.open(baseUrl, 'frontend', options);
   }
@@ -69,7 +86,7 @@ export class BridgeFileChannel extends FileChannelEndpoint {
     if (typeof baseUrl !== 'string' || baseUrl.length === 0) {
       throw new InvalidArgumentError('BridgeFileChannel: the bridge URL must be a non-empty string');
     }
-    const channel = new BridgeFileChannel(baseUrl.replace(/\/+$/, ''), side, options);
+    const channel = new BridgeFileChannel(baseUrl, side, options);
     try {
       await channel.#connect(Boolean(options.skipExisting));
     } catch (err) {
@@ -79,9 +96,11 @@ export class BridgeFileChannel extends FileChannelEndpoint {
     return channel;
   }
 
-  constructor(base, side, options) {
+  constructor(url, side, options) {
     super(side, options);
+    const { base, token } = splitBridgeUrl(url, options.token);
     this.#base = base;
+    this.#auth = token ? { Authorization: `Bearer ${token}` } : {};
     this.#fetch = options.fetch || globalThis.fetch.bind(globalThis);
     this.#waitS = intOption(options.waitSeconds, 'waitSeconds', DEFAULT_WAIT_S, 600);
   }
@@ -101,7 +120,7 @@ export class BridgeFileChannel extends FileChannelEndpoint {
     try {
       res = await this.#fetch(`${this.#base}/v1/append/${name}${query}`, {
         method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
+        headers: { ...this.#auth, 'Content-Type': 'application/json' },
         body: composeChannelFile(texts),
         signal: this.#abort.signal,
       });
@@ -117,7 +136,7 @@ export class BridgeFileChannel extends FileChannelEndpoint {
   }
 
   async #connect(skipExisting) {
-    const res = await this.#fetch(`${this.#base}/v1/info`, { signal: this.#abort.signal });
+    const res = await this.#fetch(`${this.#base}/v1/info`, { headers: { ...this.#auth }, signal: this.#abort.signal });
     if (!res.ok) throw await bridgeError(res, `bridge ${this.#base}`);
     const info = await res.json();
     if (info.protocol !== 'ipckit-bridge') {
@@ -142,7 +161,7 @@ export class BridgeFileChannel extends FileChannelEndpoint {
   // One GET of the incoming file: {status, etag, bytes, url, held}.
   async #read(etag) {
     const url = `${this.#base}/v1/files/${FILES[this.side].incoming}`;
-    const headers = etag === null ? {} : { 'If-None-Match': etag, Prefer: `wait=${this.#waitS}` };
+    const headers = etag === null ? { ...this.#auth } : { ...this.#auth, 'If-None-Match': etag, Prefer: `wait=${this.#waitS}` };
     const base = etag !== null && this.#have && this.#have.etag === etag ? this.#have : null;
     if (base) headers['A-IM'] = 'ipckit-splice';
     const res = await this.#fetch(url, { headers, cache: 'no-store', signal: this.#abort.signal });

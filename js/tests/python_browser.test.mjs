@@ -60,7 +60,8 @@ async function startBridge(dir, pageOrigin) {
     const proc = spawnWithLines(python, ['-u', '-m', 'ipckit', 'serve', dir, '--port', '0', '--allow-origin', pageOrigin]);
     try {
       const line = await proc.waitLine(/https?:\/\/(127\.0\.0\.1|localhost):\d+/, 20000);
-      const url = /https?:\/\/(?:127\.0\.0\.1|localhost):\d+/.exec(line)[0];
+      // The printed URL carries the bridge's token; the page client takes it whole.
+      const url = /https?:\/\/(?:127\.0\.0\.1|localhost):\d+\S*/.exec(line)[0];
       return {
         kind: 'python -m ipckit serve',
         url,

@@ -268,13 +268,19 @@ export interface BridgeFileChannelOptions extends EndpointOptions {
   waitSeconds?: number;
   /** Ignore messages already in the incoming file. Default false. */
   skipExisting?: boolean;
+  /** The bridge's token, instead of the `?token=` of the URL it printed. */
+  token?: string;
 }
 
-/** A FileChannel endpoint that talks to the HTTP bridge (BRIDGE.md): for pages. */
+/**
+ * A FileChannel endpoint that talks to the HTTP bridge (spec/bridge.md): for
+ * pages. `baseUrl` is the URL the bridge printed, `?token=` included.
+ */
 export class BridgeFileChannel extends FileChannelEndpoint {
   static frontend(baseUrl: string, options?: BridgeFileChannelOptions): Promise<BridgeFileChannel>;
   static backend(baseUrl: string, options?: BridgeFileChannelOptions): Promise<BridgeFileChannel>;
   static open(baseUrl: string, side: 'frontend' | 'backend', options?: BridgeFileChannelOptions): Promise<BridgeFileChannel>;
+  /** The bridge's URL without its token. */
   readonly url: string;
   /** The bridge's /v1/info answer. */
   readonly bridgeInfo: Record<string, unknown> | null;

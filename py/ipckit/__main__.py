@@ -80,8 +80,11 @@ def _cmd_serve(args):
     # SIGTERM (e.g. a test harness's kill) stops as cleanly as Ctrl-C.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     with ipckit.BridgeServer(args.dir, args.port, args.allow_origin,
+                             token=None if args.no_token else "",
                              allow_backend_writes=args.allow_backend_writes,
                              max_file_bytes=args.max_file_bytes) as bridge:
+        if bridge.token is None:
+            print(_ipckit.BRIDGE_NO_TOKEN_WARNING, file=sys.stderr, flush=True)
         print("ipckit bridge for %s on %s (Ctrl-C stops)" % (args.dir, bridge.url), flush=True)
         try:
             bridge.serve_forever()
@@ -111,12 +114,15 @@ def _parser():
     info.add_argument("name", nargs="?", default="example", help="a name to map (default: example)")
     info.set_defaults(run=_cmd_info)
     serve = commands.add_parser("serve", help="serve a FileChannel directory to web pages over "
-                                              "HTTP on 127.0.0.1 (the bridge, js/BRIDGE.md)")
+                                              "HTTP on 127.0.0.1 (the bridge, spec/bridge.md)")
     serve.add_argument("dir", help="the channel directory (created if missing)")
     serve.add_argument("--port", type=int, default=0, help="TCP port (default 0: any free port)")
     serve.add_argument("--allow-origin", action="append", default=[], metavar="ORIGIN",
                        help="an origin (e.g. http://127.0.0.1:3000) whose pages may read and "
                             "write; repeatable")
+    serve.add_argument("--no-token", action="store_true",
+                       help="serve without the secret token (any local user can then use the "
+                            "channel)")
     serve.add_argument("--allow-backend-writes", action="store_true",
                        help="also accept appends to backend_to_frontend.json")
     serve.add_argument("--max-file-bytes", type=int, default=64 << 20,

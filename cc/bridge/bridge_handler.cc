@@ -1,0 +1,457 @@
+#include "cc/bridge/bridge_handler.h"
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
+#include "cc/base/error.h"
+#include "cc/bridge/splice.h"
+#include "cc/file_channel/channel_file_format.h"
+#include "cc/file_channel/channel_info_format.h"
+#include "cc/file_channel/message.h"
+#include "rapidjson/stringbuffer.h"
+#include "rapidjson/writer.h"
+
+namespace ipckit::bridge {
+namespace {
+
+constexpr absl::Duration kDefaultLockTimeout = absl::Seconds(10);
+constexpr absl::Duration kMaxLockTimeout = absl::Seconds(30);
+// Sent versions kept as splice bases: a reader normally asks against the one
+// it got last, so a few per file cover several readers.
+constexpr size_t kSentVersionsPerFile = 4;
+constexpr size_t kMaxSentBytes = size_t{32} << 20;
+
+// Whether an A-IM header lists ipckit-splice (RFC 3229 instance manipulations).
+bool AcceptsSplice(absl::string_view a_im) {
+  for (absl::string_view item : absl::StrSplit(a_im, ',')) {
+    item = absl::StripAsciiWhitespace(item.substr(0, item.find(';')));
+    if (absl::EqualsIgnoreCase(item, "ipckit-splice")) return true;
+  }
+  return false;
+}
+
+// What may never appear in a request target, whatever the route: parent
+// references, encoded dots and separators, backslashes and NUL.
+bool HasForbiddenPathPart(absl::string_view target) {
+  std::string lower = absl::AsciiStrToLower(target);
+  for (absl::string_view bad : {"..", "%2e", "%2f", "%5c", "%00", "\\"}) {
+    if (absl::StrContains(lower, bad)) return true;
+  }
+  return lower.find('\0') != std::string::npos;
+}
+
+// The seconds of "wait=<n>" in a Prefer header, if present.
+std::optional<int64_t> PreferredWaitSeconds(absl::string_view prefer) {
+  for (absl::string_view item : absl::StrSplit(prefer, absl::ByAnyChar(",; \t"))) {
+    if (!absl::ConsumePrefix(&item, "wait=")) continue;
+    if (item.empty() || item.find_first_not_of("0123456789") != absl::string_view::npos) return std::nullopt;
+    if (item.size() > 9) return int64_t{999999999};  // far beyond any cap
+    int64_t seconds = 0;
+    if (absl::SimpleAtoi(item, &seconds)) return seconds;
+  }
+  return std::nullopt;
+}
+
+int HttpStatusForClass(absl::string_view error_class) {
+  if (error_class == kErrInvalidArgument || error_class == kErrCorrupt) return 400;
+  if (error_class == kErrPermissionDenied) return 403;
+  if (error_class == kErrNotFound) return 404;
+  if (error_class == kErrTooLarge) return 413;
+  if (error_class == kErrTimeout || error_class == kErrInUse) return 503;
+  return 500;
+}
+
+bool Contains(const std::vector<std::string>& list, absl::string_view item) {
+  return std::find(list.begin(), list.end(), item) != list.end();
+}
+
+// Equal strings, in a time that depends on their lengths only, so a client
+// cannot find the token a byte at a time by timing refusals.
+bool ConstantTimeEquals(absl::string_view a, absl::string_view b) {
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  }
+  return diff == 0;
+}
+
+size_t CountHeaders(const HttpRequest& request, absl::string_view name) {
+  return std::count_if(request.headers.begin(), request.headers.end(),
+                       [&](const auto& h) { return h.first == name; });
+}
+
+}  // namespace
+
+BridgeHandler::BridgeHandler(BridgeConfig config, ChannelFiles* files)
+    : config_(std::move(config)), files_(files) {
+  readable_ = {std::string(kBackendToFrontendFile), std::string(kFrontendToBackendFile),
+               std::string(kChannelInfoFile)};
+  appendable_ = {std::string(kFrontendToBackendFile)};
+  if (config_.allow_backend_writes) appendable_.push_back(std::string(kBackendToFrontendFile));
+}
+
+BridgeAction BridgeHandler::Handle(const HttpRequest& request, absl::string_view body) {
+  const std::string origin(request.Header("origin").value_or(""));
+  BridgeAction action = Route(request, body, origin);
+  if (action.kind == BridgeAction::Kind::kRespond && request.method == "HEAD") {
+    action.response.body.clear();  // a HEAD answer never carries a body
+  }
+  return action;
+}
+
+// ---- routing ----
+
+BridgeAction BridgeHandler::Route(const HttpRequest& request, absl::string_view body,
+                                  const std::string& origin) {
+  auto respond = [](HttpResponse response) {
+    BridgeAction action;
+    action.response = std::move(response);
+    return action;
+  };
+  // One Host only: two could be read differently by a proxy and by us.
+  if (CountHeaders(request, "host") > 1) {
+    return respond(Error(400, kErrInvalidArgument, "more than one Host header", origin));
+  }
+  const std::string own_host = absl::StrCat(":", config_.port);
+  absl::string_view host = request.Header("host").value_or("");
+  if (host != absl::StrCat("127.0.0.1", own_host) && host != absl::StrCat("localhost", own_host)) {
+    return respond(Error(403, kErrPermissionDenied,
+                         absl::StrCat("Host '", host, "' is not this bridge"), origin));
+  }
+  // Nothing in a URL becomes a path, but refuse what tries to be one.
+  if (HasForbiddenPathPart(request.target)) {
+    return respond(Error(400, kErrInvalidArgument,
+                         absl::StrCat("path '", request.target, "' is not allowed"), origin));
+  }
+  absl::string_view target = request.target;
+  absl::string_view query;
+  if (size_t q = target.find('?'); q != absl::string_view::npos) {
+    query = target.substr(q + 1);
+    target = target.substr(0, q);
+  }
+  // A preflight carries no credentials (Fetch spec), so it needs no token.
+  if (request.method == "OPTIONS") return respond(Preflight(origin));
+  if (!TokenMatches(request, query)) {
+    HttpResponse refused = Error(401, kErrPermissionDenied,
+                                 "this bridge needs its token (the URL it printed, or "
+                                 "'Authorization: Bearer <token>')",
+                                 origin);
+    refused.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"ipckit-bridge\"");
+    return respond(std::move(refused));
+  }
+
+  auto method_error = [&](absl::string_view allow) {
+    HttpResponse r = Error(405, kErrInvalidArgument,
+                           absl::StrCat(request.method, " is not supported here; use ", allow), origin);
+    r.headers.emplace_back("Allow", std::string(allow));
+    return respond(std::move(r));
+  };
+  absl::string_view name = target;
+  if (target == "/v1/info") {
+    if (request.method != "GET") return method_error("GET");
+    return respond(Info(origin));
+  }
+  if (absl::ConsumePrefix(&name, "/v1/files/") && Contains(readable_, name)) {
+    if (request.method != "GET") return method_error("GET");
+    return GetFile(request, name, origin);
+  }
+  name = target;
+  if (absl::ConsumePrefix(&name, "/v1/append/") && Contains(appendable_, name)) {
+    if (request.method != "POST") return method_error("POST");
+    return Append(request, name, query, body, origin);
+  }
+  return respond(Error(404, kErrNotFound, absl::StrCat("no such bridge resource: ", target), origin));
+}
+
+bool BridgeHandler::TokenMatches(const HttpRequest& request, absl::string_view query) const {
+  if (config_.token.empty()) return true;  // the server's explicit opt-out
+  bool matched = false;
+  // Every candidate is compared, so the time taken says nothing of which.
+  for (const auto& [name, value] : request.headers) {
+    if (name != "authorization") continue;
+    absl::string_view v = value;
+    if (v.size() > 7 && absl::EqualsIgnoreCase(v.substr(0, 7), "bearer ")) {
+      matched |= ConstantTimeEquals(absl::StripAsciiWhitespace(v.substr(7)), config_.token);
+    }
+  }
+  for (absl::string_view param : absl::StrSplit(query, '&', absl::SkipEmpty())) {
+    if (absl::ConsumePrefix(&param, "token=")) matched |= ConstantTimeEquals(param, config_.token);
+  }
+  return matched;
+}
+
+bool BridgeHandler::OwnOrigin(absl::string_view origin) const {
+  return origin == absl::StrCat("http://127.0.0.1:", config_.port) ||
+         origin == absl::StrCat("http://localhost:", config_.port);
+}
+
+bool BridgeHandler::AllowedOrigin(absl::string_view origin) const {
+  return Contains(config_.allow_origins, origin);
+}
+
+void BridgeHandler::AddCorsHeaders(absl::string_view origin, HttpHeaders* headers) const {
+  // Only configured origins may read responses from another origin's page.
+  if (origin.empty() || !AllowedOrigin(origin)) return;
+  headers->emplace_back("Access-Control-Allow-Origin", std::string(origin));
+  headers->emplace_back("Access-Control-Expose-Headers",
+                        "ETag, Preference-Applied, IM, Delta-Base, Ipckit-Splice");
+  headers->emplace_back("Vary", "Origin");
+}
+
+HttpResponse BridgeHandler::Preflight(absl::string_view origin) const {
+  if (origin.empty() || !AllowedOrigin(origin)) {
+    return Error(403, kErrPermissionDenied, absl::StrCat("origin '", origin, "' is not allowed"),
+                 origin);
+  }
+  HttpResponse reply;
+  reply.status = 204;
+  AddCorsHeaders(origin, &reply.headers);
+  reply.headers.emplace_back("Access-Control-Allow-Methods", "GET, POST");
+  reply.headers.emplace_back("Access-Control-Allow-Headers",
+                             "Authorization, Content-Type, If-None-Match, Prefer, A-IM");
+  reply.headers.emplace_back("Access-Control-Max-Age", "600");
+  return reply;
+}
+
+// ---- handlers ----
+
+HttpResponse BridgeHandler::Info(absl::string_view origin) {
+  absl::StatusOr<ChannelFileVersion> info = files_->Read(kChannelInfoFile, kMaxChannelInfoBytes);
+  if (!info.ok()) return ErrorFromStatus(info.status(), origin);
+  if (info->exists) {
+    absl::Status valid = ValidateChannelInfo(info->text, kChannelInfoFile);
+    // The channel's file, not the request, is bad: a conflict to repair.
+    if (!valid.ok()) return Error(409, kErrCorrupt, valid.message(), origin);
+  }
+  rapidjson::StringBuffer out;
+  rapidjson::Writer<rapidjson::StringBuffer> w(out);
+  w.StartObject();
+  w.Key("protocol");
+  w.String("ipckit-bridge");
+  w.Key("bridge_version");
+  w.Int(kBridgeVersion);
+  w.Key("format_version");
+  w.Uint64(kFileChannelFormatVersion);
+  w.Key("channel_info");
+  if (info->exists) {
+    // Validated above as one JSON object: embedded as it is.
+    absl::string_view text = absl::StripAsciiWhitespace(info->text);
+    w.RawValue(text.data(), text.size(), rapidjson::kObjectType);
+  } else {
+    w.Null();
+  }
+  w.Key("readable");
+  w.StartArray();
+  for (const std::string& name : readable_) w.String(name.c_str(), name.size());
+  w.EndArray();
+  w.Key("appendable");
+  w.StartArray();
+  for (const std::string& name : appendable_) w.String(name.c_str(), name.size());
+  w.EndArray();
+  w.Key("max_file_bytes");
+  w.Uint64(config_.max_file_bytes);
+  w.Key("max_wait_ms");
+  w.Int64(absl::ToInt64Milliseconds(config_.max_wait));
+  w.EndObject();
+  return Json(200, std::string(out.GetString(), out.GetSize()), origin);
+}
+
+void BridgeHandler::RememberSent(absl::string_view name, const std::string& etag,
+                                 const std::string& text) {
+  if (text.size() > kMaxSentBytes || FindSent(name, etag) != nullptr) return;
+  sent_.push_front(SentVersion{std::string(name), etag, text});
+  // Bounded in count per file and in bytes overall, oldest out first.
+  size_t per_name = 0;
+  size_t bytes = 0;
+  for (auto it = sent_.begin(); it != sent_.end();) {
+    if (it->name == name) ++per_name;
+    bytes += it->text.size();
+    if ((it->name == name && per_name > kSentVersionsPerFile) || bytes > kMaxSentBytes) {
+      bytes -= it->text.size();
+      it = sent_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+const BridgeHandler::SentVersion* BridgeHandler::FindSent(absl::string_view name,
+                                                          absl::string_view etag) const {
+  for (const SentVersion& v : sent_) {
+    if (v.name == name && v.etag == etag) return &v;
+  }
+  return nullptr;
+}
+
+BridgeAction BridgeHandler::GetFile(const HttpRequest& request, absl::string_view name,
+                                    absl::string_view origin) {
+  BridgeAction action;
+  std::optional<absl::string_view> have = request.Header("if-none-match");
+  int64_t wait_ms = 0;
+  if (have) {
+    std::optional<int64_t> wait_s = PreferredWaitSeconds(request.Header("prefer").value_or(""));
+    if (wait_s) wait_ms = std::min(*wait_s * 1000, absl::ToInt64Milliseconds(config_.max_wait));
+  }
+  const bool splice = have && AcceptsSplice(request.Header("a-im").value_or(""));
+  absl::StatusOr<std::string> etag = files_->EtagOf(name);
+  if (!etag.ok()) {
+    action.response = ErrorFromStatus(etag.status(), origin);
+    return action;
+  }
+  if (have && *have == *etag && wait_ms > 0) {
+    action.kind = BridgeAction::Kind::kHold;
+    action.held = HeldRead{std::string(name), *etag, std::string(origin), splice,
+                           absl::Milliseconds(wait_ms)};
+    return action;
+  }
+  action.response = FileReply(name, *etag, origin, have.value_or(""), splice, -1);
+  return action;
+}
+
+std::optional<HttpResponse> BridgeHandler::ResumeHeld(const HeldRead& held, bool expired) {
+  absl::StatusOr<std::string> etag = files_->EtagOf(held.name);
+  if (!etag.ok()) return ErrorFromStatus(etag.status(), held.origin);
+  if (*etag == held.etag && !expired) return std::nullopt;  // spurious wake
+  const int waited_s = static_cast<int>((absl::ToInt64Milliseconds(held.wait) + 500) / 1000);
+  return FileReply(held.name, *etag, held.origin, held.etag, held.splice, waited_s);
+}
+
+HttpResponse BridgeHandler::FileReply(absl::string_view name, const std::string& etag,
+                                      absl::string_view origin, absl::string_view have, bool splice,
+                                      int waited_s) {
+  HttpResponse reply;
+  AddCorsHeaders(origin, &reply.headers);
+  reply.headers.emplace_back("Cache-Control", "no-store");
+  if (waited_s >= 0) reply.headers.emplace_back("Preference-Applied", absl::StrCat("wait=", waited_s));
+  if (have == etag) {
+    reply.headers.emplace_back("ETag", etag);
+    reply.status = 304;
+    return reply;
+  }
+  absl::StatusOr<ChannelFileVersion> read = files_->Read(name, config_.max_file_bytes);
+  if (!read.ok()) return ErrorFromStatus(read.status(), origin);
+  // The ETag names the version read, so a client holding these bytes under
+  // this ETag can later ask for a splice against exactly them.
+  reply.headers.emplace_back("ETag", read->etag);
+  reply.headers.emplace_back("Content-Type", "application/json");
+  if (splice) {
+    if (const SentVersion* base = FindSent(name, have)) {
+      if (std::optional<Splice> s = ComputeSplice(base->text, read->text)) {
+        reply.status = 226;
+        reply.headers.emplace_back("IM", "ipckit-splice");
+        reply.headers.emplace_back("Delta-Base", std::string(have));
+        reply.headers.emplace_back("Ipckit-Splice", absl::StrCat(s->at, " ", s->from, " ", s->to));
+        reply.body = std::move(s->body);
+        RememberSent(name, read->etag, read->text);
+        return reply;
+      }
+    }
+  }
+  RememberSent(name, read->etag, read->text);
+  reply.body = std::move(read->text);
+  return reply;
+}
+
+BridgeAction BridgeHandler::Append(const HttpRequest& request, absl::string_view name,
+                                   absl::string_view query, absl::string_view body,
+                                   absl::string_view origin) {
+  BridgeAction action;
+  if (!origin.empty() && !OwnOrigin(origin) && !AllowedOrigin(origin)) {
+    action.response = Error(403, kErrPermissionDenied,
+                            absl::StrCat("writes from origin '", origin, "' are not allowed"), origin);
+    return action;
+  }
+  absl::string_view type = request.Header("content-type").value_or("");
+  type = absl::StripAsciiWhitespace(type.substr(0, type.find(';')));
+  if (!absl::EqualsIgnoreCase(type, "application/json")) {
+    action.response =
+        Error(415, kErrInvalidArgument, "POST needs Content-Type: application/json", origin);
+    return action;
+  }
+  absl::Duration lock_timeout = kDefaultLockTimeout;
+  for (absl::string_view param : absl::StrSplit(query, '&', absl::SkipEmpty())) {
+    if (!absl::ConsumePrefix(&param, "timeout_ms=")) continue;
+    int64_t ms = 0;
+    if (param.empty() || param.find_first_not_of("0123456789") != absl::string_view::npos) {
+      action.response = Error(400, kErrInvalidArgument,
+                              absl::StrCat("timeout_ms must be an integer >= 0, got '", param, "'"),
+                              origin);
+      return action;
+    }
+    lock_timeout = param.size() > 9 || !absl::SimpleAtoi(param, &ms)
+                       ? kMaxLockTimeout
+                       : std::min(absl::Milliseconds(ms), kMaxLockTimeout);
+  }
+  absl::StatusOr<std::vector<ScannedMessage>> scanned = ScanChannelFile(body, "request body");
+  if (!scanned.ok()) {
+    action.response = ErrorFromStatus(scanned.status(), origin);
+    return action;
+  }
+  if (scanned->empty()) {
+    action.response = Error(400, kErrInvalidArgument, "the request holds no messages", origin);
+    return action;
+  }
+  action.kind = BridgeAction::Kind::kAppend;
+  action.append.name = std::string(name);
+  action.append.lock_timeout = lock_timeout;
+  action.append.origin = std::string(origin);
+  action.append.texts.reserve(scanned->size());
+  for (const ScannedMessage& m : *scanned) {
+    action.append.texts.emplace_back(body.substr(m.begin, m.end - m.begin));
+  }
+  return action;
+}
+
+HttpResponse BridgeHandler::AppendDone(const AppendJob& job, const absl::Status& status) {
+  if (!status.ok()) {
+    // The target file, not the request, is corrupt: a conflict to repair.
+    if (ErrorClassOf(status) == kErrCorrupt) return Error(409, kErrCorrupt, status.message(), job.origin);
+    return ErrorFromStatus(status, job.origin);
+  }
+  return Json(200, absl::StrCat("{\"appended\":", job.texts.size(), "}"), job.origin);
+}
+
+// ---- responses ----
+
+HttpResponse BridgeHandler::Json(int status, std::string body, absl::string_view origin) const {
+  HttpResponse reply;
+  reply.status = status;
+  AddCorsHeaders(origin, &reply.headers);
+  reply.headers.emplace_back("Content-Type", "application/json");
+  reply.headers.emplace_back("Cache-Control", "no-store");
+  reply.body = std::move(body);
+  return reply;
+}
+
+HttpResponse BridgeHandler::Error(int status, absl::string_view error_class,
+                                  absl::string_view message, absl::string_view origin) const {
+  rapidjson::StringBuffer out;
+  rapidjson::Writer<rapidjson::StringBuffer> w(out);
+  w.StartObject();
+  w.Key("error");
+  w.String(error_class.data(), error_class.size());
+  w.Key("message");
+  w.String(message.data(), message.size());
+  w.EndObject();
+  return Json(status, std::string(out.GetString(), out.GetSize()), origin);
+}
+
+HttpResponse BridgeHandler::ErrorFromStatus(const absl::Status& status,
+                                            absl::string_view origin) const {
+  std::string error_class = ErrorClassOf(status);
+  return Error(HttpStatusForClass(error_class), error_class, status.message(), origin);
+}
+
+}  // namespace ipckit::bridge

@@ -1,0 +1,163 @@
+// The bridge's request handling (spec/bridge.md), with no sockets: a parsed
+// request in, what to do about it out. Every bridge server runs this one
+// copy of the rules: routing, the Host check, the token, Origin and CORS,
+// the status for each error class, and the splice cache. The files it reads
+// sit behind ChannelFiles, so a test or a fuzzer can drive it in memory.
+//
+//   ipckit::bridge::BridgeHandler handler(config, &files);
+//   ipckit::bridge::BridgeAction action = handler.Handle(request, body);
+//   switch (action.kind) {
+//     case BridgeAction::Kind::kRespond: send(action.response); break;
+//     case BridgeAction::Kind::kHold:    // later: handler.ResumeHeld(action.held, expired)
+//     case BridgeAction::Kind::kAppend:  // off the loop: files.Append(...), then
+//                                        // handler.AppendDone(action.append, status)
+//   }
+//
+// Not thread-safe: one serving thread calls it. ChannelFiles::Append is the
+// one call a server may make from another thread.
+#ifndef IPCKIT_CC_BRIDGE_BRIDGE_HANDLER_H_
+#define IPCKIT_CC_BRIDGE_BRIDGE_HANDLER_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <list>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "cc/bridge/http_message.h"
+#include "cc/file_channel/channel_file_format.h"
+
+namespace ipckit::bridge {
+
+inline constexpr int kBridgeVersion = 1;
+// Tokens shorter than this are refused: 128 bits as 32 hex digits.
+inline constexpr size_t kMinTokenChars = 32;
+
+// One version of a channel file as read. `etag` names exactly these bytes.
+struct ChannelFileVersion {
+  bool exists = false;
+  std::string text;
+  std::string etag;
+};
+
+// The file operations the handler needs, on the fixed names of one channel
+// directory. Implementations refuse anything but a regular file of the
+// current user (permission_denied).
+class ChannelFiles {
+ public:
+  virtual ~ChannelFiles() = default;
+  // The ETag of `name` as it is now ("\"missing\"" when there is none).
+  virtual absl::StatusOr<std::string> EtagOf(absl::string_view name) = 0;
+  // `name` whole; too_large over `max_bytes`.
+  virtual absl::StatusOr<ChannelFileVersion> Read(absl::string_view name, size_t max_bytes) = 0;
+  // Appends `texts` under the channel write protocol, waiting at most
+  // `lock_timeout` for the locks. May run on another thread than the rest.
+  virtual absl::Status Append(absl::string_view name, const std::vector<std::string>& texts,
+                              absl::Duration lock_timeout) = 0;
+};
+
+struct BridgeConfig {
+  uint16_t port = 0;  // the port served: Host and own-origin checks
+  // The secret every request but a CORS preflight must carry. Empty: no
+  // token is required (an explicit opt-out of the server).
+  std::string token;
+  std::vector<std::string> allow_origins;
+  bool allow_backend_writes = false;
+  size_t max_file_bytes = kDefaultMaxFileBytes;
+  absl::Duration max_wait = absl::Seconds(30);
+};
+
+struct HttpResponse {
+  int status = 200;
+  HttpHeaders headers;
+  std::string body;
+  bool close = false;  // the connection cannot carry another request
+};
+
+// A GET waiting for `name` to differ from `etag`.
+struct HeldRead {
+  std::string name;
+  std::string etag;
+  std::string origin;
+  bool splice = false;
+  absl::Duration wait;  // how long to hold at most
+};
+
+// Messages validated for appending; the server runs the append.
+struct AppendJob {
+  std::string name;
+  std::vector<std::string> texts;
+  absl::Duration lock_timeout;
+  std::string origin;
+};
+
+struct BridgeAction {
+  enum class Kind { kRespond, kHold, kAppend };
+  Kind kind = Kind::kRespond;
+  HttpResponse response;  // kRespond
+  HeldRead held;          // kHold
+  AppendJob append;       // kAppend
+};
+
+class BridgeHandler {
+ public:
+  // `files` must outlive the handler.
+  BridgeHandler(BridgeConfig config, ChannelFiles* files);
+
+  BridgeAction Handle(const HttpRequest& request, absl::string_view body);
+
+  // The answer to a held read once its file differs from `held.etag`, or
+  // when `expired` (then 304 if it still matches); nullopt: keep holding.
+  std::optional<HttpResponse> ResumeHeld(const HeldRead& held, bool expired);
+
+  // The answer to an append the server ran with `status`.
+  HttpResponse AppendDone(const AppendJob& job, const absl::Status& status);
+
+  // An error response in the bridge's shape ({"error", "message"}, CORS
+  // headers for allowed origins), for what the server refuses itself.
+  HttpResponse Error(int status, absl::string_view error_class, absl::string_view message,
+                     absl::string_view origin) const;
+  HttpResponse ErrorFromStatus(const absl::Status& status, absl::string_view origin) const;
+
+  const BridgeConfig& config() const { return config_; }
+
+ private:
+  struct SentVersion {
+    std::string name;
+    std::string etag;
+    std::string text;
+  };
+
+  BridgeAction Route(const HttpRequest& request, absl::string_view body, const std::string& origin);
+  bool TokenMatches(const HttpRequest& request, absl::string_view query) const;
+  HttpResponse Info(absl::string_view origin);
+  BridgeAction GetFile(const HttpRequest& request, absl::string_view name, absl::string_view origin);
+  HttpResponse FileReply(absl::string_view name, const std::string& etag, absl::string_view origin,
+                         absl::string_view have, bool splice, int waited_s);
+  BridgeAction Append(const HttpRequest& request, absl::string_view name, absl::string_view query,
+                      absl::string_view body, absl::string_view origin);
+  HttpResponse Preflight(absl::string_view origin) const;
+  HttpResponse Json(int status, std::string body, absl::string_view origin) const;
+  bool AllowedOrigin(absl::string_view origin) const;
+  bool OwnOrigin(absl::string_view origin) const;
+  void AddCorsHeaders(absl::string_view origin, HttpHeaders* headers) const;
+  void RememberSent(absl::string_view name, const std::string& etag, const std::string& text);
+  const SentVersion* FindSent(absl::string_view name, absl::string_view etag) const;
+
+  const BridgeConfig config_;
+  ChannelFiles* const files_;
+  std::vector<std::string> readable_;
+  std::vector<std::string> appendable_;
+  // Versions of channel files recently sent, newest first: the bases a
+  // client may ask a splice against (A-IM: ipckit-splice).
+  std::list<SentVersion> sent_;
+};
+
+}  // namespace ipckit::bridge
+
+#endif  // IPCKIT_CC_BRIDGE_BRIDGE_HANDLER_H_

@@ -1,0 +1,96 @@
+// BridgeServer in this process with an injected clock: the connection
+// deadlines are tested by moving time, not by waiting for it.
+#include "cc/bridge/bridge_server.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "cc/bridge/test_http_client.h"
+#include "gtest/gtest.h"
+
+namespace ipckit::bridge {
+namespace {
+
+int Connect(uint16_t port) { return ConnectLoopback(port); }
+
+std::string ReadToEnd(int fd) { return ReadUntilClosed(fd, absl::Seconds(20)); }
+
+class FakeClockTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = absl::StrCat("/tmp/ipckit_bridge_server_test_", getpid());
+    BridgeOptions options;
+    options.require_token = false;
+    options.head_timeout = absl::Seconds(10);
+    options.clock = [this] { return absl::FromUnixNanos(now_ns_.load()); };
+    auto server = BridgeServer::Start(dir_, options);
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = std::move(*server);
+    serving_ = std::thread([this] {
+      while (!server_->stopped()) (void)server_->Serve();
+    });
+  }
+
+  void TearDown() override {
+    if (server_) server_->Stop();
+    if (serving_.joinable()) serving_.join();
+    server_.reset();
+    std::string cmd = "rm -rf '" + dir_ + "'";
+    ASSERT_EQ(std::system(cmd.c_str()), 0);
+  }
+
+  void Advance(absl::Duration d) { now_ns_ += absl::ToInt64Nanoseconds(d); }
+  std::string Head() const {
+    return absl::StrCat("GET /v1/info HTTP/1.1\r\nHost: 127.0.0.1:", server_->port(),
+                        "\r\nConnection: close\r\n\r\n");
+  }
+
+  std::string dir_;
+  std::atomic<int64_t> now_ns_{absl::ToUnixNanos(absl::FromUnixSeconds(1700000000))};
+  std::unique_ptr<BridgeServer> server_;
+  std::thread serving_;
+};
+
+TEST_F(FakeClockTest, HeadDeadlineCountsFromTheConnectionStartNotTheLastByte) {
+  const std::string head = Head();
+  int late = Connect(server_->port());
+  int timely = Connect(server_->port());
+  ASSERT_GE(late, 0);
+  ASSERT_GE(timely, 0);
+  ASSERT_TRUE(SendAll(late, head.substr(0, 1)));
+  ASSERT_TRUE(SendAll(timely, head.substr(0, 1)));
+  // Accepted at the start: a request on a later connection is answered only
+  // after the server accepted every connection queued before it.
+  int sync = Connect(server_->port());
+  ASSERT_TRUE(SendAll(sync, head));
+  ASSERT_TRUE(absl::StartsWith(ReadToEnd(sync), "HTTP/1.1 200"));
+  close(sync);
+  // A byte every 6 s would keep an idle timer of 10 s from ever firing.
+  Advance(absl::Seconds(6));
+  ASSERT_TRUE(SendAll(late, head.substr(1, 1)));
+  ASSERT_TRUE(SendAll(timely, head.substr(1, 1)));
+  Advance(absl::Milliseconds(3900));  // 9.9 s after the start
+  ASSERT_TRUE(SendAll(timely, head.substr(2)));
+  EXPECT_TRUE(absl::StartsWith(ReadToEnd(timely), "HTTP/1.1 200")) << "complete in time: answered";
+  Advance(absl::Seconds(1));  // 10.9 s
+  ASSERT_TRUE(SendAll(late, head.substr(2)));
+  EXPECT_EQ(ReadToEnd(late), "") << "complete too late: closed unanswered";
+  close(late);
+  close(timely);
+  // A new connection has its own 10 s.
+  int fresh = Connect(server_->port());
+  ASSERT_TRUE(SendAll(fresh, head));
+  EXPECT_TRUE(absl::StartsWith(ReadToEnd(fresh), "HTTP/1.1 200"));
+  close(fresh);
+}
+
+}  // namespace
+}  // namespace ipckit::bridge
