@@ -318,12 +318,14 @@ absl::Status EmptyChannelFiles(const std::string& dir, const std::vector<absl::s
                                const AppendOptions& options, const Deadline& deadline) {
   const bool shared = options.allow_shared_directory;
   IPCKIT_ASSIGN_OR_RETURN(ChannelLock lock, ChannelLock::Acquire(dir, deadline, shared));
+  // Every lock before any change: a timeout leaves both files as they were.
+  std::vector<Ipckit01FileLock> ipckit01_locks;
   for (absl::string_view name : names) {
-    std::optional<Ipckit01FileLock> ipckit01_lock;
-    if (options.ipckit01_lock) {
-      IPCKIT_ASSIGN_OR_RETURN(Ipckit01FileLock held, Ipckit01FileLock::Acquire(dir, name, deadline, shared));
-      ipckit01_lock.emplace(std::move(held));
-    }
+    if (!options.ipckit01_lock) break;
+    IPCKIT_ASSIGN_OR_RETURN(Ipckit01FileLock held, Ipckit01FileLock::Acquire(dir, name, deadline, shared));
+    ipckit01_locks.push_back(std::move(held));
+  }
+  for (absl::string_view name : names) {
     mode_t mode = 0;
     absl::StatusOr<UniqueFd> current = OpenOwnedRegularFile(PathIn(dir, name), O_RDONLY, kPrivateFileMode, shared);
     if (current.ok()) {

@@ -150,7 +150,8 @@ absl::Status AppendToChannelFile(const std::string& dir, absl::string_view name,
 // Replaces each of `names` in `dir` with an empty channel ("[]"), under the
 // same locks as an append (options: ipckit01_lock, allow_shared_directory,
 // fsync), whatever the files held: ipckit 0.1's clear(). Each keeps its mode
-// (within AppendOptions' rules); a missing one is created.
+// (within AppendOptions' rules); a missing one is created. All locks are
+// taken before any file changes, so a timeout changes nothing.
 absl::Status EmptyChannelFiles(const std::string& dir, const std::vector<absl::string_view>& names,
                                const AppendOptions& options, const Deadline& deadline);
 

@@ -309,10 +309,12 @@ class FileChannel:
     """Backend <-> frontend messages through JSON files in a directory."""
 
     @staticmethod
-    def backend(dir: str, *, skip_existing: bool = False, fsync: bool = False) -> FileChannel:
+    def backend(dir: str, *, skip_existing: bool = False, fsync: bool = False,
+                        allow_shared_directory: bool = False) -> FileChannel:
         """Open the backend side of the channel in `dir` (created if missing)."""
     @staticmethod
-    def frontend(dir: str, *, skip_existing: bool = False, fsync: bool = False) -> FileChannel:
+    def frontend(dir: str, *, skip_existing: bool = False, fsync: bool = False,
+                         allow_shared_directory: bool = False) -> FileChannel:
         """Open the frontend side of the channel in `dir`."""
     def send_request(self, method: str, params: JsonValue = None, *,
                      timeout: Optional[float] = None) -> str:
@@ -334,8 +336,8 @@ class FileChannel:
         """The response to `request_id`; IpcTimeoutError if none arrives in time."""
     def wait_for_messages(self, *, timeout: Optional[float] = None) -> None:
         """Wait until recv() has something to return."""
-    def clear(self) -> None:
-        """Drop every pending message and everything now in the incoming file."""
+    def clear(self, *, timeout: Optional[float] = None) -> None:
+        """Empty both channel files (as 0.1 does) and drop every pending message."""
     def close(self) -> None: ...
     @property
     def closed(self) -> bool: ...

@@ -54,10 +54,11 @@ class PyFileChannel {
         side_(endpoint_.Get()->side()) {}
 
   static std::unique_ptr<PyFileChannel> Open(const std::string& dir, FileChannelSide side,
-                                             bool skip_existing, bool fsync) {
+                                             bool skip_existing, bool fsync, bool allow_shared_directory) {
     FileChannelOptions options;
     options.skip_existing = skip_existing;
     options.fsync = fsync;
+    options.allow_shared_directory = allow_shared_directory;
     absl::StatusOr<FileChannel> channel = [&] {
       py::gil_scoped_release release;
       return FileChannel::Open(dir, side, options);
@@ -140,8 +141,11 @@ class PyFileChannel {
                              }));
   }
 
-  void Clear() {
-    ThrowIfError(RunLocked(endpoint_, Access::kExclusive, [](FileChannel& c) { return c.Clear(); }));
+  // A slice that times out has changed no file (all locks come first), so
+  // the slices may retry it.
+  void Clear(const py::object& timeout) {
+    ThrowIfError(RunBlocking(endpoint_, Access::kExclusive, TimeoutArg(timeout),
+                             [](FileChannel& c, absl::Duration slice) { return c.Clear(slice); }));
   }
 
   void Close() { endpoint_.Close(); }
@@ -186,20 +190,26 @@ without a lock of your own (calls are serialized, but recv state is shared).
 )doc")
       .def_static(
           "backend",
-          [](const std::string& dir, bool skip_existing, bool fsync) {
-            return PyFileChannel::Open(dir, FileChannelSide::kBackend, skip_existing, fsync);
+          [](const std::string& dir, bool skip_existing, bool fsync, bool allow_shared_directory) {
+            return PyFileChannel::Open(dir, FileChannelSide::kBackend, skip_existing, fsync,
+                                       allow_shared_directory);
           },
           py::arg("dir"), py::kw_only(), py::arg("skip_existing") = false,
-          py::arg("fsync") = false,
-          "Open the backend side of the channel in `dir` (created if missing).\n"
-          "skip_existing: ignore messages already waiting; fsync: flush each write to disk.")
+          py::arg("fsync") = false, py::arg("allow_shared_directory") = false,
+          "Open the backend side of the channel in `dir`, creating what is missing (the\n"
+          "directory 0700, .channel_info and both channel files 0600).\n"
+          "skip_existing: ignore messages already waiting; fsync: flush each write to disk;\n"
+          "allow_shared_directory: accept a directory another user owns or that group or\n"
+          "others can write (they can then read, forge or delete every message); without\n"
+          "it such a directory raises PermissionError.")
       .def_static(
           "frontend",
-          [](const std::string& dir, bool skip_existing, bool fsync) {
-            return PyFileChannel::Open(dir, FileChannelSide::kFrontend, skip_existing, fsync);
+          [](const std::string& dir, bool skip_existing, bool fsync, bool allow_shared_directory) {
+            return PyFileChannel::Open(dir, FileChannelSide::kFrontend, skip_existing, fsync,
+                                       allow_shared_directory);
           },
           py::arg("dir"), py::kw_only(), py::arg("skip_existing") = false,
-          py::arg("fsync") = false, "Open the frontend side of the channel in `dir`.")
+          py::arg("fsync") = false, py::arg("allow_shared_directory") = false, "Open the frontend side of the channel in `dir`.")
       .def("send_request", &PyFileChannel::SendRequest, py::arg("method"),
            py::arg("params") = py::none(), py::kw_only(), py::arg("timeout") = py::none(),
            "Send a request; returns its id. `params` is any JSON-serializable value.")
@@ -226,9 +236,10 @@ without a lock of your own (calls are serialized, but recv state is shared).
       .def("wait_for_messages", &PyFileChannel::WaitForMessages, py::kw_only(),
            py::arg("timeout") = py::none(),
            "Wait until recv() has something to return. IpcTimeoutError if nothing comes.")
-      .def("clear", &PyFileChannel::Clear,
-           "Drop every message received but not returned and everything now in the\n"
-           "incoming file (the files themselves are left as they are).")
+      .def("clear", &PyFileChannel::Clear, py::kw_only(), py::arg("timeout") = py::none(),
+           "Empty both channel files (as ipckit 0.1 does), under the channel locks, and\n"
+           "drop every message received but not returned. Messages nobody has read yet\n"
+           "are gone. IpcTimeoutError if the locks are not free within `timeout`.")
       .def("close", &PyFileChannel::Close, "Close. Idempotent; later calls raise ClosedError.")
       .def_property_readonly("closed", &PyFileChannel::closed, "True after close().")
       .def_property_readonly("dir", &PyFileChannel::dir, "The channel directory.")

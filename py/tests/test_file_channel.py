@@ -166,8 +166,10 @@ def test_corrupt_file_is_an_error_and_loses_nothing(channel_dir):
     assert [m["id"] for m in backend.recv()] == ["ok1"]
 
 
-def test_clear_drops_pending(channel_dir, child):
+def test_clear_empties_both_files(channel_dir, child):
+    # ipckit 0.1's clear() writes [] to both files; 0.1 programs rely on it.
     backend = ipckit.FileChannel.backend(channel_dir)
+    backend.send_event("mine", 0)
     c = child("""
         import ipckit, sys
         f = ipckit.FileChannel.frontend(sys.argv[1])
@@ -175,8 +177,64 @@ def test_clear_drops_pending(channel_dir, child):
         f.send_event("two", 2)
     """, channel_dir)
     c.finish()
-    backend.clear()
+    backend.clear(timeout=5)
     assert backend.recv() == []
+    for name in ("backend_to_frontend.json", "frontend_to_backend.json"):
+        with open(os.path.join(channel_dir, name)) as f:
+            assert json.load(f) == [], name
+    frontend = ipckit.FileChannel.frontend(channel_dir)
+    assert frontend.recv() == []  # "mine" went with the file
+    frontend.send_event("after", 3)
+    assert [m["method"] for m in backend.recv()] == ["after"]
+
+
+def test_files_exist_at_open(channel_dir):
+    # 0.1 creates them at open: its JS snippet fetches them before any send.
+    ipckit.FileChannel.backend(channel_dir)
+    for name in ("backend_to_frontend.json", "frontend_to_backend.json", ".channel_info"):
+        path = os.path.join(channel_dir, name)
+        assert os.path.isfile(path), name
+        assert os.stat(path).st_mode & 0o777 == 0o600, name
+    assert os.stat(channel_dir).st_mode & 0o777 == 0o700
+    with open(os.path.join(channel_dir, "backend_to_frontend.json")) as f:
+        assert json.load(f) == []
+
+
+def test_shared_directory_needs_the_keyword(tmp_path):
+    d = tmp_path / "shared"
+    d.mkdir()
+    os.chmod(d, 0o777)  # anyone may plant or swap files here
+    with pytest.raises(PermissionError) as refused:
+        ipckit.FileChannel.backend(str(d))
+    assert "allow_shared_directory" in str(refused.value)
+    with pytest.raises(PermissionError):
+        ipckit.FileChannel.frontend(str(d), allow_shared_directory=False)
+    backend = ipckit.FileChannel.backend(str(d), allow_shared_directory=True)
+    backend.send_event("e", 1)
+    frontend = ipckit.FileChannel.frontend(str(d), allow_shared_directory=True)
+    assert [m["method"] for m in frontend.recv()] == ["e"]
+
+
+def test_symlinked_channel_file_is_refused_and_not_read(channel_dir, tmp_path):
+    frontend = ipckit.FileChannel.frontend(channel_dir)
+    secret = tmp_path / "secret.json"
+    secret.write_text('[{"id":"s","timestamp":1,"type":"event","method":"secret","payload":1}]')
+    incoming = os.path.join(channel_dir, "backend_to_frontend.json")
+    os.unlink(incoming)
+    os.symlink(secret, incoming)
+    with pytest.raises(PermissionError) as refused:
+        frontend.recv()
+    assert "symlink" in str(refused.value)
+
+
+def test_fifo_named_like_a_channel_file_does_not_block(channel_dir):
+    frontend = ipckit.FileChannel.frontend(channel_dir)
+    incoming = os.path.join(channel_dir, "backend_to_frontend.json")
+    os.unlink(incoming)
+    os.mkfifo(incoming)
+    result, seconds = elapsed(frontend.recv_one, timeout=2)
+    assert isinstance(result, PermissionError) and "FIFO" in str(result), result
+    assert seconds < 1.5
 
 
 def test_unsupported_channel_info(tmp_path):
