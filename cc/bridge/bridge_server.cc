@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <poll.h>
-#include <sys/stat.h>
 
 #include <algorithm>
 #include <cstddef>
@@ -21,6 +20,7 @@
 #include "cc/base/status_macros.h"
 #include "cc/file_channel/channel_file.h"
 #include "cc/file_channel/channel_info.h"
+#include "cc/platform/fs/owned_file.h"
 #include "cc/platform/random/secure_random.h"
 #include "cc/platform/watch/dir_watcher.h"
 
@@ -33,21 +33,6 @@ namespace {
 constexpr absl::Duration kLingerTime = absl::Seconds(2);
 constexpr absl::Duration kWatchSlice = absl::Milliseconds(250);
 constexpr size_t kTokenBytes = 16;  // 128 bits
-
-// mkdir -p.
-absl::Status MakeDirs(const std::string& dir) {
-  for (size_t pos = 1; pos <= dir.size(); ++pos) {
-    if (pos != dir.size() && dir[pos] != '/') continue;
-    std::string prefix = dir.substr(0, pos);
-    if (::mkdir(prefix.c_str(), 0777) != 0 && errno != EEXIST) {
-      return ErrnoError(errno, absl::StrCat("create channel directory '", prefix, "'"));
-    }
-  }
-  struct stat st;
-  if (::stat(dir.c_str(), &st) != 0) return ErrnoError(errno, absl::StrCat("stat '", dir, "'"));
-  if (!S_ISDIR(st.st_mode)) return InvalidArgumentError(absl::StrCat("'", dir, "' is not a directory"));
-  return absl::OkStatus();
-}
 
 AppendOptions AppendOptionsFor(const BridgeOptions& options) {
   AppendOptions append;
@@ -103,7 +88,10 @@ absl::StatusOr<std::unique_ptr<BridgeServer>> BridgeServer::Start(std::string di
     }
     config.token = options.token;
   }
-  IPCKIT_RETURN_IF_ERROR(MakeDirs(dir));
+  // The directory rule of the FileChannel: created 0700; an existing one
+  // that another user owns or may write is refused.
+  IPCKIT_RETURN_IF_ERROR(MakePrivateDirs(dir));
+  IPCKIT_RETURN_IF_ERROR(CheckChannelDirectory(dir, /*allow_shared=*/false));
   IPCKIT_RETURN_IF_ERROR(EnsureChannelInfo(dir, Deadline::After(options.open_timeout)));
   // Watching starts before anything is read, so no change can slip past.
   IPCKIT_ASSIGN_OR_RETURN(

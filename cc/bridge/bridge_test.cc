@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -728,6 +729,30 @@ TEST_F(BridgeTest, RequestBodiesAreBoundedInTotal) {
   EXPECT_EQ(first_result.status, 200) << first_result.body;
   // Released: the next body fits again.
   EXPECT_EQ(Post(path, RequestBody("budget-2", "m")).status, 200);
+}
+
+TEST_F(BridgeTest, SymlinkOutOfTheChannelIsRefusedAndNotSent) {
+  StartServer();
+  const std::string secret = root_ + "/private_secret.json";
+  WriteFile(secret, "[\"TOP-SECRET-PRIVATE\"]\n");
+  ASSERT_EQ(chmod(secret.c_str(), 0600), 0);
+  const std::string link = dir_ + "/backend_to_frontend.json";
+  unlink(link.c_str());
+  ASSERT_EQ(symlink(secret.c_str(), link.c_str()), 0);
+  HttpResult r = Get("/v1/files/backend_to_frontend.json");
+  EXPECT_EQ(r.status, 403);
+  EXPECT_TRUE(absl::StrContains(r.body, R"("error":"permission_denied")")) << r.body;
+  EXPECT_FALSE(absl::StrContains(r.body, "TOP-SECRET")) << r.body;
+  HttpResult held = Get("/v1/files/backend_to_frontend.json",
+                        "If-None-Match: \"1-2-3\"\r\nPrefer: wait=1\r\n");
+  EXPECT_EQ(held.status, 403);
+  EXPECT_FALSE(absl::StrContains(held.body, "TOP-SECRET")) << held.body;
+  // A FIFO is refused at once, never waited on.
+  const std::string fifo = dir_ + "/frontend_to_backend.json";
+  unlink(fifo.c_str());
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  HttpResult f = Get("/v1/files/frontend_to_backend.json", "", absl::Seconds(10));
+  EXPECT_EQ(f.status, 403) << f.body;
 }
 
 }  // namespace

@@ -5,7 +5,8 @@
 //   ipckit::bridge::BridgeHandler handler(config, &files);
 //
 // Only the fixed channel file names reach it (the handler routes nothing
-// else). Append is safe to call from one worker thread while the serving
+// else), and only a regular file of the current user is read or told about:
+// anything else is permission_denied (cc/platform/fs/owned_file.h). Append is safe to call from one worker thread while the serving
 // thread reads.
 #ifndef IPCKIT_CC_BRIDGE_CHANNEL_DIRECTORY_H_
 #define IPCKIT_CC_BRIDGE_CHANNEL_DIRECTORY_H_

@@ -40,6 +40,18 @@ code="$(curl -s -o /dev/null -w '%{http_code}' "${auth[@]}" -H 'Content-Type: ap
 code="$(curl -s -o /dev/null -w '%{http_code}' "${auth[@]}" --path-as-is "$url/v1/files/../channel/.lock")"
 [[ "$code" == 400 ]] || { echo "FAIL: traversal got $code"; exit 1; }
 
+# A symlink in place of a channel file, pointing at a private file: refused
+# with the error class, and its content never sent.
+printf '["TOP-SECRET-PRIVATE"]\n' >"$work/private.json"
+chmod 600 "$work/private.json"
+rm -f "$dir/backend_to_frontend.json"
+ln -s "$work/private.json" "$dir/backend_to_frontend.json"
+code="$(curl -s -o "$work/sym" -w '%{http_code}' "${auth[@]}" "$url/v1/files/backend_to_frontend.json")"
+[[ "$code" == 403 ]] || { echo "FAIL: symlinked file got $code"; exit 1; }
+grep -q '"error":"permission_denied"' "$work/sym" || { echo "FAIL: symlink refusal: $(cat "$work/sym")"; exit 1; }
+if grep -q "TOP-SECRET" "$work/sym"; then echo "FAIL: the symlink's target was sent"; exit 1; fi
+rm -f "$dir/backend_to_frontend.json"
+
 kill -INT "$pid"
 wait "$pid" || { echo "FAIL: serve exited $? on SIGINT"; exit 1; }
 pid=

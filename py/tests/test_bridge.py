@@ -249,3 +249,17 @@ def test_head_and_duplicate_host(bridge):
                 break
             reply += chunk
     assert reply.startswith(b"HTTP/1.1 400"), reply
+
+
+def test_a_symlink_out_of_the_channel_is_refused_and_not_sent(bridge, tmp_path):
+    url, channel_dir, token = bridge
+    secret = tmp_path / "private_secret.json"
+    secret.write_text('["TOP-SECRET-PRIVATE"]\n')
+    secret.chmod(0o600)
+    link = os.path.join(channel_dir, "backend_to_frontend.json")
+    if os.path.lexists(link):
+        os.unlink(link)
+    os.symlink(str(secret), link)
+    status, _, body = _http(url + "/v1/files/backend_to_frontend.json", token=token)
+    assert status == 403 and json.loads(body)["error"] == "permission_denied"
+    assert b"TOP-SECRET" not in body
