@@ -1,6 +1,6 @@
 // Splices: a new version of a channel file described by the bytes of an old
 // one that it still holds, so the bridge sends a reader only what changed
-// (js/BRIDGE.md, "A-IM: ipckit-splice"). Pure computation, no I/O, so the
+// (spec/bridge.md, "A-IM: ipckit-splice"). Pure computation, no I/O, so the
 // Node bridge uses the same code through WASM.
 //
 //   std::optional<ipckit::bridge::Splice> s = ipckit::bridge::ComputeSplice(old_text, new_text);
