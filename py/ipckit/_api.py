@@ -37,9 +37,16 @@ class ApiServerConfig:
 
     def __init__(self, socket_path: Optional[str] = None, enable_cors: bool = True,
                  cors_origins: Optional[List[str]] = None) -> None:
-        self.socket_path = socket_path if socket_path is not None else default_socket_path()
-        self.enable_cors = bool(enable_cors)
-        self.cors_origins = list(cors_origins) if cors_origins is not None else ["*"]
+        self._socket_path = socket_path if socket_path is not None else default_socket_path()
+        self._enable_cors = bool(enable_cors)
+        self._cors_origins = list(cors_origins) if cors_origins is not None else ["*"]
+
+    socket_path = property(lambda self: self._socket_path,
+                           lambda self, value: setattr(self, "_socket_path", str(value)))
+    enable_cors = property(lambda self: self._enable_cors,
+                           lambda self, value: setattr(self, "_enable_cors", bool(value)))
+    cors_origins = property(lambda self: list(self._cors_origins),
+                            lambda self, value: setattr(self, "_cors_origins", [str(o) for o in value]))
 
     def __repr__(self) -> str:
         origins = "[" + ",".join('"%s"' % o for o in self.cors_origins) + "]"
@@ -178,7 +185,7 @@ class ApiServer:
         for route in routes:
             params = route.match(request.path) if route.method == request.method else None
             if params is not None:
-                request.params = params
+                request._params = params
                 try:
                     response = route.handler(request)
                     if not isinstance(response, Response):

@@ -30,10 +30,16 @@ class CliBridgeConfig:
 
     def __init__(self, server_url: Optional[str] = None, auto_register: bool = True,
                  capture_stdout: bool = True, capture_stderr: bool = True) -> None:
-        self.server_url = server_url if server_url is not None else default_socket_path()
-        self.auto_register = bool(auto_register)
-        self.capture_stdout = bool(capture_stdout)
-        self.capture_stderr = bool(capture_stderr)
+        self._server_url = server_url if server_url is not None else default_socket_path()
+        self._auto_register = bool(auto_register)
+        # Kept for 0.1's signature; as in 0.1, wrap_command always captures both.
+        self._capture_stdout = bool(capture_stdout)
+        self._capture_stderr = bool(capture_stderr)
+
+    server_url = property(lambda self: self._server_url,
+                          lambda self, value: setattr(self, "_server_url", str(value)))
+    auto_register = property(lambda self: self._auto_register,
+                             lambda self, value: setattr(self, "_auto_register", bool(value)))
 
     @staticmethod
     def from_env() -> "CliBridgeConfig":
@@ -127,7 +133,7 @@ class CliBridge:
     def __enter__(self) -> "CliBridge":
         return self
 
-    def __exit__(self, exc_type, exc_value, traceback) -> None:
+    def __exit__(self, _exc_type, exc_value, _traceback) -> None:
         if exc_value is not None:
             self.fail("Exception occurred")
 

@@ -273,10 +273,10 @@ class EventPublisher:
     def stderr(self, resource_id: str, line: str) -> None:
         self.publish(Event.stderr(resource_id, line))
 
-    def task_started(self, task_id: str, data: Any = None) -> None:
+    def task_started(self, task_id: str, data: Any) -> None:
         self.publish(Event.with_resource("task.started", task_id, data))
 
-    def task_completed(self, task_id: str, result: Any = None) -> None:
+    def task_completed(self, task_id: str, result: Any) -> None:
         self.publish(Event.with_resource("task.completed", task_id,
                                          {"result": {} if result is None else result}))
 

@@ -24,9 +24,16 @@ class Request:
 
     def __init__(self, method: str, path: str, query: Dict[str, str], headers: Dict[str, str],
                  body: Any, raw_body: bytes) -> None:
-        self.method, self.path, self.query, self.headers = method, path, query, headers
-        self.body, self.raw_body = body, raw_body
-        self.params: Dict[str, str] = {}
+        self._method, self._path, self._query, self._headers = method, path, query, headers
+        self._body, self.raw_body = body, raw_body
+        self._params: Dict[str, str] = {}
+
+    method = property(lambda self: self._method)
+    path = property(lambda self: self._path)
+    query = property(lambda self: dict(self._query))
+    headers = property(lambda self: dict(self._headers))
+    body = property(lambda self: self._body)
+    params = property(lambda self: dict(self._params))
 
     @staticmethod
     def parse(data: bytes) -> "Request":
@@ -58,13 +65,13 @@ class Request:
         return Request(parts[0], path, _parse_query(query_text), headers, parsed, raw_body)
 
     def header(self, name: str) -> Optional[str]:
-        return self.headers.get(name.lower())
+        return self._headers.get(name.lower())
 
     def query_param(self, name: str) -> Optional[str]:
-        return self.query.get(name)
+        return self._query.get(name)
 
     def path_param(self, name: str) -> Optional[str]:
-        return self.params.get(name)
+        return self._params.get(name)
 
     def __repr__(self) -> str:
         return "Request(method='%s', path='%s')" % (self.method, self.path)

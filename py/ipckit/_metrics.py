@@ -187,8 +187,10 @@ def _property(name: str):
     return property(lambda self: self.snapshot()[name], doc="See ChannelMetrics.snapshot().")
 
 
+# As in 0.1, ChannelMetrics has no pNN properties (latency_percentile() instead).
 for _name in _FIELDS:
-    setattr(ChannelMetrics, _name, _property(_name))
+    if not _name.startswith("p") or _name == "peak_queue_depth":
+        setattr(ChannelMetrics, _name, _property(_name))
 del _name
 
 

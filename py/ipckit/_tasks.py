@@ -288,7 +288,7 @@ class TaskHandle:
         self._state.update(status=TaskStatus.RUNNING, started_at=time.time())
         self._publisher.task_started(self.id, {})
 
-    def complete(self, result: Any = None) -> None:
+    def complete(self, result: Any) -> None:
         result = {} if result is None else _json_copy(result)
         self._state.update(status=TaskStatus.COMPLETED, progress=100, progress_message="Completed",
                            finished_at=time.time(), result=result)

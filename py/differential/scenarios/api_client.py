@@ -31,4 +31,11 @@ try:
     out["no_server"] = None
 except Exception as e:
     out["no_server"] = [isinstance(e, FileNotFoundError), isinstance(e, RuntimeError)]
+r = ipckit.Response(201)
+r.set_header("X-A", "b")
+r.set_json({"k": 1})
+out["responses"] = [repr(x) for x in (r, ipckit.Response(), ipckit.Response.ok([1]), ipckit.Response.created(2),
+                                      ipckit.Response.no_content(), ipckit.Response.bad_request("m"),
+                                      ipckit.Response.not_found(), ipckit.Response.internal_error("e"))]
+out["progress_info"] = repr(ipckit.ProgressInfo(1, 3))
 report(out)
