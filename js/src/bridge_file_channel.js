@@ -202,7 +202,7 @@ export class BridgeFileChannel extends FileChannelEndpoint {
         const unchanged = r.status === 304 || r.etag === etag;
         etag = r.etag;
         // A server that does not hold requests answers at once: back off
-        // instead of spinning (BRIDGE.md, client loop).
+        // instead of spinning (spec/bridge.md, client loop).
         if (unchanged && !r.held && Date.now() - started < 1000) {
           await sleep(backoffMs, signal);
           backoffMs = Math.min(backoffMs * 2, 1000);

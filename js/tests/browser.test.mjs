@@ -1,15 +1,16 @@
 // A real page in headless Chromium (Debian's, installed by
 // tools/setup.d/20-js.sh): it imports the package's ESM build with no bundler,
-// instantiates the WASM core, and talks through the HTTP bridge to the C++
-// core's backend running as a separate process. The page is served from its
-// own origin, so the bridge's CORS allow list is exercised too.
+// instantiates the WASM core, and talks through the HTTP bridge (the C++
+// core's, run by `python -m ipckit serve`; the page gets the URL it printed,
+// token included) to the C++ core's backend running as a separate process.
+// The page is served from its own origin, so the bridge's CORS allow list and
+// the preflight of its Authorization header are exercised too.
 import assert from 'node:assert/strict';
 import { existsSync, rmSync } from 'node:fs';
 import { test } from 'node:test';
-import { DIST_ESM, startPeer, tempDir, within } from './helpers.mjs';
+import { startPeer, tempDir, within } from './helpers.mjs';
 import { CHROMIUM, launchChromium, startPageServer } from './page_harness.mjs';
-
-const { serveBridge } = await import(DIST_ESM);
+import { startBridge } from './python_helpers.mjs';
 
 function pageHtml(bridgeUrl) {
   return `<!doctype html><meta charset="utf-8"><title>ipckit page test</title>
@@ -50,7 +51,7 @@ test('a page in headless Chromium talks to the C++ backend through the bridge', 
   const peer = await startPeer(['file_backend', tmp.dir]);
   const ref = { url: '' };
   const page = await startPageServer(() => pageHtml(ref.url));
-  const bridge = await serveBridge(tmp.dir, { allowOrigins: [page.origin] });
+  const bridge = await startBridge(tmp.dir, { allowOrigins: [page.origin] });
   ref.url = bridge.url;
   const browser = launchChromium(profile.dir, `${page.origin}/`);
   try {

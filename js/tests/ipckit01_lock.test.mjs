@@ -10,9 +10,10 @@ import http from 'node:http';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { DIST_ESM, sleep, tempDir, within } from './helpers.mjs';
+import { startBridge } from './python_helpers.mjs';
 
 const ipckit = await import(DIST_ESM);
-const { FileChannel, TimeoutError, serveBridge } = ipckit;
+const { FileChannel, TimeoutError } = ipckit;
 
 const OUTGOING = 'frontend_to_backend.json';
 const LOCK01 = 'frontend_to_backend.lock';
@@ -110,9 +111,14 @@ async function startWriter01(dir, count, holdMs) {
   return { exited, get stderr() { return stderr; }, done: false };
 }
 
-function post(url, body) {
+function post(url, body, token) {
+  const headers = {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(body),  // the bridge takes no chunked bodies
+    ...(token ? { Authorization: `Bearer ${token}` } : {}),
+  };
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', headers: { 'Content-Type': 'application/json' } }, (res) => {
+    const req = http.request(url, { method: 'POST', headers }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => {
@@ -245,21 +251,21 @@ describe('ipckit 0.1 lock from Node writers', () => {
 describe('ipckit 0.1 lock from the HTTP bridge', () => {
   test('a live 0.1 lock makes an append wait (503 timeout), and it goes through once released', async () => {
     const tmp = tempDir();
-    const bridge = await serveBridge(tmp.dir);
+    const bridge = await startBridge(tmp.dir);
     const holder = liveProcess();
     try {
-      const url = `${bridge.url}/v1/append/${OUTGOING}`;
+      const url = `${bridge.origin}/v1/append/${OUTGOING}`;
       const lock = path.join(tmp.dir, LOCK01);
       writeFileSync(lock, `${holder.pid}\n`);
       const started = Date.now();
-      const r = await post(`${url}?timeout_ms=300`, eventBody('b1', 1));
+      const r = await post(`${url}?timeout_ms=300`, eventBody('b1', 1), bridge.token);
       assert.equal(r.status, 503, r.text);
       assert.equal(r.json.error, 'timeout');
       assert.ok(Date.now() - started >= 290);
       assert.equal(existsSync(lock), true);
       assert.deepEqual(idsIn(tmp.dir), []);
 
-      const waiting = post(`${url}?timeout_ms=10000`, eventBody('b2', 1));
+      const waiting = post(`${url}?timeout_ms=10000`, eventBody('b2', 1), bridge.token);
       await sleep(200);
       unlinkSync(lock);
       const ok = await within(5000, waiting, 'append after release');
@@ -275,15 +281,15 @@ describe('ipckit 0.1 lock from the HTTP bridge', () => {
 
   test('an ipckit 0.1-style writer and bridge appends at once lose nothing', async () => {
     const tmp = tempDir();
-    const bridge = await serveBridge(tmp.dir);
+    const bridge = await startBridge(tmp.dir);
     try {
-      const url = `${bridge.url}/v1/append/${OUTGOING}?timeout_ms=10000`;
+      const url = `${bridge.origin}/v1/append/${OUTGOING}?timeout_ms=10000`;
       const n01 = 30;
       const writer = await startWriter01(tmp.dir, n01, 2);
       writer.exited.then(() => { writer.done = true; });
       let sent = 0;
       while ((!writer.done || sent < 15) && sent < 2000) {
-        const r = await post(url, eventBody(`page-${sent}`, sent + 1));
+        const r = await post(url, eventBody(`page-${sent}`, sent + 1), bridge.token);
         assert.equal(r.status, 200, r.text);
         sent += 1;
       }

@@ -1,17 +1,16 @@
 // A real page in headless Chromium talks to the Python package's backend
 // (py_backend.py, a separate process) through the FileChannel HTTP bridge.
-// The bridge is `python -m ipckit serve DIR --port 0` when the installed
-// wheel has that command, else the npm package's serveBridge. The page
+// The bridge is `python -m ipckit serve DIR --port 0` (the C++ core's); the
+// page gets the URL it printed, token included. The page
 // imports the ESM build with no bundler, does request/response round trips
 // and receives events, and measures the page <-> Python request latency.
 import assert from 'node:assert/strict';
 import { existsSync, rmSync } from 'node:fs';
 import { test } from 'node:test';
-import { DIST_ESM, tempDir, within } from './helpers.mjs';
+import { tempDir, within } from './helpers.mjs';
 import { CHROMIUM, launchChromium, startPageServer } from './page_harness.mjs';
-import { median, pythonForTests, pythonHasServe, spawnWithLines, startPyBackend } from './python_helpers.mjs';
+import { median, startBridge, startPyBackend } from './python_helpers.mjs';
 
-const { serveBridge } = await import(DIST_ESM);
 const LATENCY_REQUESTS = 50;
 
 function pageHtml(bridgeUrl) {
@@ -53,32 +52,6 @@ await fetch('/result', { method: 'POST', body: JSON.stringify(results) });
 </script>`;
 }
 
-// The bridge for `dir`: Python's when the wheel has `serve`, else Node's.
-async function startBridge(dir, pageOrigin) {
-  const python = pythonForTests();
-  if (pythonHasServe(python)) {
-    const proc = spawnWithLines(python, ['-u', '-m', 'ipckit', 'serve', dir, '--port', '0', '--allow-origin', pageOrigin]);
-    try {
-      const line = await proc.waitLine(/https?:\/\/(127\.0\.0\.1|localhost):\d+/, 20000);
-      // The printed URL carries the bridge's token; the page client takes it whole.
-      const url = /https?:\/\/(?:127\.0\.0\.1|localhost):\d+\S*/.exec(line)[0];
-      return {
-        kind: 'python -m ipckit serve',
-        url,
-        close: async () => {
-          proc.kill();
-          await proc.exited;
-        },
-      };
-    } catch (err) {
-      proc.kill();
-      throw err;
-    }
-  }
-  const bridge = await serveBridge(dir, { allowOrigins: [pageOrigin] });
-  return { kind: 'Node serveBridge', url: bridge.url, close: () => bridge.close() };
-}
-
 test('a page in headless Chromium talks to the Python backend through the bridge', async (t) => {
   assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: run tools/setup.sh`);
   const tmp = tempDir('ipckit-js-pypage-');
@@ -92,10 +65,10 @@ test('a page in headless Chromium talks to the Python backend through the bridge
     const page = await startPageServer(() => pageHtml(ref.url));
     cleanups.push(() => page.close());
     const pageOrigin = page.origin;
-    const bridge = await startBridge(tmp.dir, pageOrigin);
+    const bridge = await startBridge(tmp.dir, { allowOrigins: [pageOrigin] });
     cleanups.push(() => bridge.close());
     ref.url = bridge.url;
-    t.diagnostic(`bridge: ${bridge.kind} at ${bridge.url}`);
+    t.diagnostic(`bridge: python -m ipckit serve at ${bridge.origin}`);
 
     browser = launchChromium(profile.dir, `${pageOrigin}/`);
 
@@ -115,7 +88,7 @@ test('a page in headless Chromium talks to the Python backend through the bridge
 
     const sorted = [...results.times].sort((a, b) => a - b);
     const med = median(sorted);
-    const line = `Chromium<->Python (${bridge.kind}) request->response over ${LATENCY_REQUESTS} requests: `
+    const line = `Chromium<->Python (python -m ipckit serve) request->response over ${LATENCY_REQUESTS} requests: `
       + `median ${med.toFixed(2)} ms, max ${sorted[sorted.length - 1].toFixed(2)} ms`;
     t.diagnostic(line);
     assert.ok(med < 1000, line);

@@ -1,7 +1,7 @@
 // Helpers for the tests against the Python package: the venv's python (with
 // only the ipckit wheel installed; js/run_tests.sh makes it and passes
 // IPCKIT_PYTHON) and the Python backend process (py_backend.py).
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,12 +16,6 @@ export function pythonForTests() {
     throw new Error(`IPCKIT_PYTHON (${python}) must name a python with the ipckit wheel installed: run js/run_tests.sh`);
   }
   return python;
-}
-
-// True when the installed package has `python -m ipckit serve` (the bridge).
-export function pythonHasServe(python) {
-  const r = spawnSync(python, ['-m', 'ipckit', 'serve', '--help'], { encoding: 'utf8', timeout: 15000 });
-  return r.status === 0;
 }
 
 // Runs a child, collecting stdout lines; `waitLine(re, ms)` resolves with the
@@ -94,6 +88,33 @@ export function spawnWithLines(command, args, options = {}) {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     },
   };
+}
+
+// The bridge (spec/bridge.md: one server, in the C++ core) on `dir`, run as
+// `python -m ipckit serve` from the wheel. Resolves with {url (as printed,
+// token included), origin, token, port, close()}.
+export async function startBridge(dir, { allowOrigins = [], args = [] } = {}) {
+  const argv = ['-u', '-m', 'ipckit', 'serve', dir, '--port', '0',
+    ...allowOrigins.flatMap((o) => ['--allow-origin', o]), ...args];
+  const proc = spawnWithLines(pythonForTests(), argv);
+  try {
+    const line = await proc.waitLine(/http:\/\/127\.0\.0\.1:\d+/, 20000);
+    const url = /http:\/\/127\.0\.0\.1:\d+\S*/.exec(line)[0];
+    const parsed = new URL(url);
+    return {
+      url,
+      origin: parsed.origin,
+      token: parsed.searchParams.get('token'),
+      port: Number(parsed.port),
+      close: async () => {
+        if (proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill('SIGTERM');
+        await proc.exited;
+      },
+    };
+  } catch (err) {
+    proc.kill();
+    throw err;
+  }
 }
 
 // Starts py_backend.py on `dir`; resolves once it prints "ready".

@@ -32,34 +32,6 @@ export class FileChannel extends FileChannelEndpoint {
   readonly polling: boolean;
 }
 
-export interface BridgeOptions {
-  /** TCP port on 127.0.0.1; 0 (default) picks a free one. */
-  port?: number;
-  /** Origins (e.g. "http://127.0.0.1:3000") whose pages may read and write. */
-  allowOrigins?: string[];
-  /** Also accept appends to backend_to_frontend.json. Default false. */
-  allowBackendWrites?: boolean;
-  /** Longest hanging GET. Default 30000. */
-  maxWaitMs?: number;
-  retention?: RetentionPolicy;
-  maxFileBytes?: number;
-  fsync?: boolean;
-  openTimeoutMs?: number;
-}
-
-/** A running bridge server (BRIDGE.md). */
-export interface BridgeServer {
-  readonly dir: string;
-  readonly port: number;
-  /** "http://127.0.0.1:<port>" */
-  readonly url: string;
-  close(): Promise<void>;
-}
-
-export const BRIDGE_VERSION: number;
-/** Serves the HTTP bridge for the channel in `dir` on 127.0.0.1. */
-export function serveBridge(dir: string, options?: BridgeOptions): Promise<BridgeServer>;
-
 export interface IpcChannelOptions extends FrameOptions {}
 export interface ConnectOptions extends IpcChannelOptions, TimeoutOptions {}
 
