@@ -96,16 +96,16 @@ from ipckit.ipckit import (  # noqa: E402
 )
 from ipckit import ipckit  # noqa: E402,F401
 
-_NATIVE = list(__all__)
 __all__ += [
     "ApiClient", "ApiServer", "ApiServerConfig", "ChannelMetrics", "CliBridge", "CliBridgeConfig",
     "CommandOutput", "GracefulIpcChannel", "GracefulNamedPipe", "MetricsSnapshot", "ProgressInfo",
     "Request", "Response", "parse_progress", "wrap_command",
 ]
 
-# The classes live in the extension; present them as part of this package.
-for _name in _NATIVE:
+# The classes live in the extension and in private modules; present them as
+# part of this package.
+for _name in __all__:
     _obj = globals()[_name]
     if isinstance(_obj, type):
         _obj.__module__ = __name__
-del _name, _obj, _NATIVE
+del _name, _obj

@@ -150,3 +150,12 @@ class GracefulNamedPipe(_Graceful):
     def write_all(self, data: bytes) -> None:
         with self._state.operation():
             self._inner.write_all(data)
+
+
+# Each wrapper carries its whole API itself, as 0.1's classes do, so that
+# vars(), help() and the stubs list every method on the class.
+for _cls in (GracefulIpcChannel, GracefulNamedPipe):
+    for _name, _member in vars(_Graceful).items():
+        if not _name.startswith("_"):
+            setattr(_cls, _name, _member)
+del _cls, _name, _member
