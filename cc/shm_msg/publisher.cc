@@ -60,6 +60,8 @@ LoanedSample::~LoanedSample() {
   state_.reset();
 }
 
+bool LoanedSample::valid() const { return state_ != nullptr && !state_->closed; }
+
 absl::Status LoanedSample::Resize(size_t length) {
   if (state_ == nullptr) return InvalidArgumentError("resizing an empty loan");
   const uint64_t max = state_->segment().config().max_payload;

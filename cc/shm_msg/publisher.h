@@ -51,7 +51,8 @@ class LoanedSample {
   LoanedSample& operator=(LoanedSample&&) noexcept;
   ~LoanedSample();
 
-  bool valid() const { return state_ != nullptr; }
+  // False once sent or given back, and once its Publisher is closed.
+  bool valid() const;
   // The payload bytes, in shared memory; size() bytes are sent.
   absl::Span<char> data() const { return absl::MakeSpan(data_, length_); }
   size_t size() const { return length_; }

@@ -1,6 +1,7 @@
 #include "cc/shm_msg/subscriber.h"
 
 #include <algorithm>
+#include <atomic>
 #include <deque>
 #include <utility>
 #include <vector>
@@ -21,9 +22,11 @@ struct SubscriberState {
   Membership member;
   WaitMode wait_mode = WaitMode::kBlocking;
   uint32_t index = 0;            // subscriber i: participant entry 1 + i
-  uint32_t held = 0;             // samples handed out and not yet released
+  // Samples handed out and not yet released. Atomic: a binding may release a
+  // sample on one thread while another thread waits in Receive.
+  std::atomic<uint32_t> held{0};
   bool publisher_seen = false;   // a publisher was there at some point
-  bool closed = false;
+  std::atomic<bool> closed{false};
   // History samples pinned at join, (seq, slot), oldest first.
   std::deque<std::pair<uint64_t, uint32_t>> pending;
 
@@ -86,6 +89,8 @@ Sample& Sample::operator=(Sample&& other) noexcept {
   }
   return *this;
 }
+
+bool Sample::valid() const { return state_ != nullptr && !state_->closed; }
 
 void Sample::Release() {
   if (state_ == nullptr) return;
@@ -174,7 +179,7 @@ absl::StatusOr<Sample> Subscriber::Receive(absl::Duration timeout) {
   const ServiceConfig& config = segment.config();
   if (state_->held >= config.max_held) {
     return InUseError(absl::StrCat("service '", segment.name(), "': already holding ",
-                                   state_->held, " samples (max_held); release one first"));
+                                   state_->held.load(), " samples (max_held); release one first"));
   }
   if (!state_->pending.empty()) {
     auto [seq, slot] = state_->pending.front();

@@ -48,7 +48,8 @@ class Sample {
   Sample& operator=(Sample&&) noexcept;
   ~Sample() { Release(); }
 
-  bool valid() const { return state_ != nullptr; }
+  // False once released, and once its Subscriber is closed.
+  bool valid() const;
   absl::Span<const char> data() const { return absl::MakeConstSpan(data_, length_); }
   absl::string_view view() const { return absl::string_view(data_, length_); }
   size_t size() const { return length_; }

@@ -5,6 +5,10 @@
 #include "py/src/bindings.h"
 #include "py/src/errors.h"
 
+namespace ipckit::python {
+void RegisterShmMsg(pybind11::module_& module);  // shm_msg_module.cc
+}  // namespace ipckit::python
+
 #ifndef IPCKIT_VERSION
 #error "IPCKIT_VERSION must be defined by the build (py/version.bzl)"
 #endif
@@ -18,6 +22,7 @@ PYBIND11_MODULE(_ipckit, m) {
   ipckit::python::RegisterNamedPipe(m);
   ipckit::python::RegisterIpcChannel(m);
   ipckit::python::RegisterSharedMemory(m);
+  ipckit::python::RegisterShmMsg(m);
   ipckit::python::RegisterFileChannel(m);
   ipckit::python::RegisterInfo(m);
   ipckit::python::RegisterBridge(m);

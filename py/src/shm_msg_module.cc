@@ -1,0 +1,420 @@
+// ipckit.ShmPublisher / ShmSubscriber / ShmLoan / ShmSample: zero-copy
+// publish/subscribe over shared memory (spec/shm_messaging.md).
+//
+//   with ipckit.ShmPublisher.create("frames", max_payload=1 << 20) as pub:
+//       loan = pub.loan(640 * 480)
+//       numpy.frombuffer(loan, numpy.uint8)[:] = 7   # writes shared memory
+//       pub.send(loan)                               # (drop the array first)
+//   with sub.receive(timeout=1) as sample:           # ShmSample
+//       data = numpy.frombuffer(sample, numpy.uint8) # read-only, zero copy
+//
+// A loan is a writable buffer and a sample a read-only one. Their memory is
+// only theirs until send() or release(): both raise BufferError while a
+// memoryview or numpy array of them still exists, so a view never outlives
+// the sample it shows. Waits release the GIL and honour Ctrl-C.
+#include <pybind11/pybind11.h>
+
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "cc/base/error.h"
+#include "cc/shm_msg/publisher.h"
+#include "cc/shm_msg/subscriber.h"
+#include "py/src/args.h"
+#include "py/src/blocking.h"
+#include "py/src/errors.h"
+#include "py/src/json_codec.h"
+
+namespace ipckit::python {
+namespace {
+
+namespace py = pybind11;
+using shm_msg::LoanedSample;
+using shm_msg::Publisher;
+using shm_msg::Sample;
+using shm_msg::ServiceConfig;
+using shm_msg::Subscriber;
+using shm_msg::WaitMode;
+
+ServiceConfig ConfigArg(py::ssize_t max_payload, py::ssize_t max_subscribers,
+                        py::ssize_t subscriber_buffer, py::ssize_t history, py::ssize_t max_held,
+                        py::ssize_t pool_slots, const std::string& overflow) {
+  ServiceConfig c;
+  c.max_payload = SizeArg(max_payload, "max_payload");
+  c.max_subscribers = static_cast<uint32_t>(SizeArg(max_subscribers, "max_subscribers"));
+  c.subscriber_buffer = static_cast<uint32_t>(SizeArg(subscriber_buffer, "subscriber_buffer"));
+  c.history = static_cast<uint32_t>(SizeArg(history, "history"));
+  c.max_held = static_cast<uint32_t>(SizeArg(max_held, "max_held"));
+  c.pool_slots = static_cast<uint32_t>(SizeArg(pool_slots, "pool_slots"));
+  if (overflow == "drop_oldest") {
+    c.overflow = shm_msg::Overflow::kDropOldest;
+  } else if (overflow == "block") {
+    c.overflow = shm_msg::Overflow::kBlock;
+  } else {
+    ThrowError(kErrInvalidArgument,
+               absl::StrCat("overflow must be 'drop_oldest' or 'block', not '", overflow, "'"));
+  }
+  return c;
+}
+
+WaitMode WaitArg(const std::string& wait) {
+  if (wait == "blocking") return WaitMode::kBlocking;
+  if (wait == "busy") return WaitMode::kBusyWait;
+  if (wait == "hybrid") return WaitMode::kHybrid;
+  ThrowError(kErrInvalidArgument,
+             absl::StrCat("wait must be 'blocking', 'busy' or 'hybrid', not '", wait, "'"));
+}
+
+// The buffer exports of one loan or sample, for bf_getbuffer/bf_releasebuffer.
+template <typename Wrapper>
+int ExportBuffer(PyObject* self, Py_buffer* view, int flags, bool readonly) {
+  Wrapper* w = nullptr;
+  try {
+    w = py::cast<Wrapper*>(py::handle(self));
+  } catch (const std::exception& e) {
+    PyErr_SetString(PyExc_BufferError, e.what());
+    view->obj = nullptr;
+    return -1;
+  }
+  if (!w->valid()) {
+    SetStatusError(ClosedError(absl::StrCat("the ", Wrapper::kKind, " was already ",
+                                            Wrapper::kGoneVerb)));
+    view->obj = nullptr;
+    return -1;
+  }
+  if (PyBuffer_FillInfo(view, self, w->buffer(), static_cast<Py_ssize_t>(w->size()),
+                        readonly ? 1 : 0, flags) != 0) {
+    return -1;
+  }
+  ++w->exports;
+  ++*w->owner_exports;
+  return 0;
+}
+
+template <typename Wrapper>
+void ReleaseExport(PyObject* self, Py_buffer*) {
+  try {
+    Wrapper* w = py::cast<Wrapper*>(py::handle(self));
+    --w->exports;
+    --*w->owner_exports;
+  } catch (...) {
+    // The view holds a reference to `self`, so the cast cannot fail.
+  }
+}
+
+template <typename Wrapper>
+void RefuseWhileExported(const Wrapper& w, const char* what) {
+  if (w.exports > 0) {
+    throw py::buffer_error(absl::StrCat("cannot ", what, " the ", Wrapper::kKind, ": ", w.exports,
+                                        " buffer(s) (memoryview, numpy array, ...) still use it"));
+  }
+}
+
+void RefuseOwnerClose(int exports, const char* kind, const char* what) {
+  if (exports > 0) {
+    throw py::buffer_error(absl::StrCat("cannot close the ", kind, ": ", exports, " buffer(s) of a ",
+                                        what, " (memoryview, numpy array, ...) still use it"));
+  }
+}
+
+class PyLoan {
+ public:
+  static constexpr const char* kKind = "ShmLoan";
+  static constexpr const char* kGoneVerb = "sent or dropped";
+
+  PyLoan(LoanedSample loan, std::shared_ptr<int> owner_exports)
+      : owner_exports(std::move(owner_exports)), loan_(std::move(loan)) {}
+  bool valid() const { return loan_.valid(); }
+  char* buffer() { return loan_.data().data(); }
+  size_t size() const { return loan_.size(); }
+  LoanedSample& Take(const char* what) {
+    RefuseWhileExported(*this, what);
+    if (!loan_.valid()) ThrowError(kErrClosed, "the ShmLoan was already sent or dropped");
+    return loan_;
+  }
+  void Resize(py::ssize_t size) {
+    RefuseWhileExported(*this, "resize");
+    ThrowIfError(Take("resize").Resize(SizeArg(size)));
+  }
+  void Drop() {
+    RefuseWhileExported(*this, "drop");
+    loan_ = LoanedSample();
+  }
+
+  int exports = 0;
+  std::shared_ptr<int> owner_exports;  // all exports of the publisher's loans
+
+ private:
+  LoanedSample loan_;
+};
+
+class PySample {
+ public:
+  static constexpr const char* kKind = "ShmSample";
+  static constexpr const char* kGoneVerb = "released";
+
+  PySample(Sample sample, std::shared_ptr<int> owner_exports)
+      : owner_exports(std::move(owner_exports)), sample_(std::move(sample)) {}
+  bool valid() const { return sample_.valid(); }
+  char* buffer() { return const_cast<char*>(sample_.data().data()); }
+  size_t size() const { return sample_.size(); }
+  uint64_t sequence() const { return sample_.sequence(); }
+  py::bytes Bytes() {
+    if (!valid()) ThrowError(kErrClosed, "the ShmSample was already released");
+    return py::bytes(sample_.view().data(), sample_.size());
+  }
+  void Release() {
+    RefuseWhileExported(*this, "release");
+    sample_.Release();
+  }
+
+  int exports = 0;
+  std::shared_ptr<int> owner_exports;  // all exports of the subscriber's samples
+
+ private:
+  Sample sample_;
+};
+
+class PyPublisher {
+ public:
+  using Cpp = Publisher;
+  using Options = shm_msg::PublisherOptions;
+
+  explicit PyPublisher(Publisher pub, std::string name)
+      : endpoint_(std::move(pub), "ShmPublisher"), name_(std::move(name)) {}
+
+  std::unique_ptr<PyLoan> Loan(py::ssize_t size) {
+    const size_t n = SizeArg(size);
+    return std::make_unique<PyLoan>(
+        ValueOrThrow(RunLocked(endpoint_, Access::kWrite, [&](Publisher& p) { return p.Loan(n); })),
+        exports_);
+  }
+
+  void Send(PyLoan& loan, const py::object& timeout) {
+    LoanedSample& sample = loan.Take("send");
+    ThrowIfError(RunBlocking(endpoint_, Access::kWrite, TimeoutArg(timeout),
+                             [&](Publisher& p, absl::Duration slice) {
+                               return p.Send(sample, slice);
+                             }));
+  }
+
+  void SendCopy(const py::object& data, const py::object& timeout) {
+    BytesArg bytes(data);
+    SendBytes(bytes.view(), timeout);
+  }
+
+  void SendJson(const py::object& obj, const py::object& timeout) {
+    json::OutputBuffer text;
+    if (!DumpJson(obj.ptr(), /*pretty=*/false, &text)) throw py::error_already_set();
+    SendBytes(absl::string_view(text.GetString(), text.GetSize()), timeout);
+  }
+
+  size_t subscriber_count() {
+    return RunLocked(endpoint_, Access::kWrite, [](Publisher& p) { return p.subscriber_count(); });
+  }
+  uint64_t max_payload() { return endpoint_.Get()->config().max_payload; }
+  const std::string& name() const { return name_; }
+  bool closed() const { return endpoint_.closed(); }
+  // Closing gives every loan back: refused while a view could still write into one.
+  void Close() {
+    RefuseOwnerClose(*exports_, "ShmPublisher", "loan");
+    endpoint_.Close();
+  }
+
+ private:
+  void SendBytes(absl::string_view bytes, const py::object& timeout) {
+    // Loan and copy once; a timeout (overflow "block") keeps the loan for the next slice.
+    LoanedSample loan = ValueOrThrow(
+        RunLocked(endpoint_, Access::kWrite, [&](Publisher& p) { return p.Loan(bytes.size()); }));
+    if (!bytes.empty()) std::memcpy(loan.data().data(), bytes.data(), bytes.size());
+    ThrowIfError(RunBlocking(endpoint_, Access::kWrite, TimeoutArg(timeout),
+                             [&](Publisher& p, absl::Duration slice) {
+                               return p.Send(loan, slice);
+                             }));
+  }
+
+  Endpoint<Publisher> endpoint_;
+  std::string name_;
+  std::shared_ptr<int> exports_ = std::make_shared<int>(0);
+};
+
+class PySubscriber {
+ public:
+  using Cpp = Subscriber;
+  using Options = shm_msg::SubscriberOptions;
+
+  explicit PySubscriber(Subscriber sub, std::string name)
+      : endpoint_(std::move(sub), "ShmSubscriber"), name_(std::move(name)) {}
+
+  std::unique_ptr<PySample> Receive(const py::object& timeout) {
+    return std::make_unique<PySample>(
+        ValueOrThrow(RunBlocking(endpoint_, Access::kRead, TimeoutArg(timeout),
+                                 [](Subscriber& s, absl::Duration slice) { return s.Receive(slice); })),
+        exports_);
+  }
+
+  py::object RecvJson(const py::object& timeout) {
+    std::unique_ptr<PySample> sample = Receive(timeout);
+    PyObject* obj = LoadJson(std::string(sample->buffer(), sample->size()));
+    sample->Release();
+    if (obj == nullptr) throw py::error_already_set();
+    return py::reinterpret_steal<py::object>(obj);
+  }
+
+  const std::string& name() const { return name_; }
+  bool closed() const { return endpoint_.closed(); }
+  // Closing releases every sample: refused while a view could still read one
+  // (its slot may be reused at once); samples not exported just become invalid.
+  void Close() {
+    RefuseOwnerClose(*exports_, "ShmSubscriber", "sample");
+    endpoint_.Close();
+  }
+
+ private:
+  Endpoint<Subscriber> endpoint_;
+  std::string name_;
+  std::shared_ptr<int> exports_ = std::make_shared<int>(0);
+};
+
+// ShmPublisher.create / ShmSubscriber.create: open or create the service and join it.
+template <typename Py>
+std::unique_ptr<Py> CreateEndpoint(const std::string& name, py::ssize_t max_payload,
+                                   py::ssize_t max_subscribers, py::ssize_t subscriber_buffer,
+                                   py::ssize_t history, py::ssize_t max_held,
+                                   py::ssize_t pool_slots, const std::string& overflow,
+                                   const std::string& wait, const py::object& timeout) {
+  const ServiceConfig config = ConfigArg(max_payload, max_subscribers, subscriber_buffer, history,
+                                         max_held, pool_slots, overflow);
+  typename Py::Options options;
+  options.wait_mode = WaitArg(wait);
+  options.open_timeout = TimeoutArg(timeout);
+  absl::StatusOr<typename Py::Cpp> endpoint = [&] {
+    py::gil_scoped_release release;
+    return Py::Cpp::Create(name, config, options);
+  }();
+  return std::make_unique<Py>(ValueOrThrow(std::move(endpoint)), name);
+}
+
+constexpr char kConfigDoc[] =
+    "Every participant of service `name` must pass the same configuration:\n"
+    "max_payload (bytes per sample), max_subscribers (1..32), subscriber_buffer\n"
+    "(samples queued per subscriber), history (samples a late subscriber gets),\n"
+    "max_held (samples one subscriber may hold), pool_slots (0: enough for all of\n"
+    "those) and overflow ('drop_oldest' or 'block': what a full queue does).\n"
+    "ValueError (InvalidArgumentError) if it differs from the service's. wait is\n"
+    "'blocking' (futex), 'busy' (spin: lowest latency, one core busy) or 'hybrid'.\n"
+    "timeout bounds the wait for a service another process is creating.";
+
+template <typename Cls>
+void DefCreate(Cls& cls) {
+  using T = typename Cls::type;
+  cls.def_static("create", &CreateEndpoint<T>, py::arg("name"), py::kw_only(),
+                 py::arg("max_payload") = 4096, py::arg("max_subscribers") = 4,
+                 py::arg("subscriber_buffer") = 16, py::arg("history") = 0,
+                 py::arg("max_held") = 2, py::arg("pool_slots") = 0,
+                 py::arg("overflow") = "drop_oldest", py::arg("wait") = "blocking",
+                 py::arg("timeout") = 1.0, kConfigDoc);
+  cls.def_property_readonly("name", &T::name)
+      .def_property_readonly("closed", &T::closed)
+      .def("close", &T::Close, "Leave the service (the last one out removes it). Idempotent.")
+      .def("__enter__", [](py::object self) { return self; })
+      .def("__exit__", [](T& self, const py::args&) { self.Close(); });
+}
+
+template <typename Wrapper, bool kReadOnly>
+int GetBuffer(PyObject* self, Py_buffer* view, int flags) {
+  return ExportBuffer<Wrapper>(self, view, flags, kReadOnly);
+}
+
+template <typename Wrapper, bool kReadOnly, typename Cls>
+void DefBuffer(Cls& cls) {
+  auto* heap_type = reinterpret_cast<PyHeapTypeObject*>(cls.ptr());
+  heap_type->as_buffer.bf_getbuffer = &GetBuffer<Wrapper, kReadOnly>;
+  heap_type->as_buffer.bf_releasebuffer = &ReleaseExport<Wrapper>;
+}
+
+}  // namespace
+
+void RegisterShmMsg(py::module_& m) {
+  py::class_<PyLoan> loan(m, "ShmLoan", py::buffer_protocol(), R"doc(
+A buffer in shared memory lent by ShmPublisher.loan(): writable through
+memoryview(loan) or numpy.frombuffer(loan, dtype); sent by ShmPublisher.send().
+send(), resize() and drop() raise BufferError while a view of it exists.
+)doc");
+  DefBuffer<PyLoan, /*kReadOnly=*/false>(loan);
+  loan.def_property_readonly("size", &PyLoan::size)
+      .def_property_readonly("valid", &PyLoan::valid, "False once sent or dropped.")
+      .def("resize", &PyLoan::Resize, py::arg("size"),
+           "Change how many bytes are sent (up to max_payload, else TooLargeError).")
+      .def("drop", &PyLoan::Drop, "Give the buffer back unsent.")
+      .def("__len__", &PyLoan::size)
+      .def("__enter__", [](py::object self) { return self; })
+      .def("__exit__", [](PyLoan& self, const py::args&) { self.Drop(); });
+
+  py::class_<PySample> sample(m, "ShmSample", py::buffer_protocol(), R"doc(
+A received sample: read-only, zero-copy through memoryview(sample) or
+numpy.frombuffer(sample, dtype), valid until release() (or the end of a
+with-block). release() raises BufferError while a view of it exists.
+)doc");
+  DefBuffer<PySample, /*kReadOnly=*/true>(sample);
+  sample.def_property_readonly("size", &PySample::size)
+      .def_property_readonly("sequence", &PySample::sequence,
+                             "The publisher's sequence number (gaps: dropped on overflow).")
+      .def_property_readonly("valid", &PySample::valid, "False once released.")
+      .def("bytes", &PySample::Bytes, "A copy of the payload.")
+      .def("release", &PySample::Release, "Give the sample back. Idempotent.")
+      .def("__len__", &PySample::size)
+      .def("__enter__", [](py::object self) { return self; })
+      .def("__exit__", [](PySample& self, const py::args&) { self.Release(); });
+
+  py::class_<PyPublisher> pub(m, "ShmPublisher", R"doc(
+The publisher of a zero-copy shared-memory publish/subscribe service.
+
+    with ShmPublisher.create("frames", max_payload=1 << 20) as pub:
+        loan = pub.loan(1024)
+        memoryview(loan)[:5] = b"hello"
+        pub.send(loan)
+        pub.send_copy(b"small")
+        pub.send_json({"type": "tick"})
+)doc");
+  DefCreate(pub);
+  // A loan or sample keeps its publisher or subscriber (and so the mapping) alive.
+  pub.def("loan", &PyPublisher::Loan, py::arg("size"), py::keep_alive<0, 1>(),
+          "A writable ShmLoan of `size` bytes (TooLargeError over max_payload).")
+      .def("send", &PyPublisher::Send, py::arg("loan"), py::kw_only(),
+           py::arg("timeout") = py::none(),
+           "Send a loan to every subscriber. With overflow='block', waits up to `timeout`\n"
+           "for room (IpcTimeoutError: nothing sent, the loan stays valid).")
+      .def("send_copy", &PyPublisher::SendCopy, py::arg("data"), py::kw_only(),
+           py::arg("timeout") = py::none(), "Copy bytes-like `data` into a loan and send it.")
+      .def("send_json", &PyPublisher::SendJson, py::arg("obj"), py::kw_only(),
+           py::arg("timeout") = py::none(), "Send `obj` as JSON text.")
+      .def_property_readonly("subscriber_count", &PyPublisher::subscriber_count)
+      .def_property_readonly("max_payload", &PyPublisher::max_payload);
+
+  py::class_<PySubscriber> sub(m, "ShmSubscriber", R"doc(
+A subscriber of a zero-copy shared-memory publish/subscribe service.
+
+    with ShmSubscriber.create("frames", max_payload=1 << 20) as sub:
+        with sub.receive(timeout=1) as sample:
+            print(bytes(memoryview(sample)))
+        print(sub.recv_json(timeout=1))
+
+receive() raises IpcTimeoutError when nothing comes in time, and
+PeerClosedError (a ConnectionError) once the publisher has gone (even killed)
+and nothing is left to receive.
+)doc");
+  DefCreate(sub);
+  sub.def("receive", &PySubscriber::Receive, py::kw_only(), py::arg("timeout") = py::none(),
+          py::keep_alive<0, 1>(),
+          "The next ShmSample; the GIL is released while waiting.")
+      .def("recv_json", &PySubscriber::RecvJson, py::kw_only(), py::arg("timeout") = py::none(),
+           "The next sample parsed as JSON.");
+}
+
+}  // namespace ipckit::python
