@@ -73,6 +73,8 @@ export class FileChannelEndpoint {
   // This endpoint's writer id (the "sender" of what it sends).
   get senderId() { return this.#senderId; }
   get closed() { return this.#closed; }
+  // The default bound of a send's lock wait, for subclasses' own writes.
+  get _sendTimeoutMs() { return this.#sendTimeoutMs; }
 
   // Serves requests for `method` ('*': any method without its own handler).
   // The handler gets (params, message); its return value, or what its Promise
@@ -197,6 +199,13 @@ export class FileChannelEndpoint {
   // Marks the incoming file's current messages as taken (skipExisting).
   _skipAll(bytes, label) {
     this.#inbox.skipAll(bytes, label);
+  }
+
+  // Forgets what was taken (after clear() emptied the files): whatever
+  // arrives next is new, and no loss is reported for what clear() removed.
+  _resetInbox() {
+    this.#inbox.dispose();
+    this.#inbox = new Inbox();
   }
 
   _report(err) {

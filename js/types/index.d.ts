@@ -17,6 +17,12 @@ export interface FileChannelOptions extends EndpointOptions {
   openTimeoutMs?: number;
   /** Poll the incoming file's stat (1..20 ms backoff) instead of fs.watch. Default false. */
   forcePolling?: boolean;
+  /**
+   * Accept a channel directory another user owns or that group or others can write, and other
+   * users' files in it (they can then read, forge or delete every message). Default false: such a
+   * directory is refused with PermissionDeniedError.
+   */
+  allowSharedDirectory?: boolean;
 }
 
 /** Request/response and events through the JSON files of a channel directory. */
@@ -30,6 +36,11 @@ export class FileChannel extends FileChannelEndpoint {
   readonly outgoingPath: string;
   /** True when reading polls the file's stat instead of watching the directory. */
   readonly polling: boolean;
+  /**
+   * Empties both channel files (as ipckit 0.1's clear() does) under the send locks, waiting at
+   * most timeoutMs (default sendTimeoutMs). Messages nobody has read yet are gone.
+   */
+  clear(options?: TimeoutOptions): Promise<void>;
 }
 
 export interface IpcChannelOptions extends FrameOptions {}

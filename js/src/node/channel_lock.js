@@ -28,17 +28,28 @@ import { LOCK_FILE } from '../file_channel_format.js';
 //   "L <ms>"  lock, waiting at most <ms> ms                     -> "locked" | "busy"
 //   "U"       unlock                                            -> "open"
 //   "R"       reopen the lock file (it was replaced)            -> "open"
-// The file is opened read-write and created with mode 0666 less the umask,
-// like the core's open.
+// The file is opened read-write and created with mode 0600 (0660 in a
+// directory shared on purpose), like the core's open; as the core does, the
+// helper refuses (exit with "refused: ..." on stderr, PermissionDeniedError
+// here) a .lock that is not a regular file of this user.
 
 // perl: with a deadline, LOCK_NB retries with sleeps from 50 us doubling to
 // 2 ms, as the spec says; after locking, checks that .lock still names the
 // locked file (else reopens and tries again).
 const PERL_SCRIPT = String.raw`
-use strict; use warnings; use Fcntl qw(:flock O_RDWR O_CREAT);
+use strict; use warnings; use Fcntl qw(:flock :mode O_RDWR O_CREAT O_EXCL O_NOFOLLOW O_NONBLOCK);
 $| = 1;
-my $path = shift; my $fh;
-sub reopen { close($fh) if $fh; sysopen($fh, $path, O_RDWR | O_CREAT, 0666) or die "open $path: $!\n"; }
+my $path = shift; my $shared = (shift // '') eq 'shared'; my $fh;
+sub reopen {
+  close($fh) if $fh;
+  my $flags = O_RDWR | O_NOFOLLOW | O_NONBLOCK;
+  my $created = sysopen($fh, $path, $flags | O_CREAT | O_EXCL, 0600);
+  if (!$created) { sysopen($fh, $path, $flags) or die "refused: open $path: $!\n"; }
+  my @st = stat($fh);
+  die "refused: '$path' is not a regular file\n" unless S_ISREG($st[2]);
+  die "refused: '$path' is owned by uid $st[4], not by this user (uid $>)\n" if !$shared && $st[4] != $>;
+  chmod($shared ? 0660 : 0600, $fh) if $created;
+}
 sub same { my @a = stat($fh); my @b = stat($path); return @b && $a[0] == $b[0] && $a[1] == $b[1]; }
 reopen(); print "ready\n";
 while (defined(my $cmd = <STDIN>)) {
@@ -63,6 +74,13 @@ while (defined(my $cmd = <STDIN>)) {
 // the lock outlives flock(1) until the shell closes the descriptor. The
 // inode check is done from Node through /proc.
 const SH_SCRIPT = `
+refuse() { echo "refused: $1" >&2; exit 4; }
+check() {
+  if [ -L "$1" ] || { [ -e "$1" ] && [ ! -f "$1" ]; }; then refuse "'$1' is not a regular file"; fi
+  if [ "$2" != shared ] && [ -e "$1" ] && [ ! -O "$1" ]; then refuse "'$1' is another user's"; fi
+}
+if [ "$2" = shared ]; then umask 007; else umask 077; fi
+check "$1" "$2"
 exec 9<>"$1" || exit 3
 echo ready
 while IFS= read -r cmd; do
@@ -70,7 +88,7 @@ while IFS= read -r cmd; do
     L) if flock -x 9; then echo locked; else echo failed; fi ;;
     "L "*) ms=\${cmd#L }
        if flock -x -w "$((ms / 1000)).$(printf '%03d' $((ms % 1000)))" 9; then echo locked; else echo busy; fi ;;
-    U|R) exec 9>&-; if exec 9<>"$1"; then echo open; else echo failed; fi ;;
+    U|R) exec 9>&-; check "$1" "$2"; if exec 9<>"$1"; then echo open; else echo failed; fi ;;
     *) echo failed ;;
   esac
 done
@@ -94,10 +112,12 @@ function chooseHelper() {
   const forced = process.env.IPCKIT_LOCK_HELPER;
   const perl = onPath('perl');
   if (forced !== 'flock' && perl) {
-    return { kind: 'perl', command: perl, args: (p) => ['-e', PERL_SCRIPT, p] };
+    return { kind: 'perl', command: perl, args: (p, shared) => ['-e', PERL_SCRIPT, p, shared ? 'shared' : 'private'] };
   }
   if (forced === 'perl') throw makeError('not_found', 'IPCKIT_LOCK_HELPER=perl, but there is no perl on PATH');
-  return { kind: 'flock', command: '/bin/sh', args: (p) => ['-c', SH_SCRIPT, 'ipckit-lock', p] };
+  return {
+    kind: 'flock', command: '/bin/sh', args: (p, shared) => ['-c', SH_SCRIPT, 'ipckit-lock', p, shared ? 'shared' : 'private'],
+  };
 }
 
 export class ChannelLockHelper {
@@ -110,10 +130,14 @@ export class ChannelLockHelper {
   #held = false;
   #queue = Promise.resolve();  // serializes acquire/release users in-process
   #helper;
+  #allowShared;
 
-  constructor(dir) {
+  // `allowShared`: the directory is shared on purpose (another user's .lock
+  // is accepted; a new one is 0660).
+  constructor(dir, { allowShared = false } = {}) {
     this.#lockPath = path.join(dir, LOCK_FILE);
     this.#helper = chooseHelper();
+    this.#allowShared = Boolean(allowShared);
   }
 
   get lockPath() { return this.#lockPath; }
@@ -198,7 +222,7 @@ export class ChannelLockHelper {
   async #start() {
     if (this.#exited) throw this.#exited;
     if (this.#child) return;
-    const child = spawn(this.#helper.command, this.#helper.args(this.#lockPath), { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(this.#helper.command, this.#helper.args(this.#lockPath, this.#allowShared), { stdio: ['pipe', 'pipe', 'pipe'] });
     this.#child = child;
     let stderr = '';
     child.stderr.setEncoding('utf8');
@@ -209,6 +233,10 @@ export class ChannelLockHelper {
     child.on('error', (err) => this.#onExit(makeError('io', `cannot start the lock helper ${this.#helper.command}: ${err.message}`)));
     child.on('exit', (code, signal) => {
       const why = stderr.trim() || (signal ? `signal ${signal}` : `exit ${code}`);
+      if (why.startsWith('refused: ')) {
+        this.#onExit(makeError('permission_denied', `lock file ${why.slice('refused: '.length)}: refused`));
+        return;
+      }
       const needs = this.#helper.kind === 'flock' ? '; it needs flock(1) from util-linux' : '';
       this.#onExit(makeError('io', `lock helper (${this.#helper.kind}) for '${this.#lockPath}' ended (${why})${needs}`));
     });

@@ -14,9 +14,9 @@
 // timer (polling stat only as the spec's fallback). Every message in the
 // incoming file is delivered once, in file order. Sends issued while a write
 // is in flight go out together under one lock.
-import { promises as fsp, watch as fsWatch } from 'node:fs';
+import { closeSync, constants as fsConstants, fstatSync, lstatSync, promises as fsp, watch as fsWatch } from 'node:fs';
 import path from 'node:path';
-import { InvalidArgumentError, fromSystemError } from '../errors.js';
+import { ClosedError, InvalidArgumentError, fromSystemError } from '../errors.js';
 import { intOption, timeoutOption } from '../bytes.js';
 import {
   BACKEND_TO_FRONTEND_FILE, CHANNEL_INFO_FILE, DEFAULT_MAX_FILE_BYTES, DEFAULT_RETENTION, FRONTEND_TO_BACKEND_FILE,
@@ -25,7 +25,10 @@ import {
 import { FileChannelEndpoint } from '../file_channel_endpoint.js';
 import { ChannelLockHelper } from './channel_lock.js';
 import { Ipckit01FileLock } from './ipckit01_lock.js';
-import { readChannelFile, removeStaleTempFiles, replaceFileAtomically } from './channel_files.js';
+import {
+  checkChannelDirectory, makePrivateDirs, openOwnedRegularFile, readChannelFile, removeStaleTempFiles,
+  replaceFileAtomically,
+} from './channel_files.js';
 
 const DEFAULT_OPEN_TIMEOUT_MS = 10000;
 
@@ -45,40 +48,82 @@ export function fileOptions(o) {
     maxFileBytes: intOption(o.maxFileBytes, 'maxFileBytes', DEFAULT_MAX_FILE_BYTES, 2 ** 32 - 1, 1),
     fsync: Boolean(o.fsync),
     openTimeoutMs: timeoutOption(o.openTimeoutMs, 'openTimeoutMs', DEFAULT_OPEN_TIMEOUT_MS),
+    allowSharedDirectory: Boolean(o.allowSharedDirectory),
   };
 }
 
-// Checks a channel directory path and creates the directory (mkdir -p).
-export async function makeChannelDir(dir) {
+// Checks a channel directory path, creates the directory (mkdir -p, 0700)
+// and checks it (checkChannelDirectory: refused if shared, unless
+// `allowShared`).
+export async function makeChannelDir(dir, allowShared = false) {
   if (typeof dir !== 'string' || dir.length === 0) {
     throw new InvalidArgumentError('FileChannel: the directory path must be a non-empty string');
   }
   if (dir.includes('\0')) throw new InvalidArgumentError('FileChannel: the directory path contains a NUL byte');
   const resolved = path.resolve(dir);
-  try {
-    await fsp.mkdir(resolved, { recursive: true });
-  } catch (err) {
-    if (err.code === 'ENOTDIR' || err.code === 'EEXIST') {
-      throw new InvalidArgumentError(`FileChannel: '${resolved}' exists and is not a directory`, { cause: err });
-    }
-    throw fromSystemError(err, `FileChannel: create directory '${resolved}'`);
-  }
+  makePrivateDirs(resolved);
+  checkChannelDirectory(resolved, allowShared);
   return resolved;
 }
 
+function exists(file) {
+  try {
+    lstatSync(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 // Creates <dir>/.channel_info under the lock if it is missing, else
-// validates it (UnsupportedVersionError, CorruptError).
-export async function ensureChannelInfo(dir, lock, timeoutMs, fsync) {
+// validates it (UnsupportedVersionError, CorruptError). With `channelFiles`,
+// also creates each missing channel file as an empty channel, as ipckit 0.1
+// does at open (the core's EnsureChannelFiles).
+export async function ensureChannelInfo(dir, lock, timeoutMs, fsync, allowShared = false, channelFiles = false) {
   const file = path.join(dir, CHANNEL_INFO_FILE);
-  let info = readChannelFile(file, MAX_CHANNEL_INFO_BYTES);
-  if (!info.exists) {
+  const names = channelFiles ? [BACKEND_TO_FRONTEND_FILE, FRONTEND_TO_BACKEND_FILE] : [];
+  let info = readChannelFile(file, MAX_CHANNEL_INFO_BYTES, allowShared);
+  if (!info.exists || names.some((n) => !exists(path.join(dir, n)))) {
     await lock.withLock(timeoutMs, async () => {
-      info = readChannelFile(file, MAX_CHANNEL_INFO_BYTES);
-      if (!info.exists) replaceFileAtomically(dir, CHANNEL_INFO_FILE, composeChannelInfo(Date.now()), 0, fsync);
+      info = readChannelFile(file, MAX_CHANNEL_INFO_BYTES, allowShared);
+      if (info.exists) validateChannelInfo(info.bytes, file);
+      else replaceFileAtomically(dir, CHANNEL_INFO_FILE, composeChannelInfo(Date.now()), 0, fsync, allowShared);
+      for (const n of names) {
+        if (!exists(path.join(dir, n))) replaceFileAtomically(dir, n, EMPTY_CHANNEL, 0, fsync, allowShared);
+      }
     });
     if (!info.exists) return;
   }
   validateChannelInfo(info.bytes, file);
+}
+
+// What an empty channel file holds.
+const EMPTY_CHANNEL = '[]\n';
+
+// ipckit 0.1's clear(): replaces both channel files of `dir` with an empty
+// channel, under .lock and both 0.1 locks (all taken before any change, so a
+// timeout changes nothing), keeping each file's mode.
+export async function emptyChannelFiles(lock, dir, options, timeoutMs) {
+  const names = [BACKEND_TO_FRONTEND_FILE, FRONTEND_TO_BACKEND_FILE];
+  const shared = options.allowSharedDirectory;
+  await lock.withLock(timeoutMs, async (deadlineMs) => {
+    const held = [];
+    try {
+      for (const n of names) held.push(await Ipckit01FileLock.acquire(dir, n, deadlineMs, shared));
+      for (const n of names) {
+        let mode = 0;
+        try {
+          const fd = openOwnedRegularFile(path.join(dir, n), fsConstants.O_RDONLY, 0o600, shared);
+          try { mode = fstatSync(fd).mode & 0o7777; } finally { closeSync(fd); }
+        } catch (err) {
+          if (err.errorClass !== 'not_found') throw err;
+        }
+        replaceFileAtomically(dir, n, EMPTY_CHANNEL, mode, options.fsync, shared);
+      }
+    } finally {
+      for (const h of held) h.release();
+    }
+  });
 }
 
 // The whole write protocol for <dir>/<name>, as every Node writer (FileChannel,
@@ -88,7 +133,7 @@ export async function ensureChannelInfo(dir, lock, timeoutMs, fsync) {
 // ChannelFileWriter kept for this file) spares rescanning what it wrote last.
 export async function appendToChannelFile(lock, dir, name, texts, options, timeoutMs, removeStaleTemps, writer) {
   await lock.withLock(timeoutMs, async (deadlineMs) => {
-    const ipckit01 = await Ipckit01FileLock.acquire(dir, name, deadlineMs);
+    const ipckit01 = await Ipckit01FileLock.acquire(dir, name, deadlineMs, options.allowSharedDirectory);
     try {
       appendUnderLock(dir, name, texts, options, removeStaleTemps, writer);
     } finally {
@@ -103,7 +148,7 @@ export async function appendToChannelFile(lock, dir, name, texts, options, timeo
 export function appendUnderLock(dir, name, texts, options, removeStaleTemps, writer) {
   if (removeStaleTemps) removeStaleTempFiles(dir);
   const file = path.join(dir, name);
-  const current = readChannelFile(file, options.maxFileBytes);
+  const current = readChannelFile(file, options.maxFileBytes, options.allowSharedDirectory);
   const appendOptions = {
     label: file,
     retention: options.retention,
@@ -113,7 +158,8 @@ export function appendUnderLock(dir, name, texts, options, removeStaleTemps, wri
   const result = writer
     ? writer.append(current.bytes, texts, appendOptions)
     : appendToChannelText(current.bytes, texts, appendOptions);
-  replaceFileAtomically(dir, name, result.bytes, current.exists ? current.mode : 0, options.fsync);
+  replaceFileAtomically(dir, name, result.bytes, current.exists ? current.mode : 0, options.fsync,
+    options.allowSharedDirectory);
 }
 
 export class FileChannel extends FileChannelEndpoint {
@@ -121,15 +167,15 @@ export class FileChannel extends FileChannelEndpoint {
   #options;
   #lock;
   #writer = new ChannelFileWriter();
-  #wroteOnce = false;
   #watcher = null;
   #pollTimer = null;
   #startTimer = null;
   #reading = false;
   #readAgain = false;
 
-  // Opens the frontend end of the channel in `dir` (created with its parents
-  // and .channel_info if missing). Options:
+  // Opens the frontend end of the channel in `dir`, creating what is missing:
+  // the directory and its parents (0700), .channel_info and both channel
+  // files (empty, 0600), as ipckit 0.1 does. Options:
   //   retention: {maxMessages = 1000, minAgeMs = 60000}: when writers prune;
   //   maxFileBytes = 64 MiB: per channel file, read and write;
   //   fsync = false: fsync writes (survive power loss);
@@ -137,7 +183,11 @@ export class FileChannel extends FileChannelEndpoint {
   //   openTimeoutMs = 10000, sendTimeoutMs = 10000: lock waits;
   //   requestTimeoutMs = 30000: sendRequest's default timeout;
   //   forcePolling = false: poll the incoming file's stat instead of
-  //     fs.watch (the spec's fallback, also used when watching fails).
+  //     fs.watch (the spec's fallback, also used when watching fails);
+  //   allowSharedDirectory = false: accept a directory another user owns or
+  //     that group or others can write, and other users' files in it (they
+  //     can then read, forge or delete every message); without it such a
+  //     directory is refused with PermissionDeniedError.
   static frontend(dir, options = {}) {
     return FileChannel.open(dir, 'frontend', options);
   }
@@ -150,7 +200,7 @@ export class FileChannel extends FileChannelEndpoint {
   static async open(dir, side, options = {}) {
     if (!SIDES[side]) throw new InvalidArgumentError(`FileChannel: side must be "frontend" or "backend", not ${String(side)}`);
     const parsed = { ...fileOptions(options), skipExisting: Boolean(options.skipExisting), forcePolling: Boolean(options.forcePolling) };
-    const resolved = await makeChannelDir(dir);
+    const resolved = await makeChannelDir(dir, parsed.allowSharedDirectory);
     const channel = new FileChannel(resolved, side, parsed, options);
     try {
       await channel.#openFiles();
@@ -165,7 +215,7 @@ export class FileChannel extends FileChannelEndpoint {
     super(side, options);
     this.#dir = dir;
     this.#options = parsedOptions;
-    this.#lock = new ChannelLockHelper(dir);
+    this.#lock = new ChannelLockHelper(dir, { allowShared: parsedOptions.allowSharedDirectory });
   }
 
   get dir() { return this.#dir; }
@@ -176,11 +226,23 @@ export class FileChannel extends FileChannelEndpoint {
 
   _describe() { return `'${this.#dir}'`; }
 
+  // Every write removes dead writers' temp files, not only the first: a
+  // long-lived writer also cleans up after writers killed mid-write.
   async _append(texts, timeoutMs) {
     await appendToChannelFile(
-      this.#lock, this.#dir, SIDES[this.side].outgoing, texts, this.#options, timeoutMs, !this.#wroteOnce,
-      this.#writer);
-    this.#wroteOnce = true;
+      this.#lock, this.#dir, SIDES[this.side].outgoing, texts, this.#options, timeoutMs, true, this.#writer);
+  }
+
+  // Empties both channel files, as ipckit 0.1's clear() does, under the
+  // locks a send takes (timeoutMs bounds the wait, default sendTimeoutMs).
+  // Messages no reader has taken yet are gone; what arrives after is new.
+  async clear(options = {}) {
+    if (this.closed) throw new ClosedError(`FileChannel ${this._describe()} is closed`);
+    const timeoutMs = timeoutOption(options.timeoutMs, 'timeoutMs', this._sendTimeoutMs);
+    await emptyChannelFiles(this.#lock, this.#dir, this.#options, timeoutMs);
+    this.#writer.dispose();
+    this.#writer = new ChannelFileWriter();
+    this._resetInbox();
   }
 
   _shutdown() {
@@ -194,9 +256,10 @@ export class FileChannel extends FileChannelEndpoint {
   }
 
   async #openFiles() {
-    await ensureChannelInfo(this.#dir, this.#lock, this.#options.openTimeoutMs, this.#options.fsync);
+    await ensureChannelInfo(this.#dir, this.#lock, this.#options.openTimeoutMs, this.#options.fsync,
+      this.#options.allowSharedDirectory, true);
     if (this.#options.skipExisting) {
-      const snap = readChannelFile(this.incomingPath, this.#options.maxFileBytes);
+      const snap = readChannelFile(this.incomingPath, this.#options.maxFileBytes, this.#options.allowSharedDirectory);
       this._skipAll(snap.bytes, this.incomingPath);
     }
     this.#startWatching();
@@ -283,7 +346,7 @@ export class FileChannel extends FileChannelEndpoint {
     const file = this.incomingPath;
     let snap;
     try {
-      snap = readChannelFile(file, this.#options.maxFileBytes);
+      snap = readChannelFile(file, this.#options.maxFileBytes, this.#options.allowSharedDirectory);
     } catch (err) {
       this._report(err);
       return;

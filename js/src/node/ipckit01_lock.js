@@ -12,19 +12,26 @@
 // or its mtime is more than 5 s old (0.1's rule). Release deletes the file only
 // if it is still the one we created (same device and inode). The file
 // operations are synchronous, as in channel_files.js; only the backoff
-// between tries waits on a timer.
+// between tries waits on a timer. The rules are the C++ core's
+// (Ipckit01FileLock in cc/file_channel/channel_file.cc); this is their mirror
+// for Node, which cannot reach the core's file code through WASM. A lock that
+// no wait can end is PermissionDeniedError at once: a directory, symlink or
+// FIFO under the lock's name, or a stale lock we may not remove (another
+// user's, in a sticky directory). Waiting never spins: the backoff grows to
+// 50 ms, and every wait ends by the deadline.
 import {
-  closeSync, fstatSync, openSync, readFileSync, statSync, unlinkSync, writeSync,
+  closeSync, constants as fsConstants, fstatSync, lstatSync, readSync, unlinkSync, writeSync,
 } from 'node:fs';
 import path from 'node:path';
-import { TimeoutError, fromSystemError } from '../errors.js';
+import { PermissionDeniedError, TimeoutError, fromSystemError } from '../errors.js';
+import { PRIVATE_FILE_MODE, SHARED_FILE_MODE, isLive, openOwnedRegularFile } from './channel_files.js';
 
 export const IPCKIT01_LOCK_STALE_AFTER_MS = 5000;
 
-// The spec's backoff: 50 us doubling to 2 ms. Node timers have 1 ms
-// resolution, so the first waits round up to 1 ms.
-const FIRST_BACKOFF_MS = 0.05;
-const MAX_BACKOFF_MS = 2;
+// Backoff between looks at a live lock: 1 ms doubling to 50 ms (a holder's
+// release or death sends no event Node can wait on portably).
+const FIRST_BACKOFF_MS = 1;
+const MAX_BACKOFF_MS = 50;
 const MAX_PID = 2 ** 31 - 1;
 
 function sleep(ms) {
@@ -37,23 +44,29 @@ function sameFile(a, b) {
 
 function statOrNull(file) {
   try {
-    return statSync(file, { bigint: true });
+    return lstatSync(file, { bigint: true });
   } catch (err) {
     if (err.code === 'ENOENT') return null;
     throw fromSystemError(err, `stat lock file '${file}'`);
   }
 }
 
-// Whether the pid named in the lock file `file` (now `st`) is gone, or the
-// file is older than 0.1's limit.
-function isStale(file, st) {
+// Whether the lock file `file` (now `st`) was left by a dead writer: older
+// than 0.1's limit, or naming a pid that is not a live process.
+function isStale(file, st, allowShared) {
   const ageMs = Date.now() - Number(st.mtimeMs);
   if (ageMs > IPCKIT01_LOCK_STALE_AFTER_MS) return true;
   let text;
   try {
-    text = readFileSync(file, { encoding: 'latin1' });
+    const fd = openOwnedRegularFile(file, fsConstants.O_RDONLY, PRIVATE_FILE_MODE, allowShared);
+    try {
+      const buf = Buffer.alloc(32);
+      text = buf.subarray(0, readSync(fd, buf, 0, buf.length, null)).toString('latin1');
+    } finally {
+      closeSync(fd);
+    }
   } catch {
-    return false;  // released meanwhile: the caller retries
+    return false;  // released meanwhile, or not ours to read: only the age rule applies
   }
   const trimmed = text.trim();
   // Empty (its writer is between create and write) or not a pid: only the
@@ -61,12 +74,7 @@ function isStale(file, st) {
   if (!/^\d{1,10}$/.test(trimmed)) return false;
   const pid = Number(trimmed);
   if (pid <= 0 || pid > MAX_PID) return false;
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (err) {
-    return err.code === 'ESRCH';  // EPERM: alive, someone else's
-  }
+  return !isLive(pid);
 }
 
 export class Ipckit01FileLock {
@@ -90,27 +98,40 @@ export class Ipckit01FileLock {
   }
 
   // Takes the lock for <dir>/<fileName>, waiting until `deadlineMs` (a
-  // Date.now() value, or Infinity) with the spec's backoff; TimeoutError
-  // after it. Stale locks are removed and the create retried at once.
-  static async acquire(dir, fileName, deadlineMs = Infinity) {
+  // Date.now() value, or Infinity); TimeoutError after it. Stale locks are
+  // removed and the create retried at once. `allowShared`: the directory is
+  // shared on purpose (other users' lock files are read, ours are 0660).
+  static async acquire(dir, fileName, deadlineMs = Infinity, allowShared = false) {
     const file = Ipckit01FileLock.pathFor(dir, fileName);
+    const { O_CREAT, O_EXCL, O_WRONLY } = fsConstants;
     let backoffMs = FIRST_BACKOFF_MS;
     for (;;) {
       let fd = null;
       try {
-        fd = openSync(file, 'wx', 0o644);
+        fd = openOwnedRegularFile(file, O_WRONLY | O_CREAT | O_EXCL, allowShared ? SHARED_FILE_MODE : PRIVATE_FILE_MODE,
+          allowShared);
       } catch (err) {
-        if (err.code !== 'EEXIST') throw fromSystemError(err, `create lock file '${file}'`);
+        // A directory, symlink or FIFO under the name: no lock, refused.
+        if (err.errorClass !== 'in_use') throw err;
       }
       if (fd !== null) return Ipckit01FileLock.#finishCreate(file, fd);
 
       const st = statOrNull(file);
       if (st === null) continue;  // released meanwhile: try again
-      if (isStale(file, st)) {
+      if (isStale(file, st, allowShared)) {
         // Remove it only if it is still the file judged stale.
         const again = statOrNull(file);
         if (again !== null && sameFile(again, st)) {
-          try { unlinkSync(file); } catch { /* someone else removed it */ }
+          try {
+            unlinkSync(file);
+          } catch (err) {
+            if (err.code !== 'ENOENT') {
+              // No wait could end this one.
+              throw new PermissionDeniedError(
+                `stale lock file '${file}' (ipckit 0.1's, owner uid ${st.uid}) cannot be removed: ${err.message}`,
+                { cause: err });
+            }
+          }
         }
         continue;
       }
@@ -118,7 +139,9 @@ export class Ipckit01FileLock {
       if (remainingMs <= 0) {
         throw new TimeoutError(`lock file '${file}' (ipckit 0.1's) is held past the timeout`);
       }
-      await sleep(Math.min(backoffMs, remainingMs));
+      // Look again when it turns stale by age, if that comes first.
+      const untilStaleMs = Number(st.mtimeMs) + IPCKIT01_LOCK_STALE_AFTER_MS + 1000 - Date.now();
+      await sleep(Math.max(1, Math.min(backoffMs, remainingMs, untilStaleMs)));
       backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
     }
   }
