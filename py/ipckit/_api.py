@@ -216,15 +216,16 @@ class ApiServer:
     def _serve(self) -> None:
         while not self._closed.is_set():
             try:
-                # A bounded wait, so close() is noticed within half a second.
-                connection = self._pipe.accept(timeout=0.5)
-            except TimeoutError:
-                continue
-            except (ClosedError, OSError, IpcError):
+                # No timeout: close() closes the pipe, which wakes this accept.
+                connection = self._pipe.accept()
+            except (IpcError, OSError):
                 if self._closed.is_set():
                     return
                 raise
             with self._lock:
+                if self._closed.is_set():
+                    connection.close()
+                    return
                 self._connections.add(connection)
             threading.Thread(target=self._serve_connection, args=(connection,), daemon=True).start()
 
@@ -251,15 +252,17 @@ class ApiServer:
             connection.close()
 
     def close(self) -> None:
-        self._closed.set()
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join()
+        """Stops accepting, wakes and closes every connection (each wakes from its
+        blocked read with ClosedError), and removes the socket file."""
         with self._lock:
+            self._closed.set()
             connections = list(self._connections)
-        for connection in connections:
-            connection.close()
         if self._pipe is not None:
             self._pipe.close()
+        for connection in connections:
+            connection.close()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join()
 
     def __enter__(self) -> "ApiServer":
         return self if self._pipe is not None else self.start()
