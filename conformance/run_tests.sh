@@ -15,7 +15,6 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CONF="$REPO/conformance"
 PYTHON="${PYTHON:-python3}"
 CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/ipckit-conformance"
-IPCKIT01_VERSION="0.1.12"
 # No extra flags: every //cc target the testees and the wheel use is public.
 BAZEL_FLAGS=()
 
@@ -57,13 +56,7 @@ mkdir -p "$js_dist/wasm"
 cp -r "$REPO/js/src" "$js_dist/esm"
 cp "$bin/js/ipckit_core.mjs" "$js_dist/wasm/"
 
-venv01="$CACHE/venv-ipckit01"
-if ! "$venv01/bin/python" -c "import ipckit, sys; sys.exit(ipckit.__version__ != '$IPCKIT01_VERSION')" 2>/dev/null; then
-  echo "== venv with ipckit==$IPCKIT01_VERSION (PyPI) at $venv01"
-  rm -rf "$venv01"
-  "$PYTHON" -m venv "$venv01"
-  "$venv01/bin/python" -m pip install --quiet "ipckit==$IPCKIT01_VERSION"
-fi
+venv01="$("$CONF/ipckit01_venv.sh")"
 
 # Commands as the tester splits them (shell words): paths are quoted.
 q() { printf '%q' "$1"; }

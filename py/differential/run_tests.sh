@@ -11,8 +11,6 @@ set -uo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 HERE="$REPO/py/differential"
 PYTHON="${PYTHON:-python3}"
-CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/ipckit-conformance"
-IPCKIT01_VERSION="0.1.12"
 
 fail_setup() { echo "differential: $1"; echo "differential: 0 passed, 1 failed"; exit 1; }
 
@@ -29,13 +27,7 @@ trap cleanup EXIT
 
 "$PYTHON" -m venv "$work/ours" && "$work/ours/bin/python" -m pip install --quiet --no-deps "${wheels[0]}" \
   || fail_setup "could not install our wheel"
-mkdir -p "$CACHE"
-venv01="$CACHE/venv-ipckit01"
-if ! "$venv01/bin/python" -c "import ipckit, sys; sys.exit(ipckit.__version__ != '$IPCKIT01_VERSION')" 2>/dev/null; then
-  rm -rf "$venv01"
-  "$PYTHON" -m venv "$venv01" && "$venv01/bin/python" -m pip install --quiet "ipckit==$IPCKIT01_VERSION" \
-    || fail_setup "could not install ipckit==$IPCKIT01_VERSION"
-fi
+venv01="$("$REPO/conformance/ipckit01_venv.sh")" || fail_setup "could not make the ipckit 0.1.12 venv"
 
 # start_api_server: ours (0.1.12 has no Python server), fresh for each client
 # run, in its own process; it serves until its stdin closes.
