@@ -45,7 +45,11 @@ absl::StatusOr<LoopbackListener> LoopbackListener::Bind(uint16_t port) {
   if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
     return ErrnoError(errno, absl::StrCat("bind 127.0.0.1:", port));
   }
-  if (::listen(fd.get(), 64) != 0) return ErrnoError(errno, absl::StrCat("listen on 127.0.0.1:", port));
+  // A deep backlog: a burst of connections (slow clients refilling the slots
+  // they lost) must not make the kernel drop a legitimate SYN for a second.
+  if (::listen(fd.get(), SOMAXCONN) != 0) {
+    return ErrnoError(errno, absl::StrCat("listen on 127.0.0.1:", port));
+  }
   socklen_t len = sizeof(addr);
   if (::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
     return ErrnoError(errno, "getsockname");
