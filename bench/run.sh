@@ -47,8 +47,8 @@ py="$venv/bin/python"
 
 # --- 2. Build ---------------------------------------------------------------
 bazel_flags=(-c opt)
-say "bazel build ${bazel_flags[*]} //bench/cc:ipc_bench //bench/cc:shm_bench //py:wheel"
-bazel build "${bazel_flags[@]}" //bench/cc:ipc_bench //bench/cc:shm_bench //py:wheel
+say "bazel build ${bazel_flags[*]} //bench/cc:ipc_bench //bench/cc:shm_bench //bench/cc:shm_msg_bench //py:wheel"
+bazel build "${bazel_flags[@]}" //bench/cc:ipc_bench //bench/cc:shm_bench //bench/cc:shm_msg_bench //py:wheel
 bin="$(bazel info "${bazel_flags[@]}" bazel-bin 2>/dev/null)"
 wheels=("$bin"/py/ipckit-*.whl)
 if [ ! -f "${wheels[0]}" ]; then
@@ -67,6 +67,8 @@ fi
 if [ "$mode" = quick ]; then
   cc_args=(--rtt_iters=6000 --throughput_batches=4 --rounds=2)
   shm_args=(--iters=400)
+  shm_msg_args=(--iters=3000 --rounds=2 --fill_iters=6)
+  py_shm_msg_args=(--iters 2000 --big-iters 30 --rounds 2)
   rtt_args=(--iters 3000 --big-iters 100 --rounds 2)
   overhead_args=(--rounds 10)
   json_args=(--rounds 12 --target-ms 1)
@@ -74,6 +76,8 @@ if [ "$mode" = quick ]; then
 else
   cc_args=(--rtt_iters=30000 --throughput_batches=10 --rounds=5)
   shm_args=(--iters=2000)
+  shm_msg_args=(--iters=20000 --rounds=5 --fill_iters=20)
+  py_shm_msg_args=(--iters 10000 --big-iters 200 --rounds 5)
   rtt_args=(--iters 12000 --big-iters 750 --rounds 5)
   overhead_args=(--rounds 30)
   json_args=(--rounds 40 --target-ms 2)
@@ -128,6 +132,8 @@ run_suite() {
 
 run_suite cc_ipc 300 "$bin/bench/cc/ipc_bench" "${cc_args[@]}"
 run_suite cc_shm 300 "$bin/bench/cc/shm_bench" "${shm_args[@]}"
+run_suite cc_shm_msg 300 "$bin/bench/cc/shm_msg_bench" "${shm_msg_args[@]}"
+run_suite py_shm_msg 300 "$py" "$bench/py/shm_msg_bench.py" "${py_shm_msg_args[@]}"
 run_suite py_rtt 600 "$py" "$bench/py/rtt.py" "${rtt_args[@]}"
 run_suite py_call_overhead 120 "$py" "$bench/py/call_overhead.py" "${overhead_args[@]}"
 run_suite py_json 300 "$py" "$bench/py/json_bench.py" "${json_args[@]}"

@@ -212,6 +212,28 @@ def goals(res: Results) -> list[dict[str, Any]]:
                median("py_json_loads", "stdlib json", payload="small dict"),
                median("py_json_loads", "ipckit", payload="small dict"), ">=", 2.0,
                "median time per call, stdlib / ipckit")
+    # Zero-copy shared-memory messaging (issue 11).
+    ratio_goal("C++ shm_msg one-way @64 B, busy-wait / raw atomic ping-pong (one cache line)",
+               median("cc_shm_msg", "ipckit shm_msg one-way (busy)", 64),
+               median("cc_shm_msg", "raw atomic ping-pong one-way (busy)", 64), "<=", 2.0,
+               "median round trip / 2, C++, two processes")
+    ratio_goal("C++ shm_msg RTT @64 B, futex waits / raw pipe RTT",
+               median("cc_shm_msg", "ipckit shm_msg RTT (futex)", 64),
+               median("cc_shm_msg", "raw pipe RTT", 64), "<=", 1.0,
+               "median round trip, C++, two processes")
+    ratio_goal("shm_msg 64 MiB loan fill / memcpy of 64 MiB, throughput",
+               median("cc_shm_msg", "memcpy", 64 * MIB),
+               median("cc_shm_msg", "ipckit shm_msg loan fill", 64 * MIB), ">=", 0.8,
+               "median MiB/s, C++, memcpy into a loan vs a private buffer")
+    ratio_goal("Python shm_msg one-way @64 B, busy-wait / iceoryx2 pub/sub busy-wait",
+               median("py_shm_msg", "ipckit shm_msg one-way (busy)", 64),
+               median("py_shm_msg", "iceoryx2 pub/sub one-way (busy)", 64), "<=", 1.0,
+               "median round trip / 2, Python, two processes")
+    for size in (MIB, 16 * MIB):
+        ratio_goal(f"Python shm_msg RTT with loans @{fmt_size(size)} / iceoryx2 (busy-wait)",
+                   median("py_shm_msg", "ipckit shm_msg RTT with loans (busy)", size),
+                   median("py_shm_msg", "iceoryx2 pub/sub RTT with loans (busy)", size), "<=", 1.0,
+                   "median round trip, Python, two processes; payload written into a loan")
     for frontend, label in (("Python", "Python backend <-> Python frontend"),
                             ("Node", "Python backend <-> Node frontend"),
                             ("Chromium page", "Python backend <-> Chromium page frontend (HTTP bridge)")):
@@ -348,6 +370,10 @@ def render_markdown(res: Results, machine: dict[str, Any], goal_rows: list[dict[
         ("C++ round-trip latency", "cc_rtt", lambda: latency_table(res, "cc_rtt")),
         ("C++ one-way throughput", "cc_throughput", lambda: throughput_table(res, "cc_throughput")),
         ("SharedMemory bulk copies (C++)", "cc_shm", lambda: shm_table(res)),
+        ("Zero-copy shared-memory messaging (C++)", "cc_shm_msg",
+         lambda: latency_table(res, "cc_shm_msg")),
+        ("Zero-copy shared-memory messaging (Python, vs iceoryx2)", "py_shm_msg",
+         lambda: latency_table(res, "py_shm_msg")),
         ("Python JSON encode (dumps)", "py_json_dumps", lambda: json_table(res, "py_json_dumps")),
         ("Python JSON decode (loads)", "py_json_loads", lambda: json_table(res, "py_json_loads")),
         ("FileChannel request -> response", "py_file_channel",
