@@ -8,7 +8,8 @@
     >>> "ipckit_messages_sent_total 1" in m.to_prometheus("ipckit")
     True
 
-snapshot() returns a dict, as 0.1.12's does; MetricsSnapshot is the same
+meter(channel) wraps a channel so that it records itself (0.1 needs every
+call recorded by hand). snapshot() returns a dict, as 0.1.12's does; MetricsSnapshot is the same
 record as an object (MetricsSnapshot.of(metrics)). Unlike 0.1.12, whose
 sample store holds nothing, latency percentiles are computed from the last
 10,000 samples (spec/api_server.md, "Deviations").
@@ -94,6 +95,13 @@ class ChannelMetrics:
             self._max = 0
             self._samples: deque = deque(maxlen=_MAX_SAMPLES)
             self._start = time.monotonic()
+
+    def meter(self, endpoint):
+        """Beyond 0.1: `endpoint` (an IpcChannel, IpcChannelConnection or
+        GracefulIpcChannel) wrapped so that it records its own sends, receives,
+        errors and receive waits here."""
+        from ipckit._metered import MeteredEndpoint
+        return MeteredEndpoint(endpoint, self)
 
     def latency_percentile(self, percentile: int) -> int:
         with self._lock:

@@ -68,3 +68,22 @@ def test_task_routes_serve_cli_bridge_progress():
         assert manager.get(task_id).result == {"files": 3}
     finally:
         server.close()
+
+
+def test_native_module_stubs_match_the_runtime():
+    """ipckit/ipckit.pyi stubs each class only ipckit.ipckit has, member for member."""
+    import ast
+    import pathlib
+
+    tree = ast.parse((pathlib.Path(ipckit.__file__).parent / "ipckit.pyi").read_text())
+    stubbed = {node.name: {item.name for item in node.body if isinstance(item, ast.FunctionDef)}
+               for node in tree.body if isinstance(node, ast.ClassDef)}
+    native_only = [n for m, n in ipckit01_names() if m == "ipckit.ipckit" and not hasattr(ipckit, n)]
+    assert len(native_only) == 16
+    for name in native_only:
+        cls = getattr(ipckit.ipckit, name)
+        runtime = {n for n in vars(cls) if (not n.startswith("_") or n in ("__init__", "__enter__", "__exit__"))
+                   and (callable(vars(cls)[n]) or isinstance(vars(cls)[n], (property, staticmethod, classmethod)))}
+        runtime -= {n for n in runtime if isinstance(vars(cls)[n], cls)}  # TaskStatus.RUNNING etc.
+        members = {n for n in stubbed[name] if not n.startswith("_") or n in ("__init__", "__enter__", "__exit__")}
+        assert runtime == members, name
