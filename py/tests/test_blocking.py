@@ -2,6 +2,9 @@
 interrupts them promptly without losing data, and close() from another thread
 wakes them."""
 
+import fcntl
+import os
+import select
 import signal
 import socket
 import struct
@@ -181,3 +184,263 @@ def test_zero_and_small_timeouts(timeout):
         pipe.read(1, timeout=timeout)
     pipe.write(b"x")
     assert pipe.read(1, timeout=timeout) == b"x"
+
+
+# ---------------------------------------------------------------- the audit
+#
+# Every blocking call of the API (py/ipckit/__init__.pyi: each method with a
+# `timeout`), put into a state where it must wait, in a child process:
+#   1. with timeout=T it raises IpcTimeoutError after T, not before, and not
+#      much after;
+#   2. with no timeout it burns no CPU while it waits;
+#   3. one SIGINT raises KeyboardInterrupt from inside the call, promptly.
+# The child says when it is about to call; the parent then waits until the
+# child's main thread sleeps in the kernel (/proc/PID/stat state S), which,
+# after that line, only the call itself can do. No sleep stands in for that.
+
+AUDIT_CHILD = """
+import fcntl, os, sys, time
+import ipckit
+
+def fill(write):
+    # Write until a write times out: the pipe or socket buffer is full.
+    try:
+        while True:
+            write(b"f" * 65536, timeout=0.2)
+    except ipckit.IpcTimeoutError:
+        pass
+
+def raise_timeout():
+    raise ipckit.IpcTimeoutError("returned None at its timeout")
+
+{setup}
+print("ready", flush=True)
+sys.stdin.readline()  # the parent has done its part
+{setup_after}
+
+def blocked(**kw):
+    return {call}
+
+start = time.monotonic()
+try:
+    blocked(timeout=0.3)
+    print("returned", flush=True)
+except ipckit.IpcTimeoutError:
+    print("timed_out %.3f" % (time.monotonic() - start), flush=True)
+while True:
+    try:
+        print("blocking", flush=True)
+        blocked()
+        print("returned", flush=True)
+        break
+    except KeyboardInterrupt as e:
+        tb = e.__traceback__
+        while tb.tb_next is not None:
+            tb = tb.tb_next
+        print("interrupted", tb.tb_frame.f_code.co_name, flush=True)
+"""
+
+def _half_created_segment(name):
+    # A live creator that has made and locked its object, with no header yet.
+    fd = os.open("/dev/shm/" + name, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+    os.fchmod(fd, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return fd
+
+
+def _lock_file_channel(tmp):
+    # Hold the format-1 writers' lock (spec/file_channel.md) so a send waits.
+    fd = os.open(os.path.join(tmp, "ch", ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return fd
+
+
+# connect() without a timeout does not wait for a server (0.1's behaviour),
+# and SharedMemory.open's default timeout is 1 s: their blocking runs use an
+# hour.
+# (call, child setup, child setup after the parent's part, the call, parent
+# side). Parent side: "anon" (nothing), "np_server"/"ipc_server" (the parent is
+# the server the child connects to, and never reads), "np_client"/"ipc_client"
+# (the parent connects to the child's server, and never reads), "shm" (a
+# half-created segment whose live creator is the parent), "fc_lock" (the
+# parent holds the channel's write lock).
+AUDIT_CASES = [
+    ("AnonymousPipe.read", "p = ipckit.AnonymousPipe()", "", "p.read(1, **kw)", "anon"),
+    ("AnonymousPipe.read_exact", "p = ipckit.AnonymousPipe()", "", "p.read_exact(4, **kw)", "anon"),
+    ("AnonymousPipe.write", "p = ipckit.AnonymousPipe()\nfill(p.write_all)", "",
+     "p.write(b'y' * 65536, **kw)", "anon"),
+    ("AnonymousPipe.write_all", "p = ipckit.AnonymousPipe()\nfill(p.write_all)", "",
+     "p.write_all(b'y' * 65536, **kw)", "anon"),
+    ("NamedPipe.connect", "", "", "ipckit.NamedPipe.connect(sys.argv[1] + '_none', timeout=kw.get('timeout', 3600))", "anon"),
+    ("NamedPipe.wait_for_client", "s = ipckit.NamedPipe.create(sys.argv[1])", "",
+     "s.wait_for_client(**kw)", "anon"),
+    ("NamedPipe.accept", "s = ipckit.NamedPipe.create(sys.argv[1])", "", "s.accept(**kw)", "anon"),
+    ("NamedPipe.read", "c = ipckit.NamedPipe.connect(sys.argv[1], timeout=20)", "",
+     "c.read(1, **kw)", "np_server"),
+    ("NamedPipe.read_exact", "c = ipckit.NamedPipe.connect(sys.argv[1], timeout=20)", "",
+     "c.read_exact(4, **kw)", "np_server"),
+    ("NamedPipe.write", "c = ipckit.NamedPipe.connect(sys.argv[1], timeout=20)",
+     "fill(c.write_all)", "c.write(b'y' * 65536, **kw)", "np_server"),
+    ("NamedPipe.write_all", "c = ipckit.NamedPipe.connect(sys.argv[1], timeout=20)",
+     "fill(c.write_all)", "c.write_all(b'y' * 65536, **kw)", "np_server"),
+    ("NamedPipe.write_some", "c = ipckit.NamedPipe.connect(sys.argv[1], timeout=20)",
+     "fill(c.write_all)", "c.write_some(b'y' * 65536, **kw)", "np_server"),
+    ("NamedPipeConnection.read", "s = ipckit.NamedPipe.create(sys.argv[1])",
+     "conn = s.accept(timeout=20)", "conn.read(1, **kw)", "np_client"),
+    ("NamedPipeConnection.write_all", "s = ipckit.NamedPipe.create(sys.argv[1])",
+     "conn = s.accept(timeout=20)\nfill(conn.write_all)", "conn.write_all(b'y' * 65536, **kw)",
+     "np_client"),
+    ("IpcChannel.connect", "", "", "ipckit.IpcChannel.connect(sys.argv[1] + '_none',\n"
+     "timeout=kw.get('timeout', 3600))",
+     "anon"),
+    ("IpcChannel.wait_for_client", "s = ipckit.IpcChannel.create(sys.argv[1])", "",
+     "s.wait_for_client(**kw)", "anon"),
+    ("IpcChannel.accept", "s = ipckit.IpcChannel.create(sys.argv[1])", "", "s.accept(**kw)",
+     "anon"),
+    ("IpcChannel.recv", "c = ipckit.IpcChannel.connect(sys.argv[1], timeout=20)", "",
+     "c.recv(**kw)", "ipc_server"),
+    ("IpcChannel.recv_json", "c = ipckit.IpcChannel.connect(sys.argv[1], timeout=20)", "",
+     "c.recv_json(**kw)", "ipc_server"),
+    # Issue 14: send ignored Ctrl-C for 8 s while the peer did not read.
+    ("IpcChannel.send", "c = ipckit.IpcChannel.connect(sys.argv[1], timeout=20)", "",
+     "c.send(b'y' * (8 << 20), **kw)", "ipc_server"),
+    ("IpcChannel.send_json", "c = ipckit.IpcChannel.connect(sys.argv[1], timeout=20)", "",
+     "c.send_json('y' * (8 << 20), **kw)", "ipc_server"),
+    ("IpcChannelConnection.recv", "s = ipckit.IpcChannel.create(sys.argv[1])",
+     "conn = s.accept(timeout=20)", "conn.recv(**kw)", "ipc_client"),
+    ("IpcChannelConnection.send", "s = ipckit.IpcChannel.create(sys.argv[1])",
+     "conn = s.accept(timeout=20)", "conn.send(b'y' * (8 << 20), **kw)", "ipc_client"),
+    ("SharedMemory.open", "", "", "ipckit.SharedMemory.open(sys.argv[1], timeout=kw.get('timeout', 3600))", "shm"),
+    ("FileChannel.wait_response", "f = ipckit.FileChannel.backend(sys.argv[2] + '/ch')", "",
+     "f.wait_response('no-such-request', **kw)", "anon"),
+    ("FileChannel.wait_for_messages", "f = ipckit.FileChannel.backend(sys.argv[2] + '/ch')", "",
+     "f.wait_for_messages(**kw)", "anon"),
+    # recv_one returns None at its timeout (0.1's API) instead of raising.
+    ("FileChannel.recv_one", "f = ipckit.FileChannel.backend(sys.argv[2] + '/ch')", "",
+     "f.recv_one(timeout=kw.get('timeout')) or raise_timeout()", "anon"),
+    ("FileChannel.send_event", "f = ipckit.FileChannel.backend(sys.argv[2] + '/ch')\n"
+     "f.send_event('warm-up')", "", "f.send_event('e', **kw)", "fc_lock"),
+    ("FileChannel.send_request", "f = ipckit.FileChannel.backend(sys.argv[2] + '/ch')\n"
+     "f.send_event('warm-up')", "", "f.send_request('m', **kw)", "fc_lock"),
+]
+
+
+class _Lines:
+    """Lines from a child's stdout, read unbuffered (the child prints lines
+    back to back, which a buffered reader plus select() would miss)."""
+
+    def __init__(self, c):
+        self.c = c
+        self.fd = c.proc.stdout.fileno()
+        self.buffer = b""
+
+    def next(self, timeout=20):
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self.buffer:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self.fd], [], [], left)[0]:
+                self.c.fail("printed no line within %ss" % timeout)
+            chunk = os.read(self.fd, 4096)
+            if not chunk:
+                self.c.fail("exited")
+            self.buffer += chunk
+        line, self.buffer = self.buffer.split(b"\n", 1)
+        return line.decode()
+
+
+def _cpu_seconds(pid):
+    fields = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _main_thread_state(pid):
+    return open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()[0]
+
+
+def _wait_until_sleeping(c, timeout=20):
+    deadline = time.monotonic() + timeout
+    while _main_thread_state(c.proc.pid) != "S":
+        if time.monotonic() > deadline:
+            c.fail("never went to sleep in the call")
+        time.sleep(0.002)
+
+
+# Issue 14: IpcChannel sends are not sliced, so Ctrl-C waits for the whole
+# timeout (forever without one) while the peer does not read. The binding
+# cannot slice them alone: a send that timed out midway keeps the frame's tail
+# for the next send, and cc/channel offers no way to push just that tail on
+# (ChannelEndpoint::FlushPending is private). Strict: when it is fixed, these
+# pass and the mark must go.
+_UNSLICED_SEND = pytest.mark.xfail(
+    strict=True, reason="issue 14: IpcChannel send ignores Ctrl-C; needs a public flush of "
+    "the pending frame tail in cc/channel")
+
+
+def _audit_params():
+    for case in AUDIT_CASES:
+        marks = [_UNSLICED_SEND] if case[0].startswith("IpcChannel") and ".send" in case[0] else []
+        yield pytest.param(case, id=case[0], marks=marks)
+
+
+@pytest.mark.parametrize("case", _audit_params())
+def test_blocking_call_honours_timeout_burns_no_cpu_and_stops_on_ctrl_c(
+        case, child, unique_name, tmp_path):
+    what, setup, setup_after, call, side = case
+    name = unique_name("audit")
+    held = []
+    if side == "np_server":
+        held.append(ipckit.NamedPipe.create(name))
+    elif side == "ipc_server":
+        held.append(ipckit.IpcChannel.create(name))
+    elif side == "shm":
+        held.append(_half_created_segment(name))
+    c = child(AUDIT_CHILD.format(setup=setup, setup_after=setup_after, call=call),
+              name, str(tmp_path))
+    lines = _Lines(c)
+    try:
+        assert lines.next() == "ready"
+        if side in ("np_server", "ipc_server"):
+            held[0].wait_for_client(timeout=20)
+        elif side == "np_client":
+            held.append(ipckit.NamedPipe.connect(name, timeout=20))
+        elif side == "ipc_client":
+            held.append(ipckit.IpcChannel.connect(name, timeout=20))
+        elif side == "fc_lock":
+            held.append(_lock_file_channel(str(tmp_path)))
+        c.proc.stdin.write("go\n")
+        c.proc.stdin.flush()
+
+        # 1. The timeout is honoured: not early, not much late.
+        line = lines.next()
+        assert line.startswith("timed_out "), "%s with timeout=0.3: %s" % (what, line)
+        elapsed = float(line.split()[1])
+        assert 0.3 <= elapsed < 0.3 + 1.5, "%s timed out after %.3fs" % (what, elapsed)
+
+        # 2. No CPU burnt while it waits.
+        assert lines.next() == "blocking"
+        _wait_until_sleeping(c)
+        cpu_before, wall_before = _cpu_seconds(c.proc.pid), time.monotonic()
+        time.sleep(0.6)  # the measurement window, not a precondition
+        cpu = _cpu_seconds(c.proc.pid) - cpu_before
+        wall = time.monotonic() - wall_before
+        assert cpu < 0.25 * wall, "%s used %.2fs of CPU in %.2fs of waiting" % (what, cpu, wall)
+
+        # 3. Ctrl-C raises KeyboardInterrupt from inside the call, promptly.
+        _wait_until_sleeping(c)
+        sent = time.monotonic()
+        c.proc.send_signal(signal.SIGINT)
+        line = lines.next(timeout=5)
+        late = time.monotonic() - sent
+        assert line == "interrupted blocked", "%s after SIGINT: %s" % (what, line)
+        assert late < 1.5, "%s: KeyboardInterrupt came %.2fs after SIGINT" % (what, late)
+        assert lines.next() == "blocking"
+    finally:
+        c.proc.kill()
+        c.proc.wait()
+        for h in held:
+            if isinstance(h, int):
+                os.close(h)
+            else:
+                h.close()
+        if side == "shm":
+            os.unlink("/dev/shm/" + name)
