@@ -141,13 +141,12 @@ absl::Status Publisher::Send(LoanedSample& sample, absl::Duration timeout) {
   if (sample.state_ != state_) return InvalidArgumentError("sample was not loaned by this publisher");
   internal::Segment& segment = state_->segment();
   const ServiceConfig& config = segment.config();
-  const Deadline deadline = Deadline::After(timeout);
-
   uint64_t refs = 0;
   for (uint32_t i = 0; i < config.max_subscribers; ++i) {
     if (segment.IsActive(1 + i)) refs |= internal::SubscriberRef(i);
   }
   if (config.overflow == Overflow::kBlock) {
+    const Deadline deadline = Deadline::After(timeout);
     for (uint32_t i = 0; i < config.max_subscribers; ++i) {
       if ((refs & internal::SubscriberRef(i)) == 0) continue;
       internal::Queue queue(segment, i);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <deque>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -188,7 +189,9 @@ absl::StatusOr<Sample> Subscriber::Receive(absl::Duration timeout) {
   }
   // One load: remember that a publisher was here, for peer_closed later.
   if (segment.IsHeld(0)) state_->publisher_seen = true;
-  const Deadline deadline = Deadline::After(timeout);
+  // Read the clock only once the queue is found empty: the fast path has no
+  // system call and no clock read.
+  std::optional<Deadline> deadline;
   internal::Queue queue(segment, state_->index);
   const bool notify_space = config.overflow == Overflow::kBlock;
   while (true) {
@@ -208,8 +211,9 @@ absl::StatusOr<Sample> Subscriber::Receive(absl::Duration timeout) {
       state_->publisher_seen = true;  // a publisher sent it
       return Deliver(slot, seq);
     }
+    if (!deadline) deadline = Deadline::After(timeout);
     absl::Status waited = internal::WaitUntil(
-        state_->wait_mode, &queue.header().data_word, &queue.header().data_sleepers, deadline,
+        state_->wait_mode, &queue.header().data_word, &queue.header().data_sleepers, *deadline,
         [&] { return !queue.Empty(); }, [&] { return PublisherGone(); });
     if (!queue.Empty()) continue;
     if (PublisherGone()) {
