@@ -108,6 +108,29 @@ def http_message_seeds():
                          b"If-None-Match: \"v1\"\r\n\r\n")
 
 
+def bridge_handler_seeds():
+    """A request (with the harness's token), the file the channel holds, and
+    what is appended to it next."""
+    auth = b"Authorization: Bearer 0123456789abcdef0123456789abcdef\r\n"
+    host = b"Host: 127.0.0.1:8765\r\n"
+    messages = [c["input"]["text"].encode() for c in cases("file_channel")
+                if isinstance(c.get("input"), dict) and isinstance(c["input"].get("text"), str)][:8]
+    file = messages[0] if messages else b"[]\n"
+    for name, request in [
+        ("info", b"GET /v1/info HTTP/1.1\r\n" + host + auth + b"\r\n"),
+        ("info_no_token", b"GET /v1/info HTTP/1.1\r\n" + host + b"\r\n"),
+        ("head", b"HEAD /v1/info HTTP/1.1\r\n" + host + auth + b"\r\n"),
+        ("preflight", b"OPTIONS /v1/info HTTP/1.1\r\n" + host + b"Origin: http://127.0.0.1:3000\r\n\r\n"),
+        ("held", b"GET /v1/files/backend_to_frontend.json HTTP/1.1\r\n" + host + auth
+         + b"If-None-Match: \"missing\"\r\nPrefer: wait=5\r\n\r\n"),
+        ("append", b"POST /v1/append/frontend_to_backend.json?timeout_ms=5 HTTP/1.1\r\n" + host + auth
+         + b"Content-Type: application/json\r\n\r\n" + file),
+    ]:
+        yield name, SEP.join([request, file, b""])
+    for i, text in enumerate(messages):
+        yield "grow_%d" % i, SEP.join([b"GET /v1/info HTTP/1.1\r\n" + host + auth + b"\r\n", text, text])
+
+
 def splice_seeds():
     for c in cases("bridge"):
         i = c["input"]
@@ -125,6 +148,7 @@ HARNESSES = {
     "json_fuzzer": json_seeds,
     "http_message_fuzzer": http_message_seeds,
     "splice_fuzzer": splice_seeds,
+    "bridge_handler_fuzzer": bridge_handler_seeds,
 }
 
 
