@@ -43,6 +43,12 @@ absl::Status ChannelEndpoint::FlushPending(const Deadline& deadline) {
   return s;
 }
 
+absl::Status ChannelEndpoint::ContinueSend(absl::Duration timeout) {
+  if (!is_open()) return NotOpen();
+  if (pending_send_.empty()) return absl::OkStatus();
+  return FlushPending(Deadline::After(timeout));
+}
+
 absl::Status ChannelEndpoint::Send(absl::string_view payload, absl::Duration timeout) {
   if (!is_open()) return NotOpen();
   absl::Status fits = frame::CheckPayloadSize(payload.size(), max_payload_);

@@ -51,6 +51,10 @@ class ChannelEndpoint {
   // so the stream stays well framed and the message is still delivered;
   // has_pending_send() tells. On timeout with nothing written, nothing is kept.
   absl::Status Send(absl::string_view payload, absl::Duration timeout = absl::InfiniteDuration());
+  // Writes out only the tail a timed-out Send kept (OK at once if none), so a
+  // caller can wait for one message in slices (to notice Ctrl-C between them)
+  // without sending anything twice. timeout keeps what is still unsent.
+  absl::Status ContinueSend(absl::Duration timeout);
 
   // Receives one message. timeout keeps any partly received frame, so a later
   // Recv continues where this one stopped. The peer closing at a frame

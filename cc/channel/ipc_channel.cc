@@ -11,6 +11,11 @@ absl::Status IpcChannel::Send(absl::string_view payload, absl::Duration timeout)
   return current->Send(payload, timeout);
 }
 
+absl::Status IpcChannel::ContinueSend(absl::Duration timeout) {
+  IPCKIT_ASSIGN_OR_RETURN(ChannelEndpoint * current, Current());
+  return current->ContinueSend(timeout);
+}
+
 absl::StatusOr<std::string> IpcChannel::Recv(absl::Duration timeout) {
   IPCKIT_ASSIGN_OR_RETURN(ChannelEndpoint * current, Current());
   return current->Recv(timeout);

@@ -37,6 +37,7 @@ class IpcChannel : public StreamServer<IpcChannel, ChannelEndpoint, ChannelOptio
   // Messages on the current connection; closed if there is none. See
   // ChannelEndpoint for the contracts.
   absl::Status Send(absl::string_view payload, absl::Duration timeout = absl::InfiniteDuration());
+  absl::Status ContinueSend(absl::Duration timeout);
   absl::StatusOr<std::string> Recv(absl::Duration timeout = absl::InfiniteDuration());
   absl::Status RecvInto(std::string* out, absl::Duration timeout = absl::InfiniteDuration());
 

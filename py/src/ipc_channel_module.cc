@@ -56,12 +56,24 @@ class MessageCalls {
   }
 
  private:
-  // Send is not run in slices: a Send that times out midway keeps the rest of
-  // the frame for the *next* Send, so a retry would send the message twice.
-  // It waits with the GIL released for the whole timeout instead.
+  // Sent in slices, so Ctrl-C and close() are noticed while the peer does not
+  // read (issue 14). A slice that wrote nothing leaves nothing behind and is
+  // tried again; once part of this frame is out, later slices only push its
+  // tail (ContinueSend), so the message never goes twice. Interrupted or
+  // timed out midway, the tail goes out first on the next send.
   void SendPayload(absl::string_view payload, absl::Duration timeout) {
-    ThrowIfError(RunLocked(endpoint_, Access::kWrite,
-                           [&](T& channel) { return channel.Send(payload, timeout); }));
+    bool started = false;
+    ThrowIfError(RunBlocking(endpoint_, Access::kWrite, timeout,
+                             [&](T& channel, absl::Duration slice) -> absl::Status {
+                               if (started) return channel.ContinueSend(slice);
+                               // Another send's tail first, so that what stays
+                               // pending after ours times out is ours.
+                               absl::Status flushed = channel.ContinueSend(slice);
+                               if (!flushed.ok()) return flushed;
+                               absl::Status sent = channel.Send(payload, slice);
+                               started = !sent.ok() && channel.has_pending_send();
+                               return sent;
+                             }));
   }
 
   // Recv keeps a partly received frame across timeouts, so slicing is

@@ -365,24 +365,7 @@ def _wait_until_sleeping(c, timeout=20):
         time.sleep(0.002)
 
 
-# Issue 14: IpcChannel sends are not sliced, so Ctrl-C waits for the whole
-# timeout (forever without one) while the peer does not read. The binding
-# cannot slice them alone: a send that timed out midway keeps the frame's tail
-# for the next send, and cc/channel offers no way to push just that tail on
-# (ChannelEndpoint::FlushPending is private). Strict: when it is fixed, these
-# pass and the mark must go.
-_UNSLICED_SEND = pytest.mark.xfail(
-    strict=True, reason="issue 14: IpcChannel send ignores Ctrl-C; needs a public flush of "
-    "the pending frame tail in cc/channel")
-
-
-def _audit_params():
-    for case in AUDIT_CASES:
-        marks = [_UNSLICED_SEND] if case[0].startswith("IpcChannel") and ".send" in case[0] else []
-        yield pytest.param(case, id=case[0], marks=marks)
-
-
-@pytest.mark.parametrize("case", _audit_params())
+@pytest.mark.parametrize("case", AUDIT_CASES, ids=[case[0] for case in AUDIT_CASES])
 def test_blocking_call_honours_timeout_burns_no_cpu_and_stops_on_ctrl_c(
         case, child, unique_name, tmp_path):
     what, setup, setup_after, call, side = case
@@ -444,3 +427,32 @@ def test_blocking_call_honours_timeout_burns_no_cpu_and_stops_on_ctrl_c(
                 h.close()
         if side == "shm":
             os.unlink("/dev/shm/" + name)
+
+
+def test_sigint_during_a_channel_send_loses_and_doubles_nothing(child, unique_name):
+    # Issue 14: the send is interrupted midway through its frame while the
+    # peer does not read; the tail goes out before the next message.
+    server = ipckit.IpcChannel.create(unique_name("sendint"))
+    c = child("""
+        import ipckit, sys
+        c = ipckit.IpcChannel.connect(sys.argv[1], timeout=20)
+        print("blocking", flush=True)
+        try:
+            c.send(b"y" * (4 << 20))
+            print("sent", flush=True)
+        except KeyboardInterrupt:
+            print("interrupted", c.has_pending_send, flush=True)
+        c.send(b"after", timeout=20)
+        print("done", flush=True)
+    """, server.name)
+    server.wait_for_client(timeout=20)
+    lines = _Lines(c)
+    assert lines.next() == "blocking"
+    _wait_until_sleeping(c)
+    c.proc.send_signal(signal.SIGINT)
+    assert lines.next(timeout=5) == "interrupted True"
+    assert server.recv(timeout=20) == b"y" * (4 << 20)
+    assert server.recv(timeout=20) == b"after"
+    assert lines.next() == "done"
+    c.finish()
+    server.close()
