@@ -98,7 +98,7 @@ class IpckitAnonymousPipeSetup(Setup):
 
         self.to_peer = ipckit.AnonymousPipe()
         self.from_peer = ipckit.AnonymousPipe()
-        self.peer_fds = (self.to_peer.take_reader(), self.from_peer.take_writer())
+        self.peer_fds = (self.to_peer.detach_reader(), self.from_peer.detach_writer())
         self.pass_fds = self.peer_fds
         self.peer_args = {"reader_fd": self.peer_fds[0], "writer_fd": self.peer_fds[1]}
 

@@ -27,8 +27,11 @@ class IpcError(Exception):
     error_class: str
     """The spec's error class: 'timeout', 'peer_closed', 'invalid_argument', ..."""
 
-class InvalidArgumentError(IpcError, ValueError):
-    """A bad name, size or argument, or malformed JSON ('invalid_argument')."""
+class InvalidArgumentError(IpcError, ValueError, OSError, OverflowError):
+    """A bad name, size or argument, or malformed JSON ('invalid_argument').
+
+    Also OSError and OverflowError: what ipckit 0.1 raised for a bad name and a
+    negative size."""
 
 class NotFoundError(IpcError, FileNotFoundError):
     """No such segment, socket or directory ('not_found')."""
@@ -45,8 +48,10 @@ class PeerClosedError(IpcError, ConnectionError):
 class TruncatedError(IpcError):
     """Input ended inside a frame or structure ('truncated')."""
 
-class TooLargeError(IpcError, ValueError):
-    """A length over the configured limit, refused before allocating ('too_large')."""
+class TooLargeError(IpcError, ValueError, BufferError):
+    """A length over the configured limit, refused before allocating ('too_large').
+
+    Also BufferError, what ipckit 0.1 raised for an oversize message."""
 
 class CorruptError(IpcError):
     """Bytes the spec does not allow: bad magic, checksum or JSON shape ('corrupt')."""
@@ -54,14 +59,18 @@ class CorruptError(IpcError):
 class UnsupportedVersionError(IpcError):
     """A format version newer than this library knows ('unsupported_version')."""
 
-class OutOfRangeError(IpcError, IndexError):
-    """An offset or length outside an object ('out_of_range')."""
+class OutOfRangeError(IpcError, IndexError, BufferError):
+    """An offset or length outside an object ('out_of_range').
+
+    Also BufferError, what ipckit 0.1 raised for shared memory out of bounds."""
 
 class PermissionDeniedError(IpcError, PermissionError):
     """The operating system refused access ('permission_denied')."""
 
-class ClosedError(IpcError):
-    """The object was already closed ('closed')."""
+class ClosedError(IpcError, ConnectionError):
+    """The object, or that end of it, was already closed or taken ('closed').
+
+    Also ConnectionError, what ipckit 0.1 raised for a closed pipe end."""
 
 class DataLossError(IpcError):
     """FileChannel messages were pruned before this reader received them ('data_loss')."""
@@ -94,9 +103,10 @@ def json_loads(s: Union[str, Buffer]) -> Any:
 class AnonymousPipe:
     """A one-way pipe: bytes written to the write end are read from the read end.
 
-    Hand an end to a child with take_reader()/take_writer() and
-    subprocess.Popen(..., pass_fds=[fd]); a child using ipckit wraps it with
-    AnonymousPipe.from_fds().
+    Pass writer_fd() (or reader_fd()) to a child with
+    subprocess.Popen(..., pass_fds=[fd]), then take_writer() (take_reader())
+    closes that end here, as in ipckit 0.1; detach_*() hands the fd over
+    instead. A child using ipckit wraps it with AnonymousPipe.from_fds().
     """
 
     def __init__(self) -> None:
@@ -109,16 +119,22 @@ class AnonymousPipe:
     def read_exact(self, size: int, *, timeout: Optional[float] = None) -> bytes:
         """Exactly `size` bytes. PeerClosedError/TruncatedError at end of stream."""
     def write(self, data: Buffer, *, timeout: Optional[float] = None) -> int:
-        """Write some of `data`; returns how many bytes. PeerClosedError if no reader."""
+        """Write all of `data` (as 0.1); returns len(data). PeerClosedError if no reader."""
     def write_all(self, data: Buffer, *, timeout: Optional[float] = None) -> int:
-        """Write all of `data`; returns len(data)."""
+        """The same as write()."""
+    def write_some(self, data: Buffer, *, timeout: Optional[float] = None) -> int:
+        """One short write: some of `data`; returns how many bytes."""
     def reader_fd(self) -> int:
         """The read end's fd, or -1 if not held."""
     def writer_fd(self) -> int:
         """The write end's fd, or -1 if not held."""
-    def take_reader(self) -> int:
+    def take_reader(self) -> None:
+        """Close the read end here (after passing reader_fd() to a child), as 0.1."""
+    def take_writer(self) -> None:
+        """Close the write end here (after passing writer_fd() to a child), as 0.1."""
+    def detach_reader(self) -> int:
         """Give up the read end: its fd (blocking mode) is now the caller's to close."""
-    def take_writer(self) -> int:
+    def detach_writer(self) -> int:
         """Give up the write end: its fd (blocking mode) is now the caller's to close."""
     def close_reader(self) -> None:
         """Close the read end here."""
@@ -140,9 +156,11 @@ class _ByteStream:
     def read_exact(self, size: int, *, timeout: Optional[float] = None) -> bytes:
         """Exactly `size` bytes; bytes read before a timeout are kept for the next read."""
     def write(self, data: Buffer, *, timeout: Optional[float] = None) -> int:
-        """Write some of `data`; returns how many bytes."""
+        """Write all of `data` (as 0.1); returns len(data)."""
     def write_all(self, data: Buffer, *, timeout: Optional[float] = None) -> int:
-        """Write all of `data`; returns len(data)."""
+        """The same as write()."""
+    def write_some(self, data: Buffer, *, timeout: Optional[float] = None) -> int:
+        """One short write: some of `data`; returns how many bytes."""
     def close(self) -> None: ...
     @property
     def closed(self) -> bool: ...
@@ -150,27 +168,15 @@ class _ByteStream:
     def __exit__(self, exc_type: Optional[type[BaseException]], exc: Optional[BaseException],
                  tb: Optional[TracebackType]) -> None: ...
 
-class NamedPipeConnection(_ByteStream):
-    """One client of a NamedPipe server, from NamedPipe.accept()."""
+class _StreamServer:
+    """(Stub only.) The server shape NamedPipe and IpcChannel share.
 
-class NamedPipe(_ByteStream):
-    """A byte stream between unrelated processes that meet by name.
+    Both ends check the peer's user (spec/naming.md): a peer running as another
+    user is PermissionDeniedError unless allow_other_users=True was given to
+    create/connect."""
 
-    The name is a plain name ([A-Za-z0-9._-], up to 64 bytes; socket
-    /tmp/{name}.sock) or an absolute socket path. A server talks to one current
-    client (wait_for_client, then read/write); accept() returns more clients.
-    """
-
-    @staticmethod
-    def create(name: str) -> NamedPipe:
-        """Start a server. InUseError if a live server has the name."""
-    @staticmethod
-    def connect(name: str, *, timeout: Optional[float] = None) -> NamedPipe:
-        """Connect, waiting up to `timeout` seconds for the server to appear."""
     def wait_for_client(self, *, timeout: Optional[float] = None) -> None:
         """Server: accept one client as the current connection."""
-    def accept(self, *, timeout: Optional[float] = None) -> NamedPipeConnection:
-        """Server: accept one more client as its own connection."""
     def disconnect(self) -> None:
         """Close the current connection."""
     @property
@@ -182,6 +188,28 @@ class NamedPipe(_ByteStream):
     def is_server(self) -> bool: ...
     @property
     def is_connected(self) -> bool: ...
+
+class NamedPipeConnection(_ByteStream):
+    """One client of a NamedPipe server, from NamedPipe.accept()."""
+
+class NamedPipe(_ByteStream, _StreamServer):
+    """A byte stream between unrelated processes that meet by name.
+
+    The name is a plain name ([A-Za-z0-9._-], up to 64 bytes; socket
+    /tmp/{name}.sock) or an absolute socket path. A server talks to one current
+    client (wait_for_client, then read/write); accept() returns more clients.
+    """
+
+    @staticmethod
+    def create(name: str, *, allow_other_users: bool = False) -> NamedPipe:
+        """Start a server. InUseError if a live server has the name."""
+    @staticmethod
+    def connect(name: str, *, timeout: Optional[float] = None,
+                allow_other_users: bool = False) -> NamedPipe:
+        """Connect. No timeout: NotFoundError at once if nobody serves the name (as
+        0.1); else wait up to `timeout` seconds for the server to appear."""
+    def accept(self, *, timeout: Optional[float] = None) -> NamedPipeConnection:
+        """Server: accept one more client as its own connection."""
 
 # ---------------------------------------------------------------- shared memory
 
@@ -262,30 +290,20 @@ class _MessageEndpoint:
 class IpcChannelConnection(_MessageEndpoint):
     """One client of an IpcChannel server, from IpcChannel.accept()."""
 
-class IpcChannel(_MessageEndpoint):
+class IpcChannel(_MessageEndpoint, _StreamServer):
     """Whole messages between unrelated processes (u32 LE length + payload frames)."""
 
     @staticmethod
-    def create(name: str, *, max_payload: int = 16777216) -> IpcChannel:
+    def create(name: str, *, max_payload: int = 16777216,
+               allow_other_users: bool = False) -> IpcChannel:
         """Start a server. InUseError if a live server has the name."""
     @staticmethod
-    def connect(name: str, *, timeout: Optional[float] = None,
-                max_payload: int = 16777216) -> IpcChannel:
-        """Connect, waiting up to `timeout` seconds for the server to appear."""
-    def wait_for_client(self, *, timeout: Optional[float] = None) -> None:
-        """Server: accept one client as the current connection."""
+    def connect(name: str, *, timeout: Optional[float] = None, max_payload: int = 16777216,
+                allow_other_users: bool = False) -> IpcChannel:
+        """Connect. No timeout: NotFoundError at once if nobody serves the name (as
+        0.1); else wait up to `timeout` seconds for the server to appear."""
     def accept(self, *, timeout: Optional[float] = None) -> IpcChannelConnection:
         """Server: accept one more client as its own connection."""
-    def disconnect(self) -> None:
-        """Close the current connection."""
-    @property
-    def name(self) -> str: ...
-    @property
-    def path(self) -> str: ...
-    @property
-    def is_server(self) -> bool: ...
-    @property
-    def is_connected(self) -> bool: ...
     @property
     def max_payload(self) -> int: ...
     @property

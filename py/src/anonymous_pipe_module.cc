@@ -40,8 +40,8 @@ class PyAnonymousPipe : public StreamCalls<AnonymousPipe> {
   // The end leaves ipckit: it is made blocking again, since its new user
   // (os.read, a subprocess child via pass_fds) does not poll. It stays
   // close-on-exec; subprocess's pass_fds clears that for the child.
-  int TakeReader() { return Take(Access::kRead, &AnonymousPipe::TakeReader, "read"); }
-  int TakeWriter() { return Take(Access::kWrite, &AnonymousPipe::TakeWriter, "write"); }
+  int DetachReader() { return Detach(Access::kRead, &AnonymousPipe::TakeReader, "read"); }
+  int DetachWriter() { return Detach(Access::kWrite, &AnonymousPipe::TakeWriter, "write"); }
 
   void CloseReader() {
     RunLocked(endpoint(), Access::kRead, [](AnonymousPipe& p) { p.CloseReader(); });
@@ -51,7 +51,7 @@ class PyAnonymousPipe : public StreamCalls<AnonymousPipe> {
   }
 
  private:
-  int Take(Access access, UniqueFd (AnonymousPipe::*take)(), const char* end) {
+  int Detach(Access access, UniqueFd (AnonymousPipe::*take)(), const char* end) {
     UniqueFd fd = RunLocked(endpoint(), access, [&](AnonymousPipe& p) { return (p.*take)(); });
     if (!fd.valid()) {
       ThrowError(kErrClosed, absl::StrCat("anonymous pipe: the ", end,
@@ -66,21 +66,26 @@ class PyAnonymousPipe : public StreamCalls<AnonymousPipe> {
 }  // namespace
 
 void RegisterAnonymousPipe(py::module_& m) {
-  py::class_<PyAnonymousPipe>(m, "AnonymousPipe", R"doc(
+  py::class_<PyAnonymousPipe> cls(m, "AnonymousPipe", R"doc(
 A one-way pipe: bytes written to the write end are read from the read end.
 
     pipe = AnonymousPipe()
     pipe.write(b"Hello from parent!")
     pipe.read(1024)                       # b'Hello from parent!'
 
-To talk to a child process, hand it one end and close that end here:
+To talk to a child process, hand it one end and close that end here (as 0.1):
 
-    fd = pipe.take_writer()               # a plain blocking fd, now yours
-    subprocess.Popen([...child..., str(fd)], pass_fds=[fd]); os.close(fd)
-    pipe.read(1024, timeout=5)            # b'' once every writer has closed
+    fd = pipe.writer_fd()
+    subprocess.Popen([...child..., str(fd)], pass_fds=[fd])
+    pipe.take_writer()                    # closes the write end here
+    pipe.read(1024, timeout=5)            # b'' once the child has closed its copy
+
+detach_writer() instead hands the fd over without closing it (now yours).
 
 A child using ipckit wraps the fd it got with AnonymousPipe.from_fds(writer_fd=fd).
-)doc")
+)doc");
+  DefineWriteMethods(cls);
+  cls
       .def(py::init(&PyAnonymousPipe::Create), "Create a pipe with both ends open here.")
       .def_static("from_fds", &PyAnonymousPipe::FromFds, py::arg("reader_fd") = -1,
                   py::arg("writer_fd") = -1,
@@ -94,19 +99,22 @@ A child using ipckit wraps the fd it got with AnonymousPipe.from_fds(writer_fd=f
            py::arg("timeout") = py::none(),
            "Read exactly `size` bytes. PeerClosedError at end of stream before any byte,\n"
            "TruncatedError after some. Bytes read before a timeout are kept for the next read.")
-      .def("write", &PyAnonymousPipe::Write, py::arg("data"), py::kw_only(),
-           py::arg("timeout") = py::none(),
-           "Write some of bytes-like `data` (waiting for room) and return how many were\n"
-           "written. PeerClosedError if no read end is open anywhere (never SIGPIPE).")
-      .def("write_all", &PyAnonymousPipe::WriteAll, py::arg("data"), py::kw_only(),
-           py::arg("timeout") = py::none(), "Write all of `data`; returns len(data).")
       .def("reader_fd", &PyAnonymousPipe::reader_fd, "The read end's fd, or -1 if not held.")
       .def("writer_fd", &PyAnonymousPipe::writer_fd, "The write end's fd, or -1 if not held.")
-      .def("take_reader", &PyAnonymousPipe::TakeReader,
-           "Give up the read end: returns its fd (blocking mode), which the caller now\n"
-           "owns and must close, e.g. after passing it to a child with pass_fds.")
-      .def("take_writer", &PyAnonymousPipe::TakeWriter,
-           "Give up the write end: returns its fd (blocking mode), now the caller's.")
+      // 0.1's take_*: close that end here (a child given it by fd keeps its
+      // own copy); again, or after close_*, nothing happens, as in 0.1.
+      .def("take_reader", &PyAnonymousPipe::CloseReader,
+           "Close the read end in this process, as ipckit 0.1 does: after passing\n"
+           "reader_fd() to a child, so that only the child holds it. Returns None.")
+      .def("take_writer", &PyAnonymousPipe::CloseWriter,
+           "Close the write end in this process, as ipckit 0.1 does: after passing\n"
+           "writer_fd() to a child, read() sees end of stream once the child closes it.")
+      .def("detach_reader", &PyAnonymousPipe::DetachReader,
+           "Give up the read end without closing it: returns its fd (blocking mode), which\n"
+           "the caller now owns and must close, e.g. after passing it to a child.")
+      .def("detach_writer", &PyAnonymousPipe::DetachWriter,
+           "Give up the write end without closing it: returns its fd (blocking mode),\n"
+           "now the caller's.")
       .def("close_reader", &PyAnonymousPipe::CloseReader, "Close the read end here.")
       .def("close_writer", &PyAnonymousPipe::CloseWriter,
            "Close the write end here (readers see end of stream once all copies are closed).")

@@ -4,6 +4,8 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "cc/base/error.h"
+#include "py/src/errors.h"
 
 namespace ipckit::python {
 namespace {
@@ -40,7 +42,10 @@ absl::Duration TimeoutMsArg(const py::handle& timeout_ms) {
 }
 
 size_t SizeArg(py::ssize_t value, const char* what) {
-  if (value < 0) throw py::value_error(absl::StrCat(what, " must be >= 0, got ", value));
+  if (value < 0) {
+    // InvalidArgumentError is also the OverflowError ipckit 0.1 raised here.
+    ThrowError(kErrInvalidArgument, absl::StrCat(what, " must be >= 0, got ", value));
+  }
   return static_cast<size_t>(value);
 }
 

@@ -1,11 +1,12 @@
 // Python arguments checked and converted for the C++ core.
 //
 //   absl::Duration timeout = TimeoutArg(py_timeout);     // None -> InfiniteDuration()
-//   size_t n = SizeArg(py_size);                         // ValueError if negative
+//   size_t n = SizeArg(py_size);                         // InvalidArgumentError if negative
 //   BytesArg data(py_data);                              // bytes-like, zero-copy
 //   channel.Send(data.view(), timeout);
 //
-// Each raises TypeError or ValueError naming the argument and the problem.
+// Each raises TypeError or ValueError (InvalidArgumentError, which is also
+// OverflowError, for a negative size) naming the argument and the problem.
 #ifndef IPCKIT_PY_SRC_ARGS_H_
 #define IPCKIT_PY_SRC_ARGS_H_
 
@@ -26,7 +27,8 @@ absl::Duration TimeoutArg(const pybind11::handle& timeout, const char* what = "t
 // The same for a timeout in milliseconds (FileChannel's `timeout_ms`).
 absl::Duration TimeoutMsArg(const pybind11::handle& timeout_ms);
 
-// A size or offset; ValueError naming `what` if negative.
+// A size or offset; InvalidArgumentError (also ValueError and OverflowError,
+// what ipckit 0.1 raised) naming `what` if negative.
 size_t SizeArg(pybind11::ssize_t value, const char* what = "size");
 
 // A bytes-like argument viewed as contiguous bytes, without a copy. Holding

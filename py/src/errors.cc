@@ -1,5 +1,6 @@
 #include "py/src/errors.h"
 
+#include <initializer_list>
 #include <string>
 
 #include "absl/strings/string_view.h"
@@ -10,12 +11,15 @@ namespace {
 
 namespace py = pybind11;
 
-// One row per error class of spec/conventions.md. `builtin` is the builtin
-// exception the class also derives from (nullptr: IpcError only).
+// One row per error class of spec/conventions.md. `builtins` are the builtin
+// exceptions the class also derives from, after IpcError: the one a Python
+// caller would catch first, then those ipckit 0.1 raised for the same
+// failure, so that 0.1 code's `except` clauses still match (none: IpcError
+// only).
 struct ErrorKind {
   absl::string_view error_class;
   const char* name;
-  PyObject** builtin;
+  std::initializer_list<PyObject**> builtins;
   const char* doc;
   PyObject* type = nullptr;
 };
@@ -23,30 +27,36 @@ struct ErrorKind {
 // The builtin exception objects are process-wide singletons, so taking their
 // addresses at static-init time is safe.
 ErrorKind kinds[] = {
-    {kErrInvalidArgument, "InvalidArgumentError", &PyExc_ValueError,
-     "A bad name, size, argument or malformed JSON (also ValueError)."},
-    {kErrNotFound, "NotFoundError", &PyExc_FileNotFoundError,
+    {kErrInvalidArgument, "InvalidArgumentError",
+     {&PyExc_ValueError, &PyExc_OSError, &PyExc_OverflowError},
+     "A bad name, size, argument or malformed JSON (also ValueError; and OSError and\n"
+     "OverflowError, which ipckit 0.1 raised for a bad name and a negative size)."},
+    {kErrNotFound, "NotFoundError", {&PyExc_FileNotFoundError},
      "No such object: segment, socket or directory (also FileNotFoundError)."},
-    {kErrInUse, "InUseError", &PyExc_FileExistsError,
+    {kErrInUse, "InUseError", {&PyExc_FileExistsError},
      "The name belongs to a live object (also FileExistsError)."},
-    {kErrTimeout, "IpcTimeoutError", &PyExc_TimeoutError,
+    {kErrTimeout, "IpcTimeoutError", {&PyExc_TimeoutError},
      "A blocking call ran out of time (also the builtin TimeoutError)."},
-    {kErrPeerClosed, "PeerClosedError", &PyExc_ConnectionError,
+    {kErrPeerClosed, "PeerClosedError", {&PyExc_ConnectionError},
      "The other side closed the connection (also ConnectionError)."},
-    {kErrTruncated, "TruncatedError", nullptr,
+    {kErrTruncated, "TruncatedError", {},
      "Input ended inside a frame or structure."},
-    {kErrTooLarge, "TooLargeError", &PyExc_ValueError,
-     "A length over the configured limit, refused before allocating (also ValueError)."},
-    {kErrCorrupt, "CorruptError", nullptr,
+    {kErrTooLarge, "TooLargeError", {&PyExc_ValueError, &PyExc_BufferError},
+     "A length over the configured limit, refused before allocating (also ValueError,\n"
+     "and BufferError as ipckit 0.1 raised for an oversize message)."},
+    {kErrCorrupt, "CorruptError", {},
      "Bytes that are not what the spec allows (bad magic, checksum, JSON shape)."},
-    {kErrUnsupportedVersion, "UnsupportedVersionError", nullptr,
+    {kErrUnsupportedVersion, "UnsupportedVersionError", {},
      "A format version newer than this library knows."},
-    {kErrOutOfRange, "OutOfRangeError", &PyExc_IndexError,
-     "An offset or length outside an object (also IndexError)."},
-    {kErrPermissionDenied, "PermissionDeniedError", &PyExc_PermissionError,
+    {kErrOutOfRange, "OutOfRangeError", {&PyExc_IndexError, &PyExc_BufferError},
+     "An offset or length outside an object (also IndexError, and BufferError as\n"
+     "ipckit 0.1 raised for shared memory)."},
+    {kErrPermissionDenied, "PermissionDeniedError", {&PyExc_PermissionError},
      "The operating system refused access (also PermissionError)."},
-    {kErrClosed, "ClosedError", nullptr, "The object was already closed."},
-    {kErrDataLoss, "DataLossError", nullptr,
+    {kErrClosed, "ClosedError", {&PyExc_ConnectionError},
+     "The object, or that end of it, was already closed or taken (also ConnectionError,\n"
+     "as ipckit 0.1 raised for a closed pipe end)."},
+    {kErrDataLoss, "DataLossError", {},
      "Messages were removed before this reader received them (reported once)."},
 };
 
@@ -89,9 +99,10 @@ void RegisterErrors(py::module_& module) {
   PyObject_SetAttrString(base_error, "error_class", py::str("io").ptr());
   module.attr("IpcError") = py::handle(base_error);
   for (ErrorKind& kind : kinds) {
-    py::tuple bases = kind.builtin == nullptr
-                          ? py::make_tuple(py::handle(base_error))
-                          : py::make_tuple(py::handle(base_error), py::handle(*kind.builtin));
+    py::tuple bases(1 + kind.builtins.size());
+    bases[0] = py::handle(base_error);
+    size_t i = 1;
+    for (PyObject** builtin : kind.builtins) bases[i++] = py::handle(*builtin);
     std::string qualified = std::string("ipckit.") + kind.name;
     kind.type = PyErr_NewExceptionWithDoc(qualified.c_str(), kind.doc, bases.ptr(), nullptr);
     if (kind.type == nullptr) throw py::error_already_set();

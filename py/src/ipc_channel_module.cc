@@ -17,6 +17,7 @@
 #include "py/src/blocking.h"
 #include "py/src/errors.h"
 #include "py/src/json_codec.h"
+#include "py/src/stream_server.h"
 
 namespace ipckit::python {
 namespace {
@@ -32,6 +33,10 @@ class MessageCalls {
 
   const Endpoint<T>& endpoint() const { return endpoint_; }
   Endpoint<T>& endpoint() { return endpoint_; }
+
+  // A partly received message belongs to the endpoint, which a new current
+  // connection replaces: nothing is kept here.
+  void DropUnread() {}
 
   void Send(const py::object& data_arg, const py::object& timeout) {
     BytesArg data(data_arg);
@@ -100,75 +105,29 @@ class PyChannelConnection : public MessageCalls<ChannelEndpoint> {
       : MessageCalls(std::move(endpoint), "IpcChannel connection") {}
 };
 
-ChannelOptions OptionsArg(int64_t max_payload) {
-  if (max_payload < 0 || max_payload > UINT32_MAX) {
-    throw py::value_error(
-        absl::StrCat("max_payload must be in [0, 4294967295], got ", max_payload));
-  }
-  ChannelOptions options;
-  options.max_payload = static_cast<uint32_t>(max_payload);
-  return options;
-}
-
-class PyIpcChannel : public MessageCalls<IpcChannel> {
+class PyIpcChannel : public PyStreamServer<PyIpcChannel, IpcChannel, MessageCalls<IpcChannel>,
+                                           PyChannelConnection> {
  public:
   explicit PyIpcChannel(IpcChannel channel)
-      : MessageCalls(std::move(channel), "IpcChannel"),
-        name_(endpoint().Get()->name()),
-        path_(endpoint().Get()->path()),
-        is_server_(endpoint().Get()->is_server()),
+      : PyStreamServer(std::move(channel), "IpcChannel"),
         max_payload_(endpoint().Get()->options().max_payload) {}
 
-  static std::unique_ptr<PyIpcChannel> Create(const std::string& name, int64_t max_payload) {
-    const ChannelOptions options = OptionsArg(max_payload);
-    absl::StatusOr<IpcChannel> channel = [&] {
-      py::gil_scoped_release release;
-      return IpcChannel::Create(name, options);
-    }();
-    return std::make_unique<PyIpcChannel>(ValueOrThrow(std::move(channel)));
+  static ChannelOptions OptionsArg(int64_t max_payload, bool allow_other_users) {
+    if (max_payload < 0 || max_payload > UINT32_MAX) {
+      throw py::value_error(
+          absl::StrCat("max_payload must be in [0, 4294967295], got ", max_payload));
+    }
+    ChannelOptions options;
+    options.max_payload = static_cast<uint32_t>(max_payload);
+    options.allow_other_users = allow_other_users;
+    return options;
   }
 
-  static std::unique_ptr<PyIpcChannel> Connect(const std::string& name, const py::object& timeout,
-                                               int64_t max_payload) {
-    const ChannelOptions options = OptionsArg(max_payload);
-    absl::StatusOr<IpcChannel> channel =
-        RunSliced(TimeoutArg(timeout), [&](absl::Duration slice) {
-          return IpcChannel::Connect(name, slice, options);
-        });
-    return std::make_unique<PyIpcChannel>(ValueOrThrow(std::move(channel)));
-  }
-
-  void WaitForClient(const py::object& timeout) {
-    ThrowIfError(RunBlocking(endpoint(), Access::kExclusive, TimeoutArg(timeout),
-                             [](IpcChannel& c, absl::Duration slice) {
-                               return c.WaitForClient(slice);
-                             }));
-  }
-
-  std::unique_ptr<PyChannelConnection> Accept(const py::object& timeout) {
-    absl::StatusOr<ChannelEndpoint> connection =
-        RunBlocking(endpoint(), Access::kAccept, TimeoutArg(timeout),
-                    [](IpcChannel& c, absl::Duration slice) { return c.Accept(slice); });
-    return std::make_unique<PyChannelConnection>(ValueOrThrow(std::move(connection)));
-  }
-
-  void Disconnect() {
-    RunLocked(endpoint(), Access::kExclusive, [](IpcChannel& c) { c.Disconnect(); });
-  }
-
-  bool is_connected() { return endpoint().Get()->is_connected(); }
   bool has_pending_send() { return endpoint().Get()->has_pending_send(); }
-  const std::string& name() const { return name_; }
-  const std::string& path() const { return path_; }
-  bool is_server() const { return is_server_; }
   uint32_t max_payload() const { return max_payload_; }
 
  private:
-  // Kept so that they still answer after close().
-  const std::string name_;
-  const std::string path_;
-  const bool is_server_;
-  const uint32_t max_payload_;
+  const uint32_t max_payload_;  // Kept so that it still answers after close().
 };
 
 template <typename Cls>
@@ -222,39 +181,31 @@ A server talks to one current client (wait_for_client); accept() returns more
 clients as IpcChannelConnection objects.
 )doc");
   DefineMessageMethods(channel);
+  DefineServerMethods(channel, "IpcChannel", "IpcChannelConnection");
   channel
-      .def_static("create", &PyIpcChannel::Create, py::arg("name"), py::kw_only(),
-                  py::arg("max_payload") = frame::kDefaultMaxPayload,
-                  "Start a server. InUseError if a live server has the name; ValueError for\n"
-                  "a bad name. A socket file left by a dead server is reclaimed.")
-      .def_static("connect", &PyIpcChannel::Connect, py::arg("name"), py::kw_only(),
-                  py::arg("timeout") = py::none(),
-                  py::arg("max_payload") = frame::kDefaultMaxPayload,
-                  "Connect to server `name`, waiting up to `timeout` seconds (None: forever)\n"
-                  "for it to appear.")
-      .def("wait_for_client", &PyIpcChannel::WaitForClient, py::kw_only(),
-           py::arg("timeout") = py::none(),
-           "Server: accept one client as the current connection (closing any previous).")
-      .def("accept", &PyIpcChannel::Accept, py::kw_only(), py::arg("timeout") = py::none(),
-           "Server: accept one more client as an independent IpcChannelConnection.")
-      .def("disconnect", &PyIpcChannel::Disconnect,
-           "Close the current connection; a server can then wait_for_client() again.")
-      .def_property_readonly("name", &PyIpcChannel::name, "The name given to create/connect.")
-      .def_property_readonly("path", &PyIpcChannel::path, "The socket file's path.")
-      .def_property_readonly("is_server", &PyIpcChannel::is_server,
-                             "True for the end made by create(), False for connect().")
-      .def_property_readonly("is_connected", &PyIpcChannel::is_connected,
-                             "True while there is a current connection.")
+      .def_static(
+          "create",
+          [](const std::string& name, int64_t max_payload, bool allow_other_users) {
+            return PyIpcChannel::Create(name,
+                                        PyIpcChannel::OptionsArg(max_payload, allow_other_users));
+          },
+          py::arg("name"), py::kw_only(), py::arg("max_payload") = frame::kDefaultMaxPayload,
+          py::arg("allow_other_users") = false, kCreateDoc)
+      .def_static(
+          "connect",
+          [](const std::string& name, const py::object& timeout, int64_t max_payload,
+             bool allow_other_users) {
+            return PyIpcChannel::Connect(
+                name, timeout, PyIpcChannel::OptionsArg(max_payload, allow_other_users));
+          },
+          py::arg("name"), py::kw_only(), py::arg("timeout") = py::none(),
+          py::arg("max_payload") = frame::kDefaultMaxPayload,
+          py::arg("allow_other_users") = false, kConnectDoc)
       .def_property_readonly("max_payload", &PyIpcChannel::max_payload,
                              "The largest message this end sends or accepts, in bytes.")
       .def_property_readonly("has_pending_send", &PyIpcChannel::has_pending_send,
                              "True if a timed-out send left part of its message to go out\n"
-                             "first with the next send.")
-      .def("__repr__", [](PyIpcChannel& self) {
-        return absl::StrCat("<ipckit.IpcChannel '", self.name(), "' ",
-                            self.is_server() ? "server" : "client",
-                            self.endpoint().closed() ? " closed" : "", ">");
-      });
+                             "first with the next send.");
 }
 
 }  // namespace ipckit::python

@@ -3,13 +3,14 @@
 //
 //   StreamCalls<AnonymousPipe> calls(std::move(pipe), "anonymous pipe");
 //   py::bytes got = calls.Read(1024, py::none());        // b"" at end of stream
-//   calls.WriteAll(py::bytes("hi"), py::float_(1.0));
+//   calls.Write(py::bytes("hi"), py::float_(1.0));       // all of it, as ipckit 0.1
 //
 // T provides StatusOr<size_t> Read(absl::Span<char>, absl::Duration) and
 // StatusOr<size_t> Write(absl::string_view, absl::Duration), neither of which
-// loses data on timeout. read_exact and write_all loop over those here (not
-// over the core's ReadExact/WriteAll) so that progress survives the 100 ms
-// slices of RunBlocking; bytes a timed-out or truncated read_exact already
+// loses data on timeout. read_exact and write (which, as in ipckit 0.1,
+// writes everything; write_some is the single short write) loop over those
+// here (not over the core's ReadExact/WriteAll) so that progress survives the
+// 100 ms slices of RunBlocking; bytes a timed-out or truncated read_exact already
 // consumed are kept and returned first by the next read.
 #ifndef IPCKIT_PY_SRC_STREAM_H_
 #define IPCKIT_PY_SRC_STREAM_H_
@@ -104,7 +105,8 @@ class StreamCalls {
     return pybind11::bytes(data);
   }
 
-  size_t Write(const pybind11::object& data_arg, const pybind11::object& timeout) {
+  // One write of some of `data` (at least a byte, once there is room).
+  size_t WriteSome(const pybind11::object& data_arg, const pybind11::object& timeout) {
     BytesArg data(data_arg);
     if (data.view().empty()) return 0;
     absl::StatusOr<size_t> n = RunBlocking(
@@ -113,7 +115,9 @@ class StreamCalls {
     return ValueOrThrow(std::move(n));
   }
 
-  size_t WriteAll(const pybind11::object& data_arg, const pybind11::object& timeout) {
+  // All of `data`, with the GIL released while it waits for room. On an
+  // error after some bytes went out, the message says how many.
+  size_t Write(const pybind11::object& data_arg, const pybind11::object& timeout) {
     BytesArg data(data_arg);
     const absl::string_view all = data.view();
     const Deadline deadline = Deadline::After(TimeoutArg(timeout));
@@ -125,7 +129,7 @@ class StreamCalls {
       if (!n.ok()) {
         if (done == 0) ThrowStatus(n.status());
         ThrowStatus(MakeError(n.status().code(), ErrorClassOf(n.status()),
-                              absl::StrCat(n.status().message(), " (write_all wrote ", done,
+                              absl::StrCat(n.status().message(), " (write wrote ", done,
                                            " of ", all.size(), " bytes)")));
       }
       done += *n;
@@ -146,6 +150,22 @@ class StreamCalls {
   // guards it (it is only touched with the GIL held).
   std::string unread_;
 };
+
+// write / write_all / write_some, the same on every byte-stream class.
+template <typename Cls>
+void DefineWriteMethods(pybind11::class_<Cls>& cls) {
+  namespace py = pybind11;
+  cls.def("write", &Cls::Write, py::arg("data"), py::kw_only(), py::arg("timeout") = py::none(),
+          "Write all of bytes-like `data` (as ipckit 0.1) and return len(data).\n"
+          "PeerClosedError if the reader is gone (never SIGPIPE); on an error midway the\n"
+          "message says how many bytes went out.")
+      .def("write_all", &Cls::Write, py::arg("data"), py::kw_only(),
+           py::arg("timeout") = py::none(), "The same as write(): all of `data`.")
+      .def("write_some", &Cls::WriteSome, py::arg("data"), py::kw_only(),
+           py::arg("timeout") = py::none(),
+           "One short write: some of `data` (at least one byte, once there is room);\n"
+           "returns how many bytes were written.");
+}
 
 }  // namespace ipckit::python
 

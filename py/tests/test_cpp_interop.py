@@ -122,7 +122,7 @@ def test_file_channel_cpp_backend_python_frontend(cpp_peer, tmp_path):
 
 def test_anonymous_pipe_to_a_cpp_child(cpp_peer):
     pipe = ipckit.AnonymousPipe()
-    fd = pipe.take_writer()
+    fd = pipe.detach_writer()
     proc = subprocess.Popen([cpp_peer, "pipe-write", str(fd), "from C++ child"], pass_fds=[fd])
     os.close(fd)
     assert pipe.read_exact(14, timeout=20) == b"from C++ child"

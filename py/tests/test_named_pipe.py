@@ -66,6 +66,81 @@ def test_connect_waits_for_a_late_server(child, unique_name):
     c.finish()
 
 
+CONNECT_TO_NOBODY = """
+import ipckit, sys, time
+start = time.monotonic()
+try:
+    getattr(ipckit, sys.argv[1]).connect(sys.argv[2])
+    print("connected", flush=True)
+except Exception as e:
+    ok = isinstance(e, ipckit.NotFoundError) and isinstance(e, FileNotFoundError)
+    print(type(e).__name__, ok, sys.argv[2] in str(e), time.monotonic() - start < 5, flush=True)
+"""
+
+
+@pytest.mark.parametrize("cls", ["NamedPipe", "IpcChannel"])
+def test_connect_to_nobody_fails_at_once(child, unique_name, cls):
+    """0.1 raises FileNotFoundError at once; ours waited forever (hence a child)."""
+    name = unique_name("nobody")
+    c = child(CONNECT_TO_NOBODY, cls, name)
+    c.expect("NotFoundError True True True")
+    c.finish()
+
+
+def test_connect_to_a_stale_socket_fails_at_once(child, unique_name):
+    import socket
+    name = unique_name("stale")
+    path = "/tmp/%s.sock" % name
+    with socket.socket(socket.AF_UNIX) as s:
+        s.bind(path)  # bound, never listening: a dead server's file
+    try:
+        c = child(CONNECT_TO_NOBODY, "NamedPipe", name)
+        c.expect("NotFoundError True True True")
+        c.finish()
+    finally:
+        os.unlink(path)
+
+
+READ_TO_EOF = """
+import hashlib, ipckit, sys
+client = ipckit.NamedPipe.connect(sys.argv[1], timeout=20)
+h, n = hashlib.sha256(), 0
+while True:
+    chunk = client.read(1 << 16, timeout=60)
+    if not chunk:
+        break
+    h.update(chunk)
+    n += len(chunk)
+print(n, h.hexdigest(), flush=True)
+"""
+
+
+def test_write_sends_everything(child, unique_name):
+    """0.1's write delivers all of 10 MiB; ours did one short write (about 200 KiB)."""
+    import hashlib
+    size = 10 * 1024 * 1024
+    data = bytes(range(256)) * (size // 256)
+    name = unique_name("np")
+    server = ipckit.NamedPipe.create(name)
+    c = child(READ_TO_EOF, name)
+    server.wait_for_client(timeout=20)
+    assert server.write(data, timeout=60) == size
+    server.disconnect()
+    c.expect("%d %s" % (size, hashlib.sha256(data).hexdigest()), timeout=60)
+    c.finish()
+    server.close()
+
+
+def test_write_some_is_the_short_write(unique_name):
+    name = unique_name("np")
+    server = ipckit.NamedPipe.create(name)
+    client = ipckit.NamedPipe.connect(name, timeout=5)
+    server.wait_for_client(timeout=5)
+    n = client.write_some(b"x" * (16 * 1024 * 1024), timeout=5)
+    assert 0 < n < 16 * 1024 * 1024  # nobody reads: the socket buffer takes only part
+    server.close()
+
+
 def test_connect_times_out_naming_the_path(unique_name):
     name = unique_name("np")
     error, seconds = elapsed(ipckit.NamedPipe.connect, name, timeout=0.4)
