@@ -19,5 +19,8 @@
 #include "cc/named_pipe/named_pipe.h"
 #include "cc/pipe/anonymous_pipe.h"
 #include "cc/shm/shared_memory.h"
+#include "cc/shm_msg/event.h"
+#include "cc/shm_msg/publisher.h"
+#include "cc/shm_msg/subscriber.h"
 
 #endif  // IPCKIT_CC_IPCKIT_H_
