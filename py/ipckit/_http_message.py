@@ -86,9 +86,15 @@ def _parse_query(text: str) -> Dict[str, str]:
     return query
 
 
+def _json_bytes(value: Any) -> bytes:
+    """Compact JSON with every object's keys sorted: 0.1.12 (serde_json maps)
+    writes them so, and its peers see exactly those bytes."""
+    return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode()
+
+
 def to_request_bytes(method: str, path: str, body: Any) -> bytes:
     """The request ApiClient sends: 0.1's exact header lines."""
-    body_bytes = b"" if body is None else json.dumps(body, separators=(",", ":")).encode()
+    body_bytes = b"" if body is None else _json_bytes(body)
     head = "%s %s HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % (
         method, path, len(body_bytes))
     return head.encode() + body_bytes
@@ -143,7 +149,7 @@ class Response:
 
     def set_json(self, body: Any) -> None:
         self.headers["Content-Type"] = "application/json"
-        self._body = json.dumps(body, separators=(",", ":")).encode()
+        self._body = _json_bytes(body)
 
     def to_bytes(self) -> bytes:
         body = self._body or b""
