@@ -1,5 +1,6 @@
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -216,6 +217,52 @@ TEST(PubSubTest, SleepingSubscriberIsWokenByASend) {
     }
     sender.join();
     EXPECT_GT(got, 0);
+  }
+}
+
+TEST(PubSubTest, ServiceIsPrivateToItsUserWhateverTheUmask) {
+  const std::string name = UniqueName();
+  const mode_t old = ::umask(0);
+  absl::StatusOr<Publisher> pub = Publisher::Create(name, Small());
+  ::umask(old);
+  ASSERT_TRUE(pub.ok()) << pub.status();
+  struct stat st;
+  ASSERT_EQ(::stat(("/dev/shm/ipckit_msg." + name).c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
+
+// Writes a raw object where a service would be, as a foreign program might.
+void MakeRawObject(const std::string& name, const std::string& bytes, off_t size) {
+  int fd = ::shm_open(("/ipckit_msg." + name).c_str(), O_RDWR | O_CREAT | O_EXCL, 0600);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::ftruncate(fd, size), 0);
+  ASSERT_EQ(::pwrite(fd, bytes.data(), bytes.size(), 0), static_cast<ssize_t>(bytes.size()));
+  ::close(fd);
+}
+
+TEST(PubSubTest, HostileObjectsGetAClearErrorNeverAHang) {
+  struct Case {
+    std::string bytes;
+    off_t size;
+    const char* error;
+  };
+  const Case cases[] = {
+      {"not a service at all", 4096, "corrupt"},
+      {"IPCKMSG", 64, "corrupt"},                       // too small for a header
+      {std::string("IPCKMSG\0\x09\0", 10), 4096, "unsupported_version"},
+      {"", 0, "timeout"},                               // a creator that died before ftruncate
+  };
+  for (const Case& c : cases) {
+    const std::string name = UniqueName();
+    MakeRawObject(name, c.bytes, c.size);
+    PublisherOptions options;
+    options.open_timeout = absl::Milliseconds(100);
+    const absl::Time start = absl::Now();
+    absl::StatusOr<Publisher> pub = Publisher::Create(name, Small(), options);
+    EXPECT_EQ(ErrorClassOf(pub.status()), c.error) << pub.status();
+    EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+    EXPECT_TRUE(ServiceExists(name));  // someone else's object is never removed
+    ::shm_unlink(("/ipckit_msg." + name).c_str());
   }
 }
 
