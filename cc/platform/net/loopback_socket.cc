@@ -1,4 +1,4 @@
-#include "cc/bridge/loopback_socket.h"
+#include "cc/platform/net/loopback_socket.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -10,7 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "cc/base/error.h"
 
-namespace ipckit::bridge {
+namespace ipckit {
 namespace {
 
 absl::Status MakeNonBlockingCloexec(int fd, absl::string_view what) {
@@ -124,4 +124,4 @@ void DrainWakes(int read_fd) {
   }
 }
 
-}  // namespace ipckit::bridge
+}  // namespace ipckit

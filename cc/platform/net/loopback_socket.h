@@ -1,12 +1,13 @@
-// The bridge's sockets: a TCP listener bound to 127.0.0.1 only, and
-// non-blocking accept/recv/send on it. The POSIX calls live here so the
-// server logic stays free of them.
+// A TCP listener bound to 127.0.0.1 only, non-blocking accept/recv/send on
+// it, and a wake pipe for a poll(2) loop: the sockets of the HTTP bridge
+// (cc/bridge). The POSIX calls live here so the server logic stays free of
+// them.
 //
-//   IPCKIT_ASSIGN_OR_RETURN(ipckit::bridge::LoopbackListener listener, ipckit::bridge::LoopbackListener::Bind(0));
+//   IPCKIT_ASSIGN_OR_RETURN(ipckit::LoopbackListener listener, ipckit::LoopbackListener::Bind(0));
 //   uint16_t port = listener.port();  // the one the kernel picked
 //   absl::StatusOr<ipckit::UniqueFd> conn = listener.Accept();  // invalid fd: none pending
-#ifndef IPCKIT_CC_BRIDGE_LOOPBACK_SOCKET_H_
-#define IPCKIT_CC_BRIDGE_LOOPBACK_SOCKET_H_
+#ifndef IPCKIT_CC_PLATFORM_NET_LOOPBACK_SOCKET_H_
+#define IPCKIT_CC_PLATFORM_NET_LOOPBACK_SOCKET_H_
 
 #include <sys/types.h>
 
@@ -18,7 +19,7 @@
 #include "absl/strings/string_view.h"
 #include "cc/platform/unique_fd.h"
 
-namespace ipckit::bridge {
+namespace ipckit {
 
 class LoopbackListener {
  public:
@@ -69,6 +70,6 @@ void Wake(int write_fd);
 // Reads everything pending.
 void DrainWakes(int read_fd);
 
-}  // namespace ipckit::bridge
+}  // namespace ipckit
 
-#endif  // IPCKIT_CC_BRIDGE_LOOPBACK_SOCKET_H_
+#endif  // IPCKIT_CC_PLATFORM_NET_LOOPBACK_SOCKET_H_
