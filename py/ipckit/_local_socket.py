@@ -11,11 +11,10 @@ spec/naming.md). send_json/recv_json keep 0.1.12's big-endian length
 0.1 (spec/local_socket.md).
 """
 
-import json
 import struct
 from typing import Any
 
-from ipckit._ipckit import NamedPipe, TooLargeError
+from ipckit._ipckit import NamedPipe, TooLargeError, json_dumps, json_loads
 
 _LENGTH = struct.Struct(">I")
 MAX_JSON = 16 * 1024 * 1024  # our bound before allocating (0.1 has none)
@@ -52,7 +51,7 @@ class LocalSocketStream:
         """Nothing is buffered: every write goes straight to the socket."""
 
     def send_json(self, obj: Any) -> None:
-        body = json.dumps(obj, separators=(",", ":")).encode()
+        body = json_dumps(obj).encode("utf-8")
         if len(body) > 0xFFFFFFFF:
             raise TooLargeError("JSON of %d bytes does not fit a u32 length" % len(body))
         self._stream.write_all(_LENGTH.pack(len(body)) + body)
@@ -61,7 +60,7 @@ class LocalSocketStream:
         (length,) = _LENGTH.unpack(self._stream.read_exact(4))
         if length > MAX_JSON:
             raise TooLargeError("JSON length %d exceeds the %d-byte limit" % (length, MAX_JSON))
-        return json.loads(self._stream.read_exact(length) if length else b"")
+        return json_loads(self._stream.read_exact(length) if length else b"")
 
     def close(self) -> None:
         self._stream.close()
