@@ -88,7 +88,7 @@ absl::StatusOr<std::string> FileChannel::Send(MessageType type, std::optional<st
   if (reply_to && reply_to->empty()) return InvalidArgumentError("FileChannel: empty request id to reply to");
   FileMessage m;
   IPCKIT_ASSIGN_OR_RETURN(m.id, NewUuidV4());
-  m.timestamp_ms = NowUnixMs();
+  m.timestamp_ms = options_.clock ? options_.clock() : NowUnixMs();
   m.type = type;
   m.method = std::move(method);
   m.reply_to = std::move(reply_to);

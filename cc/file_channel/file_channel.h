@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -54,6 +55,10 @@ struct FileChannelOptions {
   // directory is refused (permission_denied) and only this user's regular
   // files are opened.
   bool allow_shared_directory = false;
+  // The clock that stamps each message's timestamp (ms since the epoch);
+  // empty: the system clock. For tests that need messages of one
+  // millisecond without racing for it. Retention still uses the system clock.
+  std::function<uint64_t()> clock;
 };
 
 class FileChannel {

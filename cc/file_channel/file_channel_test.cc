@@ -549,6 +549,21 @@ TEST_F(FileChannelTest, ClearWaitsForTheLockUntilItsTimeout) {
   EXPECT_NE(ReadFileOrDie(backend.outgoing_path()), "[]\n");
 }
 
+TEST_F(FileChannelTest, InjectedClockStampsMessagesOfOneMillisecond) {
+  FileChannelOptions options;
+  options.clock = [] { return uint64_t{1700000000123}; };
+  FileChannel frontend = Open(FileChannelSide::kFrontend, options);
+  ASSERT_TRUE(frontend.SendEvent("a", "0").ok());
+  ASSERT_TRUE(frontend.SendEvent("a", "1").ok());
+  FileChannel backend = Open(FileChannelSide::kBackend);
+  auto got = backend.Recv();
+  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_EQ(got->size(), 2u);
+  EXPECT_EQ((*got)[0].timestamp_ms, 1700000000123u);
+  EXPECT_EQ((*got)[1].timestamp_ms, 1700000000123u);
+  EXPECT_NE((*got)[0].id, (*got)[1].id);
+}
+
 TEST_F(FileChannelTest, SendRejectsInvalidPayload) {
   FileChannel frontend = Open(FileChannelSide::kFrontend);
   EXPECT_EQ(ErrorClassOf(frontend.SendEvent("e", "{bad").status()), "invalid_argument");

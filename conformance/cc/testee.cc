@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -545,7 +546,7 @@ Value MessageValue(const FileMessage& m, Alloc& a) {
   return v;
 }
 
-Value FileSteps(FileChannel& ch, const Value& steps, absl::Duration t, Alloc& a) {
+Value FileSteps(FileChannel& ch, const Value& steps, absl::Duration t, Alloc& a, uint64_t* stamp) {
   std::vector<std::string> requests;  // ids of the requests received, in order
   std::vector<std::string> sent;      // per step: the id a send_request got
   auto request_id = [&](const Value& s) -> absl::StatusOr<std::string> {
@@ -570,6 +571,11 @@ Value FileSteps(FileChannel& ch, const Value& steps, absl::Duration t, Alloc& a)
     if (what == "send_event") {
       IPCKIT_ASSIGN_OR_RETURN(std::string name, GetString(s, "name"));
       IPCKIT_ASSIGN_OR_RETURN(std::string payload, GetString(s, "payload_json"));
+      // "timestamp_ms": stamp this time (FileChannelOptions::clock reads it).
+      *stamp = 0;
+      if (s.HasMember("timestamp_ms")) {
+        IPCKIT_ASSIGN_OR_RETURN(*stamp, GetU64(s, "timestamp_ms"));
+      }
       return ch.SendEvent(name, payload, t).status();
     }
     if (what == "recv") {
@@ -644,11 +650,15 @@ void RunLive(const Value& req) {
       results = ShmSteps(shm, *steps, a);
     } else if (role == "file_backend" || role == "file_frontend") {
       IPCKIT_ASSIGN_OR_RETURN(std::string dir, GetString(req, "dir"));
+      auto stamp = std::make_shared<uint64_t>(0);  // a step's timestamp_ms, 0: the clock
+      FileChannelOptions options;
+      options.clock = [stamp] { return *stamp != 0 ? *stamp : NowUnixMs(); };
       IPCKIT_ASSIGN_OR_RETURN(FileChannel ch, FileChannel::Open(dir, role == "file_backend"
                                                                          ? FileChannelSide::kBackend
-                                                                         : FileChannelSide::kFrontend));
+                                                                         : FileChannelSide::kFrontend,
+                                                                options));
       Ready();
-      results = FileSteps(ch, *steps, t, a);
+      results = FileSteps(ch, *steps, t, a, stamp.get());
     } else {
       return InvalidArgumentError(absl::StrCat("unknown role '", role, "'"));
     }

@@ -178,7 +178,8 @@ async function fileRole(req, ready) {
           return null;
         case 'send_response': return void (await ch.sendResponse(requests[s.request], ipckit.jsonLoads(s.payload_json), o));
         case 'send_error': return void (await ch.sendError(requests[s.request], s.error, o));
-        case 'send_event': return void (await ch.sendEvent(s.name, ipckit.jsonLoads(s.payload_json), o));
+        case 'send_event':
+          return void (await ch.sendEvent(s.name, ipckit.jsonLoads(s.payload_json), { ...o, timestampMs: s.timestamp_ms }));
         case 'wait_response':
           try {
             return { response: { payload_json: ipckit.jsonDumps(await pending[s.request_step]) } };

@@ -180,7 +180,8 @@ def file_role(req, ready):
         elif kind == "send_error":
             ch.send_error(requests[s["request"]], s["error"], timeout=t)
         elif kind == "send_event":
-            ch.send_event(s["name"], ipckit.json_loads(s["payload_json"]), timeout=t)
+            ch.send_event(s["name"], ipckit.json_loads(s["payload_json"]), timeout=t,
+                          timestamp_ms=s.get("timestamp_ms"))
         elif kind == "recv":
             got, deadline = [], time.monotonic() + t
             while len(got) < s["count"]:

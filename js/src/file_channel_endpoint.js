@@ -141,6 +141,8 @@ export class FileChannelEndpoint {
   }
 
   // Sends an event; resolves with its id once it is in the file.
+  // options.timestampMs stamps it with that time instead of the clock (for
+  // tests that need two messages in one millisecond, without racing for it).
   sendEvent(name, payload = null, options = {}) {
     return this.#send('event', { method: String(name), payload }, options);
   }
@@ -309,13 +311,21 @@ export class FileChannelEndpoint {
       replyTo: fields.replyTo,
       payloadJson,
       error: fields.error,
+      timestamp: undefined,
     };
   }
 
   #send(type, fields, options) {
     try {
       const timeoutMs = timeoutOption(options.timeoutMs, 'timeoutMs', this.#sendTimeoutMs);
-      return this.#enqueue(this.#newMessage(type, fields), timeoutMs);
+      const message = this.#newMessage(type, fields);
+      if (options.timestampMs !== undefined) {
+        if (!Number.isSafeInteger(options.timestampMs) || options.timestampMs < 0) {
+          throw new InvalidArgumentError(`timestampMs must be a non-negative integer, not ${String(options.timestampMs)}`);
+        }
+        message.timestamp = options.timestampMs;
+      }
+      return this.#enqueue(message, timeoutMs);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -352,7 +362,7 @@ export class FileChannelEndpoint {
     let seq = this.#nextSeq;
     for (const item of batch) {
       try {
-        texts.push(composeMessage({ ...item.message, timestamp: now, seq, sender: this.#senderId }));
+        texts.push(composeMessage({ ...item.message, timestamp: item.message.timestamp ?? now, seq, sender: this.#senderId }));
         written.push(item);
         seq += 1;
       } catch (err) {

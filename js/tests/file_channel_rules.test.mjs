@@ -220,6 +220,22 @@ describe('FileChannel files in a channel directory', () => {
     }
   });
 
+  test('sendEvent with timestampMs stamps that millisecond', async () => {
+    const tmp = tempDir();
+    try {
+      const be = await FileChannel.backend(tmp.dir);
+      await be.sendEvent('a', 0, { timestampMs: 1700000000123 });
+      await be.sendEvent('a', 1, { timestampMs: 1700000000123 });
+      await assert.rejects(be.sendEvent('a', 2, { timestampMs: -1 }), ipckit.InvalidArgumentError);
+      const file = path.join(tmp.dir, 'backend_to_frontend.json');
+      const stamps = ipckit.parseChannelFile(readFileSync(file), file).map((m) => m.timestamp);
+      assert.deepEqual(stamps.map(Number), [1700000000123, 1700000000123]);
+      await be.close();
+    } finally {
+      tmp.cleanup();
+    }
+  });
+
   test('clear() waits for the lock only until its timeout', async () => {
     const tmp = tempDir();
     try {

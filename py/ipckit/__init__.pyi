@@ -343,8 +343,8 @@ class FileChannel:
     def send_error(self, request_id: str, error: str, *, timeout: Optional[float] = None) -> str:
         """Answer a request with an error message; returns the response's id."""
     def send_event(self, name: str, payload: JsonValue = None, *,
-                   timeout: Optional[float] = None) -> str:
-        """Send an event; returns its id."""
+                   timeout: Optional[float] = None, timestamp_ms: Optional[int] = None) -> str:
+        """Send an event; returns its id. timestamp_ms: stamp that time instead of the clock's."""
     def recv(self) -> list[FileMessage]:
         """All messages not yet received, oldest first. Never waits."""
     def recv_one(self, *, timeout: Optional[float] = 0.0) -> Optional[FileMessage]:

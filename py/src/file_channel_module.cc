@@ -1,7 +1,10 @@
 // ipckit.FileChannel: backend <-> frontend messages through two JSON files.
 #include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -48,8 +51,9 @@ std::string JsonArg(const py::handle& obj) {
 
 class PyFileChannel {
  public:
-  explicit PyFileChannel(FileChannel channel)
+  PyFileChannel(FileChannel channel, std::shared_ptr<std::atomic<uint64_t>> stamp)
       : endpoint_(std::move(channel), "FileChannel"),
+        stamp_(std::move(stamp)),
         dir_(endpoint_.Get()->dir()),
         side_(endpoint_.Get()->side()) {}
 
@@ -59,11 +63,17 @@ class PyFileChannel {
     options.skip_existing = skip_existing;
     options.fsync = fsync;
     options.allow_shared_directory = allow_shared_directory;
+    // send_event(timestamp_ms=...) sets it for that send; 0: the clock.
+    auto stamp = std::make_shared<std::atomic<uint64_t>>(0);
+    options.clock = [stamp] {
+      uint64_t forced = stamp->load();
+      return forced != 0 ? forced : NowUnixMs();
+    };
     absl::StatusOr<FileChannel> channel = [&] {
       py::gil_scoped_release release;
       return FileChannel::Open(dir, side, options);
     }();
-    return std::make_unique<PyFileChannel>(ValueOrThrow(std::move(channel)));
+    return std::make_unique<PyFileChannel>(ValueOrThrow(std::move(channel)), std::move(stamp));
   }
 
   std::string SendRequest(const std::string& method, const py::handle& params,
@@ -89,11 +99,18 @@ class PyFileChannel {
     });
   }
 
+  // `timestamp_ms` (None: the clock) is for tests that need two messages in
+  // one millisecond without racing for it. Sends are serialized (kExclusive),
+  // so the stamp is this send's alone.
   std::string SendEvent(const std::string& name, const py::handle& payload_obj,
-                        const py::object& timeout) {
+                        const py::object& timeout, std::optional<uint64_t> timestamp_ms) {
     const std::string payload = JsonArg(payload_obj);
+    if (timestamp_ms && *timestamp_ms == 0) throw py::value_error("timestamp_ms must be positive");
     return Send(timeout, [&](FileChannel& c, absl::Duration slice) {
-      return c.SendEvent(name, payload, slice);
+      stamp_->store(timestamp_ms.value_or(0));
+      absl::StatusOr<std::string> id = c.SendEvent(name, payload, slice);
+      stamp_->store(0);
+      return id;
     });
   }
 
@@ -164,6 +181,7 @@ class PyFileChannel {
   }
 
   Endpoint<FileChannel> endpoint_;
+  std::shared_ptr<std::atomic<uint64_t>> stamp_;  // read by the channel's clock
   const std::string dir_;
   const FileChannelSide side_;
 };
@@ -221,7 +239,10 @@ without a lock of your own (calls are serialized, but recv state is shared).
            "Answer request `request_id` with an error message; returns the response's id.")
       .def("send_event", &PyFileChannel::SendEvent, py::arg("name"),
            py::arg("payload") = py::none(), py::kw_only(), py::arg("timeout") = py::none(),
-           "Send event `name` with `payload`; returns its id.")
+           py::arg("timestamp_ms") = py::none(),
+           "Send event `name` with `payload`; returns its id. timestamp_ms: stamp this time\n"
+           "(ms since the epoch) instead of the clock's, e.g. for a test that needs two\n"
+           "events of one millisecond.")
       .def("recv", &PyFileChannel::Recv,
            "All messages not yet received, oldest first (an empty list if none). Never\n"
            "waits. CorruptError if the incoming file is damaged (nothing is consumed).")

@@ -188,6 +188,20 @@ def test_clear_empties_both_files(channel_dir, child):
     assert [m["method"] for m in backend.recv()] == ["after"]
 
 
+def test_send_event_with_a_set_timestamp(channel_dir):
+    # Two events of one millisecond, made certain rather than raced for.
+    backend = ipckit.FileChannel.backend(channel_dir)
+    frontend = ipckit.FileChannel.frontend(channel_dir)
+    backend.send_event("a", 0, timestamp_ms=1700000000123)
+    backend.send_event("a", 1, timestamp_ms=1700000000123)
+    backend.send_event("b", 2)
+    got = frontend.recv()
+    assert [m["timestamp"] for m in got[:2]] == [1700000000123, 1700000000123]
+    assert got[2]["timestamp"] > 1700000000123
+    with pytest.raises(ValueError):
+        backend.send_event("c", timestamp_ms=0)
+
+
 def test_files_exist_at_open(channel_dir):
     # 0.1 creates them at open: its JS snippet fetches them before any send.
     ipckit.FileChannel.backend(channel_dir)
