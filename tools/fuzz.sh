@@ -10,15 +10,15 @@
 #   tools/fuzz.sh 600    # a 10-minute campaign per harness
 #
 # Builds with --config=fuzz (clang-14, ASan, UBSan) in its own Bazel output
-# base, so the shared default build cache is untouched. Set IPCKIT_FUZZ_CORPUS
+# base (tools/sanitizer_bazel.sh), so the shared default build cache is untouched. Set IPCKIT_FUZZ_CORPUS
 # to a directory to keep the grown corpora across runs (default: a temp dir).
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-root="$PWD"
 seconds="${1:-60}"
 case "$seconds" in ''|*[!0-9]*|0) echo "usage: tools/fuzz.sh [SECONDS>0]" >&2; exit 2 ;; esac
 
-bazel_fuzz=(bazel --output_base="${HOME}/.cache/ipckit-bazel-fuzz")
+source tools/sanitizer_bazel.sh
+bazel_fuzz=(sanitizer_bazel fuzz)
 work="$(mktemp -d "${TMPDIR:-/tmp}/ipckit-fuzz.XXXXXX")"
 corpus_root="${IPCKIT_FUZZ_CORPUS:-$work/corpus}"
 
@@ -33,9 +33,8 @@ fi
 bin="$("${bazel_fuzz[@]}" info --config=fuzz bazel-bin 2>/dev/null)/fuzz"
 python3 fuzz/seeds.py "$work/seeds" >/dev/null || { echo "fuzz: seeds failed"; exit 1; }
 
-# Findings stop the harness; RapidJSON's known null arithmetic is suppressed
-# (see the file for why), every other UBSan report is a finding.
-export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:suppressions=$root/fuzz/ubsan_suppressions.txt"
+# Findings stop the harness; every UBSan report but the suppressed one is a finding.
+export UBSAN_OPTIONS="$IPCKIT_UBSAN_OPTIONS"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
 
 passed=0 failed=0

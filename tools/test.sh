@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing, then runs every test: C++ (bazel test //...), the
-# Bazel consumer example, Python, JS and conformance. Ends with one summary
+# Bazel consumer example, Python, JS, conformance, the C++ tests under
+# ASan+UBSan and TSan, and a fuzz smoke run. Ends with one summary
 # line "ipckit: N passed, N failed" counting individual tests.
 # Usage: tools/test.sh            (.ci/run calls exactly this)
 set -uo pipefail
@@ -39,7 +40,7 @@ count_node() {
 # run_suite NAME COUNTER COMMAND...: runs a suite, tees its log, tallies it.
 run_suite() {
   local name="$1" counter="$2"; shift 2
-  local log="$logdir/${name// /_}.log" rc p f
+  local log="$logdir/${name// /_}.log" rc p f started=$SECONDS
   echo
   echo "==> $name: $*"
   "$@" 2>&1 | tee "$log"
@@ -50,7 +51,7 @@ run_suite() {
   if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then f=1; fi
   total_passed=$((total_passed + p))
   total_failed=$((total_failed + f))
-  summary+=("$(printf '%-28s exit %-3s %5s passed %4s failed' "$name" "$rc" "$p" "$f")")
+  summary+=("$(printf '%-28s exit %-3s %5s passed %4s failed %6ss' "$name" "$rc" "$p" "$f" "$((SECONDS - started))")")
 }
 
 run_suite "C++ bazel test" count_bazel bazel test //... --test_summary=short
@@ -65,6 +66,18 @@ if [ -x conformance/run_tests.sh ]; then
   run_suite "Conformance" count_plain conformance/run_tests.sh
 fi
 run_suite "Python vs ipckit 0.1.12" count_plain py/differential/run_tests.sh
+
+# Sanitizers and fuzzing, each config in its own Bazel output base
+# (tools/sanitizer_bazel.sh) so the default build cache stays warm.
+# ASan+UBSan: every C++ test except those tagged no_asan. TSan: the tests
+# tagged tsan, which run threads inside one process. Fuzz: each harness in
+# fuzz/ for a few seconds on its seed corpus, so none can rot.
+source tools/sanitizer_bazel.sh
+run_suite "C++ ASan+UBSan" count_bazel sanitizer_bazel asan test -k --config=asan //cc/... \
+  --test_env=UBSAN_OPTIONS="$IPCKIT_UBSAN_OPTIONS" --test_summary=short
+run_suite "C++ TSan" count_bazel sanitizer_bazel tsan test -k --config=tsan //cc/... \
+  --test_env=TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1" --test_summary=short
+run_suite "Fuzz smoke" count_plain tools/fuzz.sh 5
 
 echo
 echo "==> summary (logs in $logdir)"
