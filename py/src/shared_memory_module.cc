@@ -29,7 +29,10 @@ class PySharedMemory {
  public:
   explicit PySharedMemory(SharedMemory shm) : shm_(std::move(shm)), name_(shm_->name()) {}
 
-  static std::unique_ptr<PySharedMemory> Create(const std::string& name, size_t size) {
+  static std::unique_ptr<PySharedMemory> Create(const std::string& name, py::ssize_t size_arg) {
+    // Signed here so that a negative size is InvalidArgumentError (an OverflowError, as
+    // in ipckit 0.1), not pybind's TypeError.
+    const size_t size = SizeArg(size_arg, "size");
     absl::StatusOr<SharedMemory> shm = [&] {
       py::gil_scoped_release release;
       return SharedMemory::Create(name, size);

@@ -87,3 +87,13 @@ def test_native_module_stubs_match_the_runtime():
         runtime -= {n for n in runtime if isinstance(vars(cls)[n], cls)}  # TaskStatus.RUNNING etc.
         members = {n for n in stubbed[name] if not n.startswith("_") or n in ("__init__", "__enter__", "__exit__")}
         assert runtime == members, name
+
+
+def test_negative_shared_memory_size_is_an_overflow_error_as_in_ipckit01():
+    name = "test_negative_%d" % os.getpid()
+    try:
+        ipckit.SharedMemory.create(name, -1)
+    except OverflowError as e:
+        assert isinstance(e, ipckit.InvalidArgumentError)
+    else:
+        raise AssertionError("SharedMemory.create(name, -1) did not raise")
