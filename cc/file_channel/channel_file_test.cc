@@ -11,6 +11,7 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <functional>
 #include <set>
 #include <string>
@@ -105,6 +106,7 @@ ChildResult RunInChild(const std::function<std::string()>& attempt, absl::Durati
 // `attempt` waits for a lock that is never released, with a 1 s deadline.
 void ExpectOneSecondTimeoutWithLittleCpu(const std::function<std::string()>& attempt) {
   ChildResult r = RunInChild(attempt, absl::Seconds(10));
+  std::printf("waited %s using %s of CPU\n", absl::FormatDuration(r.wall).c_str(), absl::FormatDuration(r.cpu).c_str());
   ASSERT_TRUE(r.finished);
   EXPECT_EQ(r.error_class, "timeout");
   EXPECT_GE(r.wall, absl::Milliseconds(990));
