@@ -144,6 +144,30 @@ TEST(NamedPipeTest, ConnectTimesOutWhenNoServer) {
   EXPECT_LT(elapsed, absl::Milliseconds(2300));
 }
 
+TEST(NamedPipeTest, ZeroTimeoutConnectToNobodyIsNotFound) {
+  std::string name = UniqueName("nobody");
+  absl::StatusOr<NamedPipe> client = NamedPipe::Connect(name, absl::ZeroDuration());
+  EXPECT_EQ(ErrorClassOf(client.status()), "not_found") << client.status();
+  EXPECT_NE(client.status().message().find(absl::StrCat("/tmp/", name, ".sock")),
+            absl::string_view::npos);
+}
+
+TEST(NamedPipeTest, AllowOtherUsersOpensTheSocketFile) {
+  std::string name = UniqueName("open");
+  NamedPipeOptions anyone;
+  anyone.allow_other_users = true;
+  absl::StatusOr<NamedPipe> server = NamedPipe::Create(name, anyone);
+  ASSERT_TRUE(server.ok()) << server.status();
+  EXPECT_TRUE(server->options().allow_other_users);
+  struct stat st;
+  ASSERT_EQ(::lstat(server->path().c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0666);
+  // A same-user client passes either way.
+  absl::StatusOr<NamedPipe> client = NamedPipe::Connect(name, absl::Seconds(5));
+  ASSERT_TRUE(client.ok()) << client.status();
+  EXPECT_TRUE(server->WaitForClient(absl::Seconds(5)).ok());
+}
+
 TEST(NamedPipeTest, StaleSocketOfAKilledServerIsReclaimed) {
   std::string name = UniqueName("stale");
   std::string path = absl::StrCat("/tmp/", name, ".sock");
