@@ -372,7 +372,7 @@ class FileChannel:
 # ---------------------------------------------------------------- HTTP bridge
 
 class BridgeServer:
-    """The FileChannel HTTP bridge (js/BRIDGE.md, bridge version 1) on 127.0.0.1.
+    """The FileChannel HTTP bridge (spec/bridge.md, bridge version 1) on 127.0.0.1.
 
     Listens from construction on; serve_forever() handles requests until
     close() (from another thread) or Ctrl-C. port=0 picks a free port.
@@ -382,8 +382,8 @@ class BridgeServer:
     """
 
     def __init__(self, dir: str, port: int = 0, allow_origins: Iterable[str] = (), *,
-                 allow_backend_writes: bool = False, max_file_bytes: int = 67108864,
-                 max_wait: float = 30.0) -> None: ...
+                 token: Optional[str] = "", allow_backend_writes: bool = False,
+                 max_file_bytes: int = 67108864, max_wait: float = 30.0) -> None: ...
     def serve_forever(self) -> None:
         """Serve requests until close() or Ctrl-C (KeyboardInterrupt)."""
     def close(self) -> None:
@@ -392,7 +392,13 @@ class BridgeServer:
     def closed(self) -> bool: ...
     @property
     def url(self) -> str:
+        """'http://127.0.0.1:<port>/?token=<token>': the URL to give a client."""
+    @property
+    def origin(self) -> str:
         """'http://127.0.0.1:<port>'."""
+    @property
+    def token(self) -> Optional[str]:
+        """The token every request must carry; None if served without one."""
     @property
     def port(self) -> int: ...
     @property
