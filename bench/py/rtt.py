@@ -117,23 +117,31 @@ def ipckit_anonymous_pipe_peer(args: dict[str, Any]) -> Endpoint:
     return _IpckitPipes(pipe, pipe)
 
 
-class IpckitNamedPipeSetup(Setup):
-    def __init__(self, size: int) -> None:
+def _ipckit_server(class_name: str, prefix: str, wrap: Any) -> tuple[type, Any]:
+    """The setup and peer of an ipckit server class (NamedPipe, IpcChannel share
+    one shape): the driver creates and waits for one client, the peer connects."""
+
+    class ServerSetup(Setup):
+        def __init__(self, size: int) -> None:
+            import ipckit
+
+            name = unique_name(prefix)
+            self.server = getattr(ipckit, class_name).create(name)
+            self.peer_args = {"name": name}
+
+        def after_spawn(self) -> Endpoint:
+            self.server.wait_for_client(timeout=PEER_TIMEOUT_S)
+            return wrap(self.server)
+
+    def peer(args: dict[str, Any]) -> Endpoint:
         import ipckit
 
-        name = unique_name("np")
-        self.server = ipckit.NamedPipe.create(name)
-        self.peer_args = {"name": name}
+        return wrap(getattr(ipckit, class_name).connect(args["name"], timeout=PEER_TIMEOUT_S))
 
-    def after_spawn(self) -> Endpoint:
-        self.server.wait_for_client(timeout=PEER_TIMEOUT_S)
-        return _IpckitStream(self.server)
+    return ServerSetup, peer
 
 
-def ipckit_named_pipe_peer(args: dict[str, Any]) -> Endpoint:
-    import ipckit
-
-    return _IpckitStream(ipckit.NamedPipe.connect(args["name"], timeout=PEER_TIMEOUT_S))
+IpckitNamedPipeSetup, ipckit_named_pipe_peer = _ipckit_server("NamedPipe", "np", _IpckitStream)
 
 
 class _IpckitChannel:
@@ -150,23 +158,7 @@ class _IpckitChannel:
         self.channel.close()
 
 
-class IpckitChannelSetup(Setup):
-    def __init__(self, size: int) -> None:
-        import ipckit
-
-        name = unique_name("ch")
-        self.server = ipckit.IpcChannel.create(name)
-        self.peer_args = {"name": name}
-
-    def after_spawn(self) -> Endpoint:
-        self.server.wait_for_client(timeout=PEER_TIMEOUT_S)
-        return _IpckitChannel(self.server)
-
-
-def ipckit_channel_peer(args: dict[str, Any]) -> Endpoint:
-    import ipckit
-
-    return _IpckitChannel(ipckit.IpcChannel.connect(args["name"], timeout=PEER_TIMEOUT_S))
+IpckitChannelSetup, ipckit_channel_peer = _ipckit_server("IpcChannel", "ch", _IpckitChannel)
 
 
 class _IpckitShm:
