@@ -152,7 +152,6 @@ absl::StatusOr<Progress> Judge(int fd, Snapshot* snap) {
   return Progress::kCreatorDead;
 }
 
-
 }  // namespace
 
 SharedMemory::SharedMemory(std::string name, std::string object_name, Mapping mapping,
