@@ -1,4 +1,4 @@
-// Bridge splices (js/BRIDGE.md, "A-IM: ipckit-splice"): a new version of a
+// Bridge splices (spec/bridge.md, "A-IM: ipckit-splice"): a new version of a
 // channel file sent as the bytes that changed plus a run of the version the
 // reader already has. The rules are the C++ core's (cc/bridge/splice.h).
 //

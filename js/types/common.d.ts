@@ -196,7 +196,7 @@ export class ChannelFileWriter {
   ): { bytes: Uint8Array; kept: number; pruned: number };
   dispose(): void;
 }
-/** A bridge splice (BRIDGE.md): new = body[0, at) + old[from, to) + body[at, ). */
+/** A bridge splice (spec/bridge.md): new = body[0, at) + old[from, to) + body[at, ). */
 export interface Splice { at: number; from: number; to: number; body: Uint8Array }
 /** A splice of `newBytes` against `oldBytes`, or null when they share too little. */
 export function computeSplice(oldBytes: BytesLike, newBytes: BytesLike): Splice | null;

@@ -507,7 +507,7 @@ class ChannelFileWriter {
 };
 
 // ---------------------------------------------------------------------------
-// Bridge splices (js/BRIDGE.md, "A-IM: ipckit-splice").
+// Bridge splices (spec/bridge.md, "A-IM: ipckit-splice").
 
 // {at, from, to, body} describing `next` against `base`, or null.
 val ComputeSpliceJs(val base, val next) {
