@@ -92,5 +92,21 @@ TEST_F(FakeClockTest, HeadDeadlineCountsFromTheConnectionStartNotTheLastByte) {
   close(fresh);
 }
 
+TEST_F(FakeClockTest, AppendsRunOnTheWorkerAndAnswerThroughTheLoop) {
+  const std::string body =
+      R"([{"id":"w-1","timestamp":1,"type":"event","method":"m","payload":null,"seq":1,"sender":"t"}])";
+  for (int i = 0; i < 3; ++i) {
+    int fd = Connect(server_->port());
+    ASSERT_TRUE(SendAll(fd, absl::StrCat("POST /v1/append/frontend_to_backend.json HTTP/1.1\r\n"
+                                         "Host: 127.0.0.1:", server_->port(),
+                                         "\r\nConnection: close\r\nContent-Type: application/json\r\n"
+                                         "Content-Length: ", body.size(), "\r\n\r\n", body)));
+    const std::string response = ReadToEnd(fd);
+    close(fd);
+    EXPECT_TRUE(absl::StartsWith(response, "HTTP/1.1 200")) << response;
+    EXPECT_TRUE(absl::StrContains(response, R"({"appended":1})")) << response;
+  }
+}
+
 }  // namespace
 }  // namespace ipckit::bridge
