@@ -202,6 +202,28 @@ def test_send_event_with_a_set_timestamp(channel_dir):
         backend.send_event("c", timestamp_ms=0)
 
 
+def test_lock_waits_end_by_their_deadline_without_spinning(channel_dir):
+    backend = ipckit.FileChannel.backend(channel_dir)
+    lock = os.path.join(channel_dir, "backend_to_frontend.lock")
+    # A live, fresh 0.1 lock (this pid) that is never released.
+    with open(lock, "w") as f:
+        f.write("%d\n" % os.getpid())
+    cpu0 = time.process_time()
+    result, seconds = elapsed(backend.send_event, "e", 1, timeout=1)
+    cpu = time.process_time() - cpu0
+    assert isinstance(result, ipckit.IpcTimeoutError), result
+    assert 0.9 <= seconds < 5
+    assert cpu < 0.1, "CPU over a 1 s wait: %.3f s" % cpu
+    # A directory under the lock's name, stale by age: no wait could end it.
+    os.unlink(lock)
+    os.mkdir(lock)
+    old = time.time() - 10
+    os.utime(lock, (old, old))
+    result, seconds = elapsed(backend.send_event, "e", 1, timeout=None)
+    assert isinstance(result, PermissionError), result
+    assert seconds < 5
+
+
 def test_files_exist_at_open(channel_dir):
     # 0.1 creates them at open: its JS snippet fetches them before any send.
     ipckit.FileChannel.backend(channel_dir)
