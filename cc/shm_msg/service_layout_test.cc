@@ -1,11 +1,15 @@
 #include "cc/shm_msg/service_layout.h"
 
 #include <string>
+#include <vector>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
 #include "cc/base/error.h"
 #include "cc/shm/shm_header.h"
+#include "cc/testing/vector_files.h"
 #include "gtest/gtest.h"
+#include "rapidjson/document.h"
 
 namespace ipckit {
 namespace shm_msg {
@@ -119,6 +123,82 @@ TEST(ServiceLayoutTest, ConfigMismatchNamesTheField) {
   EXPECT_EQ(ErrorClassOf(s), "invalid_argument");
   EXPECT_NE(s.message().find("history"), absl::string_view::npos) << s;
   EXPECT_TRUE(CheckSameConfig(a, a).ok());
+}
+
+// conformance/vectors/shm_msg: u64 fields are decimal strings, u32 numbers.
+uint64_t U64(const rapidjson::Value& obj, const char* key) {
+  uint64_t v = 0;
+  EXPECT_TRUE(absl::SimpleAtoi(obj[key].GetString(), &v)) << key;
+  return v;
+}
+
+ServiceConfig ConfigOf(const rapidjson::Value& in) {
+  ServiceConfig c;
+  c.max_subscribers = in["max_subscribers"].GetUint();
+  c.max_payload = U64(in, "max_payload");
+  c.pool_slots = in["pool_slots"].GetUint();
+  c.subscriber_buffer = in["subscriber_buffer"].GetUint();
+  c.history = in["history"].GetUint();
+  c.max_held = in["max_held"].GetUint();
+  c.overflow = static_cast<Overflow>(in["overflow"].GetUint());
+  return c;
+}
+
+void ExpectLayout(const Layout& l, const rapidjson::Value& want) {
+  EXPECT_EQ(l.participants_offset, U64(want, "participants_offset"));
+  EXPECT_EQ(l.slots_offset, U64(want, "slots_offset"));
+  EXPECT_EQ(l.queues_offset, U64(want, "queues_offset"));
+  EXPECT_EQ(l.queue_stride, U64(want, "queue_stride"));
+  EXPECT_EQ(l.history_offset, U64(want, "history_offset"));
+  EXPECT_EQ(l.payload_offset, U64(want, "payload_offset"));
+  EXPECT_EQ(l.slot_stride, U64(want, "slot_stride"));
+  EXPECT_EQ(l.total_size, U64(want, "total_size"));
+}
+
+void CheckBuild(const rapidjson::Value& c) {
+  const ServiceConfig config = ConfigOf(c["input"]);
+  absl::StatusOr<Layout> l = ComputeLayout(config);
+  ASSERT_TRUE(l.ok()) << l.status();
+  ExpectLayout(*l, c["expect"]["layout"]);
+  EXPECT_EQ(absl::BytesToHexString(BuildHeader(config, *l)), c["expect"]["hex"].GetString());
+}
+
+void CheckParse(const rapidjson::Value& c) {
+  const rapidjson::Value& expect = c["expect"];
+  absl::StatusOr<ParsedHeader> p = ParseHeader(absl::HexStringToBytes(c["input"]["hex"].GetString()),
+                                               U64(c["input"], "object_size"));
+  if (expect.HasMember("error")) {
+    EXPECT_EQ(ErrorClassOf(p.status()), expect["error"].GetString()) << p.status();
+    return;
+  }
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_TRUE(p->config == ConfigOf(expect["config"]));
+  ExpectLayout(p->layout, expect["layout"]);
+  EXPECT_EQ(p->state, expect["state"].GetUint());
+}
+
+TEST(ServiceLayoutVectorsTest, EveryCaseInEveryFile) {
+  const std::vector<ipckit::testing::VectorFile> files =
+      ipckit::testing::LoadVectorFiles("shm_msg");
+  ASSERT_FALSE(files.empty());
+  for (const ipckit::testing::VectorFile& file : files) {
+    SCOPED_TRACE(file.path);
+    int checked = 0;
+    for (const rapidjson::Value& c : file.doc["cases"].GetArray()) {
+      SCOPED_TRACE(c["name"].GetString());
+      const std::string op = c["op"].GetString();
+      if (op == "shm_msg_header_build") {
+        CheckBuild(c);
+      } else if (op == "shm_msg_header_parse") {
+        CheckParse(c);
+      } else {
+        ADD_FAILURE() << "unknown op " << op;
+        continue;
+      }
+      ++checked;
+    }
+    EXPECT_EQ(checked, static_cast<int>(file.doc["cases"].Size()));
+  }
 }
 
 }  // namespace
