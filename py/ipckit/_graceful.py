@@ -42,12 +42,19 @@ class _Shutdown:
             if self._down:
                 raise ClosedError("Channel closed")
             self._running += 1
+            self._cond.notify_all()  # for wait_running()
         try:
             yield
         finally:
             with self._cond:
                 self._running -= 1
                 self._cond.notify_all()
+
+    def wait_running(self, count: int, timeout: Optional[float]) -> bool:
+        """True once `count` operations are running (tests use it to know a
+        call is inside its wait, without sleeping)."""
+        with self._cond:
+            return self._cond.wait_for(lambda: self._running >= count, timeout)
 
     def shutdown(self) -> None:
         with self._cond:

@@ -44,9 +44,10 @@ def test_graceful_shutdown_wakes_a_blocked_recv_in_another_thread():
         except ipckit.ClosedError as e:
             outcome.append(e)
 
-    thread = threading.Thread(target=blocked)
+    thread = threading.Thread(target=blocked, daemon=True)
     thread.start()
     entered.wait()
+    assert server._state.wait_running(1, 30)  # recv is inside its wait
     server.shutdown()
     thread.join(10)
     assert not thread.is_alive() and len(outcome) == 1
