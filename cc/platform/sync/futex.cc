@@ -8,6 +8,7 @@
 #include <cerrno>
 
 #include "cc/base/error.h"
+#include "cc/platform/sync/internal/futex_errno.h"
 
 namespace ipckit {
 namespace platform {
@@ -28,15 +29,7 @@ absl::Status FutexWait(std::atomic<uint32_t>* word, uint32_t expected, absl::Dur
     ts_ptr = &ts;
   }
   if (Futex(word, FUTEX_WAIT, expected, ts_ptr) == 0) return absl::OkStatus();
-  switch (errno) {
-    case EAGAIN:  // the word changed before we slept
-    case EINTR:
-      return absl::OkStatus();
-    case ETIMEDOUT:
-      return TimeoutError("futex wait");
-    default:
-      return ErrnoError(errno, "futex wait");
-  }
+  return internal::FutexWaitErrno(errno, "futex wait");
 }
 
 int FutexWake(std::atomic<uint32_t>* word, int count) {

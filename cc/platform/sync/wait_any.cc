@@ -14,6 +14,7 @@
 
 #include "cc/base/error.h"
 #include "cc/platform/sync/futex.h"
+#include "cc/platform/sync/internal/futex_errno.h"
 
 #ifndef SYS_futex_waitv
 #define SYS_futex_waitv 449  // the same number on every architecture
@@ -45,15 +46,7 @@ absl::Status WaitWords(absl::Span<const FutexWaitItem> words, absl::Duration tim
   if (::syscall(SYS_futex_waitv, v.data(), v.size(), 0, &until, CLOCK_MONOTONIC) >= 0) {
     return absl::OkStatus();
   }
-  switch (errno) {
-    case EAGAIN:  // a word changed before we slept
-    case EINTR:
-      return absl::OkStatus();
-    case ETIMEDOUT:
-      return TimeoutError("futex_waitv");
-    default:
-      return ErrnoError(errno, "futex_waitv (needs Linux 5.16 or later)");
-  }
+  return internal::FutexWaitErrno(errno, "futex_waitv (needs Linux 5.16 or later)");
 }
 
 // poll(2) timeout in ms, rounded up so that a sub-millisecond rest never
