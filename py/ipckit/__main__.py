@@ -86,15 +86,19 @@ def _cmd_serve(args):
         if bridge.token is None:
             print(_ipckit.BRIDGE_NO_TOKEN_WARNING, file=sys.stderr, flush=True)
         print("ipckit bridge for %s on %s (Ctrl-C stops)" % (args.dir, bridge.url), flush=True)
-        try:
-            bridge.serve_forever()
-        except KeyboardInterrupt:
-            pass
+        bridge.serve_forever()  # Ctrl-C ends it through main(), as for every command
     return 0
 
 
+def _prog_name():
+    # The `ipckit` console script runs main() with argv[0] ending in "ipckit";
+    # `python -m ipckit` has argv[0] ".../__main__.py".
+    script = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+    return "python -m ipckit" if script in ("", "__main__.py", "-m", "-c") else script
+
+
 def _parser():
-    parser = argparse.ArgumentParser(prog="python -m ipckit", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog=_prog_name(), description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True,
                                      metavar="{demo,send,listen,info,serve}")
     commands.add_parser("demo", help="exchange messages with a second process over all five "
@@ -140,9 +144,21 @@ def _parser():
 def main(argv=None):
     args = _parser().parse_args(argv)
     try:
-        return args.run(args)
+        code = args.run(args)
+        sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
+        return code
     except KeyboardInterrupt:
-        return 130
+        # Every command ends the same way on Ctrl-C: one line, the shell's 128 + SIGINT.
+        print("ipckit: interrupted", file=sys.stderr)
+        return 128 + signal.SIGINT
+    except BrokenPipeError:
+        # The reader went away (`ipckit info | head -2`): stop quietly, as a C
+        # tool killed by SIGPIPE would. Point stdout at /dev/null so the
+        # interpreter's final flush does not raise again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return 128 + signal.SIGPIPE
     except ipckit.IpcError as e:
         print("ipckit: %s" % e, file=sys.stderr)
         return 1
