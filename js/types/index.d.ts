@@ -65,6 +65,10 @@ export class IpcChannel {
   recv(options?: TimeoutOptions): Promise<Uint8Array>;
   sendJson(value: unknown, options?: TimeoutOptions): Promise<void>;
   recvJson<T = any>(options?: TimeoutOptions): Promise<T>;
+  /** Lets the process exit while the channel is open; returns the channel. */
+  unref(): this;
+  /** Undoes unref(); returns the channel. */
+  ref(): this;
   /** Closes the current connection only. */
   disconnect(): void;
   /** Closes everything; a server removes its socket file. */

@@ -13,6 +13,16 @@
 //
 // Like ipckit 0.1, a server talks to one current client: waitForClient()
 // accepts the next one, closing any previous connection.
+//
+// Backpressure: sends queue in the channel and go to the socket as it drains.
+// Reading pauses once MAX_QUEUED_FRAMES are unread, but never while a send is
+// pending, so a pipelining peer that echoes can always make progress.
+// A send that times out while still queued is withdrawn: it is never
+// delivered. One that times out after its first bytes went to the socket
+// cannot be withdrawn from the byte stream, so the connection is closed and
+// the peer sees a truncated frame, never the message. A send nobody awaits
+// never raises an unhandled rejection. unref() lets a script exit while the
+// channel is open.
 import net from 'node:net';
 import { lstatSync, unlinkSync } from 'node:fs';
 import {
@@ -41,6 +51,11 @@ class Connection {
     this.waiters = [];    // recv() calls waiting for a frame
     this.end = null;      // the final receive error, once the stream ended
     this.closed = false;
+    this.outbox = [];     // sends not yet handed to the socket
+    this.inFlight = 0;    // sends handed to the socket, not yet flushed
+    this.refed = true;
+    this.timers = new Set();
+    socket.on('drain', () => this.#flushOutbox());
     socket.on('data', (chunk) => this.#onData(chunk));
     socket.on('end', () => this.#onEnd());
     socket.on('error', (err) => this.#finish(
@@ -64,7 +79,16 @@ class Connection {
       this.socket.destroy();
       return;
     }
-    if (this.frames.length >= MAX_QUEUED_FRAMES) this.socket.pause();
+    this.#pauseIfFull();
+  }
+
+  // Reading pauses only while no send is pending: a peer that answers every
+  // message stops reading itself once its replies back up, so pausing while
+  // our sends wait on it would deadlock both sides.
+  #pauseIfFull() {
+    if (this.frames.length >= MAX_QUEUED_FRAMES && this.outbox.length === 0 && this.inFlight === 0) {
+      this.socket.pause();
+    }
   }
 
   #drainDecoder() {
@@ -102,6 +126,9 @@ class Connection {
     if (this.end) return;
     this.end = err;
     for (const w of this.waiters.splice(0)) w.reject(err);
+    const sendError = err.errorClass === 'peer_closed' || err.errorClass === 'closed'
+      ? err : new PeerClosedError(`${this.what}: the connection ended`, { cause: err });
+    for (const job of this.outbox.splice(0)) job.settle(sendError);
   }
 
   recv(timeoutMs) {
@@ -113,38 +140,99 @@ class Connection {
     if (this.end) return Promise.reject(this.end);
     return new Promise((resolve, reject) => {
       const waiter = { resolve: null, reject: null };
-      const timer = deadlineTimer(timeoutMs, () => {
+      const timer = this.#timer(timeoutMs, () => {
         // Partial bytes stay in the decoder for the next recv().
         const i = this.waiters.indexOf(waiter);
         if (i >= 0) this.waiters.splice(i, 1);
         reject(new TimeoutError(`${this.what}: no message within ${timeoutMs} ms`));
       });
-      waiter.resolve = (v) => { clearTimeout(timer); resolve(v); };
-      waiter.reject = (e) => { clearTimeout(timer); reject(e); };
+      waiter.resolve = (v) => { this.#clear(timer); resolve(v); };
+      waiter.reject = (e) => { this.#clear(timer); reject(e); };
       this.waiters.push(waiter);
     });
   }
 
   send(payload, maxPayload, timeoutMs) {
     if (this.end && this.end.errorClass === 'peer_closed') return Promise.reject(this.end);
+    if (this.closed) return Promise.reject(new ClosedError(`${this.what} is closed`));
     const header = frameHeader(payload.length, { maxPayload });  // TooLargeError: nothing written
-    return new Promise((resolve, reject) => {
-      const timer = deadlineTimer(timeoutMs, () => {
-        // The rest stays queued in the socket and still goes out, in order.
-        reject(new TimeoutError(`${this.what}: send did not complete within ${timeoutMs} ms`));
+    const sent = new Promise((resolve, reject) => {
+      const job = { header, payload, written: false, settled: false, timer: null, settle: null };
+      job.settle = (err) => {
+        if (job.settled) return;
+        job.settled = true;
+        this.#clear(job.timer);
+        if (err) reject(err);
+        else resolve();
+      };
+      job.timer = this.#timer(timeoutMs, () => {
+        if (job.settled) return;
+        if (!job.written) {
+          this.outbox.splice(this.outbox.indexOf(job), 1);
+          job.settle(new TimeoutError(`${this.what}: send did not start within ${timeoutMs} ms; it was withdrawn`));
+          this.#pauseIfFull();
+          return;
+        }
+        // Part of the frame may be out: close rather than deliver it late.
+        job.settle(new TimeoutError(
+          `${this.what}: send did not complete within ${timeoutMs} ms; the connection was closed so it is never delivered`));
+        this.close();
       });
+      this.outbox.push(job);
+    });
+    // Un-awaited sends must not crash the process; an awaited one still rejects.
+    sent.catch(() => {});
+    if (this.socket.isPaused()) this.socket.resume();
+    this.#flushOutbox();
+    return sent;
+  }
+
+  #flushOutbox() {
+    while (this.outbox.length > 0 && !this.socket.writableNeedDrain && !this.closed) {
+      const job = this.outbox.shift();
+      job.written = true;
+      this.inFlight += 1;
       // One gather write (writev), no copy of the payload.
       this.socket.cork();
-      this.socket.write(header);
-      this.socket.write(payload, (err) => {
-        clearTimeout(timer);
-        if (!err) resolve();
+      this.socket.write(job.header);
+      this.socket.write(job.payload, (err) => {
+        this.inFlight -= 1;
+        if (!err) job.settle(null);
         else if (err.code === 'EPIPE' || err.code === 'ECONNRESET' || err.code === 'ERR_STREAM_DESTROYED') {
-          reject(new PeerClosedError(`${this.what}: the peer is gone`, { cause: err }));
-        } else reject(fromSystemError(err, `${this.what}: send`));
+          job.settle(new PeerClosedError(`${this.what}: the peer is gone`, { cause: err }));
+        } else job.settle(fromSystemError(err, `${this.what}: send`));
+        this.#pauseIfFull();
       });
       this.socket.uncork();
+    }
+  }
+
+  // A deadline of a pending call; unref() reaches it too.
+  #timer(timeoutMs, onTimeout) {
+    const timer = deadlineTimer(timeoutMs, () => {
+      this.timers.delete(timer);
+      onTimeout();
     });
+    if (!timer) return null;
+    this.timers.add(timer);
+    if (!this.refed) timer.unref();
+    return timer;
+  }
+
+  #clear(timer) {
+    clearTimeout(timer);
+    this.timers.delete(timer);
+  }
+
+  // Whether this connection keeps the event loop (and so the process) alive.
+  setRef(refed) {
+    this.refed = refed;
+    if (refed) this.socket.ref();
+    else this.socket.unref();
+    for (const t of this.timers) {
+      if (refed) t.ref();
+      else t.unref();
+    }
   }
 
   close() {
@@ -166,6 +254,7 @@ export class IpcChannel {
   #acceptWaiters = [];
   #current = null;      // Connection
   #closed = false;
+  #refed = true;
 
   constructor(name, path, maxPayload) {
     this.#name = name;
@@ -238,7 +327,7 @@ export class IpcChannel {
     const timeoutMs = timeoutOption(options.timeoutMs, 'timeoutMs', DEFAULT_TIMEOUT_MS);
     const socket = await this.#nextClient(timeoutMs);
     if (this.#current) this.#current.close();
-    this.#current = new Connection(socket, `channel ${this.#path}`, this.#maxPayload);
+    this.#current = this.#adopt(socket);
   }
 
   // Sends one message (bytes or a string, as UTF-8). TooLargeError (nothing
@@ -286,6 +375,37 @@ export class IpcChannel {
       err.message = `channel ${this.#path}: ${err.message}`;
       throw err;
     }
+  }
+
+  // Lets the process exit while this channel is open (its socket, listening
+  // socket and pending deadlines stop holding the event loop); ref() undoes
+  // it. Both return the channel.
+  unref() {
+    return this.#setRef(false);
+  }
+
+  ref() {
+    return this.#setRef(true);
+  }
+
+  #setRef(refed) {
+    this.#refed = refed;
+    if (this.#server) {
+      if (refed) this.#server.ref();
+      else this.#server.unref();
+    }
+    for (const s of this.#pendingClients) {
+      if (refed) s.ref();
+      else s.unref();
+    }
+    if (this.#current) this.#current.setRef(refed);
+    return this;
+  }
+
+  #adopt(socket) {
+    const conn = new Connection(socket, `channel ${this.#path}`, this.#maxPayload);
+    if (!this.#refed) conn.setRef(false);
+    return conn;
   }
 
   // Closes the current connection only; a server can waitForClient() again.
@@ -380,6 +500,7 @@ export class IpcChannel {
       socket.destroy();
       return;
     }
+    if (!this.#refed) socket.unref();
     const waiter = this.#acceptWaiters.shift();
     if (waiter) waiter.resolve(socket);
     else this.#pendingClients.push(socket);
