@@ -9,7 +9,6 @@
 export class IpckitError extends Error {
   constructor(message, errorClass = 'io', options = undefined) {
     super(message, options);
-    this.name = new.target.name;
     // The spec's error class string ("timeout", "corrupt", ...).
     this.errorClass = errorClass;
   }
@@ -64,6 +63,19 @@ export class RemoteError extends IpckitError {
     super(message, 'remote');
     this.response = response;
   }
+}
+
+// Each class's name as a string on its prototype, not the class's own name:
+// minifiers rename classes, and err.name must still say "TimeoutError".
+for (const [Type, name] of [
+  [IpckitError, 'IpckitError'], [InvalidArgumentError, 'InvalidArgumentError'], [NotFoundError, 'NotFoundError'],
+  [InUseError, 'InUseError'], [TimeoutError, 'TimeoutError'], [PeerClosedError, 'PeerClosedError'],
+  [TruncatedError, 'TruncatedError'], [TooLargeError, 'TooLargeError'], [CorruptError, 'CorruptError'],
+  [UnsupportedVersionError, 'UnsupportedVersionError'], [OutOfRangeError, 'OutOfRangeError'],
+  [PermissionDeniedError, 'PermissionDeniedError'], [ClosedError, 'ClosedError'], [DataLossError, 'DataLossError'],
+  [RemoteError, 'RemoteError'],
+]) {
+  Object.defineProperty(Type.prototype, 'name', { value: name, writable: true, configurable: true });
 }
 
 const BY_CLASS = {
