@@ -57,6 +57,7 @@ class Listener {
   void Close() { subscriber_.Close(); }
 
  private:
+  friend class WaitSet;
   explicit Listener(Subscriber subscriber) : subscriber_(std::move(subscriber)) {}
   Subscriber subscriber_;
 };

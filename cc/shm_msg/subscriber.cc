@@ -147,6 +147,26 @@ void Subscriber::Close() {
 
 const ServiceConfig& Subscriber::config() const { return state_->segment().config(); }
 
+std::atomic<uint32_t>* Subscriber::data_word() const {
+  if (CheckOpen(state_.get()).ok()) {
+    return &internal::Queue(state_->segment(), state_->index).header().data_word;
+  }
+  return nullptr;
+}
+
+std::atomic<uint32_t>* Subscriber::data_sleepers() const {
+  if (CheckOpen(state_.get()).ok()) {
+    return &internal::Queue(state_->segment(), state_->index).header().data_sleepers;
+  }
+  return nullptr;
+}
+
+bool Subscriber::ReadyToReceive(bool check_publisher) {
+  if (!CheckOpen(state_.get()).ok() || !state_->pending.empty()) return true;
+  if (!internal::Queue(state_->segment(), state_->index).Empty()) return true;
+  return check_publisher && PublisherGone();
+}
+
 bool Subscriber::PublisherGone() {
   internal::Segment& segment = state_->segment();
   if (segment.IsHeld(0) && !segment.ReclaimIfDead(0)) {

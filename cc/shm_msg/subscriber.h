@@ -14,6 +14,7 @@
 #ifndef IPCKIT_CC_SHM_MSG_SUBSCRIBER_H_
 #define IPCKIT_CC_SHM_MSG_SUBSCRIBER_H_
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -88,6 +89,15 @@ class Subscriber {
   void Close();
 
  private:
+  friend class WaitSet;
+  // For a WaitSet (spec: "Wait-set"): the futex word samples arrive on and
+  // its sleeper count; null when closed.
+  std::atomic<uint32_t>* data_word() const;
+  std::atomic<uint32_t>* data_sleepers() const;
+  // Whether Receive would return without waiting: a sample pending or queued,
+  // closed, or (when `check_publisher`) the publisher gone.
+  bool ReadyToReceive(bool check_publisher);
+
   explicit Subscriber(std::shared_ptr<internal::SubscriberState> state)
       : state_(std::move(state)) {}
   absl::StatusOr<Sample> Deliver(uint32_t slot, uint64_t seq);

@@ -8,6 +8,7 @@
 
 #include "absl/time/clock.h"
 #include "cc/base/error.h"
+#include "cc/platform/io/fd_io.h"
 #include "cc/platform/sync/futex.h"
 #include "gtest/gtest.h"
 
@@ -16,17 +17,9 @@ namespace platform {
 namespace {
 
 struct Pipe {
-  int r = -1, w = -1;
-  Pipe() {
-    int fds[2];
-    EXPECT_EQ(::pipe(fds), 0);
-    r = fds[0];
-    w = fds[1];
-  }
-  ~Pipe() {
-    ::close(r);
-    ::close(w);
-  }
+  fd_io::PipeFds fds = *fd_io::MakePipe();
+  int r = fds.reader.get();
+  int w = fds.writer.get();
 };
 
 // Changes `word` and wakes it from another thread; whether the waiter is
