@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Builds the ipckit wheel and the C++ test peer with Bazel, installs the wheel
-# into a fresh virtualenv, checks that it works there with nothing else
-# installed, then runs the pytest suite in py/tests against it.
+# Builds the ipckit wheel and the C++ test peer with Bazel, repairs the wheel
+# into a manylinux tag with auditwheel, installs it into a fresh virtualenv,
+# checks that it works there with nothing else installed, then runs the pytest
+# suite in py/tests against it.
 #
 #   py/run_tests.sh                      # from any directory
 #   py/run_tests.sh -k json              # extra arguments go to pytest
@@ -14,6 +15,8 @@ set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PYTHON="${PYTHON:-python3}"
 MIN_TESTS=250
+# The wheel's platform tag: glibc 2.35 with GCC 12's libstdc++ (py/PLATFORMS.md).
+MANYLINUX=manylinux_2_35_x86_64
 
 read -r -a bazel_flags <<< "${BAZEL_FLAGS:-}"
 
@@ -35,11 +38,30 @@ trap 'rm -rf "$work"' EXIT
 "$PYTHON" -m venv "$work/venv"
 venv_python="$work/venv/bin/python"
 
+echo "== test dependencies"
+"$venv_python" -m pip install --quiet -r "$REPO/py/requirements-test.txt"
+
+# auditwheel checks every versioned symbol the extension and its bundled
+# libraries use against the manylinux policies and retags the wheel (the floor
+# is in py/PLATFORMS.md). The libabsl copies are already bundled under
+# ipckit/.libs by py/tools/build_wheel.py, so they are excluded from grafting.
+echo "== auditwheel repair (manylinux tag)"
+PATH="$work/venv/bin:$PATH" SOURCE_DATE_EPOCH=315532800 \
+  "$work/venv/bin/auditwheel" repair --plat "$MANYLINUX" --only-plat --exclude 'libabsl_*' \
+    -w "$work/wheelhouse" "$wheel" >"$work/auditwheel.log" 2>&1 \
+  || { cat "$work/auditwheel.log" >&2; exit 1; }
+wheel="$work/wheelhouse/$(basename "${wheel/linux_x86_64/$MANYLINUX}")"
+"$work/venv/bin/auditwheel" show "$wheel" | tr '\n' ' ' | grep -q "tag: \"$MANYLINUX\"" \
+  || { echo "run_tests.sh: auditwheel show disagrees with $MANYLINUX:" >&2;
+       "$work/venv/bin/auditwheel" show "$wheel" >&2; exit 1; }
+echo "== repaired: $wheel"
+
 echo "== the wheel alone in a fresh venv"
-"$venv_python" -m pip install --quiet --no-deps "$wheel"
+"$PYTHON" -m venv "$work/alone"
+"$work/alone/bin/python" -m pip install --quiet --no-deps "$wheel"
 (
   cd "$work"
-  "$venv_python" -I - <<'EOF'
+  "$work/alone/bin/python" -I - <<'EOF'
 import ipckit
 
 assert ipckit.json_dumps({}) == "{}", ipckit.json_dumps({})
@@ -54,8 +76,7 @@ print("ok: import ipckit %s, json_dumps({}) works, %d bundled libabsl libraries 
 EOF
 )
 
-echo "== test dependencies"
-"$venv_python" -m pip install --quiet -r "$REPO/py/requirements-test.txt"
+"$venv_python" -m pip install --quiet --no-deps "$wheel"
 
 echo "== pytest"
 junit="$work/junit.xml"
