@@ -407,6 +407,18 @@ class BridgeServer:
     def __exit__(self, exc_type: Optional[type[BaseException]], exc: Optional[BaseException],
                  tb: Optional[TracebackType]) -> None: ...
 
+class ShmWaitSet:
+    """One thread waits on several ShmSubscribers and file descriptors at once."""
+
+    def __init__(self) -> None: ...
+    def add(self, subscriber: ShmSubscriber) -> int:
+        """Add a subscriber; returns its index, in the order added."""
+    def add_fd(self, fd: Union[int, Any]) -> int:
+        """Watch a file descriptor (or an object with fileno()) for reading; returns its index."""
+    def wait(self, *, timeout: Optional[float] = None) -> list[int]:
+        """The indices of the ready members, in order. IpcTimeoutError if none
+        is ready in time. A subscriber is ready when receive() would not wait."""
+
 # ---------------------------------------------------------------- ipckit 0.1.12's other names
 # Pure Python (py/ipckit/_api.py, _cli_bridge.py, _progress.py, _metrics.py,
 # _graceful.py); the in-process classes are in ipckit/ipckit.pyi.

@@ -14,17 +14,20 @@
 // the sample it shows. Waits release the GIL and honour Ctrl-C.
 #include <pybind11/pybind11.h>
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "cc/base/error.h"
 #include "cc/shm_msg/publisher.h"
 #include "cc/shm_msg/subscriber.h"
+#include "cc/shm_msg/wait_set.h"
 #include "py/src/args.h"
 #include "py/src/blocking.h"
 #include "py/src/errors.h"
@@ -268,6 +271,7 @@ class PySubscriber {
 
   const std::string& name() const { return name_; }
   bool closed() const { return endpoint_.closed(); }
+  const Endpoint<Subscriber>& endpoint() const { return endpoint_; }
   // Closing releases every sample: refused while a view could still read one
   // (its slot may be reused at once); samples not exported just become invalid.
   void Close() {
@@ -279,6 +283,84 @@ class PySubscriber {
   Endpoint<Subscriber> endpoint_;
   std::string name_;
   std::shared_ptr<int> exports_ = std::make_shared<int>(0);
+};
+
+// ShmWaitSet: shm_msg::WaitSet over ShmSubscribers and fds, rebuilt for each
+// slice so that a close() from another thread is noticed between slices.
+class PyWaitSet {
+ public:
+  size_t Add(py::object subscriber) {
+    if (!py::isinstance<PySubscriber>(subscriber)) {
+      throw py::type_error("ShmWaitSet.add takes a ShmSubscriber; use add_fd for a file");
+    }
+    members_.push_back({std::move(subscriber), -1});
+    return members_.size() - 1;
+  }
+
+  size_t AddFd(const py::object& file) {
+    int fd = -1;
+    if (py::isinstance<py::int_>(file)) {
+      fd = file.cast<int>();
+    } else if (py::hasattr(file, "fileno")) {
+      fd = file.attr("fileno")().cast<int>();
+    }
+    if (fd < 0) ThrowError(kErrInvalidArgument, "add_fd takes a file descriptor or an object with fileno()");
+    members_.push_back({py::none(), fd});
+    return members_.size() - 1;
+  }
+
+  py::list Wait(const py::object& timeout) {
+    absl::StatusOr<std::vector<size_t>> ready =
+        RunSliced(TimeoutArg(timeout), [&](absl::Duration slice) { return WaitSlice(slice); });
+    py::list out;
+    for (size_t i : ValueOrThrow(std::move(ready))) out.append(i);
+    return out;
+  }
+
+ private:
+  struct Member {
+    py::object subscriber;  // a PySubscriber, or None for an fd
+    int fd;
+  };
+
+  // One slice, called with the GIL released by RunSliced: reacquire it to
+  // read the members, then wait without it, holding each subscriber's read
+  // lock (taken in address order, so two wait-sets never deadlock).
+  absl::StatusOr<std::vector<size_t>> WaitSlice(absl::Duration slice) {
+    std::vector<std::shared_ptr<Subscriber>> objects(members_.size());
+    std::vector<const EndpointLocks*> locks;
+    std::vector<size_t> closed;
+    {
+      py::gil_scoped_acquire gil;
+      for (size_t i = 0; i < members_.size(); ++i) {
+        if (members_[i].subscriber.is_none()) continue;
+        const PySubscriber& sub = members_[i].subscriber.cast<const PySubscriber&>();
+        if (sub.closed()) {
+          closed.push_back(i);
+          continue;
+        }
+        objects[i] = sub.endpoint().Get();
+        locks.push_back(&sub.endpoint().locks());
+      }
+    }
+    if (!closed.empty()) return closed;  // receive() would raise at once
+    std::sort(locks.begin(), locks.end());
+    std::vector<std::unique_ptr<EndpointLocks::Held>> held;
+    for (const EndpointLocks* l : locks) {
+      held.push_back(std::make_unique<EndpointLocks::Held>(*l, Access::kRead));
+    }
+    shm_msg::WaitSet set;
+    for (size_t i = 0; i < members_.size(); ++i) {
+      if (objects[i] != nullptr) {
+        set.Add(*objects[i]);
+      } else {
+        set.AddFd(members_[i].fd);
+      }
+    }
+    return set.Wait(slice);
+  }
+
+  std::vector<Member> members_;
 };
 
 // ShmPublisher.create / ShmSubscriber.create: open or create the service and join it.
@@ -415,6 +497,27 @@ and nothing is left to receive.
           "The next ShmSample; the GIL is released while waiting.")
       .def("recv_json", &PySubscriber::RecvJson, py::kw_only(), py::arg("timeout") = py::none(),
            "The next sample parsed as JSON.");
+
+  py::class_<PyWaitSet>(m, "ShmWaitSet", R"doc(
+One thread waits on several ShmSubscribers and file descriptors at once.
+
+    ws = ShmWaitSet()
+    frames = ws.add(sub)            # an index, in the order added
+    sock = ws.add_fd(conn)          # an fd, or anything with fileno()
+    for i in ws.wait(timeout=1):    # the ready indices; IpcTimeoutError if none
+        if i == frames:
+            handle(sub.receive(timeout=0))
+
+A subscriber is ready when receive() would not wait: a sample is there, its
+publisher has gone (receive raises PeerClosedError), or it is closed. The GIL
+is released while waiting and Ctrl-C is honoured.
+)doc")
+      .def(py::init<>())
+      .def("add", &PyWaitSet::Add, py::arg("subscriber"), "Add a ShmSubscriber; returns its index.")
+      .def("add_fd", &PyWaitSet::AddFd, py::arg("fd"),
+           "Add a readable-watch on a file descriptor (or an object with fileno()); returns its index.")
+      .def("wait", &PyWaitSet::Wait, py::kw_only(), py::arg("timeout") = py::none(),
+           "The indices of the ready members, in order; the GIL is released while waiting.");
 }
 
 }  // namespace ipckit::python

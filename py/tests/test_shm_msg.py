@@ -154,3 +154,50 @@ def test_killed_publisher_holding_a_loan_is_peer_closed(child, unique_name):
             with sub.receive(timeout=5) as sample:
                 assert sample.bytes() == b"after"
     assert not _service_exists(name)
+
+
+def test_wait_set_wakes_on_a_sample_an_fd_and_a_killed_publisher(child, unique_name):
+    a, b = unique_name("ws_a"), unique_name("ws_b")
+    r, w = os.pipe()
+    try:
+        with ipckit.ShmSubscriber.create(a) as sub_a, ipckit.ShmSubscriber.create(b) as sub_b:
+            ws = ipckit.ShmWaitSet()
+            assert ws.add(sub_a) == 0
+            assert ws.add(sub_b) == 1
+            assert ws.add_fd(r) == 2
+            c = child("""
+                import sys
+                import ipckit
+                with ipckit.ShmPublisher.create(sys.argv[1]) as pa, \\
+                     ipckit.ShmPublisher.create(sys.argv[2]) as pb:
+                    print("ready", flush=True)
+                    sys.stdin.readline()
+                    pb.send_copy(b"to b")
+                    print("sent", flush=True)
+                    sys.stdin.readline()
+            """, a, b)
+            c.expect("ready")
+            result, took = elapsed(ws.wait, timeout=0.2)
+            assert isinstance(result, ipckit.IpcTimeoutError), result
+            assert took >= 0.19
+            c.proc.stdin.write("\n")
+            c.proc.stdin.flush()
+            # Whether the wait sleeps before the sample comes decides nothing.
+            assert ws.wait(timeout=30) == [1]
+            with sub_b.receive(timeout=0) as sample:
+                assert sample.bytes() == b"to b"
+            os.write(w, b"x")
+            assert ws.wait(timeout=30) == [2]
+            assert os.read(r, 1) == b"x"
+            c.expect("sent")
+            c.kill()  # SIGKILL: both publishers die holding their entries
+            assert ws.wait(timeout=30) == [0, 1]
+            with pytest.raises(ipckit.PeerClosedError):
+                sub_a.receive(timeout=0)
+            sub_b.close()
+            assert 1 in ws.wait(timeout=0)  # closed: receive would raise at once
+            with pytest.raises(TypeError):
+                ws.add(object())
+    finally:
+        os.close(r)
+        os.close(w)
