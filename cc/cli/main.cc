@@ -24,6 +24,7 @@
 #include "cc/bridge/bridge_server.h"
 #include "cc/channel/ipc_channel.h"
 #include "cc/cli/demo.h"
+#include "cc/shm_msg/inspect.h"
 
 namespace ipckit::cli {
 namespace {
@@ -33,6 +34,7 @@ constexpr char kUsage[] =
     "       ipckit info [NAME]\n"
     "       ipckit listen NAME [--count N] [--timeout SECONDS]\n"
     "       ipckit send NAME MESSAGE [--timeout SECONDS]\n"
+    "       ipckit services\n"
     "       ipckit serve DIR [--port N] [--allow-origin ORIGIN]... [--max-file-bytes N] [--no-token]\n";
 
 // Positional arguments plus the two options the commands share.
@@ -99,6 +101,30 @@ absl::Status Listen(const Args& args) {
     IPCKIT_RETURN_IF_ERROR(message.status());
     std::cout << *message << std::endl;
     ++received;
+  }
+  return absl::OkStatus();
+}
+
+// Every shared-memory messaging service and its participants, read-only.
+absl::Status Services() {
+  IPCKIT_ASSIGN_OR_RETURN(std::vector<shm_msg::ServiceInfo> all, shm_msg::ListServices());
+  for (const shm_msg::ServiceInfo& s : all) {
+    std::cout << s.name;
+    if (!s.status.ok()) {
+      std::cout << "  unreadable: " << s.status.message() << " [" << ErrorClassOf(s.status) << "]\n";
+      continue;
+    }
+    std::cout << "  " << (s.state == 1 ? "ready" : "initializing") << ", " << s.size
+              << " bytes, max_payload " << s.config.max_payload << ", max_subscribers "
+              << s.config.max_subscribers << "\n";
+    for (const shm_msg::ParticipantInfo& p : s.participants) {
+      const char* liveness = p.liveness == platform::Liveness::kAlive  ? "alive"
+                             : p.liveness == platform::Liveness::kDead ? "dead"
+                                                                       : "unknown";
+      std::cout << "  " << (p.entry == 0 ? std::string("publisher")
+                                         : absl::StrCat("subscriber ", p.entry - 1))
+                << "  pid " << p.pid << "  " << liveness << "\n";
+    }
   }
   return absl::OkStatus();
 }
@@ -175,6 +201,8 @@ int Main(int argc, char** argv) {
     status = RunDemoPeer(rest);
   } else if (command == "serve") {
     status = Serve(rest);
+  } else if (command == "services") {
+    status = Services();
   } else if (command == "info" || command == "listen" || command == "send") {
     absl::StatusOr<Args> args = ParseArgs(rest);
     if (!args.ok()) {

@@ -33,6 +33,8 @@ void Backoff(int* round, const Deadline& deadline) {
   absl::SleepFor(std::min(step, deadline.Remaining()));
 }
 
+}  // namespace
+
 platform::Liveness HolderLiveness(const ParticipantRecord& p, uint32_t pid) {
   platform::ProcessIdentity holder;
   holder.pid = pid;
@@ -40,8 +42,6 @@ platform::Liveness HolderLiveness(const ParticipantRecord& p, uint32_t pid) {
   holder.start_time = p.start_time.load(std::memory_order_acquire);
   return platform::CheckLiveness(holder);
 }
-
-}  // namespace
 
 Segment::Segment(std::string name, std::string object_name, Mapping mapping,
                  platform::ObjectId id, ServiceConfig config, Layout layout)

@@ -86,6 +86,10 @@ struct HistoryHeader {
 static_assert(sizeof(HistoryHeader) == kHistoryHeaderSize, "spec: 64-byte history header");
 static_assert(std::atomic<uint64_t>::is_always_lock_free, "shared atomics must be lock-free");
 
+// Whether the process recorded in entry `p` (with `pid`, read by the caller)
+// is alive, by shared_memory.md's rules.
+platform::Liveness HolderLiveness(const ParticipantRecord& p, uint32_t pid);
+
 enum class Role { kPublisher, kSubscriber };
 
 class Segment;
