@@ -2,7 +2,9 @@
 
 #include <initializer_list>
 #include <string>
+#include <utility>
 
+#include "absl/strings/str_replace.h"
 #include "absl/strings/string_view.h"
 #include "cc/base/error.h"
 
@@ -69,8 +71,14 @@ PyObject* TypeFor(absl::string_view error_class) {
   return base_error;
 }
 
-void SetError(absl::string_view error_class, absl::string_view message) {
+// The core's messages name its C++ methods; a Python user calls these.
+const std::initializer_list<std::pair<absl::string_view, absl::string_view>> kPythonNames = {
+    {"WaitForClient", "wait_for_client()"},
+};
+
+void SetError(absl::string_view error_class, absl::string_view core_message) {
   PyObject* type = TypeFor(error_class);
+  const std::string message = absl::StrReplaceAll(core_message, kPythonNames);
   PyObject* text = PyUnicode_DecodeUTF8(message.data(), message.size(), "replace");
   if (text == nullptr) return;
   PyObject* instance = PyObject_CallOneArg(type, text);
