@@ -4,6 +4,7 @@
 //   size_t n = SizeArg(py_size);                         // InvalidArgumentError if negative
 //   BytesArg data(py_data);                              // bytes-like, zero-copy
 //   channel.Send(data.view(), timeout);
+//   [](const PathArg& name) { ... }                    // a str or a pathlib.Path
 //
 // Each raises TypeError or ValueError (InvalidArgumentError, which is also
 // OverflowError, for a negative size) naming the argument and the problem.
@@ -14,6 +15,7 @@
 
 #include <cstddef>
 #include <string>
+#include <utility>
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
@@ -62,6 +64,49 @@ class BytesArg {
   Py_buffer view_;
 };
 
+// A name or path taken as str or any os.PathLike (pathlib.Path), as open()
+// takes them. It is a std::string, so it passes wherever one is expected.
+struct PathArg : std::string {
+  using std::string::string;
+  explicit PathArg(std::string s) : std::string(std::move(s)) {}
+};
+
 }  // namespace ipckit::python
+
+namespace pybind11::detail {
+
+template <>
+struct type_caster<ipckit::python::PathArg> {
+  PYBIND11_TYPE_CASTER(ipckit::python::PathArg, const_name("str | os.PathLike[str]"));
+
+  bool load(handle src, bool /*convert*/) {
+    // os.fspath(): a str as is, a PathLike's __fspath__(); bytes paths are refused
+    // (names are text in every ipckit method).
+    PyObject* path = PyOS_FSPath(src.ptr());
+    if (path == nullptr) {
+      PyErr_Clear();
+      return false;
+    }
+    bool ok = false;
+    if (PyUnicode_Check(path)) {
+      Py_ssize_t size = 0;
+      const char* utf8 = PyUnicode_AsUTF8AndSize(path, &size);
+      if (utf8 != nullptr) {
+        value = ipckit::python::PathArg(std::string(utf8, static_cast<size_t>(size)));
+        ok = true;
+      } else {
+        PyErr_Clear();
+      }
+    }
+    Py_DECREF(path);
+    return ok;
+  }
+
+  static handle cast(const ipckit::python::PathArg& src, return_value_policy, handle) {
+    return PyUnicode_DecodeUTF8(src.data(), static_cast<Py_ssize_t>(src.size()), "replace");
+  }
+};
+
+}  // namespace pybind11::detail
 
 #endif  // IPCKIT_PY_SRC_ARGS_H_

@@ -208,7 +208,7 @@ without a lock of your own (calls are serialized, but recv state is shared).
 )doc")
       .def_static(
           "backend",
-          [](const std::string& dir, bool skip_existing, bool fsync, bool allow_shared_directory) {
+          [](const PathArg& dir, bool skip_existing, bool fsync, bool allow_shared_directory) {
             return PyFileChannel::Open(dir, FileChannelSide::kBackend, skip_existing, fsync,
                                        allow_shared_directory);
           },
@@ -222,7 +222,7 @@ without a lock of your own (calls are serialized, but recv state is shared).
           "it such a directory raises PermissionError.")
       .def_static(
           "frontend",
-          [](const std::string& dir, bool skip_existing, bool fsync, bool allow_shared_directory) {
+          [](const PathArg& dir, bool skip_existing, bool fsync, bool allow_shared_directory) {
             return PyFileChannel::Open(dir, FileChannelSide::kFrontend, skip_existing, fsync,
                                        allow_shared_directory);
           },

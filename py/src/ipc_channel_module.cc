@@ -185,7 +185,7 @@ clients as IpcChannelConnection objects.
   channel
       .def_static(
           "create",
-          [](const std::string& name, int64_t max_payload, bool allow_other_users) {
+          [](const PathArg& name, int64_t max_payload, bool allow_other_users) {
             return PyIpcChannel::Create(name,
                                         PyIpcChannel::OptionsArg(max_payload, allow_other_users));
           },
@@ -193,7 +193,7 @@ clients as IpcChannelConnection objects.
           py::arg("allow_other_users") = false, kCreateDoc)
       .def_static(
           "connect",
-          [](const std::string& name, const py::object& timeout, int64_t max_payload,
+          [](const PathArg& name, const py::object& timeout, int64_t max_payload,
              bool allow_other_users) {
             return PyIpcChannel::Connect(
                 name, timeout, PyIpcChannel::OptionsArg(max_payload, allow_other_users));

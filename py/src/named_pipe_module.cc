@@ -88,13 +88,13 @@ or an absolute socket path. The server removes its socket file when closed.
   DefineServerMethods(pipe, "NamedPipe", "NamedPipeConnection");
   pipe.def_static(
           "create",
-          [](const std::string& name, bool allow_other_users) {
+          [](const PathArg& name, bool allow_other_users) {
             return PyNamedPipe::Create(name, PyNamedPipe::OptionsArg(allow_other_users));
           },
           py::arg("name"), py::kw_only(), py::arg("allow_other_users") = false, kCreateDoc)
       .def_static(
           "connect",
-          [](const std::string& name, const py::object& timeout, bool allow_other_users) {
+          [](const PathArg& name, const py::object& timeout, bool allow_other_users) {
             return PyNamedPipe::Connect(name, timeout, PyNamedPipe::OptionsArg(allow_other_users));
           },
           py::arg("name"), py::kw_only(), py::arg("timeout") = py::none(),

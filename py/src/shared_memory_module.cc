@@ -29,7 +29,7 @@ class PySharedMemory {
  public:
   explicit PySharedMemory(SharedMemory shm) : shm_(std::move(shm)), name_(shm_->name()) {}
 
-  static std::unique_ptr<PySharedMemory> Create(const std::string& name, py::ssize_t size_arg) {
+  static std::unique_ptr<PySharedMemory> Create(const PathArg& name, py::ssize_t size_arg) {
     // Signed here so that a negative size is InvalidArgumentError (an OverflowError, as
     // in ipckit 0.1), not pybind's TypeError.
     const size_t size = SizeArg(size_arg, "size");
@@ -40,8 +40,8 @@ class PySharedMemory {
     return std::make_unique<PySharedMemory>(ValueOrThrow(std::move(shm)));
   }
 
-  static std::unique_ptr<PySharedMemory> Open(const std::string& name, const py::object& timeout,
-                                              bool allow_other_users) {
+  static std::unique_ptr<PySharedMemory> Open(const PathArg& name, const py::object& timeout,
+                                          bool allow_other_users) {
     SharedMemoryOpenOptions options;
     options.allow_other_users = allow_other_users;
     absl::StatusOr<SharedMemory> shm =
@@ -200,7 +200,7 @@ of your user can truncate; see spec/shared_memory.md, "Truncation and SIGBUS".
                   "(name, creator_pid, creator_start_time, creation_time_ns, size).")
       .def_static(
           "remove_if_stale",
-          [](const std::string& name) {
+          [](const PathArg& name) {
             absl::Status removed = [&] {
               py::gil_scoped_release release;
               return SharedMemory::RemoveIfStale(name);
