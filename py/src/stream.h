@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <mutex>
 #include <string>
 #include <utility>
 
@@ -109,8 +110,10 @@ class StreamCalls {
   size_t WriteSome(const pybind11::object& data_arg, const pybind11::object& timeout) {
     BytesArg data(data_arg);
     if (data.view().empty()) return 0;
+    const Deadline deadline = Deadline::After(TimeoutArg(timeout));
+    std::unique_lock<std::timed_mutex> turn = TakeWriteTurn(deadline);
     absl::StatusOr<size_t> n = RunBlocking(
-        endpoint_, Access::kWrite, TimeoutArg(timeout),
+        endpoint_, Access::kWrite, deadline.Remaining(),
         [&](T& stream, absl::Duration slice) { return stream.Write(data.view(), slice); });
     return ValueOrThrow(std::move(n));
   }
@@ -121,6 +124,8 @@ class StreamCalls {
     BytesArg data(data_arg);
     const absl::string_view all = data.view();
     const Deadline deadline = Deadline::After(TimeoutArg(timeout));
+    // Held across every slice, so writes from several threads never interleave.
+    std::unique_lock<std::timed_mutex> turn = TakeWriteTurn(deadline);
     size_t done = 0;
     while (done < all.size()) {
       absl::StatusOr<size_t> n = RunBlocking(
@@ -138,6 +143,26 @@ class StreamCalls {
   }
 
  private:
+  // This object's turn to write, waited for with the GIL released; Ctrl-C
+  // and close() are noticed between slices, and the deadline ends the wait.
+  std::unique_lock<std::timed_mutex> TakeWriteTurn(const Deadline& deadline) {
+    std::unique_lock<std::timed_mutex> turn(write_turn_, std::defer_lock);
+    for (;;) {
+      endpoint_.Get();  // ClosedError once closed
+      const absl::Duration slice = std::min(deadline.Remaining(), kSignalCheckInterval);
+      bool taken = false;
+      {
+        pybind11::gil_scoped_release release;
+        taken = turn.try_lock_for(absl::ToChronoNanoseconds(slice));
+      }
+      if (taken) return turn;
+      if (deadline.Expired()) {
+        ThrowError(kErrTimeout, "write timed out waiting for another thread's write to finish");
+      }
+      if (PyErr_CheckSignals() != 0) throw pybind11::error_already_set();
+    }
+  }
+
   pybind11::bytes TakeUnread(size_t size) {
     const size_t n = std::min(size, unread_.size());
     pybind11::bytes out(unread_.data(), n);
@@ -146,6 +171,9 @@ class StreamCalls {
   }
 
   Endpoint<T> endpoint_;
+  // One write()/write_some() at a time, for the whole call (the endpoint's
+  // write lock is only held per slice).
+  std::timed_mutex write_turn_;
   // Bytes consumed from the stream by a read_exact that then failed; the GIL
   // guards it (it is only touched with the GIL held).
   std::string unread_;

@@ -39,3 +39,39 @@ def test_path_arguments(unique_name, tmp_path):
         ipckit.IpcChannel.create(b"/tmp/" + name.encode())  # names are text
     with pytest.raises(TypeError):
         ipckit.IpcChannel.create(7)
+
+
+def test_write_all_from_four_threads_never_interleaves(unique_name):
+    # Chunks larger than the socket buffer, so each write_all blocks midway
+    # and another thread could slip its bytes in between.
+    threads, per_thread, chunk = 4, 6, 256 * 1024
+    name = unique_name("fr_wa")
+    with ipckit.NamedPipe.create(name) as server:
+        client = ipckit.NamedPipe.connect(name, timeout=10)
+        server.wait_for_client(timeout=10)
+        total = threads * per_thread * chunk
+        received = bytearray()
+
+        def read_all():
+            while len(received) < total:
+                received.extend(server.read(min(65536, total - len(received)), timeout=60))
+
+        def write(tag):
+            for i in range(per_thread):
+                client.write_all(bytes([tag * per_thread + i]) * chunk, timeout=60)
+
+        reader = threading.Thread(target=read_all)
+        writers = [threading.Thread(target=write, args=(t,)) for t in range(threads)]
+        for t in [reader] + writers:
+            t.start()
+        for t in writers + [reader]:
+            t.join(timeout=120)
+            assert not t.is_alive()
+        client.close()
+    assert len(received) == total
+    seen = []
+    for start in range(0, total, chunk):
+        piece = received[start:start + chunk]
+        assert piece == bytes([piece[0]]) * chunk, "chunk at %d interleaved" % start
+        seen.append(piece[0])
+    assert sorted(seen) == list(range(threads * per_thread))
