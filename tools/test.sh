@@ -54,7 +54,9 @@ run_suite() {
   summary+=("$(printf '%-28s exit %-3s %5s passed %4s failed %6ss' "$name" "$rc" "$p" "$f" "$((SECONDS - started))")")
 }
 
-run_suite "C++ bazel test" count_bazel bazel test //... --test_summary=short
+# --nocache_test_results: a second run of this command runs every test again
+# (it exists to catch flaky ones), while builds stay cached.
+run_suite "C++ bazel test" count_bazel bazel test //... --test_summary=short --nocache_test_results
 run_suite "Bazel consumer example" count_bazel examples/bazel_consumer/run.sh
 if [ -x py/run_tests.sh ]; then
   run_suite "Python" count_plain py/run_tests.sh
@@ -74,9 +76,9 @@ run_suite "Python vs ipckit 0.1.12" count_plain py/differential/run_tests.sh
 # fuzz/ for a few seconds on its seed corpus, so none can rot.
 source tools/sanitizer_bazel.sh
 run_suite "C++ ASan+UBSan" count_bazel sanitizer_bazel asan test -k --config=asan //cc/... \
-  --test_env=UBSAN_OPTIONS="$IPCKIT_UBSAN_OPTIONS" --test_summary=short
+  --test_env=UBSAN_OPTIONS="$IPCKIT_UBSAN_OPTIONS" --test_summary=short --nocache_test_results
 run_suite "C++ TSan" count_bazel sanitizer_bazel tsan test -k --config=tsan //cc/... \
-  --test_env=TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1" --test_summary=short
+  --test_env=TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1" --test_summary=short --nocache_test_results
 run_suite "Fuzz smoke" count_plain tools/fuzz.sh 5
 
 echo
