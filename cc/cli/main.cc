@@ -34,7 +34,7 @@ constexpr char kUsage[] =
     "       ipckit info [NAME]\n"
     "       ipckit listen NAME [--count N] [--timeout SECONDS]\n"
     "       ipckit send NAME MESSAGE [--timeout SECONDS]\n"
-    "       ipckit services\n"
+    "       ipckit services [--clean]\n"
     "       ipckit serve DIR [--port N] [--allow-origin ORIGIN]... [--max-file-bytes N] [--no-token]\n";
 
 // Positional arguments plus the two options the commands share.
@@ -105,9 +105,21 @@ absl::Status Listen(const Args& args) {
   return absl::OkStatus();
 }
 
-// Every shared-memory messaging service and its participants, read-only.
-absl::Status Services() {
+// Every shared-memory messaging service and its participants; with --clean,
+// first removes each one whose every participant is provably dead.
+absl::Status Services(const std::vector<std::string>& argv) {
+  if (argv.size() > 1 || (argv.size() == 1 && argv[0] != "--clean")) {
+    return InvalidArgumentError("services takes only --clean");
+  }
   IPCKIT_ASSIGN_OR_RETURN(std::vector<shm_msg::ServiceInfo> all, shm_msg::ListServices());
+  if (!argv.empty()) {
+    for (const shm_msg::ServiceInfo& s : all) {
+      if (!s.status.ok()) continue;
+      absl::StatusOr<bool> removed = shm_msg::RemoveIfAbandoned(s.name);
+      if (removed.ok() && *removed) std::cout << "removed " << s.name << "\n";
+    }
+    IPCKIT_ASSIGN_OR_RETURN(all, shm_msg::ListServices());
+  }
   for (const shm_msg::ServiceInfo& s : all) {
     std::cout << s.name;
     if (!s.status.ok()) {
@@ -202,7 +214,7 @@ int Main(int argc, char** argv) {
   } else if (command == "serve") {
     status = Serve(rest);
   } else if (command == "services") {
-    status = Services();
+    status = Services(rest);
   } else if (command == "info" || command == "listen" || command == "send") {
     absl::StatusOr<Args> args = ParseArgs(rest);
     if (!args.ok()) {

@@ -66,5 +66,9 @@ absl::StatusOr<std::vector<ServiceInfo>> ListServices() {
   return out;
 }
 
+absl::StatusOr<bool> RemoveIfAbandoned(absl::string_view name) {
+  return internal::Segment::RemoveIfAbandoned(name);
+}
+
 }  // namespace shm_msg
 }  // namespace ipckit

@@ -5,7 +5,8 @@
 //   IPCKIT_ASSIGN_OR_RETURN(std::vector<shm_msg::ServiceInfo> all, shm_msg::ListServices());
 //   for (const shm_msg::ServiceInfo& s : all) std::cout << s.name << " " << s.participants.size();
 //
-// Inspecting maps the object read-only and never joins, reclaims or removes.
+// Inspecting maps the object read-only and never joins, reclaims or removes;
+// RemoveIfAbandoned is the one call here that changes anything.
 #ifndef IPCKIT_CC_SHM_MSG_INSPECT_H_
 #define IPCKIT_CC_SHM_MSG_INSPECT_H_
 
@@ -46,6 +47,11 @@ absl::StatusOr<ServiceInfo> InspectService(absl::string_view name);
 // Every "ipckit_msg.*" object, in name order; each unreadable one is listed
 // with its status.
 absl::StatusOr<std::vector<ServiceInfo>> ListServices();
+
+// Cleanup: reclaims the provably dead participants of service `name` and
+// removes it if nobody is left. True if removed; false if someone is alive
+// (or cannot be judged) or it is still initializing; not_found if none.
+absl::StatusOr<bool> RemoveIfAbandoned(absl::string_view name);
 
 }  // namespace shm_msg
 }  // namespace ipckit

@@ -70,6 +70,43 @@ TEST(InspectTest, ListsParticipantsAndTellsTheDeadFromTheLiving) {
   ASSERT_EQ(after->participants.size(), 2u);  // inspecting reclaims nothing
   EXPECT_EQ(after->participants[1].liveness, platform::Liveness::kDead);
   EXPECT_EQ(after->participants[0].liveness, platform::Liveness::kAlive);
+
+  // Cleanup: a live publisher keeps it; once it is gone too, it is removed.
+  absl::StatusOr<bool> removed = RemoveIfAbandoned(name);
+  ASSERT_TRUE(removed.ok()) << removed.status();
+  EXPECT_FALSE(*removed);
+  EXPECT_TRUE(testing::ServiceExists(name));
+  after = InspectService(name);
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_EQ(after->participants.size(), 1u);  // the dead subscriber was reclaimed
+}
+
+TEST(InspectTest, AServiceWhoseEveryParticipantWasKilledIsRemoved) {
+  const std::string name = testing::UniqueServiceName("inspect_dead");
+  int ready[2];
+  ASSERT_EQ(::pipe(ready), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    absl::StatusOr<Subscriber> sub = Subscriber::Create(name, ServiceConfig());
+    absl::StatusOr<Publisher> pub = Publisher::Create(name, ServiceConfig());
+    if (!sub.ok() || !pub.ok() || !pub->SendCopy("held").ok()) ::_exit(1);
+    (void)!::write(ready[1], "j", 1);
+    while (true) ::pause();
+  }
+  char c = 0;
+  ASSERT_EQ(::read(ready[0], &c, 1), 1);
+  ::close(ready[0]);
+  ::close(ready[1]);
+  ASSERT_EQ(::kill(child, SIGKILL), 0);
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(testing::ServiceExists(name));
+  absl::StatusOr<bool> removed = RemoveIfAbandoned(name);
+  ASSERT_TRUE(removed.ok()) << removed.status();
+  EXPECT_TRUE(*removed);
+  EXPECT_FALSE(testing::ServiceExists(name));
+  EXPECT_EQ(ErrorClassOf(RemoveIfAbandoned(name).status()), "not_found");
 }
 
 TEST(InspectTest, AForeignObjectIsListedAsCorruptAndAMissingOneIsNotFound) {

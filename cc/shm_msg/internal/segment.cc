@@ -124,6 +124,24 @@ absl::StatusOr<std::shared_ptr<Segment>> Segment::OpenOrCreate(absl::string_view
   }
 }
 
+absl::StatusOr<bool> Segment::RemoveIfAbandoned(absl::string_view name) {
+  const std::string object_name = absl::StrCat("/ipckit_msg.", name);
+  IPCKIT_ASSIGN_OR_RETURN(UniqueFd fd, platform::ShmOpen(object_name, ShmAccess::kReadWrite));
+  IPCKIT_ASSIGN_OR_RETURN(platform::ObjectInfo info, platform::StatObject(fd.get()));
+  if (info.size < kHeaderSize) return InService(name, CorruptError("shorter than its header"));
+  IPCKIT_ASSIGN_OR_RETURN(Mapping head, Mapping::Map(fd.get(), kHeaderSize, ShmAccess::kReadOnly));
+  absl::StatusOr<ParsedHeader> parsed = ParseHeader(std::string(head.data(), kHeaderSize), info.size);
+  if (!parsed.ok()) return InService(name, parsed.status());
+  if (parsed->state != 1) return false;  // format 1 records no creator to judge
+  IPCKIT_ASSIGN_OR_RETURN(Mapping whole, Mapping::Map(fd.get(), parsed->layout.total_size,
+                                                      ShmAccess::kReadWrite));
+  Segment segment(std::string(name), object_name, std::move(whole), info.id, parsed->config,
+                  parsed->layout);
+  segment.ReclaimAllDead();
+  segment.RemoveIfLast();
+  return segment.HeaderWord(kClosingPidOffset).load(std::memory_order_seq_cst) == kClosingRemoved;
+}
+
 absl::StatusOr<Membership> Segment::Join(absl::string_view name, const ServiceConfig& requested,
                                          Role role, const Deadline& deadline) {
   IPCKIT_RETURN_IF_ERROR(ValidateName(name));

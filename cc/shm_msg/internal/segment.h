@@ -108,6 +108,12 @@ class Segment {
   static absl::StatusOr<Membership> Join(absl::string_view name, const ServiceConfig& config,
                                          Role role, const Deadline& deadline);
 
+  // For cleanup tools: opens the existing, ready service `name` without
+  // joining, reclaims its provably dead participants and removes it if none
+  // is left (spec: "Leaving" step 4). True if it was removed; false if a
+  // participant is alive or cannot be judged, or it is still initializing.
+  static absl::StatusOr<bool> RemoveIfAbandoned(absl::string_view name);
+
   Segment(const Segment&) = delete;
   Segment& operator=(const Segment&) = delete;
 
