@@ -26,6 +26,15 @@ const ServiceInfo* Find(const std::vector<ServiceInfo>& all, const std::string& 
   return nullptr;
 }
 
+// Waits for the child's byte on `ready` (it has joined), then closes the pipe.
+bool ChildJoined(int ready[2]) {
+  char c = 0;
+  const bool joined = ::read(ready[0], &c, 1) == 1;
+  ::close(ready[0]);
+  ::close(ready[1]);
+  return joined;
+}
+
 TEST(InspectTest, ListsParticipantsAndTellsTheDeadFromTheLiving) {
   const std::string name = testing::UniqueServiceName("inspect");
   ServiceConfig config;
@@ -42,10 +51,7 @@ TEST(InspectTest, ListsParticipantsAndTellsTheDeadFromTheLiving) {
     (void)!::write(ready[1], "j", 1);
     while (true) ::pause();
   }
-  char c = 0;
-  ASSERT_EQ(::read(ready[0], &c, 1), 1);
-  ::close(ready[0]);
-  ::close(ready[1]);
+  ASSERT_TRUE(ChildJoined(ready));
 
   absl::StatusOr<std::vector<ServiceInfo>> all = ListServices();
   ASSERT_TRUE(all.ok()) << all.status();
@@ -94,10 +100,7 @@ TEST(InspectTest, AServiceWhoseEveryParticipantWasKilledIsRemoved) {
     (void)!::write(ready[1], "j", 1);
     while (true) ::pause();
   }
-  char c = 0;
-  ASSERT_EQ(::read(ready[0], &c, 1), 1);
-  ::close(ready[0]);
-  ::close(ready[1]);
+  ASSERT_TRUE(ChildJoined(ready));
   ASSERT_EQ(::kill(child, SIGKILL), 0);
   int status = 0;
   ASSERT_EQ(::waitpid(child, &status, 0), child);
