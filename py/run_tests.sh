@@ -113,3 +113,9 @@ if [[ $# -eq 0 && $ran -lt $MIN_TESTS ]]; then
   exit 1
 fi
 echo "== run_tests.sh: $ran tests ran and passed"
+
+# The stub accepts what users pass (py/typecheck/), checked against the
+# installed wheel's stub.
+echo "== mypy --strict py/typecheck"
+(cd "$work" && "$venv_python" -m mypy --strict --python-version 3.12 --no-incremental \
+  "$REPO/py/typecheck")

@@ -6,16 +6,22 @@ Ctrl-C. Errors derive from IpcError and carry `error_class`, the wire spec's
 error class string (spec/conventions.md).
 """
 
+import sys
+from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any, Iterable, Literal, NotRequired, Optional, Self, TypedDict, Union
 
+from typing_extensions import Buffer as _BufferProtocol
+
 __version__: str
 
-Buffer = Union[bytes, bytearray, memoryview]
+# Every type with __buffer__ in its stubs (PEP 688): array.array, numpy arrays, mmap, ...
+Buffer = _BufferProtocol
 """Any C-contiguous bytes-like object (bytes, bytearray, memoryview, numpy array, ...)."""
 
-JsonValue = Union[None, bool, int, float, str, list["JsonValue"], tuple["JsonValue", ...],
-                  dict[str, "JsonValue"]]
+# Mapping and Sequence (covariant), so dict[str, int] and list[str] are accepted.
+JsonValue = Union[None, bool, int, float, str, Sequence["JsonValue"],
+                  Mapping[str, "JsonValue"]]
 """What json_dumps accepts: dict (str keys), list, tuple, str, int in
 [-2**63, 2**64-1], finite float, bool, None."""
 
@@ -226,6 +232,10 @@ class SharedMemory:
     memoryview(shm) and numpy.frombuffer(shm, ...) see the user region
     zero-copy; while such a view exists, close() raises BufferError.
     """
+
+    if sys.version_info >= (3, 12):
+        # Spelled out from 3.12 (PEP 688), so type checkers see the buffer.
+        def __buffer__(self, flags: int, /) -> memoryview: ...
 
     @staticmethod
     def create(name: str, size: int) -> SharedMemory:
