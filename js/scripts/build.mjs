@@ -3,8 +3,8 @@
 //
 //   dist/wasm/ipckit_core.{mjs,cjs}  the core, ES module and CommonJS variants
 //   dist/esm/**                      src/ as is (the ESM entry points)
-//   dist/cjs/index.cjs               src/index.js bundled to CommonJS by esbuild,
-//                                    with core.js swapped for core_sync.cjs
+//   dist/cjs/{index,browser}.cjs     src/{index,browser}.js bundled to CommonJS by
+//                                    esbuild, with core.js swapped for core_sync.cjs
 //   dist/types/*.d.{ts,cts}          the hand-written declarations (ESM, CJS)
 //
 // Usage: node scripts/build.mjs [--wasm-dir DIR]   (default ../bazel-bin/js)
@@ -41,7 +41,7 @@ await cp(path.join(root, 'src'), path.join(dist, 'esm'), {
 await cp(path.join(root, 'types'), path.join(dist, 'types'), { recursive: true });
 // CommonJS consumers need .d.cts declarations (TypeScript reads .d.ts as ESM
 // in a "type": "module" package): the same text, pointing at each other.
-for (const name of ['index', 'common']) {
+for (const name of ['index', 'common', 'browser']) {
   const text = await readFile(path.join(root, 'types', `${name}.d.ts`), 'utf8');
   await writeFile(path.join(dist, 'types', `${name}.d.cts`), text.replaceAll("'./common.js'", "'./common.cjs'"));
 }
@@ -54,17 +54,21 @@ const swapCoreForSync = {
     b.onResolve({ filter: /\/wasm\/ipckit_core\.cjs$/ }, () => ({ path: '../wasm/ipckit_core.cjs', external: true }));
   },
 };
-await build({
-  entryPoints: [path.join(root, 'src', 'index.js')],
-  outfile: path.join(dist, 'cjs', 'index.cjs'),
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node18',
-  plugins: [swapCoreForSync],
-  logLevel: 'warning',
-  legalComments: 'none',
-});
+// index.cjs for Node; browser.cjs for require('ipckit/browser') and for
+// bundlers that resolve require('ipckit') with the browser condition.
+for (const [entry, platform, target] of [['index', 'node', 'node18'], ['browser', 'browser', 'es2020']]) {
+  await build({
+    entryPoints: [path.join(root, 'src', `${entry}.js`)],
+    outfile: path.join(dist, 'cjs', `${entry}.cjs`),
+    bundle: true,
+    format: 'cjs',
+    platform,
+    target,
+    plugins: [swapCoreForSync],
+    logLevel: 'warning',
+    legalComments: 'none',
+  });
+}
 
 const files = [];
 async function walk(dir) {

@@ -1,5 +1,10 @@
 // CommonJS counterpart of core.js: the CommonJS variant of the WASM build
 // instantiates synchronously, so require('ipckit') returns a ready module.
-const createIpckitCore = require('../wasm/ipckit_core.cjs');
+// It shares core.js's per-realm instance (same globalThis key).
+const CORE_KEY = Symbol.for('ipckit.core.v0.2');
 
-exports.core = createIpckitCore();
+if (!globalThis[CORE_KEY]) {
+  const createIpckitCore = require('../wasm/ipckit_core.cjs');
+  globalThis[CORE_KEY] = createIpckitCore();
+}
+exports.core = globalThis[CORE_KEY];
