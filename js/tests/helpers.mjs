@@ -168,3 +168,13 @@ export function losslessStringify(v) {
 export function plain(v) {
   return JSON.parse(losslessStringify(v));
 }
+
+// Runs `source` as an ES module in a separate node process: {code, out}
+// (stdout and stderr together).
+export function runNodeModule(source) {
+  const child = spawn(process.execPath, ['--input-type=module', '-e', source], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d) => { out += d; });
+  child.stderr.on('data', (d) => { out += d; });
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, out })));
+}

@@ -3,22 +3,12 @@
 // deadlock; a send that times out is never delivered later; sends nobody
 // awaits never crash the process; unref() lets a script exit.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { describe, test } from 'node:test';
-import { DIST_ESM, startPeer, uniqueName, within } from './helpers.mjs';
+import { DIST_ESM, startPeer, uniqueName, within, runNodeModule } from './helpers.mjs';
 
 const { IpcChannel, TimeoutError, PeerClosedError, decodeFrames } = await import(DIST_ESM);
 const text = (bytes) => Buffer.from(bytes).toString('utf8');
-
-// Runs `source` as an ES module in a separate node process.
-function runScript(source) {
-  const child = spawn(process.execPath, ['--input-type=module', '-e', source], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.on('data', (d) => { out += d; });
-  child.stderr.on('data', (d) => { out += d; });
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, out })));
-}
 
 // A listener at the name's path that accepts one client and reads nothing
 // until told to: the client's sends back up behind a full socket.
@@ -106,7 +96,7 @@ describe('IpcChannel lifetime', () => {
   test('sends nobody awaits never crash the process with an unhandled rejection', async () => {
     const name = uniqueName('unawaited');
     const peer = await startPeer(['ipc_server', name]);
-    const { code, out } = await runScript(`
+    const { code, out } = await runNodeModule(`
       import { IpcChannel } from ${JSON.stringify(DIST_ESM)};
       const ch = await IpcChannel.connect(${JSON.stringify(name)}, { timeoutMs: 5000 });
       ch.send('quit');
@@ -128,7 +118,7 @@ describe('IpcChannel lifetime', () => {
     const name = uniqueName('unref');
     const peer = await startPeer(['ipc_server', name]);
     try {
-      const { code, out } = await within(20000, runScript(`
+      const { code, out } = await within(20000, runNodeModule(`
         import { IpcChannel } from ${JSON.stringify(DIST_ESM)};
         const server = await IpcChannel.create(${JSON.stringify(uniqueName('unref-srv'))});
         const ch = await IpcChannel.connect(${JSON.stringify(name)}, { timeoutMs: 5000 });

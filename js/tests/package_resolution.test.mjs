@@ -4,7 +4,6 @@
 // moduleResolution node; loading both builds in one realm makes one WASM
 // instance.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -12,7 +11,7 @@ import { describe, test } from 'node:test';
 import vm from 'node:vm';
 import { build } from 'esbuild';
 import ts from 'typescript';
-import { DIST_CJS, DIST_ESM, JS_DIR, tempDir } from './helpers.mjs';
+import { DIST_CJS, DIST_ESM, JS_DIR, tempDir, runNodeModule } from './helpers.mjs';
 
 // A consumer project whose node_modules/ipckit is this package.
 function consumer() {
@@ -20,14 +19,6 @@ function consumer() {
   mkdirSync(path.join(t.dir, 'node_modules'));
   symlinkSync(JS_DIR, path.join(t.dir, 'node_modules', 'ipckit'));
   return t;
-}
-
-function runModule(source) {
-  const child = spawn(process.execPath, ['--input-type=module', '-e', source], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.on('data', (d) => { out += d; });
-  child.stderr.on('data', (d) => { out += d; });
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, out })));
 }
 
 describe('package resolution', () => {
@@ -86,7 +77,7 @@ describe('package resolution', () => {
   });
 
   test('loading the ESM and the CommonJS build in one realm makes one WASM instance', async () => {
-    const { code, out } = await runModule(`
+    const { code, out } = await runNodeModule(`
       import { createRequire } from 'node:module';
       let instances = 0;
       const { instantiate, Instance } = WebAssembly;
