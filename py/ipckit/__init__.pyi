@@ -417,6 +417,122 @@ class BridgeServer:
     def __exit__(self, exc_type: Optional[type[BaseException]], exc: Optional[BaseException],
                  tb: Optional[TracebackType]) -> None: ...
 
+
+# ---- Zero-copy shared-memory publish/subscribe (spec/shm_messaging.md) ----
+
+_Overflow = Literal["drop_oldest", "block"]
+_WaitMode = Literal["blocking", "busy", "hybrid"]
+
+
+class ShmLoan:
+    """A writable buffer in shared memory lent by ShmPublisher.loan().
+
+    memoryview(loan) and numpy.frombuffer(loan, dtype) write the shared bytes
+    in place. send(), resize() and drop() raise BufferError while such a view
+    exists."""
+
+    @property
+    def size(self) -> int: ...
+    @property
+    def valid(self) -> bool:
+        """False once sent or dropped."""
+    def resize(self, size: int) -> None:
+        """Change how many bytes are sent (TooLargeError over max_payload)."""
+    def drop(self) -> None:
+        """Give the buffer back unsent."""
+    def __len__(self) -> int: ...
+    def __buffer__(self, flags: int) -> memoryview: ...
+    def __enter__(self) -> Self: ...
+    def __exit__(self, exc_type: Optional[type[BaseException]], exc: Optional[BaseException],
+                 tb: Optional[TracebackType]) -> None: ...
+
+
+class ShmSample:
+    """A received sample: a read-only zero-copy buffer, valid until release().
+
+    release() raises BufferError while a memoryview or numpy array of it exists."""
+
+    @property
+    def size(self) -> int: ...
+    @property
+    def sequence(self) -> int:
+        """The publisher's sequence number (gaps: samples dropped on overflow)."""
+    @property
+    def valid(self) -> bool:
+        """False once released (or once its subscriber is closed)."""
+    def bytes(self) -> bytes:
+        """A copy of the payload."""
+    def release(self) -> None:
+        """Give the sample back. Idempotent."""
+    def __len__(self) -> int: ...
+    def __buffer__(self, flags: int) -> memoryview: ...
+    def __enter__(self) -> Self: ...
+    def __exit__(self, exc_type: Optional[type[BaseException]], exc: Optional[BaseException],
+                 tb: Optional[TracebackType]) -> None: ...
+
+
+class ShmPublisher:
+    """The publisher of a shared-memory publish/subscribe service (one per service)."""
+
+    @staticmethod
+    def create(name: str, *, max_payload: int = 4096, max_subscribers: int = 4,
+               subscriber_buffer: int = 16, history: int = 0, max_held: int = 2,
+               pool_slots: int = 0, overflow: _Overflow = "drop_oldest",
+               wait: _WaitMode = "blocking", timeout: Optional[float] = 1.0) -> ShmPublisher:
+        """Open or create service `name` and join it as its publisher.
+
+        Every participant must pass the same configuration (InvalidArgumentError
+        otherwise); InUseError if the service already has a live publisher."""
+    def loan(self, size: int) -> ShmLoan:
+        """A writable ShmLoan of `size` bytes (TooLargeError over max_payload)."""
+    def send(self, loan: ShmLoan, *, timeout: Optional[float] = None) -> None:
+        """Send a loan to every subscriber. With overflow="block", waits up to
+        `timeout` for room (IpcTimeoutError: nothing sent, the loan stays valid)."""
+    def send_copy(self, data: Buffer, *, timeout: Optional[float] = None) -> None:
+        """Copy `data` into a loan and send it."""
+    def send_json(self, obj: Any, *, timeout: Optional[float] = None) -> None:
+        """Send `obj` as JSON text."""
+    @property
+    def subscriber_count(self) -> int: ...
+    @property
+    def max_payload(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def closed(self) -> bool: ...
+    def close(self) -> None:
+        """Leave the service (the last one out removes it). BufferError while a
+        view of a loan exists. Idempotent."""
+    def __enter__(self) -> Self: ...
+    def __exit__(self, exc_type: Optional[type[BaseException]], exc: Optional[BaseException],
+                 tb: Optional[TracebackType]) -> None: ...
+
+
+class ShmSubscriber:
+    """A subscriber of a shared-memory publish/subscribe service."""
+
+    @staticmethod
+    def create(name: str, *, max_payload: int = 4096, max_subscribers: int = 4,
+               subscriber_buffer: int = 16, history: int = 0, max_held: int = 2,
+               pool_slots: int = 0, overflow: _Overflow = "drop_oldest",
+               wait: _WaitMode = "blocking", timeout: Optional[float] = 1.0) -> ShmSubscriber:
+        """Open or create service `name` and join it as a subscriber."""
+    def receive(self, *, timeout: Optional[float] = None) -> ShmSample:
+        """The next sample. IpcTimeoutError if none comes in time; PeerClosedError
+        once the publisher has gone (even killed) and nothing is left."""
+    def recv_json(self, *, timeout: Optional[float] = None) -> Any:
+        """The next sample parsed as JSON."""
+    @property
+    def name(self) -> str: ...
+    @property
+    def closed(self) -> bool: ...
+    def close(self) -> None:
+        """Leave the service, releasing every sample. BufferError while a view
+        of a sample exists. Idempotent."""
+    def __enter__(self) -> Self: ...
+    def __exit__(self, exc_type: Optional[type[BaseException]], exc: Optional[BaseException],
+                 tb: Optional[TracebackType]) -> None: ...
+
 class ShmWaitSet:
     """One thread waits on several ShmSubscribers and file descriptors at once."""
 
@@ -724,118 +840,3 @@ def parse_progress(line: str, parser_type: str = all) -> Optional[ProgressInfo]:
 
 def wrap_command(args: List[str], task_name: Optional[str] = None, task_type: Optional[str] = None, cwd: Optional[str] = None, env: Optional[Dict[str, str]] = None) -> CommandOutput: ...
 
-
-# ---- Zero-copy shared-memory publish/subscribe (spec/shm_messaging.md) ----
-
-_Overflow = Literal["drop_oldest", "block"]
-_WaitMode = Literal["blocking", "busy", "hybrid"]
-
-
-class ShmLoan:
-    """A writable buffer in shared memory lent by ShmPublisher.loan().
-
-    memoryview(loan) and numpy.frombuffer(loan, dtype) write the shared bytes
-    in place. send(), resize() and drop() raise BufferError while such a view
-    exists."""
-
-    @property
-    def size(self) -> int: ...
-    @property
-    def valid(self) -> bool:
-        """False once sent or dropped."""
-    def resize(self, size: int) -> None:
-        """Change how many bytes are sent (TooLargeError over max_payload)."""
-    def drop(self) -> None:
-        """Give the buffer back unsent."""
-    def __len__(self) -> int: ...
-    def __buffer__(self, flags: int) -> memoryview: ...
-    def __enter__(self) -> Self: ...
-    def __exit__(self, exc_type: Optional[type[BaseException]], exc: Optional[BaseException],
-                 tb: Optional[TracebackType]) -> None: ...
-
-
-class ShmSample:
-    """A received sample: a read-only zero-copy buffer, valid until release().
-
-    release() raises BufferError while a memoryview or numpy array of it exists."""
-
-    @property
-    def size(self) -> int: ...
-    @property
-    def sequence(self) -> int:
-        """The publisher's sequence number (gaps: samples dropped on overflow)."""
-    @property
-    def valid(self) -> bool:
-        """False once released (or once its subscriber is closed)."""
-    def bytes(self) -> bytes:
-        """A copy of the payload."""
-    def release(self) -> None:
-        """Give the sample back. Idempotent."""
-    def __len__(self) -> int: ...
-    def __buffer__(self, flags: int) -> memoryview: ...
-    def __enter__(self) -> Self: ...
-    def __exit__(self, exc_type: Optional[type[BaseException]], exc: Optional[BaseException],
-                 tb: Optional[TracebackType]) -> None: ...
-
-
-class ShmPublisher:
-    """The publisher of a shared-memory publish/subscribe service (one per service)."""
-
-    @staticmethod
-    def create(name: str, *, max_payload: int = 4096, max_subscribers: int = 4,
-               subscriber_buffer: int = 16, history: int = 0, max_held: int = 2,
-               pool_slots: int = 0, overflow: _Overflow = "drop_oldest",
-               wait: _WaitMode = "blocking", timeout: Optional[float] = 1.0) -> ShmPublisher:
-        """Open or create service `name` and join it as its publisher.
-
-        Every participant must pass the same configuration (InvalidArgumentError
-        otherwise); InUseError if the service already has a live publisher."""
-    def loan(self, size: int) -> ShmLoan:
-        """A writable ShmLoan of `size` bytes (TooLargeError over max_payload)."""
-    def send(self, loan: ShmLoan, *, timeout: Optional[float] = None) -> None:
-        """Send a loan to every subscriber. With overflow="block", waits up to
-        `timeout` for room (IpcTimeoutError: nothing sent, the loan stays valid)."""
-    def send_copy(self, data: Buffer, *, timeout: Optional[float] = None) -> None:
-        """Copy `data` into a loan and send it."""
-    def send_json(self, obj: Any, *, timeout: Optional[float] = None) -> None:
-        """Send `obj` as JSON text."""
-    @property
-    def subscriber_count(self) -> int: ...
-    @property
-    def max_payload(self) -> int: ...
-    @property
-    def name(self) -> str: ...
-    @property
-    def closed(self) -> bool: ...
-    def close(self) -> None:
-        """Leave the service (the last one out removes it). BufferError while a
-        view of a loan exists. Idempotent."""
-    def __enter__(self) -> Self: ...
-    def __exit__(self, exc_type: Optional[type[BaseException]], exc: Optional[BaseException],
-                 tb: Optional[TracebackType]) -> None: ...
-
-
-class ShmSubscriber:
-    """A subscriber of a shared-memory publish/subscribe service."""
-
-    @staticmethod
-    def create(name: str, *, max_payload: int = 4096, max_subscribers: int = 4,
-               subscriber_buffer: int = 16, history: int = 0, max_held: int = 2,
-               pool_slots: int = 0, overflow: _Overflow = "drop_oldest",
-               wait: _WaitMode = "blocking", timeout: Optional[float] = 1.0) -> ShmSubscriber:
-        """Open or create service `name` and join it as a subscriber."""
-    def receive(self, *, timeout: Optional[float] = None) -> ShmSample:
-        """The next sample. IpcTimeoutError if none comes in time; PeerClosedError
-        once the publisher has gone (even killed) and nothing is left."""
-    def recv_json(self, *, timeout: Optional[float] = None) -> Any:
-        """The next sample parsed as JSON."""
-    @property
-    def name(self) -> str: ...
-    @property
-    def closed(self) -> bool: ...
-    def close(self) -> None:
-        """Leave the service, releasing every sample. BufferError while a view
-        of a sample exists. Idempotent."""
-    def __enter__(self) -> Self: ...
-    def __exit__(self, exc_type: Optional[type[BaseException]], exc: Optional[BaseException],
-                 tb: Optional[TracebackType]) -> None: ...
