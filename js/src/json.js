@@ -13,15 +13,34 @@
 // JSON.stringify, undefined/functions/symbols are skipped in objects, null in
 // arrays, and toJSON() is honoured.
 import { core } from './core.js';
-import { unwrap } from './errors.js';
+import { TooLargeError, unwrap } from './errors.js';
 import { toBytes } from './bytes.js';
 
 export function jsonDumps(value) {
-  return unwrap(core.jsonDumps(value, false));
+  return dumps(value, false);
 }
 
 export function jsonDumpsPretty(value) {
-  return unwrap(core.jsonDumps(value, true));
+  return dumps(value, true);
+}
+
+// The core stops a cycle at its depth limit; only then is the value walked
+// here, to say "circular" instead of "nesting depth".
+function dumps(value, pretty) {
+  const result = core.jsonDumps(value, pretty);
+  if (result.error === 'too_large' && isCircular(value, [])) {
+    throw new TooLargeError('a circular structure cannot be written as JSON (its nesting depth has no bound)');
+  }
+  return unwrap(result);
+}
+
+function isCircular(value, ancestors) {
+  if (value === null || typeof value !== 'object') return false;
+  if (ancestors.includes(value)) return true;
+  ancestors.push(value);
+  const found = Object.values(value).some((v) => isCircular(v, ancestors));
+  ancestors.pop();
+  return found;
 }
 
 // `text`: a string, or UTF-8 bytes (validated as such).
