@@ -34,3 +34,15 @@ export function timeoutOption(value, name, fallback) {
   }
   return value;
 }
+
+// Throws InvalidArgumentError for an option the call does not know (a typo
+// such as `timeout` for `timeoutMs` would otherwise be silently ignored).
+export function checkOptions(options, known, what) {
+  if (options === undefined || options === null) return;
+  if (typeof options !== 'object') throw new InvalidArgumentError(`${what}: options must be an object`);
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) {
+      throw new InvalidArgumentError(`${what}: unknown option "${key}" (known: ${known.join(', ') || 'none'})`);
+    }
+  }
+}

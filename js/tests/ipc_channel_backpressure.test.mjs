@@ -136,3 +136,24 @@ describe('IpcChannel lifetime', () => {
     }
   });
 });
+
+describe('IpcChannel options', () => {
+  test('unknown options are InvalidArgumentError, before any OS call', async () => {
+    const { InvalidArgumentError } = await import(DIST_ESM);
+    const name = uniqueName('opts');
+    await assert.rejects(IpcChannel.connect(name, { timeout: 5000 }), InvalidArgumentError);
+    await assert.rejects(IpcChannel.create(name, { maxPayLoad: 10 }), InvalidArgumentError);
+    const server = await IpcChannel.create(name);
+    try {
+      await assert.rejects(server.waitForClient({ timeout: 1 }), InvalidArgumentError);
+      const client = await IpcChannel.connect(name, { timeoutMs: 5000 });
+      await server.waitForClient({ timeoutMs: 5000 });
+      await assert.rejects(client.send('x', { timeOutMs: 1 }), /unknown option "timeOutMs"/);
+      await assert.rejects(server.recv({ timeout: 1 }), InvalidArgumentError);
+      await assert.rejects(client.sendJson({}, { deadline: 1 }), InvalidArgumentError);
+      client.close();
+    } finally {
+      server.close();
+    }
+  });
+});

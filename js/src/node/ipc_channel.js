@@ -28,7 +28,7 @@ import { lstatSync, unlinkSync } from 'node:fs';
 import {
   ClosedError, InUseError, InvalidArgumentError, PeerClosedError, TimeoutError, fromSystemError,
 } from '../errors.js';
-import { intOption, timeoutOption, toBytes } from '../bytes.js';
+import { checkOptions, intOption, timeoutOption, toBytes } from '../bytes.js';
 import { DEFAULT_MAX_PAYLOAD, FrameDecoder, frameHeader } from '../frame.js';
 import { jsonDumps, jsonLoads } from '../json.js';
 import { socketPathFor } from '../names.js';
@@ -266,6 +266,7 @@ export class IpcChannel {
   // name; InUseError if a live server (or a non-socket file) has the path; a
   // stale socket file of a dead server is reclaimed.
   static async create(name, options = {}) {
+    checkOptions(options, ['maxPayload'], 'IpcChannel.create');
     const path = socketPathFor(name);
     const channel = new IpcChannel(name, path, IpcChannel.#maxPayloadOf(options));
     await channel.#listen();
@@ -275,6 +276,7 @@ export class IpcChannel {
   // Connects to a server, waiting up to timeoutMs (default 30 s; Infinity
   // allowed) for it to appear; then TimeoutError naming the path.
   static async connect(name, options = {}) {
+    checkOptions(options, ['maxPayload', 'timeoutMs'], 'IpcChannel.connect');
     const path = socketPathFor(name);
     const maxPayload = IpcChannel.#maxPayloadOf(options);
     const timeoutMs = timeoutOption(options.timeoutMs, 'timeoutMs', DEFAULT_TIMEOUT_MS);
@@ -322,6 +324,7 @@ export class IpcChannel {
   // Server: accepts the next client as the current connection, closing any
   // previous one. TimeoutError after timeoutMs (default 30 s).
   async waitForClient(options = {}) {
+    checkOptions(options, ['timeoutMs'], 'waitForClient');
     this.#checkOpen();
     if (!this.#server) throw new InvalidArgumentError(`${this.#path}: waitForClient is for servers`);
     const timeoutMs = timeoutOption(options.timeoutMs, 'timeoutMs', DEFAULT_TIMEOUT_MS);
@@ -335,6 +338,7 @@ export class IpcChannel {
   // the bytes until the returned Promise settles.
   send(data, options = {}) {
     try {
+      checkOptions(options, ['timeoutMs'], 'send');
       const conn = this.#connection();
       const timeoutMs = timeoutOption(options.timeoutMs, 'timeoutMs', DEFAULT_TIMEOUT_MS);
       return conn.send(toBytes(data, 'message'), this.#maxPayload, timeoutMs);
@@ -348,6 +352,7 @@ export class IpcChannel {
   // are final.
   recv(options = {}) {
     try {
+      checkOptions(options, ['timeoutMs'], 'recv');
       const conn = this.#connection();
       return conn.recv(timeoutOption(options.timeoutMs, 'timeoutMs', DEFAULT_TIMEOUT_MS));
     } catch (err) {
