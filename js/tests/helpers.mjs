@@ -170,9 +170,10 @@ export function plain(v) {
 }
 
 // Runs `source` as an ES module in a separate node process: {code, out}
-// (stdout and stderr together).
-export function runNodeModule(source) {
-  const child = spawn(process.execPath, ['--input-type=module', '-e', source], { stdio: ['ignore', 'pipe', 'pipe'] });
+// (stdout and stderr together). `nodeFlags` go before the script.
+export function runNodeModule(source, nodeFlags = []) {
+  const child = spawn(process.execPath, [...nodeFlags, '--input-type=module', '-e', source],
+    { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d) => { out += d; });
   child.stderr.on('data', (d) => { out += d; });
