@@ -3,6 +3,7 @@
 import itertools
 import os
 import pathlib
+import signal
 import subprocess
 import sys
 import textwrap
@@ -11,6 +12,13 @@ import time
 import pytest
 
 _counter = itertools.count()
+
+# A process started in the background by a non-interactive shell (as CI may
+# start this suite) inherits SIGINT as ignored, and so would every child the
+# tests start: Python then never raises KeyboardInterrupt, and the Ctrl-C
+# tests would test the launcher, not ipckit. A Python-level handler is reset to
+# the default on exec, so children start with SIGINT as a terminal gives it.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 REPO_ROOT = pathlib.Path(os.environ.get("IPCKIT_REPO_ROOT", pathlib.Path(__file__).resolve().parents[2]))
 VECTORS = REPO_ROOT / "conformance" / "vectors"
