@@ -11,10 +11,15 @@
 //   await ch.close();
 //
 // Reading wakes on fs.watch of the directory (inotify on Linux), not on a
-// timer (polling stat only as the spec's fallback). Every message in the
-// incoming file is delivered once, in file order. Sends issued while a write
+// timer (polling stat only as the spec's fallback). A watch follows the
+// directory's inode, and on Linux it reports nothing when the directory is
+// deleted: so the directory's identity is checked on each wake-up, after each
+// send and on a slow timer, and the watch is re-armed on a recreated one.
+// Every message in the incoming file is delivered once, in file order. Sends issued while a write
 // is in flight go out together under one lock.
-import { closeSync, constants as fsConstants, fstatSync, lstatSync, promises as fsp, watch as fsWatch } from 'node:fs';
+import {
+  closeSync, constants as fsConstants, fstatSync, lstatSync, promises as fsp, statSync, watch as fsWatch,
+} from 'node:fs';
 import path from 'node:path';
 import { ClosedError, InvalidArgumentError, fromSystemError } from '../errors.js';
 import { intOption, timeoutOption } from '../bytes.js';
@@ -31,6 +36,9 @@ import {
 } from './channel_files.js';
 
 const DEFAULT_OPEN_TIMEOUT_MS = 10000;
+// How often a watching channel checks that its directory is still the one it
+// watches (a recreated directory is otherwise noticed only by a send).
+const DIRECTORY_CHECK_MS = 250;
 
 export const SIDES = {
   backend: { incoming: FRONTEND_TO_BACKEND_FILE, outgoing: BACKEND_TO_FRONTEND_FILE },
@@ -168,6 +176,9 @@ export class FileChannel extends FileChannelEndpoint {
   #lock;
   #writer = new ChannelFileWriter();
   #watcher = null;
+  #watchedDir = null;  // "<dev>:<ino>" of the directory #watcher watches
+  #dirCheckTimer = null;
+  #refusedDir = null;  // "<dev>:<ino>" of a replacement already refused (reported once)
   #pollTimer = null;
   #startTimer = null;
   #reading = false;
@@ -231,6 +242,7 @@ export class FileChannel extends FileChannelEndpoint {
   async _append(texts, timeoutMs) {
     await appendToChannelFile(
       this.#lock, this.#dir, SIDES[this.side].outgoing, texts, this.#options, timeoutMs, true, this.#writer);
+    this.#checkDirectory();
   }
 
   // Empties both channel files, as ipckit 0.1's clear() does, under the
@@ -247,10 +259,7 @@ export class FileChannel extends FileChannelEndpoint {
 
   _shutdown() {
     if (this.#startTimer) clearImmediate(this.#startTimer);
-    if (this.#watcher) this.#watcher.close();
-    if (this.#pollTimer) clearTimeout(this.#pollTimer);
-    this.#watcher = null;
-    this.#pollTimer = null;
+    this.#stopWatching();
     this.#lock.close();
     this.#writer.dispose();
   }
@@ -271,20 +280,63 @@ export class FileChannel extends FileChannelEndpoint {
     });
   }
 
+  #stopWatching() {
+    if (this.#watcher) this.#watcher.close();
+    if (this.#dirCheckTimer) clearInterval(this.#dirCheckTimer);
+    if (this.#pollTimer) clearTimeout(this.#pollTimer);
+    this.#watcher = null;
+    this.#watchedDir = null;
+    this.#dirCheckTimer = null;
+    this.#pollTimer = null;
+  }
+
+  // "<dev>:<ino>" of the channel directory now, or null if it is missing.
+  #directoryIdentity() {
+    try {
+      const st = statSync(this.#dir, { bigint: true });
+      return `${st.dev}:${st.ino}`;
+    } catch {
+      return null;
+    }
+  }
+
+  // Re-arms the watch if the directory was replaced since it was armed
+  // (deleted and recreated), after checking the new one as open() does, and
+  // reads what the new directory holds. A missing directory changes nothing:
+  // sends fail, and waits time out, until one is there again.
+  #checkDirectory() {
+    if (this.closed || this.#watchedDir === null) return;
+    const now = this.#directoryIdentity();
+    if (now === null || now === this.#watchedDir || now === this.#refusedDir) return;
+    try {
+      checkChannelDirectory(this.#dir, this.#options.allowSharedDirectory);
+    } catch (err) {
+      this.#refusedDir = now;
+      this._report(err);
+      return;
+    }
+    this.#stopWatching();
+    this.#startWatching();
+    this.#scheduleRead();
+  }
+
   #startWatching() {
     if (!this.#options.forcePolling) {
       try {
         const incoming = SIDES[this.side].incoming;
+        const identity = this.#directoryIdentity();
         this.#watcher = fsWatch(this.#dir, { persistent: true }, (event, filename) => {
           // Writers rename a temp file over the target: the target's name is
           // reported. Temp files and .lock come and go too; skip those.
           if (filename === null || filename === undefined || String(filename) === incoming) this.#scheduleRead();
         });
+        this.#watchedDir = identity;
+        this.#dirCheckTimer = setInterval(() => this.#checkDirectory(), DIRECTORY_CHECK_MS);
+        this.#dirCheckTimer.unref();
         this.#watcher.on('error', (err) => {
           // E.g. the directory was deleted or renamed: poll from now on.
           this._report(fromSystemError(err, `FileChannel: watching '${this.#dir}' failed; polling instead`));
-          if (this.#watcher) this.#watcher.close();
-          this.#watcher = null;
+          this.#stopWatching();
           if (!this.closed) this.#startPolling();
         });
         return;
@@ -343,6 +395,7 @@ export class FileChannel extends FileChannelEndpoint {
   }
 
   async #readOnce() {
+    this.#checkDirectory();
     const file = this.incomingPath;
     let snap;
     try {
