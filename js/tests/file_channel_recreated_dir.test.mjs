@@ -26,6 +26,16 @@ if (process.argv[3] === 'announce') await be.sendEvent('online', { pid: process.
 console.log('ready');
 `;
 
+// Registers a listener through `register` (onEvent/onError style, returning
+// an unregister function); resolves with the first argument `accept` takes.
+function firstCall(register, accept = () => true) {
+  let off;
+  const promise = new Promise((resolve) => {
+    off = register((value) => { if (accept(value)) resolve(value); });
+  });
+  return promise.finally(off);
+}
+
 describe('FileChannel frontend, directory deleted and recreated', () => {
   let tmp;
   let fe;
@@ -61,13 +71,10 @@ describe('FileChannel frontend, directory deleted and recreated', () => {
   test('an event sent into a recreated directory arrives with no send from the frontend', async () => {
     backend.kill();
     await backend.exited;
-    let resolveOnline;
-    const online = new Promise((resolve) => { resolveOnline = resolve; });
-    const off = fe.onEvent('online', (payload) => resolveOnline(payload));
+    const online = firstCall((listener) => fe.onEvent('online', listener));
     backend = spawnWithLines(process.execPath,
       ['--input-type=module', '-e', WIPING_BACKEND, DIST_ESM, tmp.dir, 'announce']);
     const got = await within(10000, online, "the recreated directory's 'online' event");
-    off();
     assert.equal(got.pid, backend.child.pid);
     assert.deepEqual(errors.map(String), []);
   });
@@ -75,9 +82,7 @@ describe('FileChannel frontend, directory deleted and recreated', () => {
   test('a replacement directory others can write is refused with PermissionDeniedError', async () => {
     backend.kill();
     await backend.exited;
-    let resolveRefused;
-    const refused = new Promise((resolve) => { resolveRefused = resolve; });
-    const offErr = fe.onError((err) => { if (err instanceof PermissionDeniedError) resolveRefused(err); });
+    const refused = firstCall((listener) => fe.onError(listener), (err) => err instanceof PermissionDeniedError);
     // Made aside and renamed into place: the frontend never sees it 0700.
     const aside = `${tmp.dir}.shared`;
     mkdirSync(aside, 0o700);
@@ -85,7 +90,6 @@ describe('FileChannel frontend, directory deleted and recreated', () => {
     rmSync(tmp.dir, { recursive: true, force: true });
     renameSync(aside, tmp.dir);
     const err = await within(10000, refused, 'the refusal of the shared replacement directory');
-    offErr();
     errors.length = 0;
     assert.ok(err.message.includes(tmp.dir), err.message);
     assert.match(err.message, /writable by others/);
