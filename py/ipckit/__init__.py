@@ -119,3 +119,7 @@ for _name in __all__:
     if isinstance(_obj, type):
         _obj.__module__ = __name__
 del _name, _obj
+
+# The stubs' type names (ipckit/_typing.py), importable for annotations; not in
+# __all__, which holds what the package defines.
+from ipckit._typing import Buffer, FileMessage, JsonValue, StaleSegment  # noqa: E402,F401

@@ -7,23 +7,31 @@ error class string (spec/conventions.md).
 """
 
 import sys
-from collections.abc import Mapping, Sequence
 from types import TracebackType
-from typing import Any, Iterable, Literal, NotRequired, Optional, Self, TypedDict, Union
+from typing import Any, Iterable, Literal, Optional, Self, Union
 
-from typing_extensions import Buffer as _BufferProtocol
+# The type names, importable at runtime too, are defined in ipckit/_typing.py.
+from ipckit._typing import (
+    Buffer as Buffer,
+    FileMessage as FileMessage,
+    JsonValue as JsonValue,
+    StaleSegment as StaleSegment,
+)
 
 __version__: str
 
-# Every type with __buffer__ in its stubs (PEP 688): array.array, numpy arrays, mmap, ...
-Buffer = _BufferProtocol
-"""Any C-contiguous bytes-like object (bytes, bytearray, memoryview, numpy array, ...)."""
-
-# Mapping and Sequence (covariant), so dict[str, int] and list[str] are accepted.
-JsonValue = Union[None, bool, int, float, str, Sequence["JsonValue"],
-                  Mapping[str, "JsonValue"]]
-"""What json_dumps accepts: dict (str keys), list, tuple, str, int in
-[-2**63, 2**64-1], finite float, bool, None."""
+# As the runtime's, in its order (stubtest compares them).
+__all__ = [
+    "__version__", "AnonymousPipe", "BridgeServer", "ClosedError", "CorruptError", "DataLossError",
+    "FileChannel", "InUseError", "InvalidArgumentError", "IpcChannel", "IpcChannelConnection",
+    "IpcError", "IpcTimeoutError", "NamedPipe", "NamedPipeConnection", "NotFoundError",
+    "OutOfRangeError", "PeerClosedError", "PermissionDeniedError", "SharedMemory", "ShmLoan",
+    "ShmPublisher", "ShmSample", "ShmSubscriber", "ShmWaitSet", "TooLargeError", "TruncatedError",
+    "UnsupportedVersionError", "json_dumps", "json_dumps_pretty", "json_loads", "ApiClient",
+    "ApiServer", "ApiServerConfig", "ChannelMetrics", "CliBridge", "CliBridgeConfig",
+    "CommandOutput", "GracefulIpcChannel", "GracefulNamedPipe", "MetricsSnapshot", "ProgressInfo",
+    "Request", "Response", "parse_progress", "wrap_command",
+]
 
 # ---------------------------------------------------------------- errors
 
@@ -219,13 +227,6 @@ class NamedPipe(_ByteStream, _StreamServer):
 
 # ---------------------------------------------------------------- shared memory
 
-class StaleSegment(TypedDict):
-    name: str
-    creator_pid: int
-    creator_start_time: int
-    creation_time_ns: int
-    size: int
-
 class SharedMemory:
     """A named shared-memory segment; supports the buffer protocol.
 
@@ -272,7 +273,8 @@ class SharedMemory:
         """Remove the name now; existing mappings keep working."""
     def close(self) -> None:
         """Unmap (an owner also removes the name). BufferError while views exist."""
-    def __buffer__(self, flags: int, /) -> memoryview: ...
+    if sys.version_info >= (3, 12):
+        def __buffer__(self, flags: int, /) -> memoryview: ...
     def __enter__(self) -> Self: ...
     def __exit__(self, exc_type: Optional[type[BaseException]], exc: Optional[BaseException],
                  tb: Optional[TracebackType]) -> None: ...
@@ -321,17 +323,6 @@ class IpcChannel(_MessageEndpoint, _StreamServer):
         """True if a timed-out send left part of its message for the next send."""
 
 # ---------------------------------------------------------------- file channel
-
-class FileMessage(TypedDict):
-    """A FileChannel message as recv()/wait_response() return it."""
-
-    id: str
-    timestamp: int
-    type: Literal["request", "response", "event"]
-    method: NotRequired[str]
-    reply_to: NotRequired[str]
-    payload: Any
-    error: NotRequired[str]
 
 class FileChannel:
     """Backend <-> frontend messages through JSON files in a directory."""
@@ -441,7 +432,8 @@ class ShmLoan:
     def drop(self) -> None:
         """Give the buffer back unsent."""
     def __len__(self) -> int: ...
-    def __buffer__(self, flags: int) -> memoryview: ...
+    if sys.version_info >= (3, 12):
+        def __buffer__(self, flags: int, /) -> memoryview: ...
     def __enter__(self) -> Self: ...
     def __exit__(self, exc_type: Optional[type[BaseException]], exc: Optional[BaseException],
                  tb: Optional[TracebackType]) -> None: ...
@@ -465,7 +457,8 @@ class ShmSample:
     def release(self) -> None:
         """Give the sample back. Idempotent."""
     def __len__(self) -> int: ...
-    def __buffer__(self, flags: int) -> memoryview: ...
+    if sys.version_info >= (3, 12):
+        def __buffer__(self, flags: int, /) -> memoryview: ...
     def __enter__(self) -> Self: ...
     def __exit__(self, exc_type: Optional[type[BaseException]], exc: Optional[BaseException],
                  tb: Optional[TracebackType]) -> None: ...
@@ -836,7 +829,7 @@ class Response:
     def status(self) -> int: ...
     def to_bytes(self) -> bytes: ...
 
-def parse_progress(line: str, parser_type: str = all) -> Optional[ProgressInfo]: ...
+def parse_progress(line: str, parser_type: str = "all") -> Optional[ProgressInfo]: ...
 
 def wrap_command(args: List[str], task_name: Optional[str] = None, task_type: Optional[str] = None, cwd: Optional[str] = None, env: Optional[Dict[str, str]] = None) -> CommandOutput: ...
 

@@ -17,7 +17,7 @@ refused: spec/naming.md). With a TaskManager, the server answers the
 import os
 import re
 import threading
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple, cast
 
 from ipckit._http_message import Request, Response, response_body, to_request_bytes
 from ipckit._ipckit import (ClosedError, IpcError, IpcTimeoutError, NamedPipe, NotFoundError,
@@ -165,10 +165,16 @@ class ApiServer:
 
     def get(self, pattern: str) -> Callable[[Handler], Handler]:
         """Decorator form: @server.get("/v1/items/{id}")."""
-        return lambda handler: (self.route("GET", pattern, handler), handler)[1]
+        return self._route_decorator("GET", pattern)
 
     def post(self, pattern: str) -> Callable[[Handler], Handler]:
-        return lambda handler: (self.route("POST", pattern, handler), handler)[1]
+        return self._route_decorator("POST", pattern)
+
+    def _route_decorator(self, method: str, pattern: str) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            self.route(method, pattern, handler)
+            return handler
+        return register
 
     def handle(self, request: Request) -> Response:
         """The response to one request (CORS applied), without any socket."""
@@ -217,7 +223,7 @@ class ApiServer:
         while not self._closed.is_set():
             try:
                 # No timeout: close() closes the pipe, which wakes this accept.
-                connection = self._pipe.accept()
+                connection = cast(NamedPipe, self._pipe).accept()  # set before _serve runs
             except (IpcError, OSError):
                 if self._closed.is_set():
                     return

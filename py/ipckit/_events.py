@@ -19,7 +19,7 @@ import json
 import threading
 import time
 from collections import deque
-from typing import Any, List, Optional
+from typing import Any, List, Optional, cast
 
 from ipckit._ipckit import IpcTimeoutError
 
@@ -209,7 +209,7 @@ class EventSubscriber:
 
     def recv(self) -> Event:
         """The next event, waiting as long as it takes."""
-        return self._take(None)
+        return cast(Event, self._take(None))  # None only on a timeout
 
     def recv_timeout(self, timeout_ms: int) -> Event:
         event = self._take(max(int(timeout_ms), 0) / 1000.0)

@@ -36,6 +36,22 @@ _FIELDS = (
 class ChannelMetrics:
     """Counters, latency and queue depth of one channel; thread-safe."""
 
+    # Set by reset() (under the lock); declared here for the type checker.
+    _messages_sent: int
+    _messages_received: int
+    _bytes_sent: int
+    _bytes_received: int
+    _send_errors: int
+    _receive_errors: int
+    _queue_depth: int
+    _peak_queue_depth: int
+    _latency_sum: int
+    _latency_count: int
+    _min: Optional[int]
+    _max: int
+    _samples: "deque[int]"
+    _start: Optional[float]
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.reset()
@@ -91,9 +107,9 @@ class ChannelMetrics:
             self._send_errors = self._receive_errors = 0
             self._queue_depth = self._peak_queue_depth = 0
             self._latency_sum = self._latency_count = 0
-            self._min: Optional[int] = None
+            self._min = None
             self._max = 0
-            self._samples: deque = deque(maxlen=_MAX_SAMPLES)
+            self._samples = deque(maxlen=_MAX_SAMPLES)
             self._start = time.monotonic()
 
     def meter(self, endpoint):
@@ -191,7 +207,7 @@ def _percentile(sorted_samples, percentile: int) -> int:
     return sorted_samples[index]
 
 
-def _property(name: str):
+def _property(name: str) -> property:
     return property(lambda self: self.snapshot()[name], doc="See ChannelMetrics.snapshot().")
 
 
@@ -223,6 +239,10 @@ class MetricsSnapshot:
             v["messages_sent"], v["messages_received"], v["bytes_sent"], v["bytes_received"])
 
 
+def _snapshot_property(name: str) -> property:
+    return property(lambda self: self._values[name])
+
+
 for _name in _FIELDS:
-    setattr(MetricsSnapshot, _name, property(lambda self, _k=_name: self._values[_k]))
+    setattr(MetricsSnapshot, _name, _snapshot_property(_name))
 del _name

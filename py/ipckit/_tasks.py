@@ -16,9 +16,9 @@ import itertools
 import json
 import threading
 import time
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, cast
 
-from ipckit._events import Event, EventBus, EventBusConfig
+from ipckit._events import Event, EventBus, EventBusConfig, EventPublisher
 
 _STATUS_NAMES = ("Pending", "Running", "Paused", "Completed", "Failed", "Cancelled")
 
@@ -242,7 +242,7 @@ class _TaskState:
 class TaskHandle:
     """The working end of one task: progress, output, start/complete/fail."""
 
-    def __init__(self, state: _TaskState, publisher) -> None:
+    def __init__(self, state: _TaskState, publisher: EventPublisher) -> None:
         self._state, self._publisher = state, publisher
 
     @property
@@ -337,7 +337,8 @@ class TaskManager:
         self.event_bus = EventBus(EventBusConfig())
 
     def create(self, builder: TaskBuilder) -> TaskHandle:
-        return self._create(builder, None)
+        # None only when a given id is taken; a generated one never is.
+        return cast(TaskHandle, self._create(builder, None))
 
     def _create_with_id(self, name: str, task_type: str, task_id: Optional[str]) -> Optional[TaskHandle]:
         """For ApiServer: a task under the id its client chose (None if taken)."""

@@ -6,6 +6,14 @@ The five core classes and the JSON functions are those of `ipckit`
 
 from typing import Any, Dict, List, Optional
 
+# Private runtime classes the public constructors take (built by EventBus and
+# TaskManager, not by users).
+from ipckit._events import _Bus
+from ipckit._tasks import _TaskState
+
+# The runtime class itself: its PENDING, RUNNING, ... constants are instances of it.
+from ipckit._tasks import TaskStatus as TaskStatus
+
 from ipckit import (
     AnonymousPipe as AnonymousPipe,
     ApiClient as ApiClient,
@@ -32,6 +40,17 @@ from ipckit import (
     parse_progress as parse_progress,
     wrap_command as wrap_command,
 )
+
+__all__ = [
+    "AnonymousPipe", "ApiClient", "ApiServer", "ApiServerConfig", "CancellationToken",
+    "ChannelMetrics", "CliBridge", "CliBridgeConfig", "CommandOutput", "Event", "EventBus",
+    "EventBusConfig", "EventFilter", "EventPublisher", "EventSubscriber", "FileChannel",
+    "GracefulIpcChannel", "GracefulNamedPipe", "IpcChannel", "LocalSocketListener",
+    "LocalSocketStream", "MetricsSnapshot", "NamedPipe", "ProgressInfo", "Request", "Response",
+    "SharedMemory", "TaskBuilder", "TaskFilter", "TaskHandle", "TaskInfo", "TaskManager",
+    "TaskManagerConfig", "TaskStatus", "json_dumps", "json_dumps_pretty", "json_loads",
+    "parse_progress", "wrap_command", "__version__",
+]
 
 class CancellationToken:
     """A flag a task polls; child() shares the flag, as in 0.1."""
@@ -78,7 +97,7 @@ class EventBus:
 
 class EventBusConfig:
     """history_size events kept for history(); subscriber_buffer events queued per subscriber; slow_consumer: "drop_oldest", "drop_newest" or "block"."""
-    def __init__(self, history_size: int = 1000, subscriber_buffer: int = 256, slow_consumer: str = drop_oldest) -> None: ...
+    def __init__(self, history_size: int = 1000, subscriber_buffer: int = 256, slow_consumer: str = "drop_oldest") -> None: ...
     @property
     def history_size(self) -> Any: ...
     @property
@@ -157,7 +176,7 @@ class TaskFilter:
 
 class TaskHandle:
     """The working end of one task: progress, output, start/complete/fail."""
-    def __init__(self, state: _TaskState, publisher) -> None: ...
+    def __init__(self, state: _TaskState, publisher: EventPublisher) -> None: ...
     def cancel_token(self) -> CancellationToken: ...
     def complete(self, result: Any) -> None: ...
     def fail(self, error: str) -> None: ...
@@ -228,18 +247,3 @@ class TaskManagerConfig:
     def max_concurrent(self) -> Any: ...
     @property
     def retention_seconds(self) -> Any: ...
-
-class TaskStatus:
-    """One of PENDING, RUNNING, PAUSED, COMPLETED, FAILED, CANCELLED."""
-    CANCELLED: TaskStatus
-    COMPLETED: TaskStatus
-    FAILED: TaskStatus
-    PAUSED: TaskStatus
-    PENDING: TaskStatus
-    RUNNING: TaskStatus
-    def __eq__(self, other: object) -> bool: ...
-    def __hash__(self) -> int: ...
-    def __init__(self, name: str) -> None: ...
-    def is_active(self) -> bool: ...
-    def is_terminal(self) -> bool: ...
-

@@ -79,9 +79,15 @@ def test_native_module_stubs_match_the_runtime():
     tree = ast.parse((pathlib.Path(ipckit.__file__).parent / "ipckit.pyi").read_text())
     stubbed = {node.name: {item.name for item in node.body if isinstance(item, ast.FunctionDef)}
                for node in tree.body if isinstance(node, ast.ClassDef)}
+    # A class the stub re-exports from its runtime module (TaskStatus) is that class itself.
+    reexported = {alias.name for node in tree.body if isinstance(node, ast.ImportFrom)
+                  and (node.module or "").startswith("ipckit._") for alias in node.names
+                  if alias.asname == alias.name}
     native_only = [n for m, n in ipckit01_names() if m == "ipckit.ipckit" and not hasattr(ipckit, n)]
     assert len(native_only) == 16
     for name in native_only:
+        if name in reexported:
+            continue
         cls = getattr(ipckit.ipckit, name)
         runtime = {n for n in vars(cls) if (not n.startswith("_") or n in ("__init__", "__enter__", "__exit__"))
                    and (callable(vars(cls)[n]) or isinstance(vars(cls)[n], (property, staticmethod, classmethod)))}
