@@ -2,7 +2,8 @@
 # Builds the ipckit wheel and the C++ test peer with Bazel, repairs the wheel
 # into a manylinux tag with auditwheel, installs it into a fresh virtualenv,
 # checks that it works there with nothing else installed, then runs the pytest
-# suite in py/tests against it.
+# suite in py/tests against it, then checks the stubs with mypy --strict
+# (py/typecheck) and mypy.stubtest.
 #
 #   py/run_tests.sh                      # from any directory
 #   py/run_tests.sh -k json              # extra arguments go to pytest
@@ -119,3 +120,8 @@ echo "== run_tests.sh: $ran tests ran and passed"
 echo "== mypy --strict py/typecheck"
 (cd "$work" && "$venv_python" -m mypy --strict --python-version 3.12 --no-incremental \
   "$REPO/py/typecheck")
+
+# The stubs match the installed runtime, name for name; what stubtest cannot
+# judge is in py/stubtest_allowlist.txt, each entry with its reason.
+echo "== stubtest ipckit"
+(cd "$work" && "$venv_python" -m mypy.stubtest --allowlist "$REPO/py/stubtest_allowlist.txt" ipckit)
