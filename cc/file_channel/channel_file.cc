@@ -139,6 +139,17 @@ std::string Ipckit01FileLock::PathFor(const std::string& dir, absl::string_view 
 
 namespace {
 
+// The pid that `text` spells, or 0 if it spells none (lock files and temp file
+// names carry their writer's pid).
+pid_t ParsePid(absl::string_view text) {
+  int64_t pid = 0;
+  if (!absl::SimpleAtoi(text, &pid) || pid <= 0 || pid > std::numeric_limits<pid_t>::max()) return 0;
+  return static_cast<pid_t>(pid);
+}
+
+// Whether no process has `pid` (EPERM means one exists that is not ours).
+bool ProcessIsGone(pid_t pid) { return ::kill(pid, 0) != 0 && errno == ESRCH; }
+
 // Whether the 0.1 lock file at `path` (now `st`) was left by a dead writer:
 // older than 0.1's limit, or naming a pid that is not a live process.
 bool Ipckit01LockIsStale(const std::string& path, const struct stat& st, bool allow_other_owner) {
@@ -148,12 +159,9 @@ bool Ipckit01LockIsStale(const std::string& path, const struct stat& st, bool al
   if (!fd.ok()) return false;  // released meanwhile, or not readable: only the age rule applies
   char buf[32] = {0};
   ssize_t n = ::read(fd->get(), buf, sizeof(buf) - 1);
-  int64_t pid = 0;
-  if (n <= 0 || !absl::SimpleAtoi(absl::StripAsciiWhitespace(absl::string_view(buf, n)), &pid) || pid <= 0 ||
-      pid > std::numeric_limits<pid_t>::max()) {
-    return false;  // being written right now, or not a pid: only the age rule applies
-  }
-  return ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
+  pid_t pid = n <= 0 ? 0 : ParsePid(absl::StripAsciiWhitespace(absl::string_view(buf, n)));
+  if (pid == 0) return false;  // being written right now, or not a pid: only the age rule applies
+  return ProcessIsGone(pid);
 }
 
 // How long a waiter for a live 0.1 lock sleeps before it looks again when no
@@ -273,12 +281,8 @@ void RemoveStaleTempFiles(const std::string& dir) {
       // (This process's own are stale too: the caller holds the lock, so it
       // writes none right now.)
       absl::string_view rest = entry_name.substr(prefix.size());
-      int64_t pid = 0;
-      if (!absl::SimpleAtoi(rest.substr(0, rest.find('-')), &pid) || pid <= 0 ||
-          pid > std::numeric_limits<pid_t>::max()) {
-        break;
-      }
-      if (pid != ::getpid() && !(::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH)) break;
+      pid_t pid = ParsePid(rest.substr(0, rest.find('-')));
+      if (pid == 0 || (pid != ::getpid() && !ProcessIsGone(pid))) break;
       // Ours only: a regular file (not followed) of this user.
       const std::string path = PathIn(dir, entry_name);
       struct stat st;
