@@ -1,9 +1,5 @@
 #include "cc/bridge/channel_directory.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <sys/stat.h>
-
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -11,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "cc/base/deadline.h"
 #include "cc/base/error.h"
+#include "cc/platform/fs/file_ops.h"
 #include "cc/platform/fs/owned_file.h"
 
 namespace ipckit::bridge {
@@ -29,13 +26,12 @@ absl::StatusOr<std::string> ChannelDirectory::EtagOf(absl::string_view name) {
   // Opened, not stat'ed by path: even the version of a symlink, a FIFO or
   // another user's file is not told (the file rule, owned_file.h).
   const std::string path = absl::StrCat(dir_, "/", name);
-  absl::StatusOr<UniqueFd> fd = OpenOwnedRegularFile(path, O_RDONLY);
+  absl::StatusOr<UniqueFd> fd = OpenOwnedRegularFile(path, kOpenRead);
   if (ErrorClassOf(fd.status()) == kErrNotFound) return std::string(kMissingEtag);
   if (!fd.ok()) return fd.status();
-  struct stat st;
-  if (::fstat(fd->get(), &st) != 0) return ErrnoError(errno, absl::StrCat("fstat '", path, "'"));
-  return EtagFor(static_cast<uint64_t>(st.st_ino), static_cast<uint64_t>(st.st_size),
-                 int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec);
+  absl::StatusOr<FileStatus> st = StatOpenFile(*fd, path);
+  if (!st.ok()) return st.status();
+  return EtagFor(st->inode, st->size, st->mtime_ns);
 }
 
 absl::StatusOr<ChannelFileVersion> ChannelDirectory::Read(absl::string_view name, size_t max_bytes) {

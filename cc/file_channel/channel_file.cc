@@ -1,15 +1,6 @@
 #include "cc/file_channel/channel_file.h"
 
-#include <dirent.h>
-#include <fcntl.h>
-#include <sys/file.h>
-#include <sys/stat.h>
-#include <signal.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <limits>
 #include <optional>
 #include <utility>
@@ -24,7 +15,9 @@
 #include "cc/base/status_macros.h"
 #include "cc/file_channel/channel_file_format.h"
 #include "cc/file_channel/uuid.h"
+#include "cc/platform/fs/file_ops.h"
 #include "cc/platform/fs/owned_file.h"
+#include "cc/platform/shm/process.h"
 #include "cc/platform/watch/dir_watcher.h"
 
 namespace ipckit {
@@ -34,50 +27,37 @@ std::string PathIn(const std::string& dir, absl::string_view name) { return absl
 
 std::string TempPrefix(absl::string_view name) { return absl::StrCat(".", name, ".tmp-"); }
 
-constexpr mode_t kPrivateFileMode = 0600;
+constexpr uint32_t kPrivateFileMode = 0600;
 // In a shared directory (opted in), new files are the group's too.
-constexpr mode_t kSharedFileMode = 0660;
-mode_t NewFileMode(bool allow_shared) { return allow_shared ? kSharedFileMode : kPrivateFileMode; }
+constexpr uint32_t kSharedFileMode = 0660;
+uint32_t NewFileMode(bool allow_shared) { return allow_shared ? kSharedFileMode : kPrivateFileMode; }
 
-// flock(2) has no timeout, so a timed wait polls, backing off to this.
+// LockFile has no timeout, so a timed wait polls, backing off to this.
 constexpr absl::Duration kMaxFlockBackoff = absl::Milliseconds(10);
 // A 0.1 lock's release wakes its waiters through the directory watch; this
 // bounds only the re-checks for a holder's death, which sends no event.
 constexpr absl::Duration kMaxIpckit01Backoff = absl::Milliseconds(100);
 
-absl::Status WriteAll(int fd, absl::string_view data, const std::string& path) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return ErrnoError(errno, absl::StrCat("write '", path, "'"));
-    }
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return absl::OkStatus();
-}
-
 }  // namespace
 
 absl::StatusOr<FileSnapshot> ReadChannelFile(const std::string& path, size_t max_bytes, bool allow_other_owner) {
   FileSnapshot snapshot;
-  absl::StatusOr<UniqueFd> opened = OpenOwnedRegularFile(path, O_RDONLY, kPrivateFileMode, allow_other_owner);
+  absl::StatusOr<UniqueFd> opened = OpenOwnedRegularFile(path, kOpenRead, kPrivateFileMode, allow_other_owner);
   if (ErrorClassOf(opened.status()) == kErrNotFound) return snapshot;  // not written yet: no messages
   IPCKIT_RETURN_IF_ERROR(opened.status());
   UniqueFd fd = std::move(*opened);
-  struct stat st;
-  if (::fstat(fd.get(), &st) != 0) return ErrnoError(errno, absl::StrCat("fstat '", path, "'"));
-  if (static_cast<uint64_t>(st.st_size) > max_bytes) {
-    return TooLargeError(absl::StrCat("'", path, "' is ", st.st_size, " bytes, over the limit ", max_bytes));
+  IPCKIT_ASSIGN_OR_RETURN(FileStatus st, StatOpenFile(fd, path));
+  if (st.size > max_bytes) {
+    return TooLargeError(absl::StrCat("'", path, "' is ", st.size, " bytes, over the limit ", max_bytes));
   }
   snapshot.exists = true;
-  snapshot.mode = st.st_mode & 07777;
-  snapshot.inode = static_cast<uint64_t>(st.st_ino);
-  snapshot.size = static_cast<uint64_t>(st.st_size);
-  snapshot.mtime_ns = int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec;
+  snapshot.mode = st.permissions;
+  snapshot.inode = st.inode;
+  snapshot.size = st.size;
+  snapshot.mtime_ns = st.mtime_ns;
   // Read to EOF rather than trusting st_size: a foreign writer may be
   // appending in place. One byte of slack detects growth past the limit.
-  snapshot.text.resize(static_cast<size_t>(st.st_size) + 1);
+  snapshot.text.resize(static_cast<size_t>(st.size) + 1);
   size_t got = 0;
   for (;;) {
     if (got == snapshot.text.size()) {
@@ -86,13 +66,9 @@ absl::StatusOr<FileSnapshot> ReadChannelFile(const std::string& path, size_t max
       }
       snapshot.text.resize(std::min(max_bytes + 1, snapshot.text.size() * 2 + 4096));
     }
-    ssize_t n = ::read(fd.get(), &snapshot.text[got], snapshot.text.size() - got);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return ErrnoError(errno, absl::StrCat("read '", path, "'"));
-    }
+    IPCKIT_ASSIGN_OR_RETURN(size_t n, ReadFileSome(fd, &snapshot.text[got], snapshot.text.size() - got, path));
     if (n == 0) break;
-    got += static_cast<size_t>(n);
+    got += n;
   }
   if (got > max_bytes) {
     return TooLargeError(absl::StrCat("'", path, "' grew past the limit ", max_bytes, " bytes while being read"));
@@ -106,14 +82,12 @@ absl::StatusOr<ChannelLock> ChannelLock::Acquire(const std::string& dir, const D
   absl::Duration backoff = absl::Microseconds(50);
   for (;;) {
     IPCKIT_ASSIGN_OR_RETURN(UniqueFd fd,
-                            OpenOwnedRegularFile(path, O_RDONLY | O_CREAT, NewFileMode(allow_shared), allow_shared));
+                            OpenOwnedRegularFile(path, kOpenRead | kOpenCreate, NewFileMode(allow_shared), allow_shared));
     for (;;) {
       // With no deadline the kernel queues us (no polling); with one we poll
-      // with a short backoff because flock(2) itself has no timeout.
-      int rc = ::flock(fd.get(), deadline.IsInfinite() ? LOCK_EX : LOCK_EX | LOCK_NB);
-      if (rc == 0) break;
-      if (errno == EINTR) continue;
-      if (errno != EWOULDBLOCK) return ErrnoError(errno, absl::StrCat("flock '", path, "'"));
+      // with a short backoff because LockFile itself has no timeout.
+      IPCKIT_ASSIGN_OR_RETURN(bool locked, LockFile(fd, /*wait=*/deadline.IsInfinite(), path));
+      if (locked) break;
       if (deadline.Expired()) {
         return TimeoutError(absl::StrCat("lock '", path, "' is held by another writer past the timeout"));
       }
@@ -122,11 +96,9 @@ absl::StatusOr<ChannelLock> ChannelLock::Acquire(const std::string& dir, const D
     }
     // If someone deleted or replaced .lock meanwhile, our lock is on an inode
     // other writers no longer open: start over on the current one.
-    struct stat held, current;
-    if (::fstat(fd.get(), &held) != 0) return ErrnoError(errno, absl::StrCat("fstat '", path, "'"));
-    if (::stat(path.c_str(), &current) == 0 && current.st_dev == held.st_dev && current.st_ino == held.st_ino) {
-      return ChannelLock(std::move(fd));
-    }
+    IPCKIT_ASSIGN_OR_RETURN(FileStatus held, StatOpenFile(fd, path));
+    absl::StatusOr<FileStatus> current = StatPath(path);
+    if (current.ok() && current->SameFileAs(held)) return ChannelLock(std::move(fd));
     if (deadline.Expired()) return TimeoutError(absl::StrCat("lock '", path, "' kept being replaced"));
   }
 }
@@ -141,25 +113,33 @@ namespace {
 
 // The pid that `text` spells, or 0 if it spells none (lock files and temp file
 // names carry their writer's pid).
-pid_t ParsePid(absl::string_view text) {
+uint32_t ParsePid(absl::string_view text) {
   int64_t pid = 0;
-  if (!absl::SimpleAtoi(text, &pid) || pid <= 0 || pid > std::numeric_limits<pid_t>::max()) return 0;
-  return static_cast<pid_t>(pid);
+  if (!absl::SimpleAtoi(text, &pid) || pid <= 0 || pid > std::numeric_limits<int32_t>::max()) return 0;
+  return static_cast<uint32_t>(pid);
 }
 
-// Whether no process has `pid` (EPERM means one exists that is not ours).
-bool ProcessIsGone(pid_t pid) { return ::kill(pid, 0) != 0 && errno == ESRCH; }
+// Whether no process has `pid` (a zombie counts as none: it writes nothing).
+bool ProcessIsGone(uint32_t pid) {
+  return platform::CheckLiveness(platform::ProcessIdentity{pid}) == platform::Liveness::kDead;
+}
+
+// When `st` was last modified, to the second: 0.1 judges lock age by whole
+// seconds (st_mtime).
+absl::Time ModifiedSecond(const FileStatus& st) {
+  return absl::FromUnixSeconds(absl::ToUnixSeconds(absl::FromUnixNanos(st.mtime_ns)));
+}
 
 // Whether the 0.1 lock file at `path` (now `st`) was left by a dead writer:
 // older than 0.1's limit, or naming a pid that is not a live process.
-bool Ipckit01LockIsStale(const std::string& path, const struct stat& st, bool allow_other_owner) {
-  absl::Time modified = absl::FromUnixSeconds(st.st_mtime);
+bool Ipckit01LockIsStale(const std::string& path, const FileStatus& st, bool allow_other_owner) {
+  absl::Time modified = ModifiedSecond(st);
   if (absl::Now() - modified > kIpckit01LockStaleAfter) return true;
-  absl::StatusOr<UniqueFd> fd = OpenOwnedRegularFile(path, O_RDONLY, kPrivateFileMode, allow_other_owner);
+  absl::StatusOr<UniqueFd> fd = OpenOwnedRegularFile(path, kOpenRead, kPrivateFileMode, allow_other_owner);
   if (!fd.ok()) return false;  // released meanwhile, or not readable: only the age rule applies
   char buf[32] = {0};
-  ssize_t n = ::read(fd->get(), buf, sizeof(buf) - 1);
-  pid_t pid = n <= 0 ? 0 : ParsePid(absl::StripAsciiWhitespace(absl::string_view(buf, n)));
+  absl::StatusOr<size_t> n = ReadFileSome(*fd, buf, sizeof(buf) - 1, path);
+  uint32_t pid = !n.ok() || *n == 0 ? 0 : ParsePid(absl::StripAsciiWhitespace(absl::string_view(buf, *n)));
   if (pid == 0) return false;  // being written right now, or not a pid: only the age rule applies
   return ProcessIsGone(pid);
 }
@@ -167,9 +147,9 @@ bool Ipckit01LockIsStale(const std::string& path, const struct stat& st, bool al
 // How long a waiter for a live 0.1 lock sleeps before it looks again when no
 // file event wakes it: a holder's death sends no event, and a lock turns stale
 // by age at a known time.
-absl::Duration NextIpckit01Look(const struct stat& st, absl::Duration* backoff) {
+absl::Duration NextIpckit01Look(const FileStatus& st, absl::Duration* backoff) {
   absl::Duration until_stale =
-      absl::FromUnixSeconds(st.st_mtime) + kIpckit01LockStaleAfter + absl::Seconds(1) - absl::Now();
+      ModifiedSecond(st) + kIpckit01LockStaleAfter + absl::Seconds(1) - absl::Now();
   absl::Duration wait = std::max(std::min(*backoff, until_stale), absl::Milliseconds(1));
   *backoff = std::min(*backoff * 2, kMaxIpckit01Backoff);
   return wait;
@@ -185,18 +165,17 @@ absl::StatusOr<Ipckit01FileLock> Ipckit01FileLock::Acquire(const std::string& di
   absl::Duration backoff = absl::Milliseconds(1);
   for (;;) {
     absl::StatusOr<UniqueFd> created =
-        OpenOwnedRegularFile(path, O_WRONLY | O_CREAT | O_EXCL, NewFileMode(allow_shared), allow_shared);
+        OpenOwnedRegularFile(path, kOpenWrite | kOpenCreate | kOpenExclusive, NewFileMode(allow_shared), allow_shared);
     if (created.ok()) {
       UniqueFd fd = std::move(*created);
-      std::string pid_line = absl::StrCat(::getpid(), "\n");
-      absl::Status written = WriteAll(fd.get(), pid_line, path);
-      struct stat st;
-      if (written.ok() && ::fstat(fd.get(), &st) != 0) written = ErrnoError(errno, absl::StrCat("fstat '", path, "'"));
-      if (!written.ok()) {
-        ::unlink(path.c_str());
-        return written;
+      std::string pid_line = absl::StrCat(platform::CurrentProcessId(), "\n");
+      absl::Status written = WriteFileAll(fd, pid_line, path);
+      absl::StatusOr<FileStatus> st = written.ok() ? StatOpenFile(fd, path) : absl::StatusOr<FileStatus>(written);
+      if (!st.ok()) {
+        RemoveFile(path).IgnoreError();
+        return st.status();
       }
-      return Ipckit01FileLock(std::move(path), st.st_dev, st.st_ino);
+      return Ipckit01FileLock(std::move(path), *st);
     }
     // A directory, symlink or FIFO under the lock's name is no lock:
     // permission_denied from the open, at once.
@@ -206,93 +185,88 @@ absl::StatusOr<Ipckit01FileLock> Ipckit01FileLock::Acquire(const std::string& di
       IPCKIT_ASSIGN_OR_RETURN(DirWatcher opened, DirWatcher::Open(dir, {lock_name}));
       watcher.emplace(std::move(opened));
     }
-    struct stat st;
-    if (::lstat(path.c_str(), &st) != 0) continue;  // released meanwhile: try again
-    if (Ipckit01LockIsStale(path, st, allow_shared)) {
+    absl::StatusOr<FileStatus> st = StatLink(path);
+    if (!st.ok()) continue;  // released meanwhile: try again
+    if (Ipckit01LockIsStale(path, *st, allow_shared)) {
       // Remove it only if it is still the file judged stale.
-      struct stat again;
-      if (::lstat(path.c_str(), &again) == 0 && again.st_dev == st.st_dev && again.st_ino == st.st_ino &&
-          ::unlink(path.c_str()) != 0 && errno != ENOENT) {
+      absl::StatusOr<FileStatus> again = StatLink(path);
+      absl::Status removed = again.ok() && again->SameFileAs(*st) ? RemoveFile(path) : absl::OkStatus();
+      if (!removed.ok() && ErrorClassOf(removed) != kErrNotFound) {
         // It will never go away by our hand (another user's file in a sticky
         // directory, say): waiting for it would wait forever.
         return MakeError(absl::StatusCode::kPermissionDenied, kErrPermissionDenied,
-                         absl::StrCat("stale lock file '", path, "' (ipckit 0.1's, owner uid ", st.st_uid,
-                                      ") cannot be removed: ", std::strerror(errno)));
+                         absl::StrCat("stale lock file '", path, "' (ipckit 0.1's, owner uid ", st->owner,
+                                      ") cannot be removed: ", removed.message()));
       }
       continue;
     }
     if (deadline.Expired()) {
       return TimeoutError(absl::StrCat("lock file '", path, "' (ipckit 0.1's) is held past the timeout"));
     }
-    absl::Duration look = NextIpckit01Look(st, &backoff);
+    absl::Duration look = NextIpckit01Look(*st, &backoff);
     Deadline wake = deadline.Remaining() < look ? deadline : Deadline::After(look);
     IPCKIT_RETURN_IF_ERROR(watcher->Wait(wake).status());
   }
 }
 
 Ipckit01FileLock::Ipckit01FileLock(Ipckit01FileLock&& other) noexcept
-    : path_(std::exchange(other.path_, std::string())), dev_(other.dev_), ino_(other.ino_) {}
+    : path_(std::exchange(other.path_, std::string())), file_(other.file_) {}
 
 Ipckit01FileLock::~Ipckit01FileLock() {
   if (path_.empty()) return;
-  struct stat st;
-  if (::stat(path_.c_str(), &st) == 0 && st.st_dev == dev_ && st.st_ino == ino_) ::unlink(path_.c_str());
+  absl::StatusOr<FileStatus> st = StatPath(path_);
+  if (st.ok() && st->SameFileAs(file_)) RemoveFile(path_).IgnoreError();
 }
 
 absl::Status ReplaceFileAtomically(const std::string& dir, absl::string_view name, absl::string_view text,
-                                   mode_t mode, bool fsync, bool allow_shared) {
+                                   uint32_t mode, bool fsync, bool allow_shared) {
   IPCKIT_ASSIGN_OR_RETURN(std::string tag, RandomHex(4));
   const std::string target = PathIn(dir, name);
-  const std::string temp = PathIn(dir, absl::StrCat(TempPrefix(name), ::getpid(), "-", tag));
+  const std::string temp = PathIn(dir, absl::StrCat(TempPrefix(name), platform::CurrentProcessId(), "-", tag));
   // Created with its final mode: never readable by others, even briefly.
   if (mode == 0) mode = NewFileMode(allow_shared);
   if (!allow_shared) mode &= kPrivateFileMode;
-  IPCKIT_ASSIGN_OR_RETURN(UniqueFd fd, OpenOwnedRegularFile(temp, O_WRONLY | O_CREAT | O_EXCL, mode, allow_shared));
-  absl::Status status = WriteAll(fd.get(), text, temp);
-  if (status.ok() && fsync && ::fsync(fd.get()) != 0) status = ErrnoError(errno, absl::StrCat("fsync '", temp, "'"));
+  IPCKIT_ASSIGN_OR_RETURN(UniqueFd fd,
+                          OpenOwnedRegularFile(temp, kOpenWrite | kOpenCreate | kOpenExclusive, mode, allow_shared));
+  absl::Status status = WriteFileAll(fd, text, temp);
+  if (status.ok() && fsync) status = SyncFile(fd, temp);
   fd.reset();
-  if (status.ok() && ::rename(temp.c_str(), target.c_str()) != 0) {
-    status = ErrnoError(errno, absl::StrCat("rename '", temp, "' to '", target, "'"));
-  }
+  if (status.ok()) status = ReplaceByRename(temp, target);
   if (!status.ok()) {
-    ::unlink(temp.c_str());
+    RemoveFile(temp).IgnoreError();
     return status;
   }
-  if (fsync) {
-    // Persist the rename itself.
-    UniqueFd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!dfd.valid() || ::fsync(dfd.get()) != 0) {
-      return ErrnoError(errno, absl::StrCat("fsync directory '", dir, "'"));
-    }
-  }
+  // Persist the rename itself.
+  if (fsync) return SyncDirectory(dir);
   return absl::OkStatus();
 }
 
 void RemoveStaleTempFiles(const std::string& dir) {
-  DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr) return;
+  absl::StatusOr<std::vector<std::string>> entries = ListDirectory(dir);
+  if (!entries.ok()) return;
   const std::string prefixes[] = {TempPrefix(kBackendToFrontendFile), TempPrefix(kFrontendToBackendFile),
                                   TempPrefix(kChannelInfoFile)};
-  while (struct dirent* entry = ::readdir(d)) {
-    absl::string_view entry_name(entry->d_name);
+  const uint32_t self = platform::CurrentProcessId();
+  const uint32_t user = platform::CurrentUserId();
+  for (const std::string& entry : *entries) {
+    absl::string_view entry_name(entry);
     for (const std::string& prefix : prefixes) {
       if (!absl::StartsWith(entry_name, prefix)) continue;
       // ".<name>.tmp-<pid>-<hex>": stale when <pid> is not a live process.
       // (This process's own are stale too: the caller holds the lock, so it
       // writes none right now.)
       absl::string_view rest = entry_name.substr(prefix.size());
-      pid_t pid = ParsePid(rest.substr(0, rest.find('-')));
-      if (pid == 0 || (pid != ::getpid() && !ProcessIsGone(pid))) break;
+      uint32_t pid = ParsePid(rest.substr(0, rest.find('-')));
+      if (pid == 0 || (pid != self && !ProcessIsGone(pid))) break;
       // Ours only: a regular file (not followed) of this user.
       const std::string path = PathIn(dir, entry_name);
-      struct stat st;
-      if (::lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == ::geteuid()) {
-        ::unlink(path.c_str());  // best effort: a leftover only wastes space
+      absl::StatusOr<FileStatus> st = StatLink(path);
+      if (st.ok() && st->type == FileStatus::Type::kRegular && st->owner == user) {
+        RemoveFile(path).IgnoreError();  // best effort: a leftover only wastes space
       }
       break;
     }
   }
-  ::closedir(d);
 }
 
 absl::Status AppendToChannelFile(const std::string& dir, absl::string_view name,
@@ -330,11 +304,12 @@ absl::Status EmptyChannelFiles(const std::string& dir, const std::vector<absl::s
     ipckit01_locks.push_back(std::move(held));
   }
   for (absl::string_view name : names) {
-    mode_t mode = 0;
-    absl::StatusOr<UniqueFd> current = OpenOwnedRegularFile(PathIn(dir, name), O_RDONLY, kPrivateFileMode, shared);
+    uint32_t mode = 0;
+    const std::string path = PathIn(dir, name);
+    absl::StatusOr<UniqueFd> current = OpenOwnedRegularFile(path, kOpenRead, kPrivateFileMode, shared);
     if (current.ok()) {
-      struct stat st;
-      if (::fstat(current->get(), &st) == 0) mode = st.st_mode & 07777;
+      absl::StatusOr<FileStatus> st = StatOpenFile(*current, path);
+      if (st.ok()) mode = st->permissions;
     } else if (ErrorClassOf(current.status()) != kErrNotFound) {
       return current.status();
     }

@@ -14,8 +14,6 @@
 #ifndef IPCKIT_CC_FILE_CHANNEL_CHANNEL_FILE_H_
 #define IPCKIT_CC_FILE_CHANNEL_CHANNEL_FILE_H_
 
-#include <sys/types.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -28,6 +26,7 @@
 #include "cc/base/deadline.h"
 #include "cc/file_channel/channel_file_format.h"
 #include "cc/file_channel/file_index.h"
+#include "cc/platform/fs/file_ops.h"
 #include "cc/platform/unique_fd.h"
 
 namespace ipckit {
@@ -57,8 +56,8 @@ struct AppendOptions {
 struct FileSnapshot {
   std::string text;
   bool exists = false;
-  mode_t mode = 0;  // permission bits, when it exists
-  // The opened file as fstat saw it. Writers replace files by rename, so
+  uint32_t mode = 0;  // permission bits, when it exists
+  // The opened file as StatOpenFile saw it. Writers replace files by rename, so
   // these name the version that `text` was read from.
   uint64_t inode = 0;
   uint64_t size = 0;  // st_size when opened
@@ -116,10 +115,9 @@ class Ipckit01FileLock {
   static std::string PathFor(const std::string& dir, absl::string_view file_name);
 
  private:
-  Ipckit01FileLock(std::string path, dev_t dev, ino_t ino) : path_(std::move(path)), dev_(dev), ino_(ino) {}
+  Ipckit01FileLock(std::string path, FileStatus file) : path_(std::move(path)), file_(file) {}
   std::string path_;  // empty once moved from
-  dev_t dev_ = 0;
-  ino_t ino_ = 0;
+  FileStatus file_;   // the lock file this holder created
 };
 
 // Writes `text` as <dir>/<name> atomically: temp file ".<name>.tmp-<pid>-<hex>"
@@ -128,7 +126,7 @@ class Ipckit01FileLock {
 // `allow_shared`), limited to 0600 unless `allow_shared`, whatever the umask.
 // The temp file is removed on failure. Call with the ChannelLock held.
 absl::Status ReplaceFileAtomically(const std::string& dir, absl::string_view name,
-                                   absl::string_view text, mode_t mode, bool fsync,
+                                   absl::string_view text, uint32_t mode, bool fsync,
                                    bool allow_shared = false);
 
 // Removes temp files that writers which died mid-write left in `dir`: ours

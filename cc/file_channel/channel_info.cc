@@ -1,13 +1,12 @@
 #include "cc/file_channel/channel_info.h"
 
-#include <sys/stat.h>
-
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "cc/base/status_macros.h"
 #include "cc/file_channel/channel_file.h"
+#include "cc/platform/fs/file_ops.h"
 
 namespace ipckit {
 
@@ -26,8 +25,7 @@ absl::Status EnsureFiles(const std::string& dir, const Deadline& deadline, bool 
     if (info.exists) IPCKIT_RETURN_IF_ERROR(ValidateChannelInfo(info.text, info_path));
     bool complete = info.exists;
     for (absl::string_view name : files) {
-      struct stat st;
-      if (::lstat(absl::StrCat(dir, "/", name).c_str(), &st) != 0) complete = false;
+      if (!StatLink(absl::StrCat(dir, "/", name)).ok()) complete = false;
     }
     return complete;
   };
@@ -46,8 +44,7 @@ absl::Status EnsureFiles(const std::string& dir, const Deadline& deadline, bool 
   for (absl::string_view name : files) {
     // A file that exists is left alone, whatever it is: reads and writes
     // check it (corrupt, permission_denied) when they use it.
-    struct stat st;
-    if (::lstat(absl::StrCat(dir, "/", name).c_str(), &st) == 0) continue;
+    if (StatLink(absl::StrCat(dir, "/", name)).ok()) continue;
     IPCKIT_RETURN_IF_ERROR(ReplaceFileAtomically(dir, name, ComposeChannelFile({}), 0, false, allow_shared));
   }
   return absl::OkStatus();

@@ -1,6 +1,5 @@
 #include "cc/file_channel/file_channel.h"
 
-#include <sys/stat.h>
 #include <limits.h>
 
 #include <cerrno>
@@ -140,6 +139,17 @@ absl::Status FileChannel::WaitForChange(const Deadline& deadline, bool* timed_ou
   IPCKIT_ASSIGN_OR_RETURN(bool changed, watcher_->Wait(deadline));
   *timed_out = !changed;
   return absl::OkStatus();
+}
+
+absl::StatusOr<int> FileChannel::ChangeFd() {
+  if (!watcher_) IPCKIT_RETURN_IF_ERROR(TakeChange().status());
+  return watcher_->fd();
+}
+
+absl::StatusOr<bool> FileChannel::TakeChange() {
+  bool timed_out = false;
+  IPCKIT_RETURN_IF_ERROR(WaitForChange(Deadline::After(absl::ZeroDuration()), &timed_out));
+  return !timed_out;
 }
 
 absl::StatusOr<std::vector<FileMessage>> FileChannel::Recv() {

@@ -1,21 +1,18 @@
 #include "cc/file_channel/uuid.h"
 
-#include <sys/random.h>
-
-#include <cerrno>
 #include <cstdint>
+#include <cstring>
 
 #include "cc/base/error.h"
+#include "cc/platform/random/secure_random.h"
 
 namespace ipckit {
 namespace {
 
 absl::Status FillRandom(uint8_t* out, size_t n) {
-  // getentropy serves at most 256 bytes per call; callers ask for far less.
-  if (n > 256) return InvalidArgumentError("at most 256 random bytes per call");
-  while (::getentropy(out, n) != 0) {
-    if (errno != EINTR) return ErrnoError(errno, "getentropy");
-  }
+  absl::StatusOr<std::string> bytes = SecureRandomBytes(n);
+  if (!bytes.ok()) return bytes.status();
+  std::memcpy(out, bytes->data(), n);
   return absl::OkStatus();
 }
 

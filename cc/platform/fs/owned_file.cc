@@ -47,10 +47,21 @@ absl::Status OpenFailed(const std::string& path, int err) {
   return ErrnoError(err, absl::StrCat("open '", path, "'"));
 }
 
+// open(2)'s flags for OpenOwnedRegularFile's.
+int PosixFlags(int open_flags) {
+  int flags = (open_flags & kOpenReadWrite) ? O_RDWR : (open_flags & kOpenWrite) ? O_WRONLY : O_RDONLY;
+  if (open_flags & kOpenCreate) flags |= O_CREAT;
+  if (open_flags & kOpenExclusive) flags |= O_EXCL;
+  if (open_flags & kOpenTruncate) flags |= O_TRUNC;
+  return flags;
+}
+
 }  // namespace
 
-absl::StatusOr<UniqueFd> OpenOwnedRegularFile(const std::string& path, int flags, mode_t create_mode,
+absl::StatusOr<UniqueFd> OpenOwnedRegularFile(const std::string& path, int open_flags, uint32_t create_mode_bits,
                                               bool allow_other_owner) {
+  const int flags = PosixFlags(open_flags);
+  const mode_t create_mode = static_cast<mode_t>(create_mode_bits);
   const bool truncate = (flags & O_TRUNC) != 0;
   const int base = (flags & ~O_TRUNC) | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK;
   bool created = false;

@@ -5,7 +5,7 @@
 //   IPCKIT_RETURN_IF_ERROR(ipckit::MakePrivateDirs(dir));                     // 0700, any umask
 //   IPCKIT_RETURN_IF_ERROR(ipckit::CheckChannelDirectory(dir, /*allow_shared=*/false));
 //   IPCKIT_ASSIGN_OR_RETURN(ipckit::UniqueFd fd,
-//                           ipckit::OpenOwnedRegularFile(dir + "/x.json", O_RDONLY));
+//                           ipckit::OpenOwnedRegularFile(dir + "/x.json", ipckit::kOpenRead));
 //
 // Every refusal is permission_denied with a message naming the path and what
 // was found there. Nothing here blocks: a FIFO is opened non-blocking and
@@ -13,8 +13,7 @@
 #ifndef IPCKIT_CC_PLATFORM_FS_OWNED_FILE_H_
 #define IPCKIT_CC_PLATFORM_FS_OWNED_FILE_H_
 
-#include <sys/types.h>
-
+#include <cstdint>
 #include <string>
 
 #include "absl/status/status.h"
@@ -23,15 +22,24 @@
 
 namespace ipckit {
 
-// Opens `path` with `flags` (O_RDONLY, O_WRONLY | O_CREAT | O_EXCL, ...),
-// adding O_NOFOLLOW | O_CLOEXEC. Refuses (permission_denied) a symlink, FIFO,
+// How OpenOwnedRegularFile opens: one access mode, or'ed with any of the
+// others (the meaning of open(2)'s O_* flags, spelled for every OS).
+inline constexpr int kOpenRead = 0x0;
+inline constexpr int kOpenWrite = 0x1;
+inline constexpr int kOpenReadWrite = 0x2;
+inline constexpr int kOpenCreate = 0x10;
+inline constexpr int kOpenExclusive = 0x20;  // with kOpenCreate: in_use if it exists
+inline constexpr int kOpenTruncate = 0x40;
+
+// Opens `path` with `open_flags` (kOpenRead, kOpenWrite | kOpenCreate |
+// kOpenExclusive, ...), never following a symlink, not inherited by children. Refuses (permission_denied) a symlink, FIFO,
 // socket, device or directory, and a file another user owns (accepted with
 // `allow_other_owner`, for a shared directory the caller opted in to). A file this call
-// creates gets exactly `create_mode`, whatever the umask. O_TRUNC is applied
+// creates gets exactly `create_mode`, whatever the umask. Truncation is applied
 // only after the checks pass, so a refused file is never modified. The
-// returned descriptor is blocking. not_found if `path` is missing and O_CREAT
+// returned descriptor is blocking. not_found if `path` is missing and kOpenCreate
 // is not given; other failures map through ErrnoError.
-absl::StatusOr<UniqueFd> OpenOwnedRegularFile(const std::string& path, int flags, mode_t create_mode = 0600,
+absl::StatusOr<UniqueFd> OpenOwnedRegularFile(const std::string& path, int open_flags, uint32_t create_mode = 0600,
                                               bool allow_other_owner = false);
 
 // Checks an existing channel directory. invalid_argument if `dir` is not a

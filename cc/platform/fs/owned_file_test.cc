@@ -42,7 +42,7 @@ mode_t ModeOf(const std::string& path) {
 
 TEST_F(OwnedFileTest, OpensOwnRegularFile) {
   Write(Path("f"), "hello");
-  auto fd = OpenOwnedRegularFile(Path("f"), O_RDONLY);
+  auto fd = OpenOwnedRegularFile(Path("f"), kOpenRead);
   ASSERT_TRUE(fd.ok()) << fd.status();
   char buf[8] = {0};
   EXPECT_EQ(::read(fd->get(), buf, sizeof(buf)), 5);
@@ -51,14 +51,14 @@ TEST_F(OwnedFileTest, OpensOwnRegularFile) {
 }
 
 TEST_F(OwnedFileTest, MissingIsNotFound) {
-  auto fd = OpenOwnedRegularFile(Path("nope"), O_RDONLY);
+  auto fd = OpenOwnedRegularFile(Path("nope"), kOpenRead);
   EXPECT_EQ(ErrorClassOf(fd.status()), kErrNotFound) << fd.status();
 }
 
 TEST_F(OwnedFileTest, SymlinkIsRefusedAndNotFollowed) {
   Write(Path("secret"), "private");
   ASSERT_EQ(::symlink(Path("secret").c_str(), Path("link").c_str()), 0);
-  for (int flags : {O_RDONLY, O_WRONLY | O_TRUNC, O_WRONLY | O_CREAT}) {
+  for (int flags : {kOpenRead, kOpenWrite | kOpenTruncate, kOpenWrite | kOpenCreate}) {
     auto fd = OpenOwnedRegularFile(Path("link"), flags);
     EXPECT_EQ(ErrorClassOf(fd.status()), kErrPermissionDenied) << fd.status();
     EXPECT_NE(fd.status().message().find("symlink"), absl::string_view::npos) << fd.status();
@@ -72,7 +72,7 @@ TEST_F(OwnedFileTest, FifoIsRefusedWithoutBlocking) {
   // No writer and no reader: a blocking open would hang here forever (the
   // test's own timeout is the deadline).
   ASSERT_EQ(::mkfifo(Path("fifo").c_str(), 0600), 0);
-  for (int flags : {O_RDONLY, O_WRONLY, O_RDWR | O_CREAT}) {
+  for (int flags : {kOpenRead, kOpenWrite, kOpenReadWrite | kOpenCreate}) {
     auto fd = OpenOwnedRegularFile(Path("fifo"), flags);
     EXPECT_EQ(ErrorClassOf(fd.status()), kErrPermissionDenied) << fd.status();
     EXPECT_NE(fd.status().message().find("FIFO"), absl::string_view::npos) << fd.status();
@@ -81,9 +81,9 @@ TEST_F(OwnedFileTest, FifoIsRefusedWithoutBlocking) {
 
 TEST_F(OwnedFileTest, DirectoryAndDeviceAreRefused) {
   ASSERT_EQ(::mkdir(Path("d").c_str(), 0700), 0);
-  auto d = OpenOwnedRegularFile(Path("d"), O_RDONLY);
+  auto d = OpenOwnedRegularFile(Path("d"), kOpenRead);
   EXPECT_EQ(ErrorClassOf(d.status()), kErrPermissionDenied) << d.status();
-  auto dev = OpenOwnedRegularFile("/dev/null", O_RDONLY);
+  auto dev = OpenOwnedRegularFile("/dev/null", kOpenRead);
   EXPECT_EQ(ErrorClassOf(dev.status()), kErrPermissionDenied) << dev.status();
 }
 
@@ -91,7 +91,7 @@ TEST_F(OwnedFileTest, OtherOwnerIsRefusedAndNotTruncated) {
   if (::geteuid() != 0) GTEST_SKIP() << "needs root to chown a file to another user";
   Write(Path("theirs"), "theirs");
   ASSERT_EQ(::chown(Path("theirs").c_str(), kNobody, kNobody), 0);
-  auto fd = OpenOwnedRegularFile(Path("theirs"), O_WRONLY | O_TRUNC);
+  auto fd = OpenOwnedRegularFile(Path("theirs"), kOpenWrite | kOpenTruncate);
   EXPECT_EQ(ErrorClassOf(fd.status()), kErrPermissionDenied) << fd.status();
   EXPECT_NE(fd.status().message().find("uid 65534"), absl::string_view::npos) << fd.status();
   struct stat st;
@@ -101,10 +101,10 @@ TEST_F(OwnedFileTest, OtherOwnerIsRefusedAndNotTruncated) {
 
 TEST_F(OwnedFileTest, CreatedFileHasExactModeWhateverTheUmask) {
   mode_t old = ::umask(0);
-  auto a = OpenOwnedRegularFile(Path("a"), O_WRONLY | O_CREAT | O_EXCL);
-  auto b = OpenOwnedRegularFile(Path("b"), O_WRONLY | O_CREAT);
+  auto a = OpenOwnedRegularFile(Path("a"), kOpenWrite | kOpenCreate | kOpenExclusive);
+  auto b = OpenOwnedRegularFile(Path("b"), kOpenWrite | kOpenCreate);
   ::umask(0277);  // would leave 0400
-  auto c = OpenOwnedRegularFile(Path("c"), O_WRONLY | O_CREAT);
+  auto c = OpenOwnedRegularFile(Path("c"), kOpenWrite | kOpenCreate);
   ::umask(old);
   ASSERT_TRUE(a.ok() && b.ok() && c.ok());
   EXPECT_EQ(ModeOf(Path("a")), 0600u);
@@ -115,7 +115,7 @@ TEST_F(OwnedFileTest, CreatedFileHasExactModeWhateverTheUmask) {
 TEST_F(OwnedFileTest, ExistingFileKeepsItsModeAndTruncatesWhenAsked) {
   Write(Path("f"), "old");
   ASSERT_EQ(::chmod(Path("f").c_str(), 0640), 0);
-  auto fd = OpenOwnedRegularFile(Path("f"), O_WRONLY | O_CREAT | O_TRUNC);
+  auto fd = OpenOwnedRegularFile(Path("f"), kOpenWrite | kOpenCreate | kOpenTruncate);
   ASSERT_TRUE(fd.ok()) << fd.status();
   EXPECT_EQ(ModeOf(Path("f")), 0640u);
   struct stat st;

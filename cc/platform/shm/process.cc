@@ -75,11 +75,13 @@ uint32_t CurrentPidNamespace() {
 
 ProcessIdentity CurrentProcess() {
   ProcessIdentity me;
-  me.pid = static_cast<uint32_t>(::getpid());
+  me.pid = CurrentProcessId();
   me.pid_namespace = CurrentPidNamespace();
   me.start_time = ProcessStartTime(me.pid);
   return me;
 }
+
+uint32_t CurrentProcessId() { return static_cast<uint32_t>(::getpid()); }
 
 uint32_t CurrentUserId() { return static_cast<uint32_t>(::geteuid()); }
 

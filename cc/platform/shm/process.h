@@ -1,6 +1,7 @@
 // Who this process is, and whether a recorded process is still running.
 //
 //   platform::ProcessIdentity me = platform::CurrentProcess();
+//   std::string lock_line = absl::StrCat(platform::CurrentProcessId(), "\n");
 //   platform::Liveness l = platform::CheckLiveness(recorded);
 //   if (l == platform::Liveness::kDead) { /* safe to reclaim its resources */ }
 //
@@ -30,6 +31,9 @@ enum class Liveness {
 
 ProcessIdentity CurrentProcess();
 
+// This process's id alone (no /proc read): for names and lock files.
+uint32_t CurrentProcessId();
+
 // The effective user id (to tell this user's objects from others').
 uint32_t CurrentUserId();
 
@@ -39,7 +43,8 @@ uint64_t ProcessStartTime(uint32_t pid);
 // Inode of this process's pid namespace, or 0 if unknown.
 uint32_t CurrentPidNamespace();
 
-// kDead only when provable; when in doubt the answer is kAlive or kUnknown,
+// kDead only when provable (a bare pid, as in a lock file, is judged by
+// existence and zombie state alone); when in doubt the answer is kAlive or kUnknown,
 // because callers delete resources of dead processes.
 Liveness CheckLiveness(const ProcessIdentity& process);
 
