@@ -55,6 +55,16 @@ def ipckit_deps():
     )
     _maybe(python_configure, "local_python")
 
+    # GoogleTest's sources, compiled for the Windows target (--config=mingw).
+    _maybe(
+        system_headers,
+        "mingw_googletest",
+        prefix = "/usr/src/googletest",
+        include_dirs = ["googletest"],
+        build_file = Label("//third_party/mingw:googletest.BUILD"),
+        debian_package = "googletest",
+    )
+
     # Abseil source and emcc's node modules for the WASM build of the core
     # (js/), from the cache dir that tools/setup.d/20-js.sh fills.
     _maybe(ipckit_wasm_deps, "ipckit_wasm_deps")

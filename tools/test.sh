@@ -79,6 +79,9 @@ run_suite "C++ ASan+UBSan" count_bazel sanitizer_bazel asan test -k --config=asa
   --test_env=UBSAN_OPTIONS="$IPCKIT_UBSAN_OPTIONS" --test_summary=short --nocache_test_results
 run_suite "C++ TSan" count_bazel sanitizer_bazel tsan test -k --config=tsan //cc/... \
   --test_env=TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1" --test_summary=short --nocache_test_results
+# Windows: the core cross-compiled with mingw-w64, its tests run under Wine
+# (its own output base too).
+run_suite "C++ under Wine (mingw)" count_bazel tools/wine_test.sh
 run_suite "Fuzz smoke" count_plain tools/fuzz.sh 5
 
 echo

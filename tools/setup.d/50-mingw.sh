@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Setup step for the Windows build (--config=mingw) and its tests under Wine.
+# Idempotent and fast when everything is present; run by tools/setup.sh.
+#
+#   g++-mingw-w64-x86-64-posix  the x86_64-w64-mingw32 cross compiler, with
+#                               the posix thread model (std::thread, the
+#                               mutexes abseil uses) and winpthreads
+#   wine, wine64                runs the test .exe files headless
+#                               (tools/wine_test.sh)
+#   googletest                  gtest's sources (/usr/src/googletest), which
+#                               the mingw build compiles (third_party/mingw)
+#
+# Abseil's source comes from the same cache dir as the WASM build's
+# (tools/setup.d/20-js.sh fetches it; this step runs after it).
+set -euo pipefail
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+missing=()
+for pkg in g++-mingw-w64-x86-64-posix wine wine64 googletest; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$pkg")
+  fi
+done
+
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "setup(mingw): installing Debian packages: ${missing[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
