@@ -17,6 +17,7 @@ import { intOption } from './bytes.js';
 import { BACKEND_TO_FRONTEND_FILE, FILE_CHANNEL_FORMAT_VERSION, FRONTEND_TO_BACKEND_FILE, composeChannelFile } from './file_channel_format.js';
 import { applySplice } from './splice.js';
 import { FileChannelEndpoint } from './file_channel_endpoint.js';
+import { ready } from './core.js';
 
 const BRIDGE_VERSION = 1;
 const DEFAULT_WAIT_S = 25;
@@ -86,6 +87,7 @@ export class BridgeFileChannel extends FileChannelEndpoint {
     if (typeof baseUrl !== 'string' || baseUrl.length === 0) {
       throw new InvalidArgumentError('BridgeFileChannel: the bridge URL must be a non-empty string');
     }
+    await ready();
     const channel = new BridgeFileChannel(baseUrl, side, options);
     try {
       await channel.#connect(Boolean(options.skipExisting));

@@ -2,6 +2,9 @@
 // frames, JSON, names and FileChannel format, the error types, and the
 // FileChannel client of the HTTP bridge.
 export * from './errors.js';
+// The WASM core loads lazily: async APIs wait for it; call `await ready()`
+// once before the synchronous ones (encodeFrame, jsonDumps, ...).
+export { isReady, ready } from './core.js';
 export {
   DEFAULT_MAX_PAYLOAD, FRAME_HEADER_SIZE, FrameDecoder, decodeFrames, encodeFrame, frameHeader,
 } from './frame.js';

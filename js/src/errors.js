@@ -55,6 +55,11 @@ export class ClosedError extends IpckitError {
 export class DataLossError extends IpckitError {
   constructor(message, options) { super(message, 'data_loss', options); }
 }
+// A synchronous function was called before the WASM core finished loading
+// (ESM builds load it lazily: `await ready()` first). JS only.
+export class NotReadyError extends IpckitError {
+  constructor(message, options) { super(message, 'not_ready', options); }
+}
 
 // The other side answered a request with an error response. `response` is
 // the response message; `message` is its "error" text.
@@ -73,7 +78,7 @@ for (const [Type, name] of [
   [TruncatedError, 'TruncatedError'], [TooLargeError, 'TooLargeError'], [CorruptError, 'CorruptError'],
   [UnsupportedVersionError, 'UnsupportedVersionError'], [OutOfRangeError, 'OutOfRangeError'],
   [PermissionDeniedError, 'PermissionDeniedError'], [ClosedError, 'ClosedError'], [DataLossError, 'DataLossError'],
-  [RemoteError, 'RemoteError'],
+  [NotReadyError, 'NotReadyError'], [RemoteError, 'RemoteError'],
 ]) {
   Object.defineProperty(Type.prototype, 'name', { value: name, writable: true, configurable: true });
 }
@@ -92,6 +97,7 @@ const BY_CLASS = {
   permission_denied: PermissionDeniedError,
   closed: ClosedError,
   data_loss: DataLossError,
+  not_ready: NotReadyError,
 };
 
 // The error object for an error class and message.

@@ -15,8 +15,7 @@ import { core } from './core.js';
 import { check, unwrap, InvalidArgumentError } from './errors.js';
 import { toBytes, intOption } from './bytes.js';
 import { jsonDumps } from './json.js';
-
-const constants = core.constants();
+import { CORE_CONSTANTS as constants } from './core_constants.js';
 
 export const BACKEND_TO_FRONTEND_FILE = constants.backendToFrontendFile;
 export const FRONTEND_TO_BACKEND_FILE = constants.frontendToBackendFile;
@@ -49,7 +48,7 @@ export function composeMessage(m) {
   const payloadJson = m.payloadJson !== undefined
     ? String(m.payloadJson)
     : jsonDumps(m.payload === undefined ? null : m.payload);
-  return unwrap(core.composeMessage({
+  return unwrap(core().composeMessage({
     id: m.id,
     timestamp: intOption(m.timestamp, 'message timestamp', 0),
     type: m.type,
@@ -66,25 +65,25 @@ export function composeMessage(m) {
 // With {payloadJson: true} the message carries `payloadJson`, the payload's
 // compact JSON text, instead of `payload` (exact, and no conversion).
 export function parseMessage(text, options = {}) {
-  return unwrap(core.parseMessage(toBytes(text, 'message text'), Boolean(options.payloadJson)));
+  return unwrap(core().parseMessage(toBytes(text, 'message text'), Boolean(options.payloadJson)));
 }
 
 // Every message of a channel file (text or bytes). Empty text is an empty
 // channel; CorruptError names `label` and the byte offset otherwise. Options
 // as for parseMessage.
 export function parseChannelFile(text, label = 'channel file', options = {}) {
-  return unwrap(core.parseChannelFile(toBytes(text, 'channel file'), String(label), Boolean(options.payloadJson)));
+  return unwrap(core().parseChannelFile(toBytes(text, 'channel file'), String(label), Boolean(options.payloadJson)));
 }
 
 // Validates a channel file (as parseChannelFile) and returns where each
 // message's text is: [{id, begin, end}], byte offsets into the UTF-8 bytes.
 export function scanChannelFile(text, label = 'channel file') {
-  return unwrap(core.scanChannelFile(toBytes(text, 'channel file'), String(label)));
+  return unwrap(core().scanChannelFile(toBytes(text, 'channel file'), String(label)));
 }
 
 // A channel file from message texts.
 export function composeChannelFile(messageTexts) {
-  return core.composeChannelFile(Array.from(messageTexts, String));
+  return core().composeChannelFile(Array.from(messageTexts, String));
 }
 
 function appendArgs(existing, messageTexts, options) {
@@ -106,7 +105,7 @@ function appendArgs(existing, messageTexts, options) {
 // Existing messages stay byte for byte. CorruptError if `existing` is corrupt
 // (never overwrite it); TooLargeError past maxFileBytes.
 export function appendToChannelText(existing, messageTexts, options = {}) {
-  return unwrap(core.appendToChannelText(...appendArgs(existing, messageTexts, options)));
+  return unwrap(core().appendToChannelText(...appendArgs(existing, messageTexts, options)));
 }
 
 // appendToChannelText for a writer that appends to one file again and again:
@@ -114,7 +113,7 @@ export function appendToChannelText(existing, messageTexts, options = {}) {
 // other writers added since (the core's AppendToIndexedChannelText). Same
 // results and errors. Holds WASM memory: call dispose() when done.
 export class ChannelFileWriter {
-  #writer = new core.ChannelFileWriter();
+  #writer = new (core().ChannelFileWriter)();
 
   append(existing, messageTexts, options = {}) {
     if (!this.#writer) throw new InvalidArgumentError('ChannelFileWriter was disposed');
@@ -131,18 +130,18 @@ export class ChannelFileWriter {
 
 // Normalizes one JSON value's text to the compact form messages carry.
 export function normalizeJson(text) {
-  return unwrap(core.normalizeJson(toBytes(text, 'JSON text')));
+  return unwrap(core().normalizeJson(toBytes(text, 'JSON text')));
 }
 
 // The .channel_info text a channel's creator writes.
 export function composeChannelInfo(createdMs = Date.now()) {
-  return core.composeChannelInfo(createdMs);
+  return core().composeChannelInfo(createdMs);
 }
 
 // Throws UnsupportedVersionError/CorruptError unless `text` is a channel
 // info this implementation can work with.
 export function validateChannelInfo(text, label = CHANNEL_INFO_FILE) {
-  check(core.validateChannelInfo(toBytes(text, 'channel info'), String(label)));
+  check(core().validateChannelInfo(toBytes(text, 'channel info'), String(label)));
 }
 
 // A reader's memory of one channel file: takeNew(text) returns the messages
@@ -151,7 +150,7 @@ export function validateChannelInfo(text, label = CHANNEL_INFO_FILE) {
 // call delivers what is there. CorruptError leaves the state untouched.
 // Holds WASM memory: call dispose() when done.
 export class Inbox {
-  #tracker = new core.Inbox();
+  #tracker = new (core().Inbox)();
 
   takeNew(text, label = 'channel file', options = {}) {
     return unwrap(this.#live().takeNew(toBytes(text, 'channel file'), String(label), Boolean(options.payloadJson)));

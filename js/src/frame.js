@@ -8,8 +8,8 @@
 import { core } from './core.js';
 import { check, unwrap, makeError } from './errors.js';
 import { toBytes, intOption } from './bytes.js';
+import { CORE_CONSTANTS as constants } from './core_constants.js';
 
-const constants = core.constants();
 export const FRAME_HEADER_SIZE = constants.frameHeaderSize;
 export const DEFAULT_MAX_PAYLOAD = constants.frameDefaultMaxPayload;
 const U32_MAX = 0xffffffff;
@@ -20,19 +20,19 @@ function maxPayloadOf(options) {
 
 // Header and payload in one new array. TooLargeError over maxPayload.
 export function encodeFrame(payload, options = {}) {
-  return unwrap(core.encodeFrame(toBytes(payload, 'payload'), maxPayloadOf(options)));
+  return unwrap(core().encodeFrame(toBytes(payload, 'payload'), maxPayloadOf(options)));
 }
 
 // Just the 4-byte header for a payload of `size` bytes (after the limit
 // check), so a sender can write header and payload without joining them.
 export function frameHeader(size, options = {}) {
-  return unwrap(core.frameHeader(size, maxPayloadOf(options)));
+  return unwrap(core().frameHeader(size, maxPayloadOf(options)));
 }
 
 // Decodes a complete byte string: {payloads, error}; error (an IpckitError:
 // TruncatedError or TooLargeError) is set when decoding stopped early.
 export function decodeFrames(bytes, options = {}) {
-  const r = core.decodeFrames(toBytes(bytes, 'bytes'), maxPayloadOf(options));
+  const r = core().decodeFrames(toBytes(bytes, 'bytes'), maxPayloadOf(options));
   return { payloads: r.payloads, error: r.error === undefined ? null : makeError(r.error, r.message) };
 }
 
@@ -43,7 +43,7 @@ export class FrameDecoder {
   #decoder;
 
   constructor(options = {}) {
-    this.#decoder = new core.FrameDecoder(maxPayloadOf(options));
+    this.#decoder = new (core().FrameDecoder)(maxPayloadOf(options));
   }
 
   // Appends bytes (copied straight into the decoder's buffer). Throws the

@@ -27,7 +27,7 @@ export function jsonDumpsPretty(value) {
 // The core stops a cycle at its depth limit; only then is the value walked
 // here, to say "circular" instead of "nesting depth".
 function dumps(value, pretty) {
-  const result = core.jsonDumps(value, pretty);
+  const result = core().jsonDumps(value, pretty);
   if (result.error === 'too_large' && isCircular(value, [])) {
     throw new TooLargeError('a circular structure cannot be written as JSON (its nesting depth has no bound)');
   }
@@ -45,22 +45,22 @@ function isCircular(value, ancestors) {
 
 // `text`: a string, or UTF-8 bytes (validated as such).
 export function jsonLoads(text) {
-  return unwrap(core.jsonLoads(toBytes(text, 'JSON text')));
+  return unwrap(core().jsonLoads(toBytes(text, 'JSON text')));
 }
 
 // JSON text re-written in ipckit's canonical form (compact, or pretty with
 // {pretty: true}), keeping what JS values cannot: 1.0 vs 1, big integers.
 export function jsonCanonical(text, options = {}) {
-  return unwrap(core.jsonCanonical(toBytes(text, 'JSON text'), Boolean(options.pretty)));
+  return unwrap(core().jsonCanonical(toBytes(text, 'JSON text'), Boolean(options.pretty)));
 }
 
 // The JSON text ipckit writes for the double `x` (as a float: "1.0").
 export function jsonFormatDouble(x) {
-  return unwrap(core.jsonFormatDouble(Number(x)));
+  return unwrap(core().jsonFormatDouble(Number(x)));
 }
 
 // The JSON string literal for UTF-8 bytes; InvalidArgumentError if they are
 // not UTF-8.
 export function jsonQuoteUtf8(bytes) {
-  return unwrap(core.jsonQuoteUtf8(toBytes(bytes, 'bytes')));
+  return unwrap(core().jsonQuoteUtf8(toBytes(bytes, 'bytes')));
 }

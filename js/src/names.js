@@ -12,10 +12,10 @@ function asString(name) {
 
 // Throws InvalidArgumentError unless `name` is a valid plain name.
 export function validateName(name) {
-  check(core.validateName(asString(name)));
+  check(core().validateName(asString(name)));
 }
 
 // The Unix-domain socket path of an IpcChannel/NamedPipe name.
 export function socketPathFor(name) {
-  return unwrap(core.socketPathFor(asString(name)));
+  return unwrap(core().socketPathFor(asString(name)));
 }

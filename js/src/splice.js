@@ -11,11 +11,11 @@ import { toBytes } from './bytes.js';
 // {at, from, to, body} such that new = body[0, at) + old[from, to) + body[at, ),
 // or null when the versions share too little to be worth it.
 export function computeSplice(oldBytes, newBytes) {
-  return core.computeSplice(toBytes(oldBytes, 'old version'), toBytes(newBytes, 'new version'));
+  return core().computeSplice(toBytes(oldBytes, 'old version'), toBytes(newBytes, 'new version'));
 }
 
 // The new version from the old one and a splice. CorruptError if the splice
 // does not fit (a bridge bug, or a base that is not the one it was made for).
 export function applySplice(oldBytes, at, from, to, body) {
-  return unwrap(core.applySplice(toBytes(oldBytes, 'old version'), at, from, to, toBytes(body, 'splice body')));
+  return unwrap(core().applySplice(toBytes(oldBytes, 'old version'), at, from, to, toBytes(body, 'splice body')));
 }

@@ -4,9 +4,9 @@
 //
 // Usage (after js/run_tests.sh or bazel build //js/tests:js_peer + node scripts/build.mjs):
 //   IPCKIT_JS_PEER=$(bazel info bazel-bin)/js/tests/js_peer node js/tests/bench_latency.mjs [count]
-import { DIST_ESM, startPeer, tempDir } from './helpers.mjs';
+import { DIST_ESM, startPeer, tempDir, importReady } from './helpers.mjs';
 
-const { FileChannel } = await import(DIST_ESM);
+const { FileChannel } = await importReady(DIST_ESM);
 const count = Number(process.argv[2] || 200);
 const tmp = tempDir('ipckit-js-bench-');
 const peer = await startPeer(['file_backend', tmp.dir]);

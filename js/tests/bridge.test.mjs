@@ -7,10 +7,10 @@ import http from 'node:http';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { DIST_ESM, sleep, startPeer, tempDir, within } from './helpers.mjs';
+import { DIST_ESM, sleep, startPeer, tempDir, within, importReady } from './helpers.mjs';
 import { startBridge } from './python_helpers.mjs';
 
-const ipckit = await import(DIST_ESM);
+const ipckit = await importReady(DIST_ESM);
 const { BridgeFileChannel, PermissionDeniedError, RemoteError, TimeoutError } = ipckit;
 
 // The token `request` sends unless told otherwise (token: null sends none).

@@ -23,11 +23,12 @@ describe('minified bundles', () => {
     const { dir, cleanup } = tempDir();
     try {
       const m = await import(pathToFileURL(await bundle(dir, { format: 'esm', minify: true })).href);
+      await m.ready();
       assert.throws(() => m.jsonLoads('[1,]'), (e) => e.name === 'InvalidArgumentError' && e instanceof m.IpckitError);
       assert.throws(() => m.validateName(''), (e) => e.name === 'InvalidArgumentError');
       const names = ['IpckitError', 'InvalidArgumentError', 'NotFoundError', 'InUseError', 'TimeoutError',
         'PeerClosedError', 'TruncatedError', 'TooLargeError', 'CorruptError', 'UnsupportedVersionError',
-        'OutOfRangeError', 'PermissionDeniedError', 'ClosedError', 'DataLossError', 'RemoteError'];
+        'OutOfRangeError', 'PermissionDeniedError', 'ClosedError', 'DataLossError', 'NotReadyError', 'RemoteError'];
       for (const name of names) {
         const err = new m[name]('x');
         assert.equal(err.name, name);

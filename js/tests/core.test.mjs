@@ -3,9 +3,9 @@
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { describe, test } from 'node:test';
-import { DIST_CJS, DIST_ESM } from './helpers.mjs';
+import { DIST_CJS, DIST_ESM, importReady } from './helpers.mjs';
 
-const esm = await import(DIST_ESM);
+const esm = await importReady(DIST_ESM);
 const cjs = createRequire(import.meta.url)(DIST_CJS);
 
 for (const [label, ipckit] of [['esm', esm], ['cjs', cjs]]) {

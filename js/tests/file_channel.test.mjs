@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { DIST_ESM, sleep, startPeer, tempDir, within } from './helpers.mjs';
+import { DIST_ESM, sleep, startPeer, tempDir, within, importReady } from './helpers.mjs';
 
-const ipckit = await import(DIST_ESM);
+const ipckit = await importReady(DIST_ESM);
 const { FileChannel, RemoteError, TimeoutError, CorruptError, ClosedError } = ipckit;
 
 // Collects events in arrival order; waitFor resolves once `n` are in.

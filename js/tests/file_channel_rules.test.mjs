@@ -10,9 +10,9 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { DIST_ESM, tempDir, within } from './helpers.mjs';
+import { DIST_ESM, tempDir, within, importReady } from './helpers.mjs';
 
-const ipckit = await import(DIST_ESM);
+const ipckit = await importReady(DIST_ESM);
 const { FileChannel, PermissionDeniedError, TimeoutError } = ipckit;
 
 const modeOf = (p) => lstatSync(p).mode & 0o7777;
@@ -25,6 +25,7 @@ const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 function inChild(dir, body, limitMs = 15000) {
   const script = `
     const ipckit = await import(${JSON.stringify(DIST_ESM)});
+    await ipckit.ready();
     const { FileChannel } = ipckit;
     const dir = ${JSON.stringify(dir)};
     const cpu0 = process.cpuUsage();

@@ -1,6 +1,6 @@
 // Shared test helpers: where things are, temp dirs, and the C++ peer process.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -178,4 +178,34 @@ export function runNodeModule(source, nodeFlags = []) {
   child.stdout.on('data', (d) => { out += d; });
   child.stderr.on('data', (d) => { out += d; });
   return new Promise((resolve) => child.on('exit', (code) => resolve({ code, out })));
+}
+
+// Imports a built ESM entry and waits for its WASM core (the ESM build loads
+// it lazily), for tests that call the synchronous functions.
+export async function importReady(entry) {
+  const m = await import(entry);
+  await m.ready();
+  return m;
+}
+
+// Installs the package as npm would into `<projectDir>/node_modules/ipckit`
+// (a real directory, not a link): from the tarball at IPCKIT_JS_TARBALL (the
+// one Bazel builds, //js:npm_package) or else from `npm pack` of js/.
+export function installPackedPackage(projectDir) {
+  let tarball = process.env.IPCKIT_JS_TARBALL;
+  let packDir = null;
+  if (!tarball) {
+    packDir = mkdtempSync(path.join(os.tmpdir(), 'ipckit-js-pack-'));
+    const name = execFileSync('npm', ['pack', '--silent', '--pack-destination', packDir], { cwd: JS_DIR, encoding: 'utf8' })
+      .trim().split('\n').pop();
+    tarball = path.join(packDir, name);
+  }
+  try {
+    const modules = path.join(projectDir, 'node_modules');
+    mkdirSync(modules, { recursive: true });
+    execFileSync('tar', ['-xzf', tarball, '-C', modules]);
+    renameSync(path.join(modules, 'package'), path.join(modules, 'ipckit'));
+  } finally {
+    if (packDir) rmSync(packDir, { recursive: true, force: true });
+  }
 }

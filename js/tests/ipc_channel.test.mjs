@@ -5,9 +5,9 @@ import assert from 'node:assert/strict';
 import { existsSync, writeFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { describe, test } from 'node:test';
-import { DIST_ESM, startPeer, uniqueName, within, sleep } from './helpers.mjs';
+import { DIST_ESM, startPeer, uniqueName, within, sleep, importReady } from './helpers.mjs';
 
-const ipckit = await import(DIST_ESM);
+const ipckit = await importReady(DIST_ESM);
 const { IpcChannel, TooLargeError, TimeoutError, PeerClosedError, TruncatedError, InUseError } = ipckit;
 const text = (bytes) => Buffer.from(bytes).toString('utf8');
 

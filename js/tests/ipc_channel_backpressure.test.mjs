@@ -5,9 +5,9 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { describe, test } from 'node:test';
-import { DIST_ESM, startPeer, uniqueName, within, runNodeModule } from './helpers.mjs';
+import { DIST_ESM, startPeer, uniqueName, within, runNodeModule, importReady } from './helpers.mjs';
 
-const { IpcChannel, TimeoutError, PeerClosedError, decodeFrames } = await import(DIST_ESM);
+const { IpcChannel, TimeoutError, PeerClosedError, decodeFrames } = await importReady(DIST_ESM);
 const text = (bytes) => Buffer.from(bytes).toString('utf8');
 
 // A listener at the name's path that accepts one client and reads nothing

@@ -9,10 +9,10 @@ import { existsSync, readFileSync, readdirSync, unlinkSync, utimesSync, writeFil
 import http from 'node:http';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { DIST_ESM, sleep, tempDir, within } from './helpers.mjs';
+import { DIST_ESM, sleep, tempDir, within, importReady } from './helpers.mjs';
 import { startBridge } from './python_helpers.mjs';
 
-const ipckit = await import(DIST_ESM);
+const ipckit = await importReady(DIST_ESM);
 const { FileChannel, TimeoutError } = ipckit;
 
 const OUTGOING = 'frontend_to_backend.json';

@@ -3,9 +3,9 @@
 // depth limit; a deep acyclic value keeps the depth message.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DIST_ESM } from './helpers.mjs';
+import { DIST_ESM, importReady } from './helpers.mjs';
 
-const { jsonDumps, jsonDumpsPretty, TooLargeError } = await import(DIST_ESM);
+const { jsonDumps, jsonDumpsPretty, TooLargeError } = await importReady(DIST_ESM);
 
 test('a circular object or array is TooLargeError saying circular', () => {
   const obj = { a: 1 };

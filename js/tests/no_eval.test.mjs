@@ -11,6 +11,7 @@ test('the ESM and CommonJS builds work with code generation from strings disallo
     let evalBlocked = false;
     try { new Function('return 1'); } catch { evalBlocked = true; }
     for (const m of [await import(${JSON.stringify(DIST_ESM)}), createRequire(import.meta.url)(${JSON.stringify(DIST_CJS)})]) {
+      await m.ready();
       const d = new m.FrameDecoder();
       d.push(m.encodeFrame('hi'));
       console.log(JSON.stringify([evalBlocked, m.jsonDumps({ a: [1, 2.5] }), new TextDecoder().decode(d.next())]));

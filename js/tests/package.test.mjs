@@ -51,8 +51,9 @@ test('require() works in a fresh project', () => {
 
 test('import works in a fresh project, for both entry points', () => {
   const out = execFileSync('node', ['--input-type=module', '-e', `
-    import { jsonDumps, FileChannel } from 'ipckit';
+    import { jsonDumps, FileChannel, ready } from 'ipckit';
     import * as browser from 'ipckit/browser';
+    await ready();
     console.log(jsonDumps([1.5]), typeof FileChannel, typeof browser.parseChannelFile, 'FileChannel' in browser);
   `], { cwd: project, encoding: 'utf8' });
   assert.equal(out.trim(), '[1.5] function function false');

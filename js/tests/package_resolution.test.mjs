@@ -84,6 +84,7 @@ describe('package resolution', () => {
       WebAssembly.instantiate = (...a) => { instances += 1; return instantiate.apply(WebAssembly, a); };
       WebAssembly.Instance = function (...a) { instances += 1; return new Instance(...a); };
       const esm = await import(${JSON.stringify(DIST_ESM)});
+      await esm.ready();
       const cjs = createRequire(import.meta.url)(${JSON.stringify(DIST_CJS)});
       console.log(JSON.stringify([instances, esm.jsonDumps([1]), cjs.jsonDumps([2])]));
     `);

@@ -5,9 +5,11 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { test, describe } from 'node:test';
-import { DIST_ESM, VECTORS_DIR, hex, losslessParse, losslessStringify, plain, unhex } from './helpers.mjs';
+import {
+  DIST_ESM, VECTORS_DIR, hex, importReady, losslessParse, losslessStringify, plain, unhex,
+} from './helpers.mjs';
 
-const ipckit = await import(DIST_ESM);
+const ipckit = await importReady(DIST_ESM);
 
 function loadArea(area) {
   const dir = path.join(VECTORS_DIR, area);

@@ -12,7 +12,7 @@ export type JsonValue = null | boolean | number | bigint | string | JsonValue[] 
 export type ErrorClass =
   | 'invalid_argument' | 'not_found' | 'in_use' | 'timeout' | 'peer_closed' | 'truncated' | 'too_large'
   | 'corrupt' | 'unsupported_version' | 'out_of_range' | 'permission_denied' | 'closed' | 'io'
-  | 'data_loss' | 'remote';
+  | 'data_loss' | 'not_ready' | 'remote';
 
 export class IpckitError extends Error {
   constructor(message: string, errorClass?: ErrorClass | string, options?: { cause?: unknown });
@@ -33,6 +33,8 @@ export class PermissionDeniedError extends IpckitError { constructor(message: st
 export class ClosedError extends IpckitError { constructor(message: string, options?: { cause?: unknown }); }
 /** Messages were pruned from a channel file before this reader took them. */
 export class DataLossError extends IpckitError { constructor(message: string, options?: { cause?: unknown }); }
+/** A synchronous function was called before the WASM core loaded: `await ready()` first. */
+export class NotReadyError extends IpckitError { constructor(message: string, options?: { cause?: unknown }); }
 /** The other side answered a request with an error response. */
 export class RemoteError extends IpckitError {
   constructor(message: string, response: FileMessage);
@@ -48,6 +50,16 @@ export function fromSystemError(err: unknown, context: string): IpckitError;
 export function unwrap<T>(result: { value?: T; error?: string; message?: string }): T;
 /** A core status (null = OK): returns, or throws its error. */
 export function check(status: null | { error: string; message: string }): void;
+
+/**
+ * Resolves once the WASM core is loaded, starting the load on the first call. The ESM build loads it
+ * lazily (no top-level await): await this once before the synchronous functions (encodeFrame,
+ * jsonDumps, ...), which throw NotReadyError until then. Async APIs wait for it themselves. In the
+ * CommonJS build the core is loaded by require() and this resolves at once.
+ */
+export function ready(): Promise<void>;
+/** Whether the WASM core is loaded (the synchronous functions work). */
+export function isReady(): boolean;
 
 export const VERSION: string;
 /** The wire/layout format version of spec/ this package implements. */

@@ -28,6 +28,7 @@ import {
   MAX_CHANNEL_INFO_BYTES, ChannelFileWriter, appendToChannelText, composeChannelInfo, validateChannelInfo,
 } from '../file_channel_format.js';
 import { FileChannelEndpoint } from '../file_channel_endpoint.js';
+import { ready } from '../core.js';
 import { ChannelLockHelper } from './channel_lock.js';
 import { Ipckit01FileLock } from './ipckit01_lock.js';
 import {
@@ -210,6 +211,7 @@ export class FileChannel extends FileChannelEndpoint {
 
   static async open(dir, side, options = {}) {
     if (!SIDES[side]) throw new InvalidArgumentError(`FileChannel: side must be "frontend" or "backend", not ${String(side)}`);
+    await ready();
     const parsed = { ...fileOptions(options), skipExisting: Boolean(options.skipExisting), forcePolling: Boolean(options.forcePolling) };
     const resolved = await makeChannelDir(dir, parsed.allowSharedDirectory);
     const channel = new FileChannel(resolved, side, parsed, options);

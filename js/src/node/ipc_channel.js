@@ -32,6 +32,7 @@ import { checkOptions, intOption, timeoutOption, toBytes } from '../bytes.js';
 import { DEFAULT_MAX_PAYLOAD, FrameDecoder, frameHeader } from '../frame.js';
 import { jsonDumps, jsonLoads } from '../json.js';
 import { socketPathFor } from '../names.js';
+import { ready } from '../core.js';
 
 const DEFAULT_TIMEOUT_MS = 30000;
 // Received frames buffered ahead of recv() before reading pauses.
@@ -267,6 +268,7 @@ export class IpcChannel {
   // stale socket file of a dead server is reclaimed.
   static async create(name, options = {}) {
     checkOptions(options, ['maxPayload'], 'IpcChannel.create');
+    await ready();
     const path = socketPathFor(name);
     const channel = new IpcChannel(name, path, IpcChannel.#maxPayloadOf(options));
     await channel.#listen();
@@ -277,6 +279,7 @@ export class IpcChannel {
   // allowed) for it to appear; then TimeoutError naming the path.
   static async connect(name, options = {}) {
     checkOptions(options, ['maxPayload', 'timeoutMs'], 'IpcChannel.connect');
+    await ready();
     const path = socketPathFor(name);
     const maxPayload = IpcChannel.#maxPayloadOf(options);
     const timeoutMs = timeoutOption(options.timeoutMs, 'timeoutMs', DEFAULT_TIMEOUT_MS);
