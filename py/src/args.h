@@ -5,6 +5,7 @@
 //   BytesArg data(py_data);                              // bytes-like, zero-copy
 //   channel.Send(data.view(), timeout);
 //   [](const PathArg& name) { ... }                    // a str or a pathlib.Path
+//   ExplainPositionalTimeouts(module);                   // once, after every class
 //
 // Each raises TypeError or ValueError (InvalidArgumentError, which is also
 // OverflowError, for a negative size) naming the argument and the problem.
@@ -70,6 +71,18 @@ struct PathArg : std::string {
   using std::string::string;
   explicit PathArg(std::string s) : std::string(std::move(s)) {}
 };
+
+// Gives every method and static method of `module`'s classes that takes a
+// keyword-only `timeout` a short TypeError for a positional one:
+//
+//   channel.recv(5)  ->  TypeError: IpcChannel.recv() takes timeout as a keyword: recv(timeout=5)
+//
+// instead of pybind11's "incompatible function arguments" list. It appends an
+// overload that pybind11 tries only after the real one refused the arguments
+// (a call that binds never runs it); other refused calls keep pybind11's
+// message. The docstring stays the real overload's. Call it once, after every
+// class is registered (PYBIND11_MODULE in module.cc).
+void ExplainPositionalTimeouts(pybind11::module_& module);
 
 }  // namespace ipckit::python
 

@@ -2,6 +2,7 @@
 // The public package `ipckit` (py/ipckit/__init__.py) re-exports all of it.
 #include <pybind11/pybind11.h>
 
+#include "py/src/args.h"
 #include "py/src/bindings.h"
 #include "py/src/errors.h"
 
@@ -26,4 +27,5 @@ PYBIND11_MODULE(_ipckit, m) {
   ipckit::python::RegisterFileChannel(m);
   ipckit::python::RegisterInfo(m);
   ipckit::python::RegisterBridge(m);
+  ipckit::python::ExplainPositionalTimeouts(m);  // args.h: after every class
 }
