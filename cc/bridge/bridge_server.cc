@@ -1,8 +1,5 @@
 #include "cc/bridge/bridge_server.h"
 
-#include <errno.h>
-#include <poll.h>
-
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -188,47 +185,41 @@ void BridgeServer::FinishAppends() {
 
 absl::Status BridgeServer::Serve(absl::Duration timeout) {
   const Deadline deadline = Deadline::After(timeout);
-  std::vector<pollfd> fds;
+  std::vector<SocketInterest> fds;
   std::vector<Connection*> polled;
   while (!stop_.load()) {
     fds.clear();
     polled.clear();
-    fds.push_back({wake_.read_end.get(), POLLIN, 0});
-    fds.push_back({listener_.fd(), POLLIN, 0});
+    fds.push_back({wake_.read_end.get(), /*read=*/true});
+    fds.push_back({listener_.fd(), /*read=*/true});
     const absl::Time now = Now();
     absl::Time next = absl::InfiniteFuture();
     for (Connection& c : connections_) {
-      short events = 0;
+      SocketInterest interest{c.fd.get()};
       if (c.state == Connection::State::kWrite) {
-        events = POLLOUT;
+        interest.write = true;
       } else if (c.state == Connection::State::kDrain || c.in.size() < c.ReadLimit()) {
-        events = POLLIN;
+        interest.read = true;
       }
-      fds.push_back({c.fd.get(), events, 0});
+      fds.push_back(interest);
       polled.push_back(&c);
       next = std::min(next, c.expires);
     }
     absl::Duration wait = deadline.Remaining();
     if (next != absl::InfiniteFuture()) wait = std::min(wait, next - now);
-    int wait_ms = -1;
-    if (wait != absl::InfiniteDuration()) {
-      wait_ms = static_cast<int>(std::clamp<int64_t>(
-          absl::ToInt64Milliseconds(wait + absl::Microseconds(999)), 0, 1 << 30));
-    }
-    int n = ::poll(fds.data(), fds.size(), wait_ms);
-    if (n < 0) {
-      if (errno != EINTR) return ErrnoError(errno, "poll in the bridge");
+    absl::StatusOr<bool> woke = WaitForSockets(fds, wait);
+    if (!woke.ok()) return woke.status();
+    if (!*woke) {
       if (stop_.load()) break;  // stopped by the signal's handler
       return TimeoutError("bridge: serving interrupted by a signal");
     }
-    if (fds[0].revents != 0) DrainWakes(wake_.read_end.get());
+    if (fds[0].ready) DrainWakes(wake_.read_end.get());
     if (stop_.load()) break;
 
     const absl::Time polled_at = Now();
     for (size_t i = 0; i < polled.size(); ++i) {
       Connection& c = *polled[i];
-      short revents = fds[i + 2].revents;
-      if (revents == 0 || c.dead) continue;
+      if (!fds[i + 2].ready || c.dead) continue;
       if (c.Incomplete() && c.expires <= polled_at) {
         c.dead = true;  // too late: what arrives now does not count
         continue;
@@ -263,7 +254,7 @@ absl::Status BridgeServer::Serve(absl::Duration timeout) {
       if (c.dead) ReleaseBody(c);
     }
     connections_.remove_if([](const Connection& c) { return c.dead; });
-    if (fds[1].revents != 0) AcceptPending();
+    if (fds[1].ready) AcceptPending();
     if (deadline.Expired()) {
       return TimeoutError(absl::StrCat("bridge on ", origin(), " served for ",
                                        absl::FormatDuration(timeout)));

@@ -4,8 +4,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <algorithm>
 
 #include "absl/strings/str_cat.h"
 #include "cc/base/error.h"
@@ -122,6 +125,26 @@ void DrainWakes(int read_fd) {
   char buffer[64];
   while (::read(read_fd, buffer, sizeof(buffer)) > 0) {
   }
+}
+
+absl::StatusOr<bool> WaitForSockets(std::vector<SocketInterest>& sockets, absl::Duration timeout) {
+  std::vector<pollfd> fds;
+  fds.reserve(sockets.size());
+  for (SocketInterest& s : sockets) {
+    s.ready = false;
+    fds.push_back({s.fd, static_cast<short>((s.read ? POLLIN : 0) | (s.write ? POLLOUT : 0)), 0});
+  }
+  int wait_ms = -1;
+  if (timeout != absl::InfiniteDuration()) {
+    wait_ms = static_cast<int>(
+        std::clamp<int64_t>(absl::ToInt64Milliseconds(timeout + absl::Microseconds(999)), 0, 1 << 30));
+  }
+  if (::poll(fds.data(), fds.size(), wait_ms) < 0) {
+    if (errno == EINTR) return false;
+    return ErrnoError(errno, "poll on loopback sockets");
+  }
+  for (size_t i = 0; i < sockets.size(); ++i) sockets[i].ready = fds[i].revents != 0;
+  return true;
 }
 
 }  // namespace ipckit

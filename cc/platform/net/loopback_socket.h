@@ -6,17 +6,21 @@
 //   IPCKIT_ASSIGN_OR_RETURN(ipckit::LoopbackListener listener, ipckit::LoopbackListener::Bind(0));
 //   uint16_t port = listener.port();  // the one the kernel picked
 //   absl::StatusOr<ipckit::UniqueFd> conn = listener.Accept();  // invalid fd: none pending
+//
+//   std::vector<ipckit::SocketInterest> wait = {{wake.read_end.get(), /*read=*/true}, {listener.fd(), true}};
+//   IPCKIT_ASSIGN_OR_RETURN(bool woke, ipckit::WaitForSockets(wait, absl::Seconds(1)));
+//   if (wait[1].ready) { /* accept */ }
 #ifndef IPCKIT_CC_PLATFORM_NET_LOOPBACK_SOCKET_H_
 #define IPCKIT_CC_PLATFORM_NET_LOOPBACK_SOCKET_H_
-
-#include <sys/types.h>
 
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "cc/platform/unique_fd.h"
 
 namespace ipckit {
@@ -69,6 +73,22 @@ absl::StatusOr<WakePipe> MakeWakePipe();
 void Wake(int write_fd);
 // Reads everything pending.
 void DrainWakes(int read_fd);
+
+// One descriptor for WaitForSockets: what to wait for (neither: errors and
+// hang-ups only), and afterwards whether anything happened on it (readable,
+// writable, an error or a hang-up, which the next transfer then reports).
+struct SocketInterest {
+  int fd = -1;
+  bool read = false;
+  bool write = false;
+  bool ready = false;  // set by WaitForSockets
+};
+
+// Waits until one of `sockets` is ready or `timeout` passes (rounded up to a
+// millisecond; InfiniteDuration: no limit), and sets each one's `ready`.
+// Returns false, with nothing ready, when a signal interrupted the wait (the
+// caller decides whether that means stop); true otherwise.
+absl::StatusOr<bool> WaitForSockets(std::vector<SocketInterest>& sockets, absl::Duration timeout);
 
 }  // namespace ipckit
 
