@@ -74,6 +74,7 @@ PyObject* TypeFor(absl::string_view error_class) {
 // The core's messages name its C++ methods; a Python user calls these.
 const std::initializer_list<std::pair<absl::string_view, absl::string_view>> kPythonNames = {
     {"WaitForClient", "wait_for_client()"},
+    {"WaitSet::Wait", "ShmWaitSet.wait()"},
 };
 
 void SetError(absl::string_view error_class, absl::string_view core_message) {

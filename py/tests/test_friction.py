@@ -18,6 +18,19 @@ def test_errors_name_python_methods_not_cpp_ones(unique_name):
     assert "WaitForClient" not in message, message
 
 
+def test_wait_set_errors_name_the_python_method(unique_name):
+    wait_set = ipckit.ShmWaitSet()
+    with pytest.raises(ipckit.InvalidArgumentError) as empty:
+        wait_set.wait(timeout=0)
+    with ipckit.ShmSubscriber.create(unique_name("fr_ws")) as subscriber:
+        wait_set.add(subscriber)
+        with pytest.raises(ipckit.IpcTimeoutError) as quiet:
+            wait_set.wait(timeout=0)
+    for raised in (empty, quiet):
+        assert str(raised.value).startswith("ShmWaitSet.wait(): "), str(raised.value)
+        assert "WaitSet::Wait" not in str(raised.value)
+
+
 def test_path_arguments(unique_name, tmp_path):
     name = unique_name("fr")
     with ipckit.IpcChannel.create(pathlib.Path("/tmp") / name) as server:
