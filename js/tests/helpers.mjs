@@ -1,6 +1,6 @@
 // Shared test helpers: where things are, temp dirs, and the C++ peer process.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -188,24 +188,37 @@ export async function importReady(entry) {
   return m;
 }
 
-// Installs the package as npm would into `<projectDir>/node_modules/ipckit`
-// (a real directory, not a link): from the tarball at IPCKIT_JS_TARBALL (the
-// one Bazel builds, //js:npm_package) or else from `npm pack` of js/.
+// Installs the package into the project at `projectDir` (made if missing,
+// with a package.json) as a user does: `npm install <tarball>` (offline: the
+// package has no dependencies). The tarball is IPCKIT_JS_TARBALL (the one
+// Bazel builds, //js:npm_package; run_tests.sh sets it), else `npm pack` of
+// js/. Returns the tarball's path (gone after the call if packed here).
 export function installPackedPackage(projectDir) {
   let tarball = process.env.IPCKIT_JS_TARBALL;
   let packDir = null;
   if (!tarball) {
     packDir = mkdtempSync(path.join(os.tmpdir(), 'ipckit-js-pack-'));
-    const name = execFileSync('npm', ['pack', '--silent', '--pack-destination', packDir], { cwd: JS_DIR, encoding: 'utf8' })
-      .trim().split('\n').pop();
+    const name = npm(['pack', '--silent', '--pack-destination', packDir], JS_DIR).trim().split('\n').pop();
     tarball = path.join(packDir, name);
   }
   try {
-    const modules = path.join(projectDir, 'node_modules');
-    mkdirSync(modules, { recursive: true });
-    execFileSync('tar', ['-xzf', tarball, '-C', modules]);
-    renameSync(path.join(modules, 'package'), path.join(modules, 'ipckit'));
+    mkdirSync(projectDir, { recursive: true });
+    if (!existsSync(path.join(projectDir, 'package.json'))) {
+      writeFileSync(path.join(projectDir, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }));
+    }
+    npm(['install', '--offline', '--loglevel=error', tarball], projectDir);
   } finally {
     if (packDir) rmSync(packDir, { recursive: true, force: true });
   }
+  return tarball;
+}
+
+// Runs npm quietly (no audit, fund or update checks); returns its stdout.
+export function npm(args, cwd) {
+  return execFileSync('npm', args, {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' },
+  });
 }

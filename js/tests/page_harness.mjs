@@ -11,9 +11,10 @@ export const CHROMIUM = process.env.IPCKIT_CHROMIUM || '/usr/bin/chromium';
 const DIST = path.join(JS_DIR, 'dist');
 const TYPES = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.html': 'text/html' };
 
-// Serves `pageHtml()` at /, dist/ under /pkg/ (nothing outside it), and
-// resolves `result` with the JSON the page POSTs to /result.
-export async function startPageServer(pageHtml) {
+// Serves `pageHtml()` at /, the files of `root` (default dist/) under
+// `prefix` (default /pkg/; nothing outside root), and resolves `result` with
+// the JSON the page POSTs to /result.
+export async function startPageServer(pageHtml, { root = DIST, prefix = '/pkg/' } = {}) {
   let resolveResult;
   const result = new Promise((r) => { resolveResult = r; });
   const server = http.createServer((req, res) => {
@@ -32,8 +33,8 @@ export async function startPageServer(pageHtml) {
       res.end(pageHtml());
       return;
     }
-    const rel = url.pathname.startsWith('/pkg/') ? path.normalize(url.pathname.slice(5)) : null;
-    const file = rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? path.join(DIST, rel) : null;
+    const rel = url.pathname.startsWith(prefix) ? path.normalize(url.pathname.slice(prefix.length)) : null;
+    const file = rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? path.join(root, rel) : null;
     if (!file || !existsSync(file)) {
       res.writeHead(404);
       res.end();

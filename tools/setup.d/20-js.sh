@@ -9,6 +9,8 @@
 #   3. abseil 20220623.1 source from Debian's source package (deb-src), for
 #      compiling the abseil subset the core needs to WASM.
 #   4. js/node_modules from js/package-lock.json (npm ci).
+#   5. The bundlers the bundler matrix test runs (esbuild, Vite 5, the
+#      current Vite, webpack 5), from js/tests/bundlers/package-lock.json.
 #
 # The cache dir is $IPCKIT_CACHE (default /var/cache/ipckit); Bazel finds it
 # through the repository @ipckit_wasm_deps (third_party/wasm/wasm_deps.bzl).
@@ -93,12 +95,14 @@ EOF
   rm -rf "$work"
 fi
 
-# 4. The npm package's own (dev) dependencies, pinned by its lockfile.
-if [ -f "$root/js/package-lock.json" ]; then
-  stamp="$root/js/node_modules/.ipckit-lock"
-  if ! cmp -s "$root/js/package-lock.json" "$stamp" 2>/dev/null; then
-    echo "setup(js): npm ci in js/"
-    (cd "$root/js" && npm ci --no-audit --no-fund --prefer-offline --loglevel=error)
-    cp "$root/js/package-lock.json" "$stamp"
+# 4. and 5. npm projects pinned by their lockfiles: the npm package's own
+# (dev) dependencies, and the bundlers of js/tests/bundlers.test.mjs.
+for project in "$root/js" "$root/js/tests/bundlers"; do
+  [ -f "$project/package-lock.json" ] || continue
+  stamp="$project/node_modules/.ipckit-lock"
+  if ! cmp -s "$project/package-lock.json" "$stamp" 2>/dev/null; then
+    echo "setup(js): npm ci in ${project#"$root"/}/"
+    (cd "$project" && npm ci --no-audit --no-fund --prefer-offline --loglevel=error)
+    cp "$project/package-lock.json" "$stamp"
   fi
-fi
+done
