@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# JS package tests: builds the WASM core and the C++ test peer with Bazel,
-# assembles js/dist (scripts/build.mjs), then runs every tests/*.test.mjs with
-# node:test. Output ends with node's "# pass N" / "# fail N" lines.
+# JS package tests: builds the WASM core, the npm tarball (//js:npm_package)
+# and the C++ test peer with Bazel, assembles js/dist (scripts/build.mjs),
+# then runs every tests/*.test.mjs with node:test; the package, README and
+# bundler tests install the tarball into fresh projects. Output ends with
+# node's "# pass N" / "# fail N" lines.
 # Usage: js/run_tests.sh   (tools/setup.sh must have run: emscripten, npm ci)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
@@ -12,12 +14,16 @@ if [ ! -x node_modules/.bin/tsc ] || [ ! -d node_modules/esbuild ]; then
   echo "run_tests: js/node_modules is missing; installing from the lockfile"
   npm ci --no-audit --no-fund --prefer-offline --loglevel=error
 fi
+if [ ! -d tests/bundlers/node_modules/vite5 ]; then
+  echo "run_tests: js/tests/bundlers/node_modules is missing; installing from its lockfile"
+  (cd tests/bundlers && npm ci --no-audit --no-fund --prefer-offline --loglevel=error)
+fi
 
 # Bazel's own output is long: keep it in a log and show it only on failure.
 log="$(mktemp "${TMPDIR:-/tmp}/ipckit-js-bazel.XXXXXX")"
 trap 'rm -f "$log"' EXIT
-echo "run_tests: bazel build //js:ipckit_core //js/tests:js_peer"
-if ! (cd "$repo_dir" && bazel build //js:ipckit_core //js/tests:js_peer) >"$log" 2>&1; then
+echo "run_tests: bazel build //js:ipckit_core //js:npm_package //js/tests:js_peer"
+if ! (cd "$repo_dir" && bazel build //js:ipckit_core //js:npm_package //js/tests:js_peer) >"$log" 2>&1; then
   tail -n 60 "$log"
   echo "run_tests: bazel build failed"
   exit 1
@@ -61,5 +67,11 @@ python3 -m venv "$py_venv"
 export IPCKIT_PYTHON="$py_venv/bin/python"
 
 export IPCKIT_JS_PEER="$bin/js/tests/js_peer"
+tarballs=("$bin"/js/ipckit-*.tgz)
+if [ "${#tarballs[@]}" -ne 1 ] || [ ! -f "${tarballs[0]}" ]; then
+  echo "run_tests: expected exactly one npm tarball in $bin/js, found: ${tarballs[*]}"
+  exit 1
+fi
+export IPCKIT_JS_TARBALL="${tarballs[0]}"
 rm -f "$log"
 node --test --test-reporter=tap tests/*.test.mjs

@@ -1,32 +1,22 @@
-// The published package: `npm pack` yields a tarball that a fresh Node project
-// can `npm install` (offline: it has no dependencies) and then require,
-// import, and type-check against.
+// The published package: the tarball (Bazel's //js:npm_package under
+// run_tests.sh, else `npm pack`) that a fresh Node project can `npm install`
+// (offline: it has no dependencies) and then require, import, and
+// type-check against.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { JS_DIR, tempDir } from './helpers.mjs';
-
-const npm = (args, cwd) => execFileSync('npm', args, {
-  cwd,
-  encoding: 'utf8',
-  stdio: ['ignore', 'pipe', 'pipe'],
-  env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' },
-});
+import { JS_DIR, installPackedPackage, tempDir } from './helpers.mjs';
 
 let tmp;
 let project;
+let tarball;
 
 before(() => {
   tmp = tempDir('ipckit-js-pack-');
-  npm(['pack', '--silent', '--pack-destination', tmp.dir], JS_DIR);
   project = path.join(tmp.dir, 'app');
-  execFileSync('mkdir', ['-p', project]);
-  writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }));
-  const tarball = readdirSync(tmp.dir).find((f) => f.endsWith('.tgz'));
-  assert.ok(tarball, 'npm pack wrote a tarball');
-  npm(['install', '--offline', '--no-audit', '--no-fund', '--loglevel=error', path.join(tmp.dir, tarball)], project);
+  tarball = installPackedPackage(project);
 });
 
 after(() => tmp?.cleanup());
@@ -38,6 +28,9 @@ test('the tarball holds the built package and nothing from the source tree', () 
     assert.ok(existsSync(path.join(root, f)), f);
   }
   for (const f of ['src', 'tests', 'wasm', 'node_modules', 'BUILD']) assert.ok(!existsSync(path.join(root, f)), f);
+  const version = (dir) => JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')).version;
+  assert.equal(version(root), version(JS_DIR));
+  assert.equal(path.basename(tarball), `ipckit-${version(JS_DIR)}.tgz`);
 });
 
 test('require() works in a fresh project', () => {
