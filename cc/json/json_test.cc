@@ -372,6 +372,91 @@ TEST(WriterTest, EmbeddedNulInStringAndKey) {
   EXPECT_EQ(std::string(out.GetString(), out.GetSize()), R"({"k\u0000k":"\u0000"})");
 }
 
+// The escaping rule spelled out byte by byte, to check AppendQuoted's
+// word-at-a-time scan against.
+std::string ReferenceQuoted(absl::string_view s) {
+  std::string out = "\"";
+  for (const char c : s) {
+    const auto b = static_cast<unsigned char>(c);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (b < 0x20) {
+          out += absl::StrCat("\\u00", absl::string_view("0123456789abcdef" + (b >> 4), 1),
+                              absl::string_view("0123456789abcdef" + (b & 0xF), 1));
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+TEST(WriterTest, QuotingAroundTheWordBoundary) {
+  const std::vector<std::string> specials = {"\"", "\\", "\n", std::string(1, '\0'), "\x1f",
+                                             "\x7f", "\xc3\xa9", "\xf0\x9f\x98\x80", "/"};
+  for (size_t length = 0; length <= 33; ++length) {
+    for (const std::string& special : specials) {
+      for (size_t at = 0; at <= length; ++at) {
+        const std::string s = std::string(at, 'a') + special + std::string(length - at, 'b');
+        OutputBuffer out;
+        size_t bad = 0;
+        ASSERT_TRUE(AppendQuoted(out, s, &bad));
+        EXPECT_EQ(std::string(out.GetString(), out.GetSize()), ReferenceQuoted(s));
+        // A bad byte is found wherever it sits, also after a long plain run.
+        const std::string broken = s + std::string(length, 'c') + "\xff";
+        OutputBuffer ignored;
+        EXPECT_FALSE(AppendQuoted(ignored, broken, &bad));
+        EXPECT_EQ(bad, broken.size() - 1);
+      }
+    }
+  }
+}
+
+TEST(WriterTest, CompactWriterStateAndIntegers) {
+  OutputBuffer out;
+  CompactWriter w(out);
+  EXPECT_FALSE(w.IsComplete());
+  ASSERT_TRUE(w.StartArray());
+  EXPECT_EQ(w.Depth(), 1);
+  EXPECT_FALSE(w.IsComplete());
+  for (int64_t i : {std::numeric_limits<int64_t>::min(), int64_t{-1}, int64_t{0}, int64_t{10}}) {
+    ASSERT_TRUE(w.Int64(i));
+  }
+  ASSERT_TRUE(w.Uint64(std::numeric_limits<uint64_t>::max()));
+  ASSERT_TRUE(w.Int(-7));
+  ASSERT_TRUE(w.Uint(7));
+  ASSERT_TRUE(w.StartObject());
+  ASSERT_TRUE(w.EndObject());
+  ASSERT_TRUE(w.StartArray());
+  ASSERT_TRUE(w.EndArray());
+  ASSERT_TRUE(w.Bool(false));
+  ASSERT_TRUE(w.EndArray());
+  EXPECT_TRUE(w.IsComplete());
+  EXPECT_EQ(std::string(out.GetString(), out.GetSize()),
+            "[-9223372036854775808,-1,0,10,18446744073709551615,-7,7,{},[],false]");
+
+  // A failure midway, then Reset: a fresh start on a fresh buffer.
+  OutputBuffer second;
+  w.Reset(second);
+  ASSERT_TRUE(w.StartObject());
+  ASSERT_TRUE(w.Key("k"));
+  EXPECT_FALSE(w.Double(std::nan("")));
+  w.Reset(second);
+  second.Clear();
+  EXPECT_TRUE(w.status().ok());
+  EXPECT_EQ(w.Depth(), 0);
+  ASSERT_TRUE(w.Null());
+  EXPECT_TRUE(w.IsComplete());
+  EXPECT_EQ(std::string(second.GetString(), second.GetSize()), "null");
+}
+
 // ------------------------------------------------------------ Dumps
 
 TEST(DumpsTest, CompactLayout) {

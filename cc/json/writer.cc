@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "cc/base/error.h"
+#include "cc/json/internal/scan.h"
 
 namespace ipckit {
 namespace json {
@@ -81,10 +82,24 @@ bool AppendQuoted(OutputBuffer& out, absl::string_view s, size_t* bad_offset) {
   const auto* const begin = reinterpret_cast<const unsigned char*>(s.data());
   const auto* const end = begin + s.size();
   const unsigned char* p = begin;
+  // Most strings need no escape and are ASCII: find out first, then copy
+  // them with their quotes in one go.
+  while (end - p >= 8 && !internal::WordNeedsLook(p)) p += 8;
+  while (p < end && kByteTable.cls[*p] == kPlain) ++p;
+  if (p == end) {
+    char* dst = out.Push(s.size() + 2);
+    dst[0] = '"';
+    std::memcpy(dst + 1, s.data(), s.size());
+    dst[s.size() + 1] = '"';
+    return true;
+  }
   out.Put('"');
+  if (p > begin) std::memcpy(out.Push(p - begin), begin, p - begin);
   while (p < end) {
-    // Copy the longest run that needs no escaping in one go.
+    // Copy the longest run that needs no escaping in one go, skipping plain
+    // ASCII eight bytes at a time.
     const unsigned char* run = p;
+    while (end - p >= 8 && !internal::WordNeedsLook(p)) p += 8;
     while (p < end) {
       const unsigned char cls = kByteTable.cls[*p];
       if (cls == kPlain) {

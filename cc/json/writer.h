@@ -8,19 +8,24 @@
 //   ipckit::json::CompactWriter w(out);
 //   w.StartObject(); w.Key("a"); w.Double(0.5); w.EndObject();  // {"a":0.5}
 //
-// The writers are RapidJSON's Writer/PrettyWriter with the methods that carry
-// our rules replaced: strings are validated as UTF-8 and escaped the way
-// serde_json escapes them, doubles use FormatDouble, non-finite doubles and
-// nesting deeper than kMaxDepth are refused. Every method returns false on
-// failure and status() then says why; the output is then incomplete and must
-// be discarded. Misuse of the call sequence (a Key inside an array, two
-// roots) is a programming error that RapidJSON asserts on, as it always does.
+// Both writers carry the same rules: strings are validated as UTF-8 and
+// escaped the way serde_json escapes them (AppendQuoted), doubles use
+// FormatDouble, non-finite doubles and nesting deeper than kMaxDepth are
+// refused. Every method returns false on failure and status() then says why;
+// the output is then incomplete and must be discarded. PrettyWriter is
+// RapidJSON's PrettyWriter with those methods replaced. CompactWriter writes
+// straight into the buffer: compact text has no layout beyond "is a comma
+// due", and skipping RapidJSON's per-value level bookkeeping is what keeps
+// json_dumps's cost per value low (bench/json_profile.md). Misuse of the call
+// sequence (a Key inside an array, two roots) is a programming error:
+// PrettyWriter asserts on it, CompactWriter does not check it.
 #ifndef IPCKIT_CC_JSON_WRITER_H_
 #define IPCKIT_CC_JSON_WRITER_H_
 
 #include <cstddef>
+#include <charconv>
+#include <cstdint>
 #include <cstring>
-#include <type_traits>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -28,7 +33,6 @@
 #include "cc/json/number.h"
 #include "rapidjson/prettywriter.h"
 #include "rapidjson/stringbuffer.h"
-#include "rapidjson/writer.h"
 
 namespace ipckit {
 namespace json {
@@ -58,20 +62,18 @@ absl::Status BadUtf8Error(bool is_key, absl::string_view s, size_t bad_offset);
 absl::Status NonFiniteError(double d);
 absl::Status TooDeepError();
 
-template <bool kPretty>
-using Base = std::conditional_t<kPretty, rapidjson::PrettyWriter<OutputBuffer>,
-                                rapidjson::Writer<OutputBuffer>>;
-
 }  // namespace writer_internal
 
 template <bool kPretty>
-class BasicWriter : public writer_internal::Base<kPretty> {
-  using Base = writer_internal::Base<kPretty>;
+class BasicWriter;
+
+// The pretty writer: RapidJSON's PrettyWriter with the rules above.
+template <>
+class BasicWriter<true> : public rapidjson::PrettyWriter<OutputBuffer> {
+  using Base = rapidjson::PrettyWriter<OutputBuffer>;
 
  public:
-  explicit BasicWriter(OutputBuffer& out) : Base(out) {
-    if constexpr (kPretty) this->SetIndent(' ', kPrettyIndent);
-  }
+  explicit BasicWriter(OutputBuffer& out) : Base(out) { this->SetIndent(' ', kPrettyIndent); }
   BasicWriter(const BasicWriter&) = delete;
   BasicWriter& operator=(const BasicWriter&) = delete;
 
@@ -125,13 +127,7 @@ class BasicWriter : public writer_internal::Base<kPretty> {
   using Base::RawValue;
   using Base::SetMaxDecimalPlaces;
 
-  void BeginValue(rapidjson::Type type) {
-    if constexpr (kPretty) {
-      this->PrettyPrefix(type);
-    } else {
-      this->Prefix(type);
-    }
-  }
+  void BeginValue(rapidjson::Type type) { this->PrettyPrefix(type); }
 
   bool WriteQuoted(absl::string_view s, bool is_key) {
     BeginValue(rapidjson::kStringType);
@@ -147,6 +143,118 @@ class BasicWriter : public writer_internal::Base<kPretty> {
     return false;
   }
 
+  absl::Status status_;
+};
+
+// The compact writer, written directly: a comma is due before a value or key
+// that follows a value in the same container; nothing else needs state.
+template <>
+class BasicWriter<false> {
+ public:
+  explicit BasicWriter(OutputBuffer& out) : out_(&out) {}
+  BasicWriter(const BasicWriter&) = delete;
+  BasicWriter& operator=(const BasicWriter&) = delete;
+
+  // Starts over on `out`, forgetting any earlier failure.
+  void Reset(OutputBuffer& out) {
+    out_ = &out;
+    depth_ = 0;
+    comma_due_ = false;
+    has_root_ = false;
+    status_ = absl::OkStatus();
+  }
+
+  // Why the last failing call returned false; OK if none failed.
+  const absl::Status& status() const { return status_; }
+  // Containers currently open.
+  int Depth() const { return depth_; }
+  // True once one root value has been written completely.
+  bool IsComplete() const { return has_root_ && depth_ == 0; }
+
+  bool Null() { return Literal("null", 4); }
+  bool Bool(bool b) { return b ? Literal("true", 4) : Literal("false", 5); }
+  bool Int(int i) { return Int64(i); }
+  bool Uint(unsigned u) { return Uint64(u); }
+  bool Int64(int64_t i) { return Integer(i); }
+  bool Uint64(uint64_t u) { return Integer(u); }
+  bool Double(double d) {
+    char text[kDoubleTextMax];
+    const size_t n = FormatDouble(d, text);
+    if (n == 0) return Fail(writer_internal::NonFiniteError(d));
+    BeginValue();
+    std::memcpy(out_->Push(n), text, n);
+    return true;
+  }
+  bool String(const char* s, rapidjson::SizeType n, bool /*copy*/ = false) {
+    return String(absl::string_view(s, n));
+  }
+  bool String(absl::string_view s) {
+    BeginValue();
+    return Quoted(s, /*is_key=*/false);
+  }
+  bool Key(const char* s, rapidjson::SizeType n, bool /*copy*/ = false) {
+    return Key(absl::string_view(s, n));
+  }
+  bool Key(absl::string_view s) {
+    BeginValue();
+    if (!Quoted(s, /*is_key=*/true)) return false;
+    out_->Put(':');
+    comma_due_ = false;
+    return true;
+  }
+  bool StartObject() { return Open('{'); }
+  bool StartArray() { return Open('['); }
+  bool EndObject(rapidjson::SizeType /*members*/ = 0) { return Close('}'); }
+  bool EndArray(rapidjson::SizeType /*elements*/ = 0) { return Close(']'); }
+
+ private:
+  void BeginValue() {
+    if (comma_due_) out_->Put(',');
+    comma_due_ = true;
+    if (depth_ == 0) has_root_ = true;
+  }
+  bool Literal(const char* text, size_t n) {
+    BeginValue();
+    std::memcpy(out_->Push(n), text, n);
+    return true;
+  }
+  template <typename T>
+  bool Integer(T value) {
+    BeginValue();
+    constexpr size_t kMax = 20;  // "-9223372036854775808", "18446744073709551615"
+    char* begin = out_->Push(kMax);
+    char* end = std::to_chars(begin, begin + kMax, value).ptr;
+    out_->Pop(kMax - static_cast<size_t>(end - begin));
+    return true;
+  }
+  bool Quoted(absl::string_view s, bool is_key) {
+    size_t bad_offset = 0;
+    if (AppendQuoted(*out_, s, &bad_offset)) return true;
+    return Fail(writer_internal::BadUtf8Error(is_key, s, bad_offset));
+  }
+  bool Open(char bracket) {
+    if (depth_ >= kMaxDepth) return Fail(writer_internal::TooDeepError());
+    BeginValue();
+    out_->Put(bracket);
+    ++depth_;
+    comma_due_ = false;
+    return true;
+  }
+  bool Close(char bracket) {
+    out_->Put(bracket);
+    --depth_;
+    comma_due_ = true;
+    return true;
+  }
+  bool Fail(absl::Status status) {
+    status_ = std::move(status);
+    return false;
+  }
+
+  OutputBuffer* out_;
+  int depth_ = 0;
+  bool comma_due_ = false;
+  bool has_root_ = false;
   absl::Status status_;
 };
 
