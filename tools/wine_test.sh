@@ -30,6 +30,8 @@ TESTS=(
   //cc/json:json_test
   //cc/json:json_vectors_test
   //cc/shm:shm_header_test
+  //cc/platform/random:secure_random_test
+  //cc/platform/win:error_win_test
 )
 
 export WINEPREFIX="${IPCKIT_WINEPREFIX:-${XDG_CACHE_HOME:-$HOME/.cache}/ipckit-wine}"

@@ -1,28 +1,13 @@
 #include "cc/platform/random/secure_random.h"
 
-#include <errno.h>
-#include <sys/random.h>
-
 #include <string>
 
 #include "absl/strings/escaping.h"
-#include "cc/base/error.h"
+
+// SecureRandomBytes is the OS's: secure_random_posix.cc (getrandom) or
+// secure_random_win.cc (BCryptGenRandom).
 
 namespace ipckit {
-
-absl::StatusOr<std::string> SecureRandomBytes(size_t n) {
-  std::string out(n, '\0');
-  size_t got = 0;
-  while (got < n) {
-    ssize_t r = ::getrandom(out.data() + got, n - got, 0);
-    if (r < 0) {
-      if (errno == EINTR) continue;
-      return ErrnoError(errno, "getrandom");
-    }
-    got += static_cast<size_t>(r);
-  }
-  return out;
-}
 
 absl::StatusOr<std::string> SecureRandomHex(size_t n) {
   absl::StatusOr<std::string> bytes = SecureRandomBytes(n);

@@ -1,5 +1,5 @@
-// Secret bytes from the OS CSPRNG (getrandom(2)): for tokens another local
-// user or a web page must not guess.
+// Secret bytes from the OS CSPRNG (getrandom(2); Windows: BCryptGenRandom):
+// for tokens another local user or a web page must not guess.
 //
 //   IPCKIT_ASSIGN_OR_RETURN(std::string token, ipckit::SecureRandomHex(16));  // 128 bits
 #ifndef IPCKIT_CC_PLATFORM_RANDOM_SECURE_RANDOM_H_
