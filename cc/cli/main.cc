@@ -128,13 +128,12 @@ absl::Status Services(const std::vector<std::string>& argv) {
     }
     std::cout << "  " << (s.state == 1 ? "ready" : "initializing") << ", " << s.size
               << " bytes, max_payload " << s.config.max_payload << ", max_subscribers "
-              << s.config.max_subscribers << "\n";
+              << s.config.max_subscribers << ", max_publishers " << s.config.max_publishers << "\n";
     for (const shm_msg::ParticipantInfo& p : s.participants) {
       const char* liveness = p.liveness == platform::Liveness::kAlive  ? "alive"
                              : p.liveness == platform::Liveness::kDead ? "dead"
                                                                        : "unknown";
-      std::cout << "  " << (p.entry == 0 ? std::string("publisher")
-                                         : absl::StrCat("subscriber ", p.entry - 1))
+      std::cout << "  " << (p.publisher ? "publisher " : "subscriber ") << p.index
                 << "  pid " << p.pid << "  " << liveness << "\n";
     }
   }

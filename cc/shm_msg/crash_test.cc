@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
@@ -109,6 +110,59 @@ TEST(CrashTest, PublisherKilledHoldingALoan) {
   }
   loans.clear();
   pub->Close();
+  sub->Close();
+  EXPECT_FALSE(ServiceExists(name));
+}
+
+TEST(CrashTest, OneOfTwoPublishersKilledHoldingALoan) {
+  const std::string name = UniqueName();
+  absl::StatusOr<Subscriber> sub = Subscriber::Create(name, CrashTestMultiConfig());
+  ASSERT_TRUE(sub.ok()) << sub.status();
+  absl::StatusOr<Publisher> live = Publisher::Create(name, CrashTestMultiConfig());
+  ASSERT_TRUE(live.ok()) << live.status();
+  absl::StatusOr<LoanedSample> kept = live->Loan(4);
+  ASSERT_TRUE(kept.ok()) << kept.status();
+  std::memcpy(kept->data().data(), "mine", 4);
+  Peer victim({"publish", name, "2", "multi"});
+  ASSERT_TRUE(victim.started());
+  ASSERT_EQ(victim.ReadLine(), "holding");
+  victim.Kill();
+
+  // What the victim (publisher 1) sent is delivered; the live publisher keeps
+  // the service open, so no peer_closed.
+  for (int i = 1; i <= 2; ++i) {
+    absl::StatusOr<Sample> s = sub->Receive(absl::Seconds(5));
+    ASSERT_TRUE(s.ok()) << s.status();
+    EXPECT_EQ(s->view(), absl::StrCat("p", i));
+    EXPECT_EQ(s->publisher(), 1u);
+  }
+  EXPECT_EQ(ErrorClassOf(sub->Receive(absl::Milliseconds(1)).status()), "timeout");
+
+  // Joining reclaims the victim's entry and only its loan: the newcomer can
+  // loan every slot but the live publisher's.
+  absl::StatusOr<Publisher> newcomer = Publisher::Create(name, CrashTestMultiConfig());
+  ASSERT_TRUE(newcomer.ok()) << newcomer.status();
+  std::vector<LoanedSample> loans;
+  while (true) {
+    absl::StatusOr<LoanedSample> loan = newcomer->Loan(1);
+    if (!loan.ok()) {
+      EXPECT_EQ(ErrorClassOf(loan.status()), "in_use") << loan.status();
+      break;
+    }
+    loans.push_back(std::move(*loan));
+  }
+  EXPECT_EQ(loans.size(), newcomer->config().pool_slots - 1);
+  loans.clear();
+  ASSERT_TRUE(kept->valid());
+  ASSERT_TRUE(live->Send(*kept).ok());
+  absl::StatusOr<Sample> s = sub->Receive(absl::Seconds(5));
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->view(), "mine");
+  EXPECT_EQ(s->publisher(), 0u);
+  s->Release();
+  live->Close();
+  newcomer->Close();
+  EXPECT_EQ(ErrorClassOf(sub->Receive(absl::Seconds(5)).status()), "peer_closed");
   sub->Close();
   EXPECT_FALSE(ServiceExists(name));
 }

@@ -19,6 +19,13 @@ inline ServiceConfig CrashTestConfig() {
   return c;
 }
 
+// The same with two publishers (format 2). Pool: 2 * (2 * 4 + 2) + 2 * 2 = 24.
+inline ServiceConfig CrashTestMultiConfig() {
+  ServiceConfig c = CrashTestConfig();
+  c.max_publishers = 2;
+  return c;
+}
+
 }  // namespace shm_msg
 }  // namespace ipckit
 

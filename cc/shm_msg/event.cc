@@ -16,6 +16,7 @@ constexpr size_t kEventSize = 8;
 
 ServiceConfig EventServiceConfig(const EventOptions& options) {
   ServiceConfig config;
+  config.max_publishers = options.max_notifiers;
   config.max_subscribers = options.max_listeners;
   config.max_payload = kEventSize;
   config.subscriber_buffer = options.buffer;

@@ -8,7 +8,8 @@
 // An event service is a publish/subscribe service whose samples are 8-byte
 // little-endian event ids (spec/shm_messaging.md, "Events"), so it shares the
 // futex wake-ups, the crash handling (peer_closed when the notifier dies) and
-// the cleanup of publish/subscribe.
+// the cleanup of publish/subscribe. With max_notifiers > 1 several notifiers
+// wake the same listeners.
 #ifndef IPCKIT_CC_SHM_MSG_EVENT_H_
 #define IPCKIT_CC_SHM_MSG_EVENT_H_
 
@@ -26,6 +27,8 @@ namespace shm_msg {
 
 struct EventOptions {
   uint32_t max_listeners = 8;
+  // Notifiers at once (several need format 2); a listener hears them all.
+  uint32_t max_notifiers = 1;
   // Events queued per listener; when full the oldest is dropped.
   uint32_t buffer = 64;
   WaitMode wait_mode = WaitMode::kBlocking;

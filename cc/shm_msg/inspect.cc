@@ -29,17 +29,23 @@ absl::Status ReadService(absl::string_view name, ServiceInfo& info) {
                           ParseHeader(absl::string_view(head.data(), kHeaderSize), object.size));
   info.config = parsed.config;
   info.state = parsed.state;
-  const uint64_t table_end = parsed.layout.participants_offset +
-                             kParticipantSize * (1 + uint64_t{parsed.config.max_subscribers});
+  const uint32_t publishers = parsed.config.max_publishers;
+  const uint32_t entries = publishers + parsed.config.max_subscribers;
+  const uint64_t table_end = parsed.layout.participants_offset + kParticipantSize * entries;
   IPCKIT_ASSIGN_OR_RETURN(platform::Mapping table, platform::Mapping::Map(fd.get(), table_end,
                                                                          platform::ShmAccess::kReadOnly));
-  for (uint32_t e = 0; e <= parsed.config.max_subscribers; ++e) {
+  for (uint32_t e = 0; e < entries; ++e) {
     const auto& p = *reinterpret_cast<const internal::ParticipantRecord*>(
         table.data() + parsed.layout.participants_offset + kParticipantSize * e);
     const uint32_t pid = p.pid.load(std::memory_order_acquire);
     if (pid == 0) continue;
-    info.participants.push_back(
-        {e, pid, p.state.load(std::memory_order_acquire), internal::HolderLiveness(p, pid)});
+    ParticipantInfo& out = info.participants.emplace_back();
+    out.entry = e;
+    out.publisher = e < publishers;
+    out.index = out.publisher ? e : e - publishers;
+    out.pid = pid;
+    out.state = p.state.load(std::memory_order_acquire);
+    out.liveness = internal::HolderLiveness(p, pid);
   }
   return absl::OkStatus();
 }

@@ -24,7 +24,9 @@ namespace ipckit {
 namespace shm_msg {
 
 struct ParticipantInfo {
-  uint32_t entry = 0;  // 0: the publisher; 1 + i: subscriber i
+  uint32_t entry = 0;  // p < max_publishers: publisher p; max_publishers + i: subscriber i
+  bool publisher = false;
+  uint32_t index = 0;  // p for a publisher, i for a subscriber
   uint32_t pid = 0;
   uint32_t state = 0;  // 0 joining, 1 active, 2 being reclaimed
   platform::Liveness liveness = platform::Liveness::kUnknown;

@@ -22,6 +22,8 @@ struct PublisherState {
   bool closed = false;
 
   Segment& segment() const { return *member.segment; }
+  // Publisher p holds participant entry p.
+  uint32_t index() const { return member.entry; }
 };
 
 }  // namespace internal
@@ -56,7 +58,7 @@ LoanedSample& LoanedSample::operator=(LoanedSample&& other) noexcept {
 LoanedSample::~LoanedSample() {
   // After Close the publisher has given every loan back already, and the slot
   // may belong to a newer publisher's loan by now.
-  if (state_ != nullptr && !state_->closed) state_->segment().ReturnLoan(slot_);
+  if (state_ != nullptr && !state_->closed) state_->segment().ReturnLoan(slot_, state_->index());
   state_.reset();
 }
 
@@ -82,6 +84,10 @@ absl::StatusOr<Publisher> Publisher::Create(absl::string_view name, const Servic
   auto state = std::make_shared<internal::PublisherState>();
   state->member = std::move(member);
   state->wait_mode = options.wait_mode;
+  // Publishers start loaning at different places in the pool.
+  const internal::Segment& segment = state->segment();
+  state->next_loan = static_cast<uint32_t>(uint64_t{segment.config().pool_slots} *
+                                           state->index() / segment.publishers());
   return Publisher(std::move(state));
 }
 
@@ -105,7 +111,10 @@ const ServiceConfig& Publisher::config() const { return state_->segment().config
 
 size_t Publisher::subscriber_count() const {
   size_t n = 0;
-  for (uint32_t i = 0; i < config().max_subscribers; ++i) n += state_->segment().IsActive(1 + i);
+  const internal::Segment& segment = state_->segment();
+  for (uint32_t i = 0; i < config().max_subscribers; ++i) {
+    n += segment.IsActive(segment.subscriber_entry(i));
+  }
   return n;
 }
 
@@ -117,10 +126,10 @@ absl::StatusOr<LoanedSample> Publisher::Loan(size_t length) {
     return TooLargeError(absl::StrCat("payload of ", length, " bytes; service '", segment.name(),
                                       "' allows at most ", max));
   }
-  int64_t slot = segment.TryLoanSlot(state_->next_loan);
+  int64_t slot = segment.TryLoanSlot(state_->next_loan, state_->index());
   if (slot < 0) {
     segment.ReclaimAllDead();
-    slot = segment.TryLoanSlot(state_->next_loan);
+    slot = segment.TryLoanSlot(state_->next_loan, state_->index());
   }
   if (slot < 0) {
     return InUseError(absl::StrCat("service '", segment.name(), "': all ",
@@ -143,18 +152,18 @@ absl::Status Publisher::Send(LoanedSample& sample, absl::Duration timeout) {
   const ServiceConfig& config = segment.config();
   uint64_t refs = 0;
   for (uint32_t i = 0; i < config.max_subscribers; ++i) {
-    if (segment.IsActive(1 + i)) refs |= internal::SubscriberRef(i);
+    if (segment.IsActive(segment.subscriber_entry(i))) refs |= internal::SubscriberRef(i);
   }
   if (config.overflow == Overflow::kBlock) {
     const Deadline deadline = Deadline::After(timeout);
     for (uint32_t i = 0; i < config.max_subscribers; ++i) {
       if ((refs & internal::SubscriberRef(i)) == 0) continue;
-      internal::Queue queue(segment, i);
-      auto gone = [&] { return !segment.IsActive(1 + i); };
+      internal::Queue queue(segment, state_->index(), i);
+      auto gone = [&] { return !segment.IsActive(segment.subscriber_entry(i)); };
       absl::Status waited = internal::WaitUntil(
           state_->wait_mode, &queue.header().space_word, &queue.header().space_sleepers, deadline,
           [&] { return !queue.Full() || gone(); },
-          [&] { return segment.ReclaimIfDead(1 + i); });
+          [&] { return segment.ReclaimIfDead(segment.subscriber_entry(i)); });
       if (!waited.ok()) {
         return MakeError(waited.code(), ErrorClassOf(waited),
                          absl::StrCat("service '", segment.name(), "': subscriber ", i,
@@ -165,7 +174,7 @@ absl::Status Publisher::Send(LoanedSample& sample, absl::Duration timeout) {
   }
   if (config.history > 0) refs |= internal::kHistoryRef;
 
-  internal::HistoryHeader& history = segment.history();
+  internal::HistoryHeader& history = segment.history(state_->index());
   const uint64_t seq = history.last_seq.load(std::memory_order_acquire) + 1;
   history.last_seq.store(seq, std::memory_order_release);
   internal::SlotRecord& record = segment.slot(sample.slot_);
@@ -178,18 +187,18 @@ absl::Status Publisher::Send(LoanedSample& sample, absl::Duration timeout) {
     record.control.store(internal::kSlotFree, std::memory_order_release);
     return absl::OkStatus();
   }
-  record.control.store(internal::kSlotPublished | refs, std::memory_order_release);
+  record.control.store(internal::PublishedBy(state_->index()) | refs, std::memory_order_release);
 
   const uint64_t entry = internal::MakeEntry(seq, slot);
   for (uint32_t i = 0; i < config.max_subscribers; ++i) {
     if ((refs & internal::SubscriberRef(i)) == 0) continue;
-    internal::Queue queue(segment, i);
+    internal::Queue queue(segment, state_->index(), i);
     while (queue.Full()) {
       std::optional<uint64_t> dropped = queue.DropOldest();
       if (!dropped) break;
       const uint32_t old = internal::EntrySlot(*dropped);
       if (old < config.pool_slots &&
-          segment.slot(old).seq.load(std::memory_order_acquire) == internal::EntrySeq(*dropped)) {
+          segment.Holds(old, state_->index(), internal::EntrySeq(*dropped))) {
         segment.ReleaseRef(old, internal::SubscriberRef(i));
       }
     }
@@ -198,12 +207,12 @@ absl::Status Publisher::Send(LoanedSample& sample, absl::Duration timeout) {
   if (config.history > 0) {
     const uint64_t n = history.count.load(std::memory_order_relaxed);
     const uint64_t evicted =
-        segment.history_entries()[n % config.history].exchange(entry, std::memory_order_acq_rel);
+        segment.history_entries(state_->index())[n % config.history].exchange(entry, std::memory_order_acq_rel);
     history.count.store(n + 1, std::memory_order_release);
     if (n >= config.history) {
       const uint32_t old = internal::EntrySlot(evicted);
       if (old < config.pool_slots &&
-          segment.slot(old).seq.load(std::memory_order_acquire) == internal::EntrySeq(evicted)) {
+          segment.Holds(old, state_->index(), internal::EntrySeq(evicted))) {
         segment.ReleaseRef(old, internal::kHistoryRef);
       }
     }

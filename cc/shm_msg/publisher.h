@@ -10,8 +10,8 @@
 //   IPCKIT_RETURN_IF_ERROR(pub.Send(loan, absl::Seconds(1)));
 //   IPCKIT_RETURN_IF_ERROR(pub.SendCopy("small message"));
 //
-// One publisher per service (a second is in_use while the first lives). A
-// Publisher and its loans are used from one thread at a time; Close() (or the
+// Up to config.max_publishers publishers per service at once (one more is
+// in_use); each numbers its own samples 1, 2, ... A Publisher and its loans are used from one thread at a time; Close() (or the
 // destructor) leaves the service, and removes it if nobody else is left.
 #ifndef IPCKIT_CC_SHM_MSG_PUBLISHER_H_
 #define IPCKIT_CC_SHM_MSG_PUBLISHER_H_

@@ -35,7 +35,8 @@ absl::Status CheckRange(absl::string_view field, uint64_t value, uint64_t lo, ui
 }
 
 absl::Status CheckRanges(const ServiceConfig& c) {
-  for (absl::Status s : {CheckRange("max_subscribers", c.max_subscribers, 1, kMaxSubscribers),
+  for (absl::Status s : {CheckRange("max_publishers", c.max_publishers, 1, kMaxPublishers),
+                         CheckRange("max_subscribers", c.max_subscribers, 1, kMaxSubscribers),
                          CheckRange("max_payload", c.max_payload, 1, kMaxPayloadLimit),
                          CheckRange("pool_slots", c.pool_slots, 1, kMaxPoolSlots),
                          CheckRange("subscriber_buffer", c.subscriber_buffer, 1,
@@ -53,8 +54,10 @@ absl::Status CheckRanges(const ServiceConfig& c) {
 absl::StatusOr<ServiceConfig> ResolveConfig(const ServiceConfig& config) {
   ServiceConfig out = config;
   if (out.pool_slots == 0) {
-    const uint64_t wanted = uint64_t{out.max_subscribers} * (out.subscriber_buffer + out.max_held) +
-                            out.history + 2;
+    const uint64_t publishers = out.max_publishers;
+    const uint64_t wanted =
+        uint64_t{out.max_subscribers} * (publishers * out.subscriber_buffer + out.max_held) +
+        publishers * (out.history + 2);
     out.pool_slots = static_cast<uint32_t>(std::min<uint64_t>(wanted, kMaxPoolSlots));
   }
   if (absl::Status s = CheckRanges(out); !s.ok()) return s;
@@ -64,14 +67,15 @@ absl::StatusOr<ServiceConfig> ResolveConfig(const ServiceConfig& config) {
 absl::StatusOr<Layout> ComputeLayout(const ServiceConfig& c) {
   if (absl::Status s = CheckRanges(c); !s.ok()) return s;
   Layout l;
-  const uint64_t participants = 1 + uint64_t{c.max_subscribers};
+  const uint64_t participants = uint64_t{c.max_publishers} + c.max_subscribers;
   l.participants_offset = kHeaderSize;
   l.slots_offset = l.participants_offset + kParticipantSize * participants;
   l.queues_offset = l.slots_offset + Align(kSlotRecordSize * c.pool_slots, 64);
   l.queue_stride = kQueueHeaderSize + Align(8 * uint64_t{c.subscriber_buffer}, 64);
-  l.history_offset = l.queues_offset + c.max_subscribers * l.queue_stride;
-  l.payload_offset =
-      Align(l.history_offset + kHistoryHeaderSize + Align(8 * uint64_t{c.history}, 64), 4096);
+  l.history_offset =
+      l.queues_offset + uint64_t{c.max_publishers} * c.max_subscribers * l.queue_stride;
+  l.history_stride = kHistoryHeaderSize + Align(8 * uint64_t{c.history}, 64);
+  l.payload_offset = Align(l.history_offset + c.max_publishers * l.history_stride, 4096);
   l.slot_stride = Align(c.max_payload, 64);
   // slot_stride <= 2^40 and pool_slots < 2^16: the product cannot wrap.
   l.total_size = l.payload_offset + c.pool_slots * l.slot_stride;
@@ -85,7 +89,8 @@ absl::StatusOr<Layout> ComputeLayout(const ServiceConfig& c) {
 std::string BuildHeader(const ServiceConfig& c, const Layout& l) {
   std::string b(kHeaderSize, '\0');
   std::memcpy(&b[0], kMagic.data(), kMagic.size());
-  Put16(&b, 8, kFormatVersion);
+  const bool single = c.max_publishers == 1;
+  Put16(&b, 8, single ? kSinglePublisherFormatVersion : kFormatVersion);
   Put16(&b, 10, kHeaderSize);
   Put32(&b, 12, 0);
   Put32(&b, 16, kPatternPublishSubscribe);
@@ -96,6 +101,7 @@ std::string BuildHeader(const ServiceConfig& c, const Layout& l) {
   Put32(&b, 40, c.history);
   Put32(&b, 44, c.max_held);
   Put32(&b, 48, static_cast<uint32_t>(c.overflow));
+  Put32(&b, 52, single ? 0 : c.max_publishers);  // reserved (0) in format 1
   Put64(&b, 56, l.participants_offset);
   Put64(&b, 64, l.slots_offset);
   Put64(&b, 72, l.queues_offset);
@@ -139,6 +145,15 @@ absl::StatusOr<ParsedHeader> ParseHeader(absl::string_view b, uint64_t object_si
   const uint64_t overflow = Get(b, 48, 4);
   if (overflow > 1) return CorruptError(absl::StrCat("overflow policy ", overflow));
   c.overflow = static_cast<Overflow>(overflow);
+  if (version == kSinglePublisherFormatVersion) {
+    c.max_publishers = 1;
+  } else {
+    // One encoding per configuration: one publisher is written as format 1.
+    c.max_publishers = static_cast<uint32_t>(Get(b, 52, 4));
+    if (c.max_publishers < 2) {
+      return CorruptError(absl::StrCat("format 2 service with max_publishers ", c.max_publishers));
+    }
+  }
   if (absl::Status s = CheckRanges(c); !s.ok()) {
     return CorruptError(absl::StrCat("service header: ", s.message()));
   }
@@ -163,6 +178,8 @@ absl::Status CheckSameConfig(const ServiceConfig& want, const ServiceConfig& hav
     return InvalidArgumentError(absl::StrCat("service exists with ", field, " ", h,
                                              ", asked for ", w));
   };
+  if (want.max_publishers != have.max_publishers)
+    return differs("max_publishers", want.max_publishers, have.max_publishers);
   if (want.max_subscribers != have.max_subscribers)
     return differs("max_subscribers", want.max_subscribers, have.max_subscribers);
   if (want.max_payload != have.max_payload)

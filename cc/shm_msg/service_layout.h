@@ -1,4 +1,4 @@
-// The shared-memory messaging service segment (format version 1): its
+// The shared-memory messaging service segment (format versions 1 and 2): its
 // configuration, where each region lies, and the 128-byte header.
 //
 //   shm_msg::ServiceConfig config;  config.max_payload = 4096;
@@ -25,12 +25,16 @@ namespace shm_msg {
 
 // "IPCKMSG\0": the first 8 bytes of every service segment.
 inline constexpr absl::string_view kMagic{"IPCKMSG\0", 8};
-inline constexpr uint16_t kFormatVersion = 1;
+// A service with one publisher entry is written as format 1 (its bytes are
+// format 1's, so format 1 readers still join it); several publishers need 2.
+inline constexpr uint16_t kFormatVersion = 2;
+inline constexpr uint16_t kSinglePublisherFormatVersion = 1;
 inline constexpr size_t kHeaderSize = 128;
 inline constexpr uint32_t kPatternPublishSubscribe = 1;
 
 // Limits of the configuration fields.
 inline constexpr uint32_t kMaxSubscribers = 32;
+inline constexpr uint32_t kMaxPublishers = 16;
 inline constexpr uint64_t kMaxPayloadLimit = uint64_t{1} << 40;
 inline constexpr uint32_t kMaxPoolSlots = 65535;
 inline constexpr uint32_t kMaxSubscriberBuffer = 4096;
@@ -60,6 +64,7 @@ enum class Overflow : uint32_t {
 
 // What a service is; every participant must ask for the same.
 struct ServiceConfig {
+  uint32_t max_publishers = 1;  // publishers at once (format 2 when > 1)
   uint32_t max_subscribers = 4;
   uint64_t max_payload = 4096;
   uint32_t pool_slots = 0;  // 0: enough that a loan never finds the pool empty
@@ -69,7 +74,7 @@ struct ServiceConfig {
   Overflow overflow = Overflow::kDropOldest;
 
   bool operator==(const ServiceConfig& o) const {
-    return max_subscribers == o.max_subscribers && max_payload == o.max_payload &&
+    return max_publishers == o.max_publishers && max_subscribers == o.max_subscribers && max_payload == o.max_payload &&
            pool_slots == o.pool_slots && subscriber_buffer == o.subscriber_buffer &&
            history == o.history && max_held == o.max_held && overflow == o.overflow;
   }
@@ -82,20 +87,23 @@ struct Layout {
   uint64_t queues_offset = 0;
   uint64_t queue_stride = 0;
   uint64_t history_offset = 0;
+  uint64_t history_stride = 0;  // one history list per publisher
   uint64_t payload_offset = 0;
   uint64_t slot_stride = 0;
   uint64_t total_size = 0;
 };
 
 // Checks the ranges (invalid_argument) and fills a pool_slots of 0 with
-// max_subscribers * (subscriber_buffer + max_held) + history + 2, the most
-// samples that can be referenced at once plus two loans (capped at 65535).
+// max_subscribers * (max_publishers * subscriber_buffer + max_held) +
+// max_publishers * (history + 2), the most samples that can be referenced at
+// once plus two loans per publisher (capped at 65535).
 absl::StatusOr<ServiceConfig> ResolveConfig(const ServiceConfig& config);
 
 // The layout of a resolved config. too_large if total_size would pass 2^44.
 absl::StatusOr<Layout> ComputeLayout(const ServiceConfig& config);
 
-// The 128 header bytes, state 0 (initializing), checksum computed.
+// The 128 header bytes, state 0 (initializing), checksum computed; format 1
+// when max_publishers is 1, else 2.
 std::string BuildHeader(const ServiceConfig& config, const Layout& layout);
 
 struct ParsedHeader {

@@ -86,7 +86,7 @@ TEST(ServiceLayoutTest, ValidationStepsInOrder) {
   b[8] = 0;
   EXPECT_EQ(ErrorOf(b, l.total_size), "corrupt");  // 3: version 0
   b = good;
-  b[8] = 2;
+  b[8] = 3;
   EXPECT_EQ(ErrorOf(b, l.total_size), "unsupported_version");  // 4: newer
   b = good;
   b[10] = 64;
@@ -134,6 +134,7 @@ uint64_t U64(const rapidjson::Value& obj, const char* key) {
 
 ServiceConfig ConfigOf(const rapidjson::Value& in) {
   ServiceConfig c;
+  if (in.HasMember("max_publishers")) c.max_publishers = in["max_publishers"].GetUint();
   c.max_subscribers = in["max_subscribers"].GetUint();
   c.max_payload = U64(in, "max_payload");
   c.pool_slots = in["pool_slots"].GetUint();
@@ -150,6 +151,9 @@ void ExpectLayout(const Layout& l, const rapidjson::Value& want) {
   EXPECT_EQ(l.queues_offset, U64(want, "queues_offset"));
   EXPECT_EQ(l.queue_stride, U64(want, "queue_stride"));
   EXPECT_EQ(l.history_offset, U64(want, "history_offset"));
+  if (want.HasMember("history_stride")) {
+    EXPECT_EQ(l.history_stride, U64(want, "history_stride"));
+  }
   EXPECT_EQ(l.payload_offset, U64(want, "payload_offset"));
   EXPECT_EQ(l.slot_stride, U64(want, "slot_stride"));
   EXPECT_EQ(l.total_size, U64(want, "total_size"));

@@ -1,8 +1,10 @@
 // The other process in crash_test: joins a service, reports on the fd given
 // as its first argument, then waits to be killed (SIGKILL) by the test.
 //
-//   shm_msg_peer FD publish NAME N   sends "p1".."pN", loans one more sample,
-//                                    writes "holding\n" and waits
+//   shm_msg_peer FD publish NAME N [multi]
+//                                    sends "p1".."pN", loans one more sample,
+//                                    writes "holding\n" and waits; "multi"
+//                                    joins CrashTestMultiConfig (2 publishers)
 //   shm_msg_peer FD subscribe NAME [block]
 //                                    writes "joined\n", receives one sample,
 //                                    writes "holding SEQ\n" and waits; "block"
@@ -44,10 +46,12 @@ int Run(int argc, char** argv) {
   if (argc < 4 || !absl::SimpleAtoi(argv[1], &out_fd)) return 2;
   const std::string mode = argv[2];
   const std::string name = argv[3];
-  if (mode == "publish" && argc == 5) {
+  if (mode == "publish" && (argc == 5 || argc == 6)) {
     int n = 0;
     if (!absl::SimpleAtoi(argv[4], &n)) return 2;
-    absl::StatusOr<Publisher> pub = Publisher::Create(name, CrashTestConfig());
+    const bool multi = argc == 6 && std::string(argv[5]) == "multi";
+    absl::StatusOr<Publisher> pub =
+        Publisher::Create(name, multi ? CrashTestMultiConfig() : CrashTestConfig());
     if (!pub.ok()) return Fail(pub.status());
     for (int i = 1; i <= n; ++i) {
       if (absl::Status s = pub->SendCopy(absl::StrCat("p", i)); !s.ok()) return Fail(s);

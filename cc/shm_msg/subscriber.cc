@@ -22,14 +22,20 @@ namespace internal {
 struct SubscriberState {
   Membership member;
   WaitMode wait_mode = WaitMode::kBlocking;
-  uint32_t index = 0;            // subscriber i: participant entry 1 + i
+  uint32_t index = 0;            // subscriber i: participant entry max_publishers + i
+  uint32_t next_publisher = 0;   // whose queue Receive looks at first (round-robin)
   // Samples handed out and not yet released. Atomic: a binding may release a
   // sample on one thread while another thread waits in Receive.
   std::atomic<uint32_t> held{0};
   bool publisher_seen = false;   // a publisher was there at some point
   std::atomic<bool> closed{false};
-  // History samples pinned at join, (seq, slot), oldest first.
-  std::deque<std::pair<uint64_t, uint32_t>> pending;
+  // History samples pinned at join, oldest first within each publisher.
+  struct Pinned {
+    uint32_t publisher;
+    uint64_t seq;
+    uint32_t slot;
+  };
+  std::deque<Pinned> pending;
 
   Segment& segment() const { return *member.segment; }
   uint64_t ref() const { return SubscriberRef(index); }
@@ -37,23 +43,25 @@ struct SubscriberState {
 
 namespace {
 
-// Pins the history samples with seq > `after` (spec: "History").
-void PinHistory(SubscriberState& state, uint64_t after) {
+// Pins publisher p's history samples with seq > `after` (spec: "History");
+// returns the last seq pinned, or `after`.
+uint64_t PinHistory(SubscriberState& state, uint32_t p, uint64_t after) {
   Segment& segment = state.segment();
   const uint32_t depth = segment.config().history;
-  const uint64_t count = segment.history().count.load(std::memory_order_acquire);
+  const uint64_t count = segment.history(p).count.load(std::memory_order_acquire);
   std::vector<std::pair<uint64_t, uint32_t>> pinned;
   for (uint64_t n = count > depth ? count - depth : 0; n < count; ++n) {
-    const uint64_t entry = segment.history_entries()[n % depth].load(std::memory_order_acquire);
+    const uint64_t entry = segment.history_entries(p)[n % depth].load(std::memory_order_acquire);
     const uint32_t slot = EntrySlot(entry);
     const uint64_t seq = EntrySeq(entry);
     if (seq <= after || slot >= segment.config().pool_slots) continue;
-    if (segment.Pin(slot, state.ref(), seq) == Segment::PinResult::kPinned) {
+    if (segment.Pin(slot, state.ref(), p, seq) == Segment::PinResult::kPinned) {
       pinned.emplace_back(seq, slot);
     }
   }
   std::sort(pinned.begin(), pinned.end());
-  state.pending.insert(state.pending.end(), pinned.begin(), pinned.end());
+  for (const auto& [seq, slot] : pinned) state.pending.push_back({p, seq, slot});
+  return pinned.empty() ? after : pinned.back().first;
 }
 
 }  // namespace
@@ -76,6 +84,7 @@ Sample::Sample(Sample&& other) noexcept
     : state_(std::move(other.state_)),
       slot_(other.slot_),
       seq_(other.seq_),
+      publisher_(other.publisher_),
       data_(std::exchange(other.data_, nullptr)),
       length_(std::exchange(other.length_, 0)) {}
 
@@ -85,6 +94,7 @@ Sample& Sample::operator=(Sample&& other) noexcept {
     state_ = std::move(other.state_);
     slot_ = other.slot_;
     seq_ = other.seq_;
+    publisher_ = other.publisher_;
     data_ = std::exchange(other.data_, nullptr);
     length_ = std::exchange(other.length_, 0);
   }
@@ -114,17 +124,24 @@ absl::StatusOr<Subscriber> Subscriber::Create(absl::string_view name, const Serv
   auto state = std::make_shared<internal::SubscriberState>();
   state->member = std::move(member);
   state->wait_mode = options.wait_mode;
-  state->index = state->member.entry - 1;
   internal::Segment& segment = state->segment();
+  state->index = state->member.entry - segment.publishers();
   const bool history = segment.config().history > 0;
-  // Pin what is in the history, then become visible to the publisher, then
-  // pin what it added meanwhile: samples sent after activation come by queue.
-  if (history) internal::PinHistory(*state, 0);
+  // Pin what is in the histories, then become visible to the publishers, then
+  // pin what they added meanwhile: samples sent after activation come by queue.
+  std::vector<uint64_t> pinned_up_to(segment.publishers(), 0);
+  if (history) {
+    for (uint32_t p = 0; p < segment.publishers(); ++p) {
+      pinned_up_to[p] = internal::PinHistory(*state, p, 0);
+    }
+  }
   segment.Activate(state->member.entry);
   if (history) {
-    internal::PinHistory(*state, state->pending.empty() ? 0 : state->pending.back().first);
+    for (uint32_t p = 0; p < segment.publishers(); ++p) {
+      internal::PinHistory(*state, p, pinned_up_to[p]);
+    }
   }
-  state->publisher_seen = segment.IsHeld(0);
+  state->publisher_seen = segment.AnyPublisherHeld();
   return Subscriber(std::move(state));
 }
 
@@ -149,34 +166,41 @@ const ServiceConfig& Subscriber::config() const { return state_->segment().confi
 
 std::atomic<uint32_t>* Subscriber::data_word() const {
   if (CheckOpen(state_.get()).ok()) {
-    return &internal::Queue(state_->segment(), state_->index).header().data_word;
+    return &state_->segment().wake(state_->index).data_word;
   }
   return nullptr;
 }
 
 std::atomic<uint32_t>* Subscriber::data_sleepers() const {
   if (CheckOpen(state_.get()).ok()) {
-    return &internal::Queue(state_->segment(), state_->index).header().data_sleepers;
+    return &state_->segment().wake(state_->index).data_sleepers;
   }
   return nullptr;
 }
 
 bool Subscriber::ReadyToReceive(bool check_publisher) {
   if (!CheckOpen(state_.get()).ok() || !state_->pending.empty()) return true;
-  if (!internal::Queue(state_->segment(), state_->index).Empty()) return true;
+  if (AnyQueued()) return true;
   return check_publisher && PublisherGone();
 }
 
+bool Subscriber::AnyQueued() const {
+  const internal::Segment& segment = state_->segment();
+  for (uint32_t p = 0; p < segment.publishers(); ++p) {
+    if (!internal::Queue(segment, p, state_->index).Empty()) return true;
+  }
+  return false;
+}
+
 bool Subscriber::PublisherGone() {
-  internal::Segment& segment = state_->segment();
-  if (segment.IsHeld(0) && !segment.ReclaimIfDead(0)) {
+  if (state_->segment().LivePublisher()) {
     state_->publisher_seen = true;
     return false;
   }
   return state_->publisher_seen;
 }
 
-absl::StatusOr<Sample> Subscriber::Deliver(uint32_t slot, uint64_t seq) {
+absl::StatusOr<Sample> Subscriber::Deliver(uint32_t publisher, uint32_t slot, uint64_t seq) {
   internal::Segment& segment = state_->segment();
   const uint64_t length = segment.slot(slot).length.load(std::memory_order_acquire);
   if (length > segment.config().max_payload) {
@@ -189,6 +213,7 @@ absl::StatusOr<Sample> Subscriber::Deliver(uint32_t slot, uint64_t seq) {
   sample.state_ = state_;
   sample.slot_ = slot;
   sample.seq_ = seq;
+  sample.publisher_ = publisher;
   sample.data_ = segment.payload(slot);
   sample.length_ = static_cast<size_t>(length);
   return sample;
@@ -203,19 +228,28 @@ absl::StatusOr<Sample> Subscriber::Receive(absl::Duration timeout) {
                                    state_->held.load(), " samples (max_held); release one first"));
   }
   if (!state_->pending.empty()) {
-    auto [seq, slot] = state_->pending.front();
+    const internal::SubscriberState::Pinned pinned = state_->pending.front();
     state_->pending.pop_front();
-    return Deliver(slot, seq);
+    return Deliver(pinned.publisher, pinned.slot, pinned.seq);
   }
-  // One load: remember that a publisher was here, for peer_closed later.
-  if (segment.IsHeld(0)) state_->publisher_seen = true;
-  // Read the clock only once the queue is found empty: the fast path has no
+  // A few loads: remember that a publisher was here, for peer_closed later.
+  if (segment.AnyPublisherHeld()) state_->publisher_seen = true;
+  // Read the clock only once the queues are found empty: the fast path has no
   // system call and no clock read.
   std::optional<Deadline> deadline;
-  internal::Queue queue(segment, state_->index);
+  const uint32_t publishers = segment.publishers();
   const bool notify_space = config.overflow == Overflow::kBlock;
+  internal::QueueHeader& wake = segment.wake(state_->index);
   while (true) {
-    if (std::optional<uint64_t> entry = queue.Take(notify_space)) {
+    // Round-robin over the publishers' queues, so that none starves another.
+    std::optional<uint64_t> entry;
+    uint32_t from = 0;
+    for (uint32_t k = 0; k < publishers && !entry; ++k) {
+      from = (state_->next_publisher + k) % publishers;
+      entry = internal::Queue(segment, from, state_->index).Take(notify_space);
+    }
+    if (entry) {
+      state_->next_publisher = (from + 1) % publishers;
       const uint32_t slot = internal::EntrySlot(*entry);
       const uint64_t seq = internal::EntrySeq(*entry);
       if (slot >= config.pool_slots) {
@@ -223,21 +257,20 @@ absl::StatusOr<Sample> Subscriber::Receive(absl::Duration timeout) {
                                          slot, " of ", config.pool_slots));
       }
       // Our reference first: while it is set the slot keeps its seq.
-      const internal::SlotRecord& record = segment.slot(slot);
-      if ((record.control.load(std::memory_order_acquire) & state_->ref()) == 0 ||
-          record.seq.load(std::memory_order_acquire) != seq) {
+      if ((segment.slot(slot).control.load(std::memory_order_acquire) & state_->ref()) == 0 ||
+          !segment.Holds(slot, from, seq)) {
         continue;  // stale: its reference was reclaimed
       }
       state_->publisher_seen = true;  // a publisher sent it
-      return Deliver(slot, seq);
+      return Deliver(from, slot, seq);
     }
     if (!deadline) deadline = Deadline::After(timeout);
     absl::Status waited = internal::WaitUntil(
-        state_->wait_mode, &queue.header().data_word, &queue.header().data_sleepers, *deadline,
-        [&] { return !queue.Empty(); }, [&] { return PublisherGone(); });
-    if (!queue.Empty()) continue;
+        state_->wait_mode, &wake.data_word, &wake.data_sleepers, *deadline,
+        [&] { return AnyQueued(); }, [&] { return PublisherGone(); });
+    if (AnyQueued()) continue;
     if (PublisherGone()) {
-      return PeerClosedError(absl::StrCat("service '", segment.name(), "': the publisher has gone"));
+      return PeerClosedError(absl::StrCat("service '", segment.name(), "': every publisher has gone"));
     }
     if (!waited.ok()) {
       return MakeError(waited.code(), ErrorClassOf(waited),

@@ -7,8 +7,8 @@
 //   Process(sample.data());          // no copy: the publisher's shared memory
 //   sample.Release();                // or let it go out of scope
 //
-// Receive reports peer_closed once the queue is empty and the publisher it
-// saw has left or died. A Subscriber and its samples are used from one thread
+// Receive reports peer_closed once its queues are empty and every publisher
+// it saw has left or died. A Subscriber and its samples are used from one thread
 // at a time; Close() releases every sample still held, so their views must
 // not be used after it.
 #ifndef IPCKIT_CC_SHM_MSG_SUBSCRIBER_H_
@@ -54,8 +54,11 @@ class Sample {
   absl::Span<const char> data() const { return absl::MakeConstSpan(data_, length_); }
   absl::string_view view() const { return absl::string_view(data_, length_); }
   size_t size() const { return length_; }
-  // The publisher's sequence number (1, 2, ...; gaps are samples dropped on overflow).
+  // The publisher's sequence number (1, 2, ...; gaps are samples dropped on
+  // overflow). Each publisher numbers its own samples.
   uint64_t sequence() const { return seq_; }
+  // Which publisher sent it: its entry, 0 .. max_publishers - 1.
+  uint32_t publisher() const { return publisher_; }
 
   void Release();
 
@@ -64,6 +67,7 @@ class Sample {
   std::shared_ptr<internal::SubscriberState> state_;
   uint32_t slot_ = 0;
   uint64_t seq_ = 0;
+  uint32_t publisher_ = 0;
   const char* data_ = nullptr;
   size_t length_ = 0;
 };
@@ -100,7 +104,9 @@ class Subscriber {
 
   explicit Subscriber(std::shared_ptr<internal::SubscriberState> state)
       : state_(std::move(state)) {}
-  absl::StatusOr<Sample> Deliver(uint32_t slot, uint64_t seq);
+  absl::StatusOr<Sample> Deliver(uint32_t publisher, uint32_t slot, uint64_t seq);
+  // Whether any publisher's queue to this subscriber holds an entry.
+  bool AnyQueued() const;
   bool PublisherGone();
   std::shared_ptr<internal::SubscriberState> state_;
 };

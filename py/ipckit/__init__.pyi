@@ -450,6 +450,9 @@ class ShmSample:
     def sequence(self) -> int:
         """The publisher's sequence number (gaps: samples dropped on overflow)."""
     @property
+    def publisher(self) -> int:
+        """Which publisher sent it: 0 .. max_publishers - 1 (each numbers its own samples)."""
+    @property
     def valid(self) -> bool:
         """False once released (or once its subscriber is closed)."""
     def bytes(self) -> bytes:
@@ -465,17 +468,19 @@ class ShmSample:
 
 
 class ShmPublisher:
-    """The publisher of a shared-memory publish/subscribe service (one per service)."""
+    """A publisher of a shared-memory publish/subscribe service (up to max_publishers at once)."""
 
     @staticmethod
     def create(name: str, *, max_payload: int = 4096, max_subscribers: int = 4,
                subscriber_buffer: int = 16, history: int = 0, max_held: int = 2,
                pool_slots: int = 0, overflow: _Overflow = "drop_oldest",
-               wait: _WaitMode = "blocking", timeout: Optional[float] = 1.0) -> ShmPublisher:
-        """Open or create service `name` and join it as its publisher.
+               wait: _WaitMode = "blocking", timeout: Optional[float] = 1.0,
+               max_publishers: int = 1) -> ShmPublisher:
+        """Open or create service `name` and join it as a publisher.
 
         Every participant must pass the same configuration (InvalidArgumentError
-        otherwise); InUseError if the service already has a live publisher."""
+        otherwise); InUseError if the service already has max_publishers live
+        publishers."""
     def loan(self, size: int) -> ShmLoan:
         """A writable ShmLoan of `size` bytes (TooLargeError over max_payload)."""
     def send(self, loan: ShmLoan, *, timeout: Optional[float] = None) -> None:
@@ -508,11 +513,12 @@ class ShmSubscriber:
     def create(name: str, *, max_payload: int = 4096, max_subscribers: int = 4,
                subscriber_buffer: int = 16, history: int = 0, max_held: int = 2,
                pool_slots: int = 0, overflow: _Overflow = "drop_oldest",
-               wait: _WaitMode = "blocking", timeout: Optional[float] = 1.0) -> ShmSubscriber:
+               wait: _WaitMode = "blocking", timeout: Optional[float] = 1.0,
+               max_publishers: int = 1) -> ShmSubscriber:
         """Open or create service `name` and join it as a subscriber."""
     def receive(self, *, timeout: Optional[float] = None) -> ShmSample:
         """The next sample. IpcTimeoutError if none comes in time; PeerClosedError
-        once the publisher has gone (even killed) and nothing is left."""
+        once every publisher has gone (even killed) and nothing is left."""
     def recv_json(self, *, timeout: Optional[float] = None) -> Any:
         """The next sample parsed as JSON."""
     @property

@@ -46,8 +46,10 @@ using shm_msg::WaitMode;
 
 ServiceConfig ConfigArg(py::ssize_t max_payload, py::ssize_t max_subscribers,
                         py::ssize_t subscriber_buffer, py::ssize_t history, py::ssize_t max_held,
-                        py::ssize_t pool_slots, const std::string& overflow) {
+                        py::ssize_t pool_slots, const std::string& overflow,
+                        py::ssize_t max_publishers) {
   ServiceConfig c;
+  c.max_publishers = static_cast<uint32_t>(SizeArg(max_publishers, "max_publishers"));
   c.max_payload = SizeArg(max_payload, "max_payload");
   c.max_subscribers = static_cast<uint32_t>(SizeArg(max_subscribers, "max_subscribers"));
   c.subscriber_buffer = static_cast<uint32_t>(SizeArg(subscriber_buffer, "subscriber_buffer"));
@@ -167,6 +169,7 @@ class PySample {
   char* buffer() { return const_cast<char*>(sample_.data().data()); }
   size_t size() const { return sample_.size(); }
   uint64_t sequence() const { return sample_.sequence(); }
+  uint32_t publisher() const { return sample_.publisher(); }
   py::bytes Bytes() {
     if (!valid()) ThrowError(kErrClosed, "the ShmSample was already released");
     return py::bytes(sample_.view().data(), sample_.size());
@@ -365,13 +368,14 @@ class PyWaitSet {
 
 // ShmPublisher.create / ShmSubscriber.create: open or create the service and join it.
 template <typename Py>
-std::unique_ptr<Py> CreateEndpoint(const std::string& name, py::ssize_t max_payload,
+std::unique_ptr<Py> CreateEndpoint(const PathArg& name, py::ssize_t max_payload,
                                    py::ssize_t max_subscribers, py::ssize_t subscriber_buffer,
                                    py::ssize_t history, py::ssize_t max_held,
                                    py::ssize_t pool_slots, const std::string& overflow,
-                                   const std::string& wait, const py::object& timeout) {
+                                   const std::string& wait, const py::object& timeout,
+                                   py::ssize_t max_publishers) {
   const ServiceConfig config = ConfigArg(max_payload, max_subscribers, subscriber_buffer, history,
-                                         max_held, pool_slots, overflow);
+                                         max_held, pool_slots, overflow, max_publishers);
   typename Py::Options options;
   options.wait_mode = WaitArg(wait);
   options.open_timeout = TimeoutArg(timeout);
@@ -384,8 +388,9 @@ std::unique_ptr<Py> CreateEndpoint(const std::string& name, py::ssize_t max_payl
 
 constexpr char kConfigDoc[] =
     "Every participant of service `name` must pass the same configuration:\n"
-    "max_payload (bytes per sample), max_subscribers (1..32), subscriber_buffer\n"
-    "(samples queued per subscriber), history (samples a late subscriber gets),\n"
+    "max_payload (bytes per sample), max_subscribers (1..32), max_publishers\n"
+    "(1..16 publishers at once), subscriber_buffer (samples queued per subscriber\n"
+    "from each publisher), history (samples a late subscriber gets),\n"
     "max_held (samples one subscriber may hold), pool_slots (0: enough for all of\n"
     "those) and overflow ('drop_oldest' or 'block': what a full queue does).\n"
     "ValueError (InvalidArgumentError) if it differs from the service's. wait is\n"
@@ -400,7 +405,7 @@ void DefCreate(Cls& cls) {
                  py::arg("subscriber_buffer") = 16, py::arg("history") = 0,
                  py::arg("max_held") = 2, py::arg("pool_slots") = 0,
                  py::arg("overflow") = "drop_oldest", py::arg("wait") = "blocking",
-                 py::arg("timeout") = 1.0, kConfigDoc);
+                 py::arg("timeout") = 1.0, py::arg("max_publishers") = 1, kConfigDoc);
   cls.def_property_readonly("name", &T::name)
       .def_property_readonly("closed", &T::closed)
       .def("close", &T::Close, "Leave the service (the last one out removes it). Idempotent.")
@@ -447,6 +452,9 @@ with-block). release() raises BufferError while a view of it exists.
   sample.def_property_readonly("size", &PySample::size)
       .def_property_readonly("sequence", &PySample::sequence,
                              "The publisher's sequence number (gaps: dropped on overflow).")
+      .def_property_readonly("publisher", &PySample::publisher,
+                             "Which publisher sent it: 0 .. max_publishers - 1 (each numbers its "
+                             "own samples).")
       .def_property_readonly("valid", &PySample::valid, "False once released.")
       .def("bytes", &PySample::Bytes, "A copy of the payload.")
       .def("release", &PySample::Release, "Give the sample back. Idempotent.")

@@ -201,3 +201,57 @@ def test_wait_set_wakes_on_a_sample_an_fd_and_a_killed_publisher(child, unique_n
     finally:
         os.close(r)
         os.close(w)
+
+
+def test_two_publisher_processes_one_killed(child, unique_name):
+    name = unique_name("msg")
+    config = dict(max_payload=64, max_publishers=2)
+    code = """
+        import sys
+        import ipckit
+        pub = ipckit.ShmPublisher.create(sys.argv[1], max_payload=64, max_publishers=2)
+        print("joined", flush=True)
+        sys.stdin.readline()
+        pub.send_copy(sys.argv[2].encode() + b"1")
+        pub.send_copy(sys.argv[2].encode() + b"2")
+        loan = pub.loan(8)
+        print("holding", flush=True)
+        sys.stdin.readline()
+        pub.close()
+        print("closed", flush=True)
+    """
+    with ipckit.ShmSubscriber.create(name, **config) as sub:
+        a = child(code, name, "a")
+        a.expect("joined")
+        b = child(code, name, "b")
+        b.expect("joined")
+        with pytest.raises(ipckit.InUseError):
+            ipckit.ShmPublisher.create(name, **config)
+        for c in (a, b):
+            c.proc.stdin.write("\n")
+            c.proc.stdin.flush()
+            c.expect("holding")
+        got = []
+        for _ in range(4):
+            with sub.receive(timeout=10) as sample:
+                got.append((sample.publisher, sample.sequence, sample.bytes()))
+        # Each stream in its own order, numbered by its publisher; round-robin.
+        assert got == [(0, 1, b"a1"), (1, 1, b"b1"), (0, 2, b"a2"), (1, 2, b"b2")]
+        a.kill()  # SIGKILL while holding a loan
+        # b lives: a plain timeout, not PeerClosedError.
+        with pytest.raises(ipckit.IpcTimeoutError):
+            sub.receive(timeout=0.05)
+        # a's entry is reclaimed for a newcomer, which continues a's numbering.
+        with ipckit.ShmPublisher.create(name, **config) as pub:
+            pub.send_copy(b"new")
+            with sub.receive(timeout=10) as sample:
+                assert (sample.publisher, sample.sequence, sample.bytes()) == (0, 3, b"new")
+        b.proc.stdin.write("\n")
+        b.proc.stdin.flush()
+        b.expect("closed")
+        b.finish()
+        with pytest.raises(ipckit.PeerClosedError):
+            sub.receive(timeout=10)
+        with pytest.raises(ipckit.InvalidArgumentError):
+            ipckit.ShmSubscriber.create(name, max_payload=64)  # max_publishers differs
+    assert not _service_exists(name)

@@ -1,8 +1,9 @@
-// One subscriber's queue in a service: a single-producer ring of 64-bit
-// entries whose head both sides may advance by CAS (spec/shm_messaging.md,
-// "Subscriber queues"), so that exactly one side owns a dropped entry.
+// The queue from one publisher to one subscriber: a single-producer ring of
+// 64-bit entries whose head both sides may advance by CAS
+// (spec/shm_messaging.md, "Subscriber queues"), so that exactly one side owns
+// a dropped entry. Pushes wake the subscriber on its one wake-up word.
 //
-//   internal::Queue q(segment, i);
+//   internal::Queue q(segment, p, i);
 //   if (q.Full()) { auto dropped = q.DropOldest(); ... }
 //   q.Push(internal::MakeEntry(seq, slot));          // publisher
 //   std::optional<uint64_t> e = q.Take(false);       // subscriber
@@ -22,9 +23,10 @@ namespace internal {
 
 class Queue {
  public:
-  Queue(const Segment& segment, uint32_t index)
-      : header_(&segment.queue(index)),
-        entries_(segment.queue_entries(index)),
+  Queue(const Segment& segment, uint32_t publisher, uint32_t subscriber)
+      : header_(&segment.queue(publisher, subscriber)),
+        wake_(&segment.wake(subscriber)),
+        entries_(segment.queue_entries(publisher, subscriber)),
         capacity_(segment.config().subscriber_buffer) {}
 
   QueueHeader& header() const { return *header_; }
@@ -59,7 +61,7 @@ class Queue {
     const uint64_t tail = header_->tail.load(std::memory_order_relaxed);
     entries_[tail % capacity_].store(entry, std::memory_order_release);
     header_->tail.store(tail + 1, std::memory_order_seq_cst);
-    Notify(&header_->data_word, &header_->data_sleepers);
+    Notify(&wake_->data_word, &wake_->data_sleepers);
   }
 
   // Subscriber: the oldest entry, or nullopt if empty. `notify_space` wakes a
@@ -78,6 +80,7 @@ class Queue {
 
  private:
   QueueHeader* header_;
+  QueueHeader* wake_;
   std::atomic<uint64_t>* entries_;
   uint64_t capacity_;
 };

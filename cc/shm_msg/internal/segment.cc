@@ -159,7 +159,8 @@ absl::StatusOr<Membership> Segment::Join(absl::string_view name, const ServiceCo
     const int64_t entry = segment->Claim(role);
     if (entry < 0) {
       return InService(name, InUseError(role == Role::kPublisher
-                                            ? "already has a live publisher"
+                                            ? absl::StrCat("already has ", config.max_publishers,
+                                                           " live publisher(s), the most it allows")
                                             : absl::StrCat("already has ", config.max_subscribers,
                                                            " subscribers, the most it allows")));
     }
@@ -171,19 +172,21 @@ absl::StatusOr<Membership> Segment::Join(absl::string_view name, const ServiceCo
 }
 
 int64_t Segment::Claim(Role role) {
-  const uint32_t first = role == Role::kPublisher ? 0 : 1;
-  const uint32_t last = role == Role::kPublisher ? 0 : config_.max_subscribers;
+  const uint32_t first = role == Role::kPublisher ? 0 : publishers();
+  const uint32_t end = role == Role::kPublisher ? publishers() : entries();
   for (int pass = 0; pass < 2; ++pass) {
-    for (uint32_t e = first; e <= last; ++e) {
+    for (uint32_t e = first; e < end; ++e) {
       ParticipantRecord& p = participant(e);
       uint32_t expected = 0;
       if (p.pid.compare_exchange_strong(expected, me_.pid, std::memory_order_seq_cst)) {
         p.pid_namespace.store(me_.pid_namespace, std::memory_order_release);
         p.start_time.store(me_.start_time, std::memory_order_release);
-        if (e > 0) {
+        if (!is_publisher_entry(e)) {
           // Entries left by an earlier holder start empty.
-          QueueHeader& q = queue(e - 1);
-          q.head.store(q.tail.load(std::memory_order_acquire), std::memory_order_release);
+          for (uint32_t pub = 0; pub < publishers(); ++pub) {
+            QueueHeader& q = queue(pub, e - publishers());
+            q.head.store(q.tail.load(std::memory_order_acquire), std::memory_order_release);
+          }
         }
         return e;
       }
@@ -223,21 +226,43 @@ bool Segment::IsHeld(uint32_t entry) const {
   return participant(entry).pid.load(std::memory_order_acquire) != 0;
 }
 
+bool Segment::AnyPublisherHeld() const {
+  for (uint32_t p = 0; p < publishers(); ++p) {
+    if (IsHeld(p)) return true;
+  }
+  return false;
+}
+
+bool Segment::LivePublisher() {
+  for (uint32_t p = 0; p < publishers(); ++p) {
+    if (IsHeld(p) && !ReclaimIfDead(p)) return true;
+  }
+  return false;
+}
+
+void Segment::WakeAllSubscribers() const {
+  for (uint32_t i = 0; i < config_.max_subscribers; ++i) {
+    Notify(&wake(i).data_word, &wake(i).data_sleepers);
+  }
+}
+
 void Segment::ReleaseHoldings(uint32_t entry) const {
-  if (entry == 0) {
-    for (uint32_t s = 0; s < config_.pool_slots; ++s) ReturnLoan(s);
+  if (is_publisher_entry(entry)) {
+    for (uint32_t s = 0; s < config_.pool_slots; ++s) ReturnLoan(s, entry);
     return;
   }
-  const uint32_t i = entry - 1;
+  const uint32_t i = entry - publishers();
   for (uint32_t s = 0; s < config_.pool_slots; ++s) ReleaseRef(s, SubscriberRef(i));
-  QueueHeader& q = queue(i);
-  uint64_t head = q.head.load(std::memory_order_acquire);
-  uint64_t tail = q.tail.load(std::memory_order_acquire);
-  while (head < tail && !q.head.compare_exchange_weak(head, tail, std::memory_order_acq_rel)) {
-    tail = q.tail.load(std::memory_order_acquire);
+  for (uint32_t pub = 0; pub < publishers(); ++pub) {
+    QueueHeader& q = queue(pub, i);
+    uint64_t head = q.head.load(std::memory_order_acquire);
+    uint64_t tail = q.tail.load(std::memory_order_acquire);
+    while (head < tail && !q.head.compare_exchange_weak(head, tail, std::memory_order_acq_rel)) {
+      tail = q.tail.load(std::memory_order_acquire);
+    }
+    // A publisher blocked on this queue re-examines it.
+    Notify(&q.space_word, &q.space_sleepers);
   }
-  // A publisher blocked on this queue re-examines it.
-  Notify(&q.space_word, &q.space_sleepers);
 }
 
 void Segment::FreeEntry(uint32_t entry) const {
@@ -262,27 +287,19 @@ bool Segment::ReclaimIfDead(uint32_t entry) {
   }
   ReleaseHoldings(entry);
   FreeEntry(entry);
-  if (entry == 0) {
-    // Subscribers asleep on their queues learn that the publisher is gone.
-    for (uint32_t i = 0; i < config_.max_subscribers; ++i) {
-      Notify(&queue(i).data_word, &queue(i).data_sleepers);
-    }
-  }
+  // Subscribers asleep on their queues learn that a publisher is gone.
+  if (is_publisher_entry(entry)) WakeAllSubscribers();
   return true;
 }
 
 void Segment::ReclaimAllDead() {
-  for (uint32_t e = 0; e <= config_.max_subscribers; ++e) ReclaimIfDead(e);
+  for (uint32_t e = 0; e < entries(); ++e) ReclaimIfDead(e);
 }
 
 void Segment::Leave(uint32_t entry) {
   ReleaseHoldings(entry);
   FreeEntry(entry);
-  if (entry == 0) {
-    for (uint32_t i = 0; i < config_.max_subscribers; ++i) {
-      Notify(&queue(i).data_word, &queue(i).data_sleepers);
-    }
-  }
+  if (is_publisher_entry(entry)) WakeAllSubscribers();
   ReclaimAllDead();
   RemoveIfLast();
 }
@@ -292,7 +309,7 @@ void Segment::RemoveIfLast() {
   uint32_t expected = 0;
   if (!closing.compare_exchange_strong(expected, me_.pid, std::memory_order_seq_cst)) return;
   At<std::atomic<uint64_t>>(kClosingStartTimeOffset).store(me_.start_time);
-  for (uint32_t e = 0; e <= config_.max_subscribers; ++e) {
+  for (uint32_t e = 0; e < entries(); ++e) {
     if (participant(e).pid.load(std::memory_order_seq_cst) != 0) {
       closing.store(0, std::memory_order_seq_cst);
       return;
@@ -313,7 +330,14 @@ bool Segment::ReleaseRef(uint32_t s, uint64_t bit) const {
   }
 }
 
-Segment::PinResult Segment::Pin(uint32_t s, uint64_t bit, uint64_t seq) const {
+bool Segment::Holds(uint32_t s, uint32_t publisher, uint64_t seq) const {
+  const SlotRecord& record = slot(s);
+  return OwnerOf(record.control.load(std::memory_order_acquire)) == publisher &&
+         record.seq.load(std::memory_order_acquire) == seq;
+}
+
+Segment::PinResult Segment::Pin(uint32_t s, uint64_t bit, uint32_t publisher,
+                                uint64_t seq) const {
   SlotRecord& record = slot(s);
   uint64_t w = record.control.load(std::memory_order_acquire);
   while (true) {
@@ -321,17 +345,18 @@ Segment::PinResult Segment::Pin(uint32_t s, uint64_t bit, uint64_t seq) const {
     if ((w & bit) != 0) return PinResult::kAlreadyQueued;
     if (record.control.compare_exchange_weak(w, w | bit, std::memory_order_acq_rel)) break;
   }
-  // While our bit is set the slot cannot be freed, so its seq is stable.
-  if (record.seq.load(std::memory_order_acquire) == seq) return PinResult::kPinned;
+  // While our bit is set the slot cannot be freed, so its owner and seq are
+  // stable.
+  if (Holds(s, publisher, seq)) return PinResult::kPinned;
   ReleaseRef(s, bit);
   return PinResult::kGone;
 }
 
-int64_t Segment::TryLoanSlot(uint32_t start) const {
+int64_t Segment::TryLoanSlot(uint32_t start, uint32_t publisher) const {
   for (uint32_t k = 0; k < config_.pool_slots; ++k) {
     const uint32_t s = (start + k) % config_.pool_slots;
     uint64_t expected = kSlotFree;
-    if (slot(s).control.compare_exchange_strong(expected, kSlotLoaned,
+    if (slot(s).control.compare_exchange_strong(expected, LoanedBy(publisher),
                                                 std::memory_order_acq_rel)) {
       return s;
     }
@@ -339,8 +364,8 @@ int64_t Segment::TryLoanSlot(uint32_t start) const {
   return -1;
 }
 
-void Segment::ReturnLoan(uint32_t s) const {
-  uint64_t expected = kSlotLoaned;
+void Segment::ReturnLoan(uint32_t s, uint32_t publisher) const {
+  uint64_t expected = LoanedBy(publisher);
   slot(s).control.compare_exchange_strong(expected, kSlotFree, std::memory_order_acq_rel);
 }
 

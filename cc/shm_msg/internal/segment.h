@@ -39,6 +39,20 @@ inline constexpr uint64_t kSlotStateMask = uint64_t{3} << 62;
 inline constexpr uint64_t kHistoryRef = uint64_t{1} << 32;
 inline constexpr uint64_t kRefMask = (uint64_t{1} << 33) - 1;
 inline uint64_t SubscriberRef(uint32_t i) { return uint64_t{1} << i; }
+// Bits 48..55 name the publisher that loaned the slot (always 0 in format 1),
+// so that reclaiming a publisher frees only its loans and an entry is matched
+// to its sample by (publisher, seq).
+inline constexpr int kOwnerShift = 48;
+inline constexpr uint64_t kOwnerMask = uint64_t{0xff} << kOwnerShift;
+inline uint64_t LoanedBy(uint32_t publisher) {
+  return kSlotLoaned | (uint64_t{publisher} << kOwnerShift);
+}
+inline uint64_t PublishedBy(uint32_t publisher) {
+  return kSlotPublished | (uint64_t{publisher} << kOwnerShift);
+}
+inline uint32_t OwnerOf(uint64_t control) {
+  return static_cast<uint32_t>((control & kOwnerMask) >> kOwnerShift);
+}
 
 // Queue and history entries: (seq << 16) | slot.
 inline uint64_t MakeEntry(uint64_t seq, uint32_t slot) { return (seq << 16) | slot; }
@@ -97,7 +111,7 @@ class Segment;
 // A participant's place in a service.
 struct Membership {
   std::shared_ptr<Segment> segment;
-  uint32_t entry = 0;  // 0: the publisher; 1 + i: subscriber i
+  uint32_t entry = 0;  // p < max_publishers: publisher p; max_publishers + i: subscriber i
 };
 
 class Segment {
@@ -127,16 +141,23 @@ class Segment {
   SlotRecord& slot(uint32_t s) const {
     return At<SlotRecord>(layout_.slots_offset + kSlotRecordSize * s);
   }
-  QueueHeader& queue(uint32_t i) const {
-    return At<QueueHeader>(layout_.queues_offset + layout_.queue_stride * i);
+  // Participant entries: publishers first, then subscribers.
+  uint32_t publishers() const { return config_.max_publishers; }
+  uint32_t entries() const { return config_.max_publishers + config_.max_subscribers; }
+  uint32_t subscriber_entry(uint32_t i) const { return config_.max_publishers + i; }
+  bool is_publisher_entry(uint32_t entry) const { return entry < config_.max_publishers; }
+
+  // The queue from publisher `p` to subscriber `i`.
+  QueueHeader& queue(uint32_t p, uint32_t i) const { return At<QueueHeader>(QueueOffset(p, i)); }
+  std::atomic<uint64_t>* queue_entries(uint32_t p, uint32_t i) const {
+    return &At<std::atomic<uint64_t>>(QueueOffset(p, i) + kQueueHeaderSize);
   }
-  std::atomic<uint64_t>* queue_entries(uint32_t i) const {
-    return &At<std::atomic<uint64_t>>(layout_.queues_offset + layout_.queue_stride * i +
-                                      kQueueHeaderSize);
-  }
-  HistoryHeader& history() const { return At<HistoryHeader>(layout_.history_offset); }
-  std::atomic<uint64_t>* history_entries() const {
-    return &At<std::atomic<uint64_t>>(layout_.history_offset + kHistoryHeaderSize);
+  // Subscriber i's wake-up word and sleeper count: those of its queue from
+  // publisher 0, which every publisher bumps (spec: "Several publishers").
+  QueueHeader& wake(uint32_t i) const { return queue(0, i); }
+  HistoryHeader& history(uint32_t p) const { return At<HistoryHeader>(HistoryOffset(p)); }
+  std::atomic<uint64_t>* history_entries(uint32_t p) const {
+    return &At<std::atomic<uint64_t>>(HistoryOffset(p) + kHistoryHeaderSize);
   }
   char* payload(uint32_t s) const {
     return mapping_.data() + layout_.payload_offset + layout_.slot_stride * s;
@@ -148,6 +169,11 @@ class Segment {
   bool IsActive(uint32_t entry) const;
   // Whether `entry` is held at all (joining, active or being reclaimed).
   bool IsHeld(uint32_t entry) const;
+  // Whether any publisher entry is held.
+  bool AnyPublisherHeld() const;
+  // Whether a publisher entry is held by a process not provably dead (the
+  // dead are reclaimed on the way).
+  bool LivePublisher();
 
   // Releases what `entry` holds, frees it, reclaims the dead and removes the
   // service name if nobody is left (spec: "Leaving").
@@ -162,14 +188,20 @@ class Segment {
   // False if the bit was not set.
   bool ReleaseRef(uint32_t s, uint64_t bit) const;
 
-  enum class PinResult { kPinned, kAlreadyQueued, kGone };
-  // Takes reference `bit` on slot `s` if it still holds sample `seq`.
-  PinResult Pin(uint32_t s, uint64_t bit, uint64_t seq) const;
+  // Whether slot `s` holds publisher `publisher`'s sample `seq` (stable only
+  // while the caller holds a reference on it).
+  bool Holds(uint32_t s, uint32_t publisher, uint64_t seq) const;
 
-  // A free slot, now loaned, scanning from `start`; -1 if none is free.
-  int64_t TryLoanSlot(uint32_t start) const;
-  // A loaned slot goes back to free (a discarded loan).
-  void ReturnLoan(uint32_t s) const;
+  enum class PinResult { kPinned, kAlreadyQueued, kGone };
+  // Takes reference `bit` on slot `s` if it still holds publisher
+  // `publisher`'s sample `seq`.
+  PinResult Pin(uint32_t s, uint64_t bit, uint32_t publisher, uint64_t seq) const;
+
+  // A free slot, now loaned to `publisher`, scanning from `start`; -1 if none
+  // is free.
+  int64_t TryLoanSlot(uint32_t start, uint32_t publisher) const;
+  // A slot loaned to `publisher` goes back to free (a discarded loan).
+  void ReturnLoan(uint32_t s, uint32_t publisher) const;
 
  private:
   Segment(std::string name, std::string object_name, platform::Mapping mapping,
@@ -190,6 +222,15 @@ class Segment {
   void ReleaseHoldings(uint32_t entry) const;
   void FreeEntry(uint32_t entry) const;
   void RemoveIfLast();
+
+  uint64_t QueueOffset(uint32_t p, uint32_t i) const {
+    return layout_.queues_offset + layout_.queue_stride * (uint64_t{p} * config_.max_subscribers + i);
+  }
+  uint64_t HistoryOffset(uint32_t p) const {
+    return layout_.history_offset + layout_.history_stride * p;
+  }
+  // Wakes every subscriber (a publisher left: they may report peer_closed).
+  void WakeAllSubscribers() const;
 
   template <typename T>
   T& At(uint64_t offset) const {
