@@ -8,8 +8,6 @@
 //       takes the channel lock, prints "held", keeps it until stdin closes
 //   bridge_peer send-event DIR NAME PAYLOAD_JSON DELAY_MS
 //       after DELAY_MS, sends one event as the channel's backend
-#include <signal.h>
-
 #include <cstdio>
 #include <iostream>
 #include <string>
@@ -23,12 +21,13 @@
 #include "cc/base/deadline.h"
 #include "cc/file_channel/channel_file.h"
 #include "cc/file_channel/file_channel.h"
+#include "cc/platform/process/control.h"
 
 namespace {
 
 ipckit::bridge::BridgeServer* g_server = nullptr;
 
-void OnSignal(int) {
+void OnSignal() {
   if (g_server != nullptr) g_server->Stop();
 }
 
@@ -67,10 +66,7 @@ int Serve(const std::vector<std::string>& args) {
   auto server = ipckit::bridge::BridgeServer::Start(args[0], options);
   if (!server.ok()) return Fail(server.status());
   g_server = server->get();
-  struct sigaction sa {};
-  sa.sa_handler = OnSignal;
-  sigaction(SIGTERM, &sa, nullptr);
-  sigaction(SIGINT, &sa, nullptr);
+  if (absl::Status s = ipckit::OnStopRequest(OnSignal); !s.ok()) return Fail(s);
   std::printf("%s\n", (*server)->url().c_str());
   std::fflush(stdout);
   absl::Status s;

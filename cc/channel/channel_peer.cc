@@ -11,9 +11,6 @@
 // "raw" modes write bytes with fd_io on a plain socket, bypassing the codec,
 // to produce streams the library itself would never send.
 // Exit codes: 0 ok, 2 bad usage, 3 an ipckit call failed.
-#include <signal.h>
-#include <unistd.h>
-
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -27,6 +24,7 @@
 #include "cc/channel/frame.h"
 #include "cc/channel/ipc_channel.h"
 #include "cc/platform/io/fd_io.h"
+#include "cc/platform/process/control.h"
 #include "cc/platform/io/unix_socket.h"
 
 namespace {
@@ -91,8 +89,7 @@ int Raw(const std::string& mode, const std::string& name, const std::vector<std:
   if (mode == "half_frame_kill") {
     absl::Status s = write(Header(100) + std::string(10, 'h'));
     if (!s.ok()) return Fail(s);
-    ::kill(::getpid(), SIGKILL);
-    return 3;
+    ipckit::CrashNow();
   }
   if (mode == "raw_header" && args.size() == 1) {
     uint32_t length = 0;

@@ -1,14 +1,11 @@
 #include "cc/cli/demo.h"
 
-#include <sched.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <functional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/numbers.h"
@@ -24,6 +21,7 @@
 #include "cc/named_pipe/named_pipe.h"
 #include "cc/pipe/anonymous_pipe.h"
 #include "cc/platform/io/child_process.h"
+#include "cc/platform/process/process.h"
 #include "cc/shm/shared_memory.h"
 
 namespace ipckit::cli {
@@ -74,13 +72,13 @@ absl::StatusOr<Timing> Measure(int n, const std::function<absl::Status(int)>& ro
 // Waits for the peer and turns a bad exit into an error naming the method.
 absl::Status Reap(absl::string_view method, pid_t pid) {
   IPCKIT_ASSIGN_OR_RETURN(int wait_status, WaitChild(pid, kStepTimeout));
-  if (WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0) return absl::OkStatus();
+  if (ExitedWithCode(wait_status, 0)) return absl::OkStatus();
   return MakeError(absl::StatusCode::kInternal, kErrIo,
                    absl::StrCat(method, ": demo peer ended with ", DescribeWaitStatus(wait_status)));
 }
 
 std::string UniqueName(absl::string_view method) {
-  return absl::StrCat("ipckit-demo-", method, "-", getpid());
+  return absl::StrCat("ipckit-demo-", method, "-", platform::CurrentProcessId());
 }
 
 absl::Status DemoAnonymousPipe(const std::string& self, std::ostream& out) {
@@ -152,7 +150,7 @@ absl::Status AwaitCounter(uint64_t* counter, uint64_t want, const Deadline& dead
     if (__atomic_load_n(counter, __ATOMIC_ACQUIRE) == want) return absl::OkStatus();
     if (spins > 1000) {
       if (deadline.Expired()) return TimeoutError("shared memory peer did not answer");
-      sched_yield();
+      std::this_thread::yield();
     }
   }
 }
@@ -271,7 +269,7 @@ absl::Status PeerSharedMemory(const std::vector<std::string>& args) {
     for (int spins = 0; (now = __atomic_load_n(ping, __ATOMIC_ACQUIRE)) == seen; ++spins) {
       if (spins > 1000) {
         if (deadline.Expired()) return TimeoutError("shared memory demo: no ping from parent");
-        sched_yield();
+        std::this_thread::yield();
       }
     }
     if (now == UINT64_MAX) return absl::OkStatus();

@@ -5,9 +5,6 @@
 //   ipckit listen NAME [--count N] [--timeout SECONDS]
 //   ipckit send NAME MESSAGE [--timeout SECONDS]
 //   ipckit serve DIR [--port N] [--allow-origin ORIGIN]... [--no-token]   the FileChannel HTTP bridge
-#include <signal.h>
-#include <sys/utsname.h>
-
 #include <iostream>
 #include <memory>
 #include <string>
@@ -24,6 +21,7 @@
 #include "cc/bridge/bridge_server.h"
 #include "cc/channel/ipc_channel.h"
 #include "cc/cli/demo.h"
+#include "cc/platform/process/control.h"
 #include "cc/shm_msg/inspect.h"
 
 namespace ipckit::cli {
@@ -68,11 +66,9 @@ absl::StatusOr<Args> ParseArgs(const std::vector<std::string>& argv) {
 }
 
 absl::Status Info(const Args& args) {
-  utsname uts{};
-  uname(&uts);
   std::cout << "ipckit " << kLibraryVersion << "\n"
             << "format version " << kFormatVersion << "\n"
-            << "platform " << uts.sysname << " " << uts.release << " " << uts.machine << "\n";
+            << "platform " << OsDescription() << "\n";
   std::string name = args.positional.empty() ? "my_channel" : args.positional[0];
   std::cout << "name '" << name << "' maps to:\n";
   absl::StatusOr<std::string> socket = SocketPathFor(name);
@@ -149,7 +145,7 @@ absl::Status Send(const Args& args) {
 // The bridge `serve` runs; SIGINT/SIGTERM stop it (Stop is signal-safe).
 bridge::BridgeServer* g_bridge = nullptr;
 
-void StopBridge(int) {
+void StopBridge() {
   if (g_bridge != nullptr) g_bridge->Stop();
 }
 
@@ -188,10 +184,7 @@ absl::Status Serve(const std::vector<std::string>& argv) {
                           bridge::BridgeServer::Start(dir, options));
   g_bridge = server.get();
   if (server->token().empty()) std::cerr << bridge::kNoTokenWarning << std::endl;
-  struct sigaction action {};
-  action.sa_handler = StopBridge;
-  sigaction(SIGINT, &action, nullptr);
-  sigaction(SIGTERM, &action, nullptr);
+  IPCKIT_RETURN_IF_ERROR(OnStopRequest(StopBridge));
   std::cout << "ipckit bridge for " << dir << " on " << server->url() << " (Ctrl-C stops)"
             << std::endl;
   absl::Status status;

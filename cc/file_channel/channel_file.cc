@@ -17,7 +17,7 @@
 #include "cc/file_channel/uuid.h"
 #include "cc/platform/fs/file_ops.h"
 #include "cc/platform/fs/owned_file.h"
-#include "cc/platform/shm/process.h"
+#include "cc/platform/process/process.h"
 #include "cc/platform/watch/dir_watcher.h"
 
 namespace ipckit {

@@ -13,10 +13,6 @@
 //       mid-write, at a known point. Exits 5 if it survives.
 //
 // Exit code 0 on success, 2 on a channel error (printed to stderr).
-#include <signal.h>
-#include <sys/resource.h>
-#include <unistd.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -26,6 +22,7 @@
 #include "absl/time/time.h"
 #include "cc/base/error.h"
 #include "cc/file_channel/file_channel.h"
+#include "cc/platform/process/control.h"
 
 namespace {
 
@@ -77,15 +74,10 @@ int Burst(const std::string& dir, int writer, int count, const ipckit::FileChann
   return 0;
 }
 
-void KillSelf(int) { ::kill(::getpid(), SIGKILL); }
-
 int DieMidWrite(const std::string& dir, const ipckit::FileChannelOptions& options) {
   auto channel = ipckit::FileChannel::Frontend(dir, options);  // creates the files while they are small
   if (!channel.ok()) return Fail(channel.status(), "open frontend");
-  struct rlimit limit = {4096, 4096};
-  struct sigaction on_limit = {};
-  on_limit.sa_handler = KillSelf;
-  if (::sigaction(SIGXFSZ, &on_limit, nullptr) != 0 || ::setrlimit(RLIMIT_FSIZE, &limit) != 0) return 2;
+  if (!ipckit::CrashOnFileSizeLimit(4096).ok()) return 2;
   auto sent = channel->SendEvent("big", absl::StrCat("\"", std::string(64 * 1024, 'x'), "\""));
   return sent.ok() ? 5 : Fail(sent.status(), "send");
 }

@@ -9,9 +9,6 @@
 //
 // Exit codes: 0 ok, 2 bad usage, 3 an ipckit call failed, 4 wrong data,
 // 5 an expected error did not happen.
-#include <signal.h>
-#include <unistd.h>
-
 #include <cstdio>
 #include <string>
 
@@ -22,6 +19,7 @@
 #include "absl/time/clock.h"
 #include "cc/base/error.h"
 #include "cc/named_pipe/named_pipe.h"
+#include "cc/platform/process/control.h"
 
 namespace {
 
@@ -86,8 +84,7 @@ int main(int argc, char** argv) {
   if (mode == "die_holding") {
     absl::StatusOr<ipckit::NamedPipe> pipe = ipckit::NamedPipe::Create(name);
     if (!pipe.ok()) return Fail(pipe.status());
-    ::kill(::getpid(), SIGKILL);  // No destructor runs: the socket file stays.
-    return 5;
+    ipckit::CrashNow();  // No destructor runs: the socket file stays.
   }
   if (mode == "expect_in_use") {
     absl::StatusOr<ipckit::NamedPipe> pipe = ipckit::NamedPipe::Create(name);

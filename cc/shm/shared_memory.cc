@@ -12,7 +12,7 @@
 #include "cc/base/error.h"
 #include "cc/base/name.h"
 #include "cc/base/status_macros.h"
-#include "cc/platform/shm/process.h"
+#include "cc/platform/process/process.h"
 #include "cc/shm/internal/creation_hook.h"
 
 namespace ipckit {

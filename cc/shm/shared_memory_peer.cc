@@ -12,8 +12,6 @@
 //   poke OFFSET TEXT    -> "ok"            (writes through the zero-copy span)
 //   peek OFFSET LEN     -> "data HEX"      (reads through the zero-copy span)
 // Any failure prints "error CLASS MESSAGE" and exits with status 1.
-#include <unistd.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -26,6 +24,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "cc/base/error.h"
+#include "cc/platform/process/process.h"
 #include "cc/platform/shm/mapping.h"
 #include "cc/platform/shm/shm_object.h"
 #include "cc/shm/internal/creation_hook.h"
@@ -102,7 +101,7 @@ shm_internal::CreationStep stop_at;
 // The creation hook of create_stop: stops the creator at one exact step.
 void StopAtStep(shm_internal::CreationStep step) {
   if (step != stop_at) return;
-  std::cout << "stopped " << ::getpid() << std::endl;
+  std::cout << "stopped " << ipckit::platform::CurrentProcessId() << std::endl;
   std::string line;
   std::getline(std::cin, line);
 }
@@ -114,7 +113,7 @@ int Main(int argc, char** argv) {
     if (!shm.ok()) return Fail(shm.status());
     absl::Status wrote = shm->Write(0, args[3]);
     if (!wrote.ok()) return Fail(wrote);
-    std::cout << "ready " << ::getpid() << std::endl;
+    std::cout << "ready " << ipckit::platform::CurrentProcessId() << std::endl;
     return Serve(*shm);
   }
   if (args.size() == 4 && args[0] == "create_stop") {
@@ -124,7 +123,7 @@ int Main(int argc, char** argv) {
     shm_internal::SetCreationHookForTesting(&StopAtStep);
     absl::StatusOr<SharedMemory> shm = SharedMemory::Create(args[1], ToSize(args[2]));
     if (!shm.ok()) return Fail(shm.status());
-    std::cout << "ready " << ::getpid() << std::endl;
+    std::cout << "ready " << ipckit::platform::CurrentProcessId() << std::endl;
     return Serve(*shm);
   }
   if (args.size() == 2 && args[0] == "open") {

@@ -21,7 +21,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "cc/base/error.h"
-#include "cc/platform/shm/process.h"
+#include "cc/platform/process/process.h"
 #include "cc/shm/shm_header.h"
 #include "gtest/gtest.h"
 

@@ -2,8 +2,6 @@
 // process sends a 64-byte message to itself over an IpcChannel and receives
 // it, 5 x 10000 times; prints the best per send+recv pair. Not a test:
 //   bazel run -c opt //py/tools:channel_call_cost
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <string>
@@ -11,9 +9,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "cc/channel/ipc_channel.h"
+#include "cc/platform/process/process.h"
 
 int main() {
-  const std::string name = absl::StrCat("ipckit_call_cost_", ::getpid());
+  const std::string name = absl::StrCat("ipckit_call_cost_", ipckit::platform::CurrentProcessId());
   absl::StatusOr<ipckit::IpcChannel> server = ipckit::IpcChannel::Create(name);
   if (!server.ok()) return 3;
   absl::StatusOr<ipckit::IpcChannel> client = ipckit::IpcChannel::Connect(name, absl::Seconds(5));

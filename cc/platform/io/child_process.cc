@@ -46,6 +46,10 @@ absl::StatusOr<int> WaitChild(pid_t pid, absl::Duration timeout) {
   }
 }
 
+bool ExitedWithCode(int wait_status, int code) {
+  return WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == code;
+}
+
 std::string DescribeWaitStatus(int wait_status) {
   if (WIFEXITED(wait_status)) return absl::StrCat("exit ", WEXITSTATUS(wait_status));
   if (WIFSIGNALED(wait_status)) return absl::StrCat("signal ", WTERMSIG(wait_status));

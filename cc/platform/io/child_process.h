@@ -2,7 +2,7 @@
 //
 //   IPCKIT_ASSIGN_OR_RETURN(pid_t pid, ipckit::SpawnChild("cc/pipe/pipe_peer", {"write", "5"}));
 //   IPCKIT_ASSIGN_OR_RETURN(int wait_status, ipckit::WaitChild(pid, absl::Seconds(10)));
-//   bool clean = WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0;
+//   bool clean = ipckit::ExitedWithCode(wait_status, 0);
 //
 // The child is started with posix_spawn: it inherits exactly the descriptors
 // that are not close-on-exec, which is how tests hand it a pipe end.
@@ -26,6 +26,9 @@ absl::StatusOr<pid_t> SpawnChild(const std::string& path, const std::vector<std:
 // child is killed (SIGKILL), reaped, and a timeout error returned, so a test
 // never hangs on a stuck child.
 absl::StatusOr<int> WaitChild(pid_t pid, absl::Duration timeout);
+
+// Whether the child exited normally (not killed) with exit code `code`.
+bool ExitedWithCode(int wait_status, int code);
 
 // "exit 3", "signal 9", for test failure messages.
 std::string DescribeWaitStatus(int wait_status);

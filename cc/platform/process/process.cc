@@ -1,4 +1,4 @@
-#include "cc/platform/shm/process.h"
+#include "cc/platform/process/process.h"
 
 #include <signal.h>
 #include <sys/stat.h>

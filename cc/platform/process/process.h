@@ -9,8 +9,8 @@
 // /proc/<pid>/stat field 22, clock ticks since boot) tells a reused pid from
 // the original process, and the pid namespace (Linux: inode of
 // /proc/self/ns/pid) tells whether a pid means anything here at all.
-#ifndef IPCKIT_CC_PLATFORM_SHM_PROCESS_H_
-#define IPCKIT_CC_PLATFORM_SHM_PROCESS_H_
+#ifndef IPCKIT_CC_PLATFORM_PROCESS_PROCESS_H_
+#define IPCKIT_CC_PLATFORM_PROCESS_PROCESS_H_
 
 #include <cstdint>
 
@@ -51,4 +51,4 @@ Liveness CheckLiveness(const ProcessIdentity& process);
 }  // namespace platform
 }  // namespace ipckit
 
-#endif  // IPCKIT_CC_PLATFORM_SHM_PROCESS_H_
+#endif  // IPCKIT_CC_PLATFORM_PROCESS_PROCESS_H_
