@@ -1,7 +1,5 @@
 #include "cc/channel/channel_endpoint.h"
 
-#include <sys/uio.h>
-
 #include <utility>
 
 #include "absl/strings/str_cat.h"

@@ -1,7 +1,5 @@
 #include "cc/pipe/anonymous_pipe.h"
 
-#include <fcntl.h>
-
 #include <string>
 #include <utility>
 
@@ -18,14 +16,14 @@ absl::Status NoEnd(absl::string_view end) {
                                   " end (closed, taken, or never received)"));
 }
 
-// Checks that `fd` is open in a mode that allows `want` (O_RDONLY/O_WRONLY).
-absl::Status CheckEnd(int fd, int want, absl::string_view end) {
-  absl::StatusOr<int> mode = fd_io::AccessModeOf(fd);
+// Checks that `fd` is open in a mode that allows reading (`read`) or writing.
+absl::Status CheckEnd(int fd, bool read, absl::string_view end) {
+  absl::StatusOr<fd_io::AccessMode> mode = fd_io::AccessModeOf(fd);
   if (!mode.ok()) return mode.status();
-  if (*mode != want && *mode != O_RDWR) {
+  if (read ? !mode->read : !mode->write) {
     return InvalidArgumentError(absl::StrCat("fd ", fd, " passed as the ", end,
                                              " end is not open for ",
-                                             want == O_RDONLY ? "reading" : "writing"));
+                                             read ? "reading" : "writing"));
   }
   return absl::OkStatus();
 }
@@ -50,11 +48,11 @@ absl::StatusOr<AnonymousPipe> AnonymousPipe::FromFds(int reader_fd, int writer_f
   }
   // Validate everything before changing any flags.
   if (reader_fd >= 0) {
-    absl::Status ok = CheckEnd(reader_fd, O_RDONLY, "read");
+    absl::Status ok = CheckEnd(reader_fd, /*read=*/true, "read");
     if (!ok.ok()) return ok;
   }
   if (writer_fd >= 0) {
-    absl::Status ok = CheckEnd(writer_fd, O_WRONLY, "write");
+    absl::Status ok = CheckEnd(writer_fd, /*read=*/false, "write");
     if (!ok.ok()) return ok;
   }
   for (int fd : {reader_fd, writer_fd}) {

@@ -8,9 +8,7 @@
 // Requests arrive on stdin and answers leave on stdout, each as a u32
 // little-endian length and UTF-8 JSON (parsed and written with RapidJSON, not
 // with the core's JSON code under test). stderr carries nothing but crashes.
-#include <unistd.h>
-
-#include <cerrno>
+#include <cstdlib>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -40,6 +38,7 @@
 #include "cc/file_channel/message.h"
 #include "cc/json/json.h"
 #include "cc/named_pipe/named_pipe.h"
+#include "cc/platform/io/std_streams.h"
 #include "cc/shm/shared_memory.h"
 #include "cc/shm/shm_header.h"
 #include "rapidjson/document.h"
@@ -59,26 +58,15 @@ constexpr uint32_t kMaxRequestBytes = 64u << 20;
 
 // ---------------------------------------------------------------- protocol I/O
 
-bool ReadFully(char* p, size_t n) {
-  while (n > 0) {
-    ssize_t r = read(STDIN_FILENO, p, n);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) return false;
-    p += r;
-    n -= static_cast<size_t>(r);
-  }
-  return true;
-}
-
 // The next request; nullopt at the end of stdin or on a request that is not
 // a JSON object (the tester then sees the testee exit).
 std::optional<Document> ReadRequest() {
   char header[4];
-  if (!ReadFully(header, 4)) return std::nullopt;
+  if (!ReadStdinExact(header, 4)) return std::nullopt;
   uint32_t length = frame::DecodeHeader(header);
   if (length > kMaxRequestBytes) return std::nullopt;
   std::string body(length, '\0');
-  if (!ReadFully(body.data(), length)) return std::nullopt;
+  if (!ReadStdinExact(body.data(), length)) return std::nullopt;
   Document doc;
   doc.Parse<rapidjson::kParseFullPrecisionFlag>(body.data(), body.size());
   if (doc.HasParseError() || !doc.IsObject()) return std::nullopt;
@@ -92,12 +80,7 @@ void WriteAnswer(const Value& answer) {
   std::string out(4, '\0');
   frame::EncodeHeader(static_cast<uint32_t>(buffer.GetSize()), out.data());
   out.append(buffer.GetString(), buffer.GetSize());
-  for (size_t done = 0; done < out.size();) {
-    ssize_t w = write(STDOUT_FILENO, out.data() + done, out.size() - done);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) _exit(1);  // the tester is gone
-    done += static_cast<size_t>(w);
-  }
+  if (!WriteStdoutAll(out)) std::_Exit(1);  // the tester is gone
 }
 
 // ------------------------------------------------------------ value helpers
@@ -435,7 +418,7 @@ Value RunSteps(const Value& steps, Alloc& a, StepFn step) {
       waiting.AddMember("waiting", true, waiting.GetAllocator());
       WriteAnswer(waiting);
       std::optional<Document> next = ReadRequest();  // {"op":"continue"}
-      if (!next) _exit(0);
+      if (!next) std::_Exit(0);
       results.PushBack(Value(), a);
       continue;
     }

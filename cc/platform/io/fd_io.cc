@@ -177,13 +177,14 @@ absl::Status SetCloseOnExec(int fd, bool close_on_exec) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<int> AccessModeOf(int fd) {
+absl::StatusOr<AccessMode> AccessModeOf(int fd) {
   int flags = ::fcntl(fd, F_GETFL);
   if (flags < 0) {
     if (errno == EBADF) return InvalidArgumentError(absl::StrCat("fd ", fd, " is not open"));
     return ErrnoError(errno, absl::StrCat("fcntl(F_GETFL) on fd ", fd));
   }
-  return flags & O_ACCMODE;
+  const int mode = flags & O_ACCMODE;
+  return AccessMode{mode == O_RDONLY || mode == O_RDWR, mode == O_WRONLY || mode == O_RDWR};
 }
 
 absl::Status WaitReady(int fd, short poll_events, const Deadline& deadline,

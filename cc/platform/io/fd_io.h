@@ -43,9 +43,14 @@ absl::StatusOr<PipeFds> MakePipe();
 absl::Status SetNonBlocking(int fd, bool non_blocking);
 absl::Status SetCloseOnExec(int fd, bool close_on_exec);
 
-// O_RDONLY, O_WRONLY or O_RDWR for an open descriptor; invalid_argument if
-// `fd` is not open.
-absl::StatusOr<int> AccessModeOf(int fd);
+// What an open descriptor may do (its O_RDONLY/O_WRONLY/O_RDWR access mode);
+// invalid_argument if `fd` is not open.
+struct AccessMode {
+  bool read = false;
+  bool write = false;
+  bool operator==(const AccessMode& o) const { return read == o.read && write == o.write; }
+};
+absl::StatusOr<AccessMode> AccessModeOf(int fd);
 
 // Waits until `fd` reports any of `poll_events` (or an error/hang-up, which the
 // following I/O call then reports). timeout error once the deadline passes.
