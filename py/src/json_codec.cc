@@ -1,7 +1,9 @@
 #include "py/src/json_codec.h"
 
 #include <cstdint>
+#include <cstring>
 #include <limits>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -9,11 +11,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "cc/base/error.h"
+#include "cc/json/internal/scan.h"
 #include "cc/json/json.h"
 #include "cc/json/writer.h"
 #include "py/src/errors.h"
 #include "rapidjson/document.h"
-#include "rapidjson/reader.h"
 
 namespace ipckit::python {
 namespace {
@@ -53,7 +55,13 @@ bool StrNotUtf8(PyObject* str) {
 template <typename Writer>
 bool WriteStr(Writer& writer, PyObject* str, bool as_key) {
   Py_ssize_t size = 0;
-  const char* utf8 = PyUnicode_AsUTF8AndSize(str, &size);
+  const char* utf8;
+  if (PyUnicode_IS_COMPACT_ASCII(str)) {  // its characters are its UTF-8 bytes
+    utf8 = static_cast<const char*>(PyUnicode_DATA(str));
+    size = PyUnicode_GET_LENGTH(str);
+  } else {
+    utf8 = PyUnicode_AsUTF8AndSize(str, &size);
+  }
   if (utf8 == nullptr) return StrNotUtf8(str);
   const absl::string_view text(utf8, static_cast<size_t>(size));
   return (as_key ? writer.Key(text) : writer.String(text)) || Failed(writer);
@@ -159,137 +167,360 @@ bool WriteValue(Writer& writer, PyObject* obj) {
   return false;
 }
 
-// The buffer json_dumps reuses between calls; a nested call (a dict
-// subclass's items() calling json_dumps) gets a fresh one.
-thread_local json::OutputBuffer reusable_buffer;
-thread_local bool reusable_buffer_in_use = false;
+// The buffer and writers json_dumps reuses between calls (a writer allocates
+// its container stack on first use); a nested call (a dict subclass's items()
+// calling json_dumps) gets fresh ones.
+struct DumpScratch {
+  json::OutputBuffer buffer;
+  json::CompactWriter compact{buffer};
+  json::PrettyWriter pretty{buffer};
+  bool in_use = false;
+};
+thread_local DumpScratch dump_scratch;
 constexpr size_t kKeepBufferBytes = 1 << 20;
 
 // ---------------------------------------------------------------- loading
 //
 // ipckit::json::Loads defines what json_loads accepts. The fast path is a
-// RapidJSON SAX parse with Loads's own flags, number rule (ParseNumber) and
-// depth limit, building Python objects as it goes. Any failure there (a
-// malformed text, a lone surrogate escape that strict UTF-8 decoding refuses,
-// a NUL byte, RapidJSON's spurious "number too big") falls back to Loads
-// itself, whose result or error is then final; so both paths accept the same
-// texts, build the same values and raise the same error classes.
+// one-pass recursive-descent parser that builds Python objects straight from
+// the text, with Loads's number rule (json::ParseNumber) and depth limit. It
+// gives up on anything it does not plainly accept (malformed text, a lone
+// surrogate escape, ill-formed UTF-8, a NUL byte, depth over the limit, a
+// number ParseNumber refuses), and json_loads then hands the text to Loads
+// itself, whose result or error is final; so both paths accept the same
+// texts, build the same values and raise the same errors. Where the time
+// went before this parser (RapidJSON's validating reader, a key str built per
+// member, a list grown item by item) is in bench/json_profile.md.
 
-constexpr unsigned kParseFlags = rapidjson::kParseValidateEncodingFlag |
-                                 rapidjson::kParseIterativeFlag |
-                                 rapidjson::kParseNumbersAsStringsFlag;
+// Keys repeat: a record's keys recur in every record. Short ASCII keys are
+// looked up in a small direct-mapped table of str objects (with their hash
+// already computed), as orjson and the stdlib's scanner memo do, so a repeated
+// key costs a lookup and an incref instead of an allocation and a hash.
+constexpr size_t kKeyCacheSize = 2048;  // a power of two
+constexpr size_t kMaxCachedKeyBytes = 64;
+PyObject* key_cache[kKeyCacheSize];  // strong references, kept for the process
 
-// A container being filled, and the key it will have in its parent dict.
-struct OpenContainer {
-  PyObject* container;
-  PyObject* key;  // nullptr unless the parent is a dict
+inline bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+inline int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Four hex digits at p as a UTF-16 code unit, or -1.
+inline int32_t Hex4(const char* p) {
+  int32_t unit = 0;
+  for (int i = 0; i < 4; ++i) {
+    const int h = HexValue(p[i]);
+    if (h < 0) return -1;
+    unit = unit << 4 | h;
+  }
+  return unit;
+}
+
+PyObject* NewAsciiStr(const char* s, size_t n) {
+  PyObject* str = PyUnicode_New(static_cast<Py_ssize_t>(n), 127);
+  if (str != nullptr && n != 0) std::memcpy(PyUnicode_1BYTE_DATA(str), s, n);
+  return str;
+}
+
+PyObject* CachedKey(const char* s, size_t n) {
+  if (n > kMaxCachedKeyBytes) return NewAsciiStr(s, n);
+  uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a
+  for (size_t i = 0; i < n; ++i) h = (h ^ static_cast<unsigned char>(s[i])) * 0x100000001b3ull;
+  PyObject*& slot = key_cache[(h ^ (h >> 29)) & (kKeyCacheSize - 1)];
+  if (slot != nullptr && static_cast<size_t>(PyUnicode_GET_LENGTH(slot)) == n &&
+      std::memcmp(PyUnicode_1BYTE_DATA(slot), s, n) == 0) {
+    return Py_NewRef(slot);
+  }
+  PyObject* key = NewAsciiStr(s, n);
+  if (key == nullptr) return nullptr;
+  if (PyObject_Hash(key) == -1) {  // cannot fail for a str; computes and caches the hash
+    Py_DECREF(key);
+    return nullptr;
+  }
+  Py_XSETREF(slot, Py_NewRef(key));
+  return key;
+}
+
+// Scratch space json_loads reuses between calls: list items waiting for their
+// list, and the text of strings with escapes. A nested call (a finalizer run
+// by the garbage collector during a parse calling json_loads) gets fresh ones.
+struct LoadScratch {
+  std::vector<PyObject*> items;
+  std::string unescaped;
+  bool in_use = false;
 };
+thread_local LoadScratch load_scratch;
 
-class PyObjectBuilder : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, PyObjectBuilder> {
+// Parses [p, end) into Python objects. Parse() returns a new reference, or
+// nullptr: with MemoryError set if memory ran out (raise it), otherwise with
+// no error set (fall back to Loads).
+class FastLoader {
  public:
-  // `open` is scratch space (emptied here), reused across parses for speed.
-  explicit PyObjectBuilder(std::vector<OpenContainer>& open) : open_(open) { open_.clear(); }
-  PyObjectBuilder(const PyObjectBuilder&) = delete;
-  PyObjectBuilder& operator=(const PyObjectBuilder&) = delete;
-  ~PyObjectBuilder() {
-    for (const OpenContainer& open : open_) {
-      Py_DECREF(open.container);
-      Py_XDECREF(open.key);
-    }
-    open_.clear();
-    Py_XDECREF(key_);
-    Py_XDECREF(root_);
-  }
+  FastLoader(absl::string_view text, LoadScratch& scratch)
+      : p_(text.data()), end_(text.data() + text.size()), scratch_(scratch) {}
 
-  bool Null() { return Add(Py_NewRef(Py_None)); }
-  bool Bool(bool b) { return Add(Py_NewRef(b ? Py_True : Py_False)); }
-  bool RawNumber(const char* s, rapidjson::SizeType n, bool) {
-    if (PyObject* small = SmallInt(s, n)) return Add(small);
-    absl::StatusOr<json::Number> number = json::ParseNumber(absl::string_view(s, n));
-    if (!number.ok()) return false;
-    switch (number->kind) {
-      case json::Number::Kind::kInt64: return Add(PyLong_FromLongLong(number->i64));
-      case json::Number::Kind::kUint64: return Add(PyLong_FromUnsignedLongLong(number->u64));
-      case json::Number::Kind::kDouble: return Add(PyFloat_FromDouble(number->f64));
+  PyObject* Parse() {
+    const size_t items_base = scratch_.items.size();
+    SkipSpace();
+    PyObject* root = Value(0);
+    SkipSpace();
+    if (root != nullptr && p_ != end_) Py_CLEAR(root);
+    if (root == nullptr) {
+      for (size_t i = items_base; i < scratch_.items.size(); ++i) Py_DECREF(scratch_.items[i]);
+      scratch_.items.resize(items_base);
+      if (PyErr_Occurred() && !PyErr_ExceptionMatches(PyExc_MemoryError)) PyErr_Clear();
     }
-    return false;
+    return root;
   }
-  bool String(const char* s, rapidjson::SizeType n, bool) { return Add(Decode(s, n)); }
-  bool Key(const char* s, rapidjson::SizeType n, bool) {
-    key_ = Decode(s, n);
-    return key_ != nullptr;
-  }
-  bool StartObject() { return Start(PyDict_New()); }
-  bool EndObject(rapidjson::SizeType) { return End(); }
-  bool StartArray() { return Start(PyList_New(0)); }
-  bool EndArray(rapidjson::SizeType) { return End(); }
-
-  // The value (a new reference) once the parse succeeded.
-  PyObject* TakeRoot() { return std::exchange(root_, nullptr); }
 
  private:
-  // The common case, without json::ParseNumber: an integer token of at most
-  // 18 digits (so it fits int64), which ParseNumber would also make an
-  // integer. "-0" (a double) and every other token return nullptr.
-  static PyObject* SmallInt(const char* s, rapidjson::SizeType n) {
-    const bool negative = n > 0 && s[0] == '-';
-    const rapidjson::SizeType digits = n - (negative ? 1 : 0);
-    if (digits == 0 || digits > 18) return nullptr;
-    int64_t value = 0;
-    for (rapidjson::SizeType i = negative ? 1 : 0; i < n; ++i) {
-      if (s[i] < '0' || s[i] > '9') return nullptr;
-      value = value * 10 + (s[i] - '0');
-    }
-    if (negative && value == 0) return nullptr;
-    return PyLong_FromLongLong(negative ? -value : value);
+  void SkipSpace() {
+    while (p_ < end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
   }
 
-  // Strict decoding refuses the bytes RapidJSON makes of a lone low surrogate
-  // escape; the error is dropped and Loads reports it.
-  static PyObject* Decode(const char* s, rapidjson::SizeType n) {
-    PyObject* str = PyUnicode_DecodeUTF8(s, n, nullptr);
-    if (str == nullptr) PyErr_Clear();
-    return str;
+  // After a member or item: a comma (then spaces), the container's `close`,
+  // or anything else.
+  enum class After { kNext, kClose, kBad };
+  After Separator(char close) {
+    SkipSpace();
+    if (p_ < end_ && *p_ == ',') {
+      ++p_;
+      SkipSpace();
+      return After::kNext;
+    }
+    if (p_ < end_ && *p_ == close) {
+      ++p_;
+      return After::kClose;
+    }
+    return After::kBad;
   }
 
-  bool Add(PyObject* value) {
-    if (value == nullptr) return false;
-    if (open_.empty()) {
-      root_ = value;
-      return true;
-    }
-    PyObject* container = open_.back().container;
-    int rc;
-    if (PyList_CheckExact(container)) {
-      rc = PyList_Append(container, value);
-    } else {
-      rc = PyDict_SetItem(container, key_, value);  // a duplicate key: the last one wins
-      Py_CLEAR(key_);
-    }
-    Py_DECREF(value);
-    return rc == 0;
-  }
-
-  bool Start(PyObject* container) {
-    if (container == nullptr) return false;
-    if (open_.size() >= static_cast<size_t>(json::kMaxDepth)) {
-      Py_DECREF(container);
-      return false;
-    }
-    open_.push_back({container, std::exchange(key_, nullptr)});
+  bool Literal(const char* word, size_t n) {
+    if (static_cast<size_t>(end_ - p_) < n || std::memcmp(p_, word, n) != 0) return false;
+    p_ += n;
     return true;
   }
 
-  bool End() {
-    const OpenContainer done = open_.back();
-    open_.pop_back();
-    key_ = done.key;
-    return Add(done.container);
+  PyObject* Value(int depth) {
+    if (p_ >= end_) return nullptr;
+    switch (*p_) {
+      case '"': return String(/*key=*/false);
+      case '{': return depth < json::kMaxDepth ? Object(depth + 1) : nullptr;
+      case '[': return depth < json::kMaxDepth ? Array(depth + 1) : nullptr;
+      case 't': return Literal("true", 4) ? Py_NewRef(Py_True) : nullptr;
+      case 'f': return Literal("false", 5) ? Py_NewRef(Py_False) : nullptr;
+      case 'n': return Literal("null", 4) ? Py_NewRef(Py_None) : nullptr;
+      default: return Number();
+    }
   }
 
-  std::vector<OpenContainer>& open_;
-  PyObject* key_ = nullptr;
-  PyObject* root_ = nullptr;
+  // The items are collected on scratch_.items and moved into a list of the
+  // right size at the end: no list grows item by item.
+  PyObject* Array(int depth) {
+    ++p_;  // '['
+    SkipSpace();
+    std::vector<PyObject*>& items = scratch_.items;
+    const size_t base = items.size();
+    if (p_ < end_ && *p_ == ']') {
+      ++p_;
+      return PyList_New(0);
+    }
+    for (;;) {
+      PyObject* item = Value(depth);
+      if (item == nullptr) return nullptr;  // Parse() releases the items
+      items.push_back(item);
+      const After after = Separator(']');
+      if (after == After::kClose) break;
+      if (after == After::kBad) return nullptr;
+    }
+    const size_t n = items.size() - base;
+    PyObject* list = PyList_New(static_cast<Py_ssize_t>(n));
+    if (list == nullptr) return nullptr;
+    for (size_t i = 0; i < n; ++i) PyList_SET_ITEM(list, static_cast<Py_ssize_t>(i), items[base + i]);
+    items.resize(base);
+    return list;
+  }
+
+  PyObject* Object(int depth) {
+    ++p_;  // '{'
+    SkipSpace();
+    PyObject* dict = PyDict_New();
+    if (dict == nullptr) return nullptr;
+    if (p_ < end_ && *p_ == '}') {
+      ++p_;
+      return dict;
+    }
+    for (;;) {
+      if (p_ >= end_ || *p_ != '"') break;
+      PyObject* key = String(/*key=*/true);
+      if (key == nullptr) break;
+      SkipSpace();
+      if (p_ >= end_ || *p_ != ':') {
+        Py_DECREF(key);
+        break;
+      }
+      ++p_;
+      SkipSpace();
+      PyObject* value = Value(depth);
+      if (value == nullptr) {
+        Py_DECREF(key);
+        break;
+      }
+      // A duplicate key: the last one wins, at the first one's place.
+      const int rc = PyDict_SetItem(dict, key, value);
+      Py_DECREF(key);
+      Py_DECREF(value);
+      if (rc != 0) break;
+      const After after = Separator('}');
+      if (after == After::kClose) return dict;
+      if (after == After::kBad) break;
+    }
+    Py_DECREF(dict);
+    return nullptr;
+  }
+
+  PyObject* String(bool key) {
+    const char* const start = ++p_;  // after '"'
+    while (end_ - p_ >= 8 && !json::internal::WordNeedsLook(p_)) p_ += 8;
+    while (p_ < end_ && *p_ != '"' && *p_ != '\\' && *p_ >= 0x20) ++p_;  // (char is signed)
+    if (p_ < end_ && *p_ == '"') {  // ASCII, no escapes: the common case
+      const size_t n = static_cast<size_t>(p_++ - start);
+      return key ? CachedKey(start, n) : NewAsciiStr(start, n);
+    }
+    bool escaped = false;
+    while (p_ < end_ && *p_ != '"') {
+      if (*p_ == '\\') {
+        if (end_ - p_ < 2) return nullptr;
+        escaped = true;
+        p_ += 2;
+      } else if (static_cast<unsigned char>(*p_) < 0x20) {
+        return nullptr;
+      } else {
+        ++p_;
+      }
+    }
+    if (p_ >= end_) return nullptr;
+    const absl::string_view raw(start, static_cast<size_t>(p_++ - start));
+    if (!escaped) return PyUnicode_DecodeUTF8(raw.data(), raw.size(), nullptr);
+    std::string& text = scratch_.unescaped;
+    if (!Unescape(raw, text)) return nullptr;
+    // Strict decoding also validates the raw UTF-8 between the escapes.
+    return PyUnicode_DecodeUTF8(text.data(), static_cast<Py_ssize_t>(text.size()), nullptr);
+  }
+
+  // The UTF-8 text of a string literal's body; false for a bad escape or a
+  // lone surrogate escape.
+  static bool Unescape(absl::string_view raw, std::string& out) {
+    out.clear();
+    const char* p = raw.data();
+    const char* const end = p + raw.size();
+    while (p < end) {
+      const char* backslash = static_cast<const char*>(std::memchr(p, '\\', end - p));
+      if (backslash == nullptr) backslash = end;
+      out.append(p, backslash);
+      p = backslash;
+      if (p == end) break;
+      if (end - p < 2) return false;
+      const char c = p[1];
+      p += 2;
+      switch (c) {
+        case '"': out.push_back('"'); continue;
+        case '\\': out.push_back('\\'); continue;
+        case '/': out.push_back('/'); continue;
+        case 'b': out.push_back('\b'); continue;
+        case 'f': out.push_back('\f'); continue;
+        case 'n': out.push_back('\n'); continue;
+        case 'r': out.push_back('\r'); continue;
+        case 't': out.push_back('\t'); continue;
+        case 'u': break;
+        default: return false;
+      }
+      if (end - p < 4) return false;
+      int32_t code = Hex4(p);
+      p += 4;
+      if (code < 0 || (code >= 0xDC00 && code <= 0xDFFF)) return false;
+      if (code >= 0xD800 && code <= 0xDBFF) {  // must be followed by a low surrogate
+        if (end - p < 6 || p[0] != '\\' || p[1] != 'u') return false;
+        const int32_t low = Hex4(p + 2);
+        if (low < 0xDC00 || low > 0xDFFF) return false;
+        p += 6;
+        code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00);
+      }
+      AppendUtf8(static_cast<uint32_t>(code), out);
+    }
+    return true;
+  }
+
+  static void AppendUtf8(uint32_t code, std::string& out) {
+    if (code < 0x80) {
+      out.push_back(static_cast<char>(code));
+    } else if (code < 0x800) {
+      out.push_back(static_cast<char>(0xC0 | code >> 6));
+      out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
+    } else if (code < 0x10000) {
+      out.push_back(static_cast<char>(0xE0 | code >> 12));
+      out.push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3F)));
+      out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
+    } else {
+      out.push_back(static_cast<char>(0xF0 | code >> 18));
+      out.push_back(static_cast<char>(0x80 | ((code >> 12) & 0x3F)));
+      out.push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3F)));
+      out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
+    }
+  }
+
+  // An RFC 8259 number token. Integers of at most 18 digits (they fit int64)
+  // are converted here; every other token goes to json::ParseNumber, the rule.
+  PyObject* Number() {
+    const char* const start = p_;
+    const bool negative = *p_ == '-';
+    if (negative) ++p_;
+    if (p_ >= end_ || !IsDigit(*p_)) return nullptr;
+    if (*p_ == '0') {
+      ++p_;
+    } else {
+      while (p_ < end_ && IsDigit(*p_)) ++p_;
+    }
+    const char* const int_end = p_;
+    bool integral = true;
+    if (p_ < end_ && *p_ == '.') {
+      ++p_;
+      if (p_ >= end_ || !IsDigit(*p_)) return nullptr;
+      while (p_ < end_ && IsDigit(*p_)) ++p_;
+      integral = false;
+    }
+    if (p_ < end_ && (*p_ == 'e' || *p_ == 'E')) {
+      ++p_;
+      if (p_ < end_ && (*p_ == '+' || *p_ == '-')) ++p_;
+      if (p_ >= end_ || !IsDigit(*p_)) return nullptr;
+      while (p_ < end_ && IsDigit(*p_)) ++p_;
+      integral = false;
+    }
+    const char* const digits = start + (negative ? 1 : 0);
+    if (integral && int_end - digits <= 18) {
+      int64_t value = 0;
+      for (const char* d = digits; d < int_end; ++d) value = value * 10 + (*d - '0');
+      // "-0" is the double -0.0: ParseNumber's case.
+      if (!(negative && value == 0)) return PyLong_FromLongLong(negative ? -value : value);
+    }
+    absl::StatusOr<json::Number> number =
+        json::ParseNumber(absl::string_view(start, static_cast<size_t>(p_ - start)));
+    if (!number.ok()) return nullptr;
+    switch (number->kind) {
+      case json::Number::Kind::kInt64: return PyLong_FromLongLong(number->i64);
+      case json::Number::Kind::kUint64: return PyLong_FromUnsignedLongLong(number->u64);
+      case json::Number::Kind::kDouble: return PyFloat_FromDouble(number->f64);
+    }
+    return nullptr;
+  }
+
+  const char* p_;
+  const char* const end_;
+  LoadScratch& scratch_;
 };
 
 PyObject* ToPython(const rapidjson::Value& v) {
@@ -355,21 +586,30 @@ bool DumpJson(PyObject* obj, bool pretty, json::OutputBuffer* out) {
 }
 
 PyObject* DumpJsonToStr(PyObject* obj, bool pretty) {
-  json::OutputBuffer local;
-  const bool reuse = !reusable_buffer_in_use;
-  json::OutputBuffer& buffer = reuse ? reusable_buffer : local;
-  buffer.Clear();
-  if (reuse) reusable_buffer_in_use = true;
-  PyObject* result = nullptr;
-  if (DumpJson(obj, pretty, &buffer)) {
-    result = PyUnicode_DecodeUTF8(buffer.GetString(), buffer.GetSize(), nullptr);
+  std::unique_ptr<DumpScratch> local;
+  DumpScratch* scratch = &dump_scratch;
+  if (scratch->in_use) {
+    local = std::make_unique<DumpScratch>();
+    scratch = local.get();
   }
-  if (reuse) {
-    reusable_buffer_in_use = false;
-    if (buffer.GetSize() > kKeepBufferBytes) {
-      buffer.Clear();
-      buffer.ShrinkToFit();
-    }
+  json::OutputBuffer& buffer = scratch->buffer;
+  buffer.Clear();
+  scratch->in_use = true;
+  bool ok;
+  if (pretty) {
+    scratch->pretty.Reset(buffer);
+    ok = WriteValue(scratch->pretty, obj);
+  } else {
+    scratch->compact.Reset(buffer);
+    ok = WriteValue(scratch->compact, obj);
+  }
+  scratch->in_use = false;
+  PyObject* result =
+      ok ? PyUnicode_DecodeUTF8(buffer.GetString(), static_cast<Py_ssize_t>(buffer.GetSize()), nullptr)
+         : nullptr;
+  if (buffer.GetSize() > kKeepBufferBytes) {
+    buffer.Clear();
+    buffer.ShrinkToFit();
   }
   return result;
 }
@@ -381,62 +621,39 @@ PyObject* LoadJsonViaDom(absl::string_view text) {
   return ToPython(*doc);
 }
 
-// `text` must be followed by a NUL byte (Python's str and bytes buffers are).
-// The reader and container stack json_loads reuses between calls (their
-// allocations dominate for small texts). A nested call, e.g. from a finalizer
-// that the garbage collector runs during a parse, uses fresh ones.
-struct LoadScratch {
-  rapidjson::Reader reader;
-  std::vector<OpenContainer> open;
-  bool in_use = false;
-};
-thread_local LoadScratch load_scratch;
-
-PyObject* LoadJsonNulTerminated(absl::string_view text) {
+PyObject* LoadJsonText(absl::string_view text) {
   if (text.size() <= json::kMaxTextBytes) {
     LoadScratch local;
     LoadScratch& scratch = load_scratch.in_use ? local : load_scratch;
     scratch.in_use = true;
-    PyObject* root = nullptr;
-    {
-      PyObjectBuilder builder(scratch.open);
-      rapidjson::StringStream stream(text.data());
-      if (scratch.reader.Parse<kParseFlags>(stream, builder) && stream.Tell() == text.size()) {
-        root = builder.TakeRoot();
-      }
-    }
+    PyObject* root = FastLoader(text, scratch).Parse();
     scratch.in_use = false;
-    if (root != nullptr) return root;
-    if (PyErr_Occurred()) {
-      if (PyErr_ExceptionMatches(PyExc_MemoryError)) return nullptr;
-      PyErr_Clear();
-    }
+    if (root != nullptr || PyErr_Occurred()) return root;  // a value, or MemoryError
   }
   return LoadJsonViaDom(text);
 }
 
-PyObject* LoadJson(const std::string& text) { return LoadJsonNulTerminated(text); }
+PyObject* LoadJson(const std::string& text) { return LoadJsonText(text); }
 
 PyObject* LoadJsonFromObject(PyObject* obj) {
   if (PyUnicode_Check(obj)) {
     Py_ssize_t size = 0;
     const char* utf8 = PyUnicode_AsUTF8AndSize(obj, &size);
     if (utf8 == nullptr) return nullptr;
-    return LoadJsonNulTerminated(absl::string_view(utf8, static_cast<size_t>(size)));
+    return LoadJsonText(absl::string_view(utf8, static_cast<size_t>(size)));
   }
   if (PyBytes_Check(obj)) {
-    return LoadJsonNulTerminated(
+    return LoadJsonText(
         absl::string_view(PyBytes_AS_STRING(obj), static_cast<size_t>(PyBytes_GET_SIZE(obj))));
   }
   if (PyByteArray_Check(obj)) {
-    // bytearray keeps a NUL after its contents, as bytes does.
-    return LoadJsonNulTerminated(absl::string_view(
-        PyByteArray_AS_STRING(obj), static_cast<size_t>(PyByteArray_GET_SIZE(obj))));
+    return LoadJsonText(absl::string_view(PyByteArray_AS_STRING(obj),
+                                          static_cast<size_t>(PyByteArray_GET_SIZE(obj))));
   }
   if (PyObject_CheckBuffer(obj)) {
     Py_buffer view;
     if (PyObject_GetBuffer(obj, &view, PyBUF_C_CONTIGUOUS) != 0) return nullptr;
-    PyObject* result = LoadJsonViaDom(
+    PyObject* result = LoadJsonText(
         absl::string_view(static_cast<const char*>(view.buf), static_cast<size_t>(view.len)));
     PyBuffer_Release(&view);
     return result;

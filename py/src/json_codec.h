@@ -7,9 +7,9 @@
 // Dumping walks the Python object straight into the core's streaming writer
 // (cc/json/writer.h), with no DOM, so the bytes equal ipckit::json::Dumps's.
 // Loading accepts and refuses exactly what ipckit::json::Loads does, with the
-// same error classes: a SAX parse with Loads's flags and number rule builds
-// dict, list, str, int and float directly, and anything it does not accept is
-// handed to Loads for the final word. All functions need the GIL.
+// same error classes: a one-pass parser with Loads's number rule and depth
+// limit builds dict, list, str, int and float directly, and anything it does
+// not accept is handed to Loads for the final word. All functions need the GIL.
 #ifndef IPCKIT_PY_SRC_JSON_CODEC_H_
 #define IPCKIT_PY_SRC_JSON_CODEC_H_
 
