@@ -6,6 +6,7 @@ Ctrl-C. Errors derive from IpcError and carry `error_class`, the wire spec's
 error class string (spec/conventions.md).
 """
 
+import os
 import sys
 from types import TracebackType
 from typing import Any, Iterable, Literal, Optional, Self, Union
@@ -19,6 +20,9 @@ from ipckit._typing import (
 )
 
 __version__: str
+
+# A name or path: str, or any os.PathLike (pathlib.Path), as open() takes.
+_Name = Union[str, os.PathLike[str]]
 
 # As the runtime's, in its order (stubtest compares them).
 __all__ = [
@@ -215,10 +219,10 @@ class NamedPipe(_ByteStream, _StreamServer):
     """
 
     @staticmethod
-    def create(name: str, *, allow_other_users: bool = False) -> NamedPipe:
+    def create(name: _Name, *, allow_other_users: bool = False) -> NamedPipe:
         """Start a server. InUseError if a live server has the name."""
     @staticmethod
-    def connect(name: str, *, timeout: Optional[float] = None,
+    def connect(name: _Name, *, timeout: Optional[float] = None,
                 allow_other_users: bool = False) -> NamedPipe:
         """Connect. No timeout: NotFoundError at once if nobody serves the name (as
         0.1); else wait up to `timeout` seconds for the server to appear."""
@@ -239,10 +243,10 @@ class SharedMemory:
         def __buffer__(self, flags: int, /) -> memoryview: ...
 
     @staticmethod
-    def create(name: str, size: int) -> SharedMemory:
+    def create(name: _Name, size: int) -> SharedMemory:
         """Create segment `name` with `size` zeroed bytes; this object owns the name."""
     @staticmethod
-    def open(name: str, *, timeout: Optional[float] = 1.0,
+    def open(name: _Name, *, timeout: Optional[float] = 1.0,
              allow_other_users: bool = False) -> SharedMemory:
         """Open an existing segment, waiting for a live creator. NotFoundError, CorruptError,
         UnsupportedVersionError, IpcTimeoutError; PermissionDeniedError for another user's
@@ -251,7 +255,7 @@ class SharedMemory:
     def find_stale() -> list[StaleSegment]:
         """This user's ipckit segments whose creator process is dead."""
     @staticmethod
-    def remove_if_stale(name: str) -> None:
+    def remove_if_stale(name: _Name) -> None:
         """Remove segment `name` if its creator is dead; InUseError if alive."""
     @property
     def name(self) -> str: ...
@@ -306,11 +310,11 @@ class IpcChannel(_MessageEndpoint, _StreamServer):
     """Whole messages between unrelated processes (u32 LE length + payload frames)."""
 
     @staticmethod
-    def create(name: str, *, max_payload: int = 16777216,
+    def create(name: _Name, *, max_payload: int = 16777216,
                allow_other_users: bool = False) -> IpcChannel:
         """Start a server. InUseError if a live server has the name."""
     @staticmethod
-    def connect(name: str, *, timeout: Optional[float] = None, max_payload: int = 16777216,
+    def connect(name: _Name, *, timeout: Optional[float] = None, max_payload: int = 16777216,
                 allow_other_users: bool = False) -> IpcChannel:
         """Connect. No timeout: NotFoundError at once if nobody serves the name (as
         0.1); else wait up to `timeout` seconds for the server to appear."""
@@ -328,11 +332,11 @@ class FileChannel:
     """Backend <-> frontend messages through JSON files in a directory."""
 
     @staticmethod
-    def backend(dir: str, *, skip_existing: bool = False, fsync: bool = False,
+    def backend(dir: _Name, *, skip_existing: bool = False, fsync: bool = False,
                         allow_shared_directory: bool = False) -> FileChannel:
         """Open the backend side of the channel in `dir` (created if missing)."""
     @staticmethod
-    def frontend(dir: str, *, skip_existing: bool = False, fsync: bool = False,
+    def frontend(dir: _Name, *, skip_existing: bool = False, fsync: bool = False,
                          allow_shared_directory: bool = False) -> FileChannel:
         """Open the frontend side of the channel in `dir`."""
     def send_request(self, method: str, params: JsonValue = None, *,
@@ -382,7 +386,7 @@ class BridgeServer:
     `python -m ipckit serve DIR --port N` runs one from the command line.
     """
 
-    def __init__(self, dir: str, port: int = 0, allow_origins: Iterable[str] = (), *,
+    def __init__(self, dir: _Name, port: int = 0, allow_origins: Iterable[str] = (), *,
                  token: Optional[str] = "", allow_backend_writes: bool = False,
                  max_file_bytes: int = 67108864, max_wait: float = 30.0) -> None: ...
     def serve_forever(self) -> None:
@@ -471,7 +475,7 @@ class ShmPublisher:
     """A publisher of a shared-memory publish/subscribe service (up to max_publishers at once)."""
 
     @staticmethod
-    def create(name: str, *, max_payload: int = 4096, max_subscribers: int = 4,
+    def create(name: _Name, *, max_payload: int = 4096, max_subscribers: int = 4,
                subscriber_buffer: int = 16, history: int = 0, max_held: int = 2,
                pool_slots: int = 0, overflow: _Overflow = "drop_oldest",
                wait: _WaitMode = "blocking", timeout: Optional[float] = 1.0,
@@ -510,7 +514,7 @@ class ShmSubscriber:
     """A subscriber of a shared-memory publish/subscribe service."""
 
     @staticmethod
-    def create(name: str, *, max_payload: int = 4096, max_subscribers: int = 4,
+    def create(name: _Name, *, max_payload: int = 4096, max_subscribers: int = 4,
                subscriber_buffer: int = 16, history: int = 0, max_held: int = 2,
                pool_slots: int = 0, overflow: _Overflow = "drop_oldest",
                wait: _WaitMode = "blocking", timeout: Optional[float] = 1.0,

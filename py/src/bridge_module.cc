@@ -14,6 +14,7 @@
 #include "absl/time/time.h"
 #include "cc/base/error.h"
 #include "cc/bridge/bridge_server.h"
+#include "py/src/args.h"
 #include "py/src/bindings.h"
 #include "py/src/blocking.h"
 #include "py/src/errors.h"
@@ -27,7 +28,7 @@ class PyBridgeServer {
  public:
   // `token`: "" for a fresh random one, None for none (the explicit
   // opt-out), else the token to require.
-  PyBridgeServer(const std::string& dir, int port, std::vector<std::string> allow_origins,
+  PyBridgeServer(const PathArg& dir, int port, std::vector<std::string> allow_origins,
                  const std::optional<std::string>& token, bool allow_backend_writes,
                  size_t max_file_bytes, double max_wait) {
     if (port < 0 || port > 65535) {
@@ -127,7 +128,7 @@ allow_origins lists other origins whose pages may read and write; the bridge's
 own origin may always write. The page side is BridgeFileChannel in the npm
 package; `python -m ipckit serve DIR` runs this from the command line.
 )doc")
-      .def(py::init<const std::string&, int, std::vector<std::string>,
+      .def(py::init<const PathArg&, int, std::vector<std::string>,
                     const std::optional<std::string>&, bool, size_t, double>(),
            py::arg("dir"), py::arg("port") = 0, py::arg("allow_origins") = std::vector<std::string>(),
            py::kw_only(), py::arg("token") = std::string(), py::arg("allow_backend_writes") = false,

@@ -48,6 +48,12 @@ def test_path_arguments(unique_name, tmp_path):
         assert (tmp_path / "channel" / ".channel_info").exists()
     finally:
         channel.close()
+    with ipckit.ShmSubscriber.create(pathlib.PurePosixPath(name + "_msg")) as subscriber:
+        with ipckit.ShmPublisher.create(pathlib.PurePosixPath(name + "_msg")) as publisher:
+            publisher.send_copy(b"p")
+            assert subscriber.receive(timeout=5).bytes() == b"p"
+    with ipckit.BridgeServer(tmp_path / "bridged") as bridge:
+        assert bridge.dir == str(tmp_path / "bridged")
     with pytest.raises(TypeError):
         ipckit.IpcChannel.create(b"/tmp/" + name.encode())  # names are text
     with pytest.raises(TypeError):
