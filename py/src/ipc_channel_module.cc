@@ -135,8 +135,9 @@ void DefineMessageMethods(py::class_<Cls>& cls) {
   cls.def("send", &Cls::Send, py::arg("data"), py::kw_only(), py::arg("timeout") = py::none(),
           "Send bytes-like `data` as one message. TooLargeError (a ValueError) over\n"
           "max_payload, before anything is sent; PeerClosedError if the peer is gone.\n"
-          "A send waits only while the peer's socket buffer is full; Ctrl-C is noticed\n"
-          "when it returns, so pass a timeout if the peer may stop reading.")
+          "A send waits only while the peer's socket buffer is full; Ctrl-C and close()\n"
+          "interrupt it. Interrupted or timed out midway, the rest of the message goes\n"
+          "out first on the next send (see has_pending_send), never twice.")
       .def("recv", &Cls::Recv, py::kw_only(), py::arg("timeout") = py::none(),
            "Receive one message as bytes. IpcTimeoutError after `timeout` seconds (a\n"
            "partly received message is kept for the next recv); PeerClosedError when\n"
