@@ -19,6 +19,7 @@
 #include "cc/platform/io/child_process.h"
 #include "cc/shm_msg/crash_test_config.h"
 #include "cc/shm_msg/publisher.h"
+#include "cc/shm_msg/rpc.h"
 #include "cc/shm_msg/subscriber.h"
 #include "cc/shm_msg/test_util.h"
 #include "gtest/gtest.h"
@@ -165,6 +166,54 @@ TEST(CrashTest, OneOfTwoPublishersKilledHoldingALoan) {
   EXPECT_EQ(ErrorClassOf(sub->Receive(absl::Seconds(5)).status()), "peer_closed");
   sub->Close();
   EXPECT_FALSE(ServiceExists(name));
+}
+
+TEST(CrashTest, ServerKilledHoldingARequest) {
+  const std::string name = UniqueName();
+  absl::StatusOr<Client> client = Client::Create(name, CrashTestRpcOptions());
+  ASSERT_TRUE(client.ok()) << client.status();
+  Peer victim({"serve", name});
+  ASSERT_TRUE(victim.started());
+  ASSERT_EQ(victim.ReadLine(), "serving");
+  absl::StatusOr<uint64_t> id = client->Send("work", absl::Seconds(5));
+  ASSERT_TRUE(id.ok()) << id.status();
+  ASSERT_EQ(victim.ReadLine(), "holding work");
+  victim.Kill();
+  const absl::Time start = absl::Now();
+  EXPECT_EQ(ErrorClassOf(client->Receive(*id, absl::Seconds(10)).status()), "peer_closed");
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+  // A new server takes over and serves new requests.
+  absl::StatusOr<Server> server = Server::Create(name, CrashTestRpcOptions());
+  ASSERT_TRUE(server.ok()) << server.status();
+  absl::StatusOr<uint64_t> again = client->Send("again", absl::Seconds(5));
+  ASSERT_TRUE(again.ok()) << again.status();
+  absl::StatusOr<Request> req = server->Receive(absl::Seconds(5));
+  ASSERT_TRUE(req.ok()) << req.status();
+  ASSERT_TRUE(server->Respond(*req, "done").ok());
+  absl::StatusOr<Response> resp = client->Receive(*again, absl::Seconds(5));
+  ASSERT_TRUE(resp.ok()) << resp.status();
+  EXPECT_EQ(resp->view(), "done");
+}
+
+TEST(CrashTest, ClientKilledWithARequestInFlight) {
+  const std::string name = UniqueName();
+  absl::StatusOr<Server> server = Server::Create(name, CrashTestRpcOptions());
+  ASSERT_TRUE(server.ok()) << server.status();
+  Peer victim({"request", name});
+  ASSERT_TRUE(victim.started());
+  ASSERT_EQ(victim.ReadLine(), "joined");
+  ASSERT_EQ(victim.ReadLine(), "sent");
+  victim.Kill();
+  // The request outlives its client; answering it is peer_closed.
+  absl::StatusOr<Request> req = server->Receive(absl::Seconds(5));
+  ASSERT_TRUE(req.ok()) << req.status();
+  EXPECT_EQ(req->view(), "q");
+  EXPECT_EQ(ErrorClassOf(server->Respond(*req, "answer")), "peer_closed");
+  req->Release();
+  server->Close();
+  // The victim's entries were reclaimed when the server left.
+  EXPECT_FALSE(ServiceExists(name + ".rq"));
+  EXPECT_FALSE(ServiceExists(name + ".rs"));
 }
 
 TEST(CrashTest, SubscriberKilledHoldingASample) {

@@ -1,9 +1,11 @@
 // The service configuration crash_test and its peer process agree on.
 //
 //   auto pub = shm_msg::Publisher::Create(name, shm_msg::CrashTestConfig());
+//   auto server = shm_msg::Server::Create(name, shm_msg::CrashTestRpcOptions());
 #ifndef IPCKIT_CC_SHM_MSG_CRASH_TEST_CONFIG_H_
 #define IPCKIT_CC_SHM_MSG_CRASH_TEST_CONFIG_H_
 
+#include "cc/shm_msg/rpc.h"
 #include "cc/shm_msg/service_layout.h"
 
 namespace ipckit {
@@ -24,6 +26,16 @@ inline ServiceConfig CrashTestMultiConfig() {
   ServiceConfig c = CrashTestConfig();
   c.max_publishers = 2;
   return c;
+}
+
+// Request/response: two clients, two servers.
+inline RpcOptions CrashTestRpcOptions() {
+  RpcOptions o;
+  o.max_clients = 2;
+  o.max_servers = 2;
+  o.max_request = 64;
+  o.max_response = 64;
+  return o;
 }
 
 }  // namespace shm_msg

@@ -146,13 +146,48 @@ absl::StatusOr<LoanedSample> Publisher::Loan(size_t length) {
 }
 
 absl::Status Publisher::Send(LoanedSample& sample, absl::Duration timeout) {
+  return SendImpl(sample, std::nullopt, timeout);
+}
+
+absl::Status Publisher::SendTo(LoanedSample& sample, uint32_t subscriber, absl::Duration timeout) {
+  return SendImpl(sample, subscriber, timeout);
+}
+
+std::vector<PeerEntry> Publisher::ActiveSubscribers() const {
+  std::vector<PeerEntry> out;
+  if (!CheckOpen(state_.get()).ok()) return out;
+  const internal::Segment& segment = state_->segment();
+  for (uint32_t i = 0; i < segment.config().max_subscribers; ++i) {
+    const uint32_t e = segment.subscriber_entry(i);
+    const uint32_t pid = segment.participant(e).pid.load(std::memory_order_acquire);
+    if (pid != 0 && segment.IsActive(e)) out.push_back({i, pid});
+  }
+  return out;
+}
+
+bool Publisher::StillThere(const PeerEntry& peer) {
+  if (!CheckOpen(state_.get()).ok()) return false;
+  internal::Segment& segment = state_->segment();
+  if (peer.index >= segment.config().max_subscribers) return false;
+  const uint32_t e = segment.subscriber_entry(peer.index);
+  if (segment.participant(e).pid.load(std::memory_order_acquire) != peer.pid) return false;
+  return !segment.ReclaimIfDead(e);
+}
+
+absl::Status Publisher::SendImpl(LoanedSample& sample, std::optional<uint32_t> target,
+                                 absl::Duration timeout) {
   IPCKIT_RETURN_IF_ERROR(CheckOpen(state_.get()));
   if (sample.state_ != state_) return InvalidArgumentError("sample was not loaned by this publisher");
   internal::Segment& segment = state_->segment();
   const ServiceConfig& config = segment.config();
   uint64_t refs = 0;
   for (uint32_t i = 0; i < config.max_subscribers; ++i) {
+    if (target && *target != i) continue;
     if (segment.IsActive(segment.subscriber_entry(i))) refs |= internal::SubscriberRef(i);
+  }
+  if (target && refs == 0) {
+    return PeerClosedError(absl::StrCat("service '", segment.name(), "': subscriber ", *target,
+                                        " has gone"));
   }
   if (config.overflow == Overflow::kBlock) {
     const Deadline deadline = Deadline::After(timeout);
@@ -172,7 +207,12 @@ absl::Status Publisher::Send(LoanedSample& sample, absl::Duration timeout) {
       if (gone()) refs &= ~internal::SubscriberRef(i);
     }
   }
-  if (config.history > 0) refs |= internal::kHistoryRef;
+  if (target && refs == 0) {
+    return PeerClosedError(absl::StrCat("service '", segment.name(), "': subscriber ", *target,
+                                        " left while the send waited"));
+  }
+  const bool to_history = config.history > 0 && !target;
+  if (to_history) refs |= internal::kHistoryRef;
 
   internal::HistoryHeader& history = segment.history(state_->index());
   const uint64_t seq = history.last_seq.load(std::memory_order_acquire) + 1;
@@ -204,7 +244,7 @@ absl::Status Publisher::Send(LoanedSample& sample, absl::Duration timeout) {
     }
     queue.Push(entry);
   }
-  if (config.history > 0) {
+  if (to_history) {
     const uint64_t n = history.count.load(std::memory_order_relaxed);
     const uint64_t evicted =
         segment.history_entries(state_->index())[n % config.history].exchange(entry, std::memory_order_acq_rel);

@@ -19,6 +19,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -34,6 +36,13 @@ namespace shm_msg {
 namespace internal {
 struct PublisherState;
 }  // namespace internal
+
+// A subscriber entry and the pid that held it when it was looked at, so that
+// a later look can tell whether the same process is still there.
+struct PeerEntry {
+  uint32_t index = 0;  // subscriber i
+  uint32_t pid = 0;
+};
 
 struct PublisherOptions {
   // How Send waits for room when the service's overflow policy is kBlock.
@@ -91,6 +100,18 @@ class Publisher {
   // Loan + copy + Send, for small messages.
   absl::Status SendCopy(absl::string_view bytes, absl::Duration timeout = absl::InfiniteDuration());
 
+  // Sends `sample` to subscriber `subscriber` only (spec: "Targeted send"),
+  // never to the history. peer_closed if that subscriber is not active
+  // (`sample` stays valid); timeout as Send.
+  absl::Status SendTo(LoanedSample& sample, uint32_t subscriber,
+                      absl::Duration timeout = absl::InfiniteDuration());
+
+  // The active subscribers right now, in entry order.
+  std::vector<PeerEntry> ActiveSubscribers() const;
+  // Whether `peer` is still held, by the same pid, by a process not provably
+  // dead (a dead one is reclaimed on the way).
+  bool StillThere(const PeerEntry& peer);
+
   // Active subscribers right now.
   size_t subscriber_count() const;
   const ServiceConfig& config() const;
@@ -100,6 +121,9 @@ class Publisher {
 
  private:
   explicit Publisher(std::shared_ptr<internal::PublisherState> state) : state_(std::move(state)) {}
+  // Send to every active subscriber, or to `target` only.
+  absl::Status SendImpl(LoanedSample& sample, std::optional<uint32_t> target,
+                        absl::Duration timeout);
   std::shared_ptr<internal::PublisherState> state_;
 };
 

@@ -9,6 +9,11 @@
 //                                    writes "joined\n", receives one sample,
 //                                    writes "holding SEQ\n" and waits; "block"
 //                                    joins with the kBlock overflow policy
+//   shm_msg_peer FD serve NAME       a request/response server (CrashTestRpcOptions):
+//                                    writes "serving\n", receives one request,
+//                                    writes "holding TEXT\n" and waits
+//   shm_msg_peer FD request NAME     a client: writes "joined\n", sends "q",
+//                                    writes "sent\n" and waits
 // Any failure writes "error CLASS MESSAGE\n" and exits with status 1.
 #include <unistd.h>
 
@@ -20,6 +25,7 @@
 #include "cc/base/error.h"
 #include "cc/shm_msg/crash_test_config.h"
 #include "cc/shm_msg/publisher.h"
+#include "cc/shm_msg/rpc.h"
 #include "cc/shm_msg/subscriber.h"
 
 namespace ipckit {
@@ -70,6 +76,24 @@ int Run(int argc, char** argv) {
     absl::StatusOr<Sample> sample = sub->Receive(absl::Seconds(30));
     if (!sample.ok()) return Fail(sample.status());
     Say(absl::StrCat("holding ", sample->sequence()));
+    WaitToBeKilled();
+  }
+  if (mode == "serve") {
+    absl::StatusOr<Server> server = Server::Create(name, CrashTestRpcOptions());
+    if (!server.ok()) return Fail(server.status());
+    Say("serving");
+    absl::StatusOr<Request> request = server->Receive(absl::Seconds(30));
+    if (!request.ok()) return Fail(request.status());
+    Say(absl::StrCat("holding ", request->view()));
+    WaitToBeKilled();
+  }
+  if (mode == "request") {
+    absl::StatusOr<Client> client = Client::Create(name, CrashTestRpcOptions());
+    if (!client.ok()) return Fail(client.status());
+    Say("joined");
+    absl::StatusOr<uint64_t> id = client->Send("q", absl::Seconds(30));
+    if (!id.ok()) return Fail(id.status());
+    Say("sent");
     WaitToBeKilled();
   }
   return 2;

@@ -22,6 +22,7 @@ namespace internal {
 struct SubscriberState {
   Membership member;
   WaitMode wait_mode = WaitMode::kBlocking;
+  bool report_peer_closed = true;
   uint32_t index = 0;            // subscriber i: participant entry max_publishers + i
   uint32_t next_publisher = 0;   // whose queue Receive looks at first (round-robin)
   // Samples handed out and not yet released. Atomic: a binding may release a
@@ -124,6 +125,7 @@ absl::StatusOr<Subscriber> Subscriber::Create(absl::string_view name, const Serv
   auto state = std::make_shared<internal::SubscriberState>();
   state->member = std::move(member);
   state->wait_mode = options.wait_mode;
+  state->report_peer_closed = options.report_peer_closed;
   internal::Segment& segment = state->segment();
   state->index = state->member.entry - segment.publishers();
   const bool history = segment.config().history > 0;
@@ -163,6 +165,8 @@ void Subscriber::Close() {
 }
 
 const ServiceConfig& Subscriber::config() const { return state_->segment().config(); }
+
+uint32_t Subscriber::index() const { return state_->index; }
 
 std::atomic<uint32_t>* Subscriber::data_word() const {
   if (CheckOpen(state_.get()).ok()) {
@@ -269,7 +273,7 @@ absl::StatusOr<Sample> Subscriber::Receive(absl::Duration timeout) {
         state_->wait_mode, &wake.data_word, &wake.data_sleepers, *deadline,
         [&] { return AnyQueued(); }, [&] { return PublisherGone(); });
     if (AnyQueued()) continue;
-    if (PublisherGone()) {
+    if (state_->report_peer_closed && PublisherGone()) {
       return PeerClosedError(absl::StrCat("service '", segment.name(), "': every publisher has gone"));
     }
     if (!waited.ok()) {

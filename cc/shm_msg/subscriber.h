@@ -36,6 +36,9 @@ struct SubscriberState;
 
 struct SubscriberOptions {
   WaitMode wait_mode = WaitMode::kBlocking;
+  // False: Receive never reports peer_closed and waits for publishers to come
+  // (a request/response server waiting for clients).
+  bool report_peer_closed = true;
   // How long Create waits for a service another process is creating or removing.
   absl::Duration open_timeout = absl::Seconds(1);
 };
@@ -88,6 +91,8 @@ class Subscriber {
   absl::StatusOr<Sample> Receive(absl::Duration timeout);
 
   const ServiceConfig& config() const;
+  // This subscriber's index i (its entry is max_publishers + i).
+  uint32_t index() const;
 
   // Leaves the service, releasing every sample still held. Idempotent.
   void Close();
