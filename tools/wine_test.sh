@@ -32,6 +32,7 @@ TESTS=(
   //cc/shm:shm_header_test
   //cc/platform/random:secure_random_test
   //cc/platform/win:error_win_test
+  //cc/platform/win:pipe_win_test
 )
 
 export WINEPREFIX="${IPCKIT_WINEPREFIX:-${XDG_CACHE_HOME:-$HOME/.cache}/ipckit-wine}"

@@ -1,0 +1,234 @@
+#include "cc/platform/win/pipe_win.h"
+
+#include <windows.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "cc/base/error.h"
+#include "cc/platform/win/error_win.h"
+
+namespace ipckit {
+namespace platform {
+namespace win {
+namespace {
+
+constexpr wchar_t kPipePrefix[] = L"\\\\.\\pipe\\";
+// In-kernel buffer per direction; 0.1 asks for 4096, a hint Windows may round.
+constexpr DWORD kPipeBufferBytes = 64 * 1024;
+
+std::wstring Widen(absl::string_view s) {
+  if (s.empty()) return std::wstring();
+  const int n = ::MultiByteToWideChar(CP_UTF8, 0, s.data(), static_cast<int>(s.size()), nullptr, 0);
+  std::wstring out(static_cast<size_t>(n), L'\0');
+  ::MultiByteToWideChar(CP_UTF8, 0, s.data(), static_cast<int>(s.size()), &out[0], n);
+  return out;
+}
+
+// Milliseconds left, rounded up, as the DWORD the wait functions take.
+DWORD WaitMs(const Deadline& deadline) {
+  if (deadline.IsInfinite()) return INFINITE;
+  const int64_t ms = absl::ToInt64Milliseconds(deadline.Remaining() + absl::Microseconds(999));
+  return static_cast<DWORD>(std::min<int64_t>(ms, INFINITE - 1));
+}
+
+absl::StatusOr<UniqueHandle> MakeEvent() {
+  UniqueHandle event(::CreateEventW(nullptr, TRUE, FALSE, nullptr));
+  if (!event.valid()) return WindowsError(::GetLastError(), "CreateEvent");
+  return event;
+}
+
+// Completes an overlapped operation that `started` reports on: waits for its
+// event until the deadline, and cancels it then. The byte count on success;
+// the Win32 error code of a failure in *error (0 on success or timeout).
+absl::StatusOr<DWORD> Finish(HANDLE h, OVERLAPPED* ov, BOOL started, const Deadline& deadline,
+                             absl::string_view what, DWORD* error) {
+  *error = 0;
+  if (!started) {
+    const DWORD err = ::GetLastError();
+    if (err != ERROR_IO_PENDING) {
+      *error = err;
+      return WindowsError(err, what);
+    }
+    if (::WaitForSingleObject(ov->hEvent, WaitMs(deadline)) == WAIT_TIMEOUT) {
+      ::CancelIoEx(h, ov);
+      DWORD n = 0;
+      // Waits for the cancellation; the operation may have completed first.
+      if (::GetOverlappedResult(h, ov, &n, TRUE)) return n;
+      const DWORD err2 = ::GetLastError();
+      if (err2 != ERROR_OPERATION_ABORTED) {
+        *error = err2;
+        return WindowsError(err2, what);
+      }
+      return TimeoutError(absl::StrCat(what, ": timed out"));
+    }
+  }
+  DWORD n = 0;
+  if (!::GetOverlappedResult(h, ov, &n, FALSE)) {
+    *error = ::GetLastError();
+    return WindowsError(*error, what);
+  }
+  return n;
+}
+
+absl::StatusOr<UniqueHandle> CreateInstance(const std::wstring& path, bool first, absl::string_view what) {
+  // FILE_FLAG_FIRST_PIPE_INSTANCE below is what makes the name ours on
+  // Windows; Wine ignores it, so ask first whether any server has the name
+  // (a pipe exists: an instance is free, or all are busy).
+  if (first && (::WaitNamedPipeW(path.c_str(), 1) || ::GetLastError() == ERROR_SEM_TIMEOUT)) {
+    return InUseError(absl::StrCat(what, ": another server has this name"));
+  }
+  DWORD open_mode = PIPE_ACCESS_DUPLEX | FILE_FLAG_OVERLAPPED;
+  if (first) open_mode |= FILE_FLAG_FIRST_PIPE_INSTANCE;
+  UniqueHandle pipe(::CreateNamedPipeW(path.c_str(), open_mode,
+                                       PIPE_TYPE_BYTE | PIPE_READMODE_BYTE | PIPE_WAIT | PIPE_REJECT_REMOTE_CLIENTS,
+                                       PIPE_UNLIMITED_INSTANCES, kPipeBufferBytes, kPipeBufferBytes, 0, nullptr));
+  if (!pipe.valid()) {
+    const DWORD err = ::GetLastError();
+    // FILE_FLAG_FIRST_PIPE_INSTANCE on a name another server holds.
+    if (first && (err == ERROR_ACCESS_DENIED || err == ERROR_PIPE_BUSY)) {
+      return InUseError(absl::StrCat(what, ": another server has this name"));
+    }
+    return WindowsError(err, absl::StrCat("create ", what));
+  }
+  return pipe;
+}
+
+}  // namespace
+
+std::wstring PipePath(absl::string_view name) {
+  std::wstring wide = Widen(name);
+  if (wide.rfind(kPipePrefix, 0) == 0) return wide;
+  return kPipePrefix + wide;
+}
+
+absl::StatusOr<PipeEnd> PipeEnd::Adopt(HANDLE pipe, absl::string_view what) {
+  PipeEnd end;
+  end.pipe_.reset(pipe);
+  absl::StatusOr<UniqueHandle> r = MakeEvent();
+  if (!r.ok()) return r.status();
+  absl::StatusOr<UniqueHandle> w = MakeEvent();
+  if (!w.ok()) return w.status();
+  end.read_event_ = std::move(*r);
+  end.write_event_ = std::move(*w);
+  return end;
+}
+
+absl::StatusOr<size_t> PipeEnd::ReadSome(absl::Span<char> buf, const Deadline& deadline, absl::string_view what) {
+  if (buf.empty()) return 0;
+  if (!valid()) return ClosedError(absl::StrCat(what, ": closed"));
+  OVERLAPPED ov{};
+  ov.hEvent = read_event_.get();
+  ::ResetEvent(ov.hEvent);
+  const DWORD want = static_cast<DWORD>(std::min<size_t>(buf.size(), 1u << 30));
+  const BOOL started = ::ReadFile(pipe_.get(), buf.data(), want, nullptr, &ov);
+  DWORD error = 0;
+  absl::StatusOr<DWORD> n = Finish(pipe_.get(), &ov, started, deadline, what, &error);
+  // The writer closed its end (or disconnected the instance): end of stream.
+  if (error == ERROR_BROKEN_PIPE || error == ERROR_PIPE_NOT_CONNECTED) return 0;
+  if (!n.ok()) return n.status();
+  return static_cast<size_t>(*n);
+}
+
+absl::Status PipeEnd::WriteAll(absl::string_view data, const Deadline& deadline, absl::string_view what) {
+  if (!valid()) return ClosedError(absl::StrCat(what, ": closed"));
+  while (!data.empty()) {
+    OVERLAPPED ov{};
+    ov.hEvent = write_event_.get();
+    ::ResetEvent(ov.hEvent);
+    const DWORD chunk = static_cast<DWORD>(std::min<size_t>(data.size(), 1u << 30));
+    const BOOL started = ::WriteFile(pipe_.get(), data.data(), chunk, nullptr, &ov);
+    DWORD error = 0;
+    absl::StatusOr<DWORD> n = Finish(pipe_.get(), &ov, started, deadline, what, &error);
+    if (error == ERROR_BROKEN_PIPE || error == ERROR_NO_DATA || error == ERROR_PIPE_NOT_CONNECTED) {
+      return PeerClosedError(absl::StrCat(what, ": the reader closed its end"));
+    }
+    if (!n.ok()) return n.status();
+    data.remove_prefix(*n);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<PipeListener> PipeListener::Create(absl::string_view name) {
+  PipeListener listener;
+  listener.path_ = PipePath(name);
+  listener.what_ = absl::StrCat("named pipe ", name);
+  absl::StatusOr<UniqueHandle> first = CreateInstance(listener.path_, /*first=*/true, listener.what_);
+  if (!first.ok()) return first.status();
+  listener.pending_ = std::move(*first);
+  absl::StatusOr<UniqueHandle> event = MakeEvent();
+  if (!event.ok()) return event.status();
+  listener.event_ = std::move(*event);
+  return listener;
+}
+
+absl::StatusOr<PipeEnd> PipeListener::Accept(const Deadline& deadline) {
+  if (!event_.valid()) return ClosedError("named pipe listener: closed");
+  const std::string what = absl::StrCat("accept on ", what_);
+  while (true) {
+    if (!pending_.valid()) {
+      absl::StatusOr<UniqueHandle> next = CreateInstance(path_, /*first=*/false, what_);
+      if (!next.ok()) return next.status();
+      pending_ = std::move(*next);
+    }
+    OVERLAPPED ov{};
+    ov.hEvent = event_.get();
+    ::ResetEvent(ov.hEvent);
+    const BOOL started = ::ConnectNamedPipe(pending_.get(), &ov);
+    DWORD error = 0;
+    absl::StatusOr<DWORD> n = Finish(pending_.get(), &ov, started, deadline, what, &error);
+    // ERROR_PIPE_CONNECTED: the client came between CreateNamedPipe and
+    // ConnectNamedPipe.
+    if (n.ok() || error == ERROR_PIPE_CONNECTED) {
+      HANDLE connected = pending_.release();
+      // The next instance at once, so that the next client finds one
+      // listening (with none, it would see no server at all). If this fails,
+      // the next Accept tries again.
+      absl::StatusOr<UniqueHandle> next = CreateInstance(path_, /*first=*/false, what_);
+      if (next.ok()) pending_ = std::move(*next);
+      return PipeEnd::Adopt(connected, what_);
+    }
+    // ERROR_NO_DATA: a client connected and left before we saw it; serve the
+    // next one on a fresh instance.
+    if (error == ERROR_NO_DATA) {
+      pending_.reset();
+      continue;
+    }
+    if (ErrorClassOf(n.status()) == kErrTimeout) {
+      // A cancelled ConnectNamedPipe may leave the instance refusing clients
+      // (Wine does): replace it, opening the new one before closing the old
+      // so that the name never disappears.
+      absl::StatusOr<UniqueHandle> fresh = CreateInstance(path_, /*first=*/false, what_);
+      if (fresh.ok()) pending_ = std::move(*fresh);
+    }
+    return n.status();
+  }
+}
+
+absl::StatusOr<PipeEnd> ConnectPipe(absl::string_view name, const Deadline& deadline) {
+  const std::wstring path = PipePath(name);
+  const std::string what = absl::StrCat("named pipe ", name);
+  while (true) {
+    HANDLE h = ::CreateFileW(path.c_str(), GENERIC_READ | GENERIC_WRITE, 0, nullptr, OPEN_EXISTING,
+                             FILE_FLAG_OVERLAPPED, nullptr);
+    if (h != INVALID_HANDLE_VALUE) return PipeEnd::Adopt(h, what);
+    const DWORD err = ::GetLastError();
+    if (err == ERROR_FILE_NOT_FOUND) return NotFoundError(absl::StrCat(what, ": no server has this name"));
+    if (err != ERROR_PIPE_BUSY) return WindowsError(err, absl::StrCat("connect to ", what));
+    // Every instance is taken: wait for one, never past the deadline.
+    if (deadline.Expired()) return TimeoutError(absl::StrCat("connect to ", what, ": every instance is busy"));
+    const DWORD wait = std::max<DWORD>(1, std::min<DWORD>(WaitMs(deadline), 60000));
+    if (!::WaitNamedPipeW(path.c_str(), wait)) {
+      const DWORD werr = ::GetLastError();
+      if (werr == ERROR_FILE_NOT_FOUND) return NotFoundError(absl::StrCat(what, ": no server has this name"));
+      if (werr != ERROR_SEM_TIMEOUT) return WindowsError(werr, absl::StrCat("wait for ", what));
+    }
+  }
+}
+
+}  // namespace win
+}  // namespace platform
+}  // namespace ipckit

@@ -1,0 +1,191 @@
+#include "cc/platform/win/pipe_win.h"
+
+#include <windows.h>
+
+#include <atomic>
+#include <string>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "cc/base/deadline.h"
+#include "cc/base/error.h"
+#include "gtest/gtest.h"
+
+namespace ipckit {
+namespace platform {
+namespace win {
+namespace {
+
+std::string UniqueName() {
+  static std::atomic<int> counter{0};
+  return absl::StrCat("ipckit-test-", ::GetCurrentProcessId(), "-", counter++);
+}
+
+Deadline Soon() { return Deadline::After(absl::Seconds(20)); }
+
+// A server end and a client end of one pipe instance (the listener closes,
+// which leaves connected instances open).
+void ConnectedPair(PipeEnd* server, PipeEnd* client) {
+  const std::string name = UniqueName();
+  absl::StatusOr<PipeListener> listener = PipeListener::Create(name);
+  ASSERT_TRUE(listener.ok()) << listener.status();
+  absl::StatusOr<PipeEnd> c = ConnectPipe(name, Soon());
+  ASSERT_TRUE(c.ok()) << c.status();
+  absl::StatusOr<PipeEnd> s = listener->Accept(Soon());
+  ASSERT_TRUE(s.ok()) << s.status();
+  *server = std::move(*s);
+  *client = std::move(*c);
+}
+
+std::string ReadN(PipeEnd& end, size_t n) {
+  std::string out;
+  char buf[256];
+  while (out.size() < n) {
+    absl::StatusOr<size_t> got = end.ReadSome(absl::MakeSpan(buf, std::min(sizeof(buf), n - out.size())),
+                                              Soon(), "test read");
+    if (!got.ok() || *got == 0) break;
+    out.append(buf, *got);
+  }
+  return out;
+}
+
+TEST(PipePathTest, PrefixesPlainNamesOnly) {
+  EXPECT_EQ(PipePath("jobs"), L"\\\\.\\pipe\\jobs");
+  EXPECT_EQ(PipePath("\\\\.\\pipe\\jobs"), L"\\\\.\\pipe\\jobs");
+}
+
+TEST(PipeTest, RoundTripBothWays) {
+  const std::string name = UniqueName();
+  absl::StatusOr<PipeListener> listener = PipeListener::Create(name);
+  ASSERT_TRUE(listener.ok()) << listener.status();
+  std::thread client([&] {
+    absl::StatusOr<PipeEnd> end = ConnectPipe(name, Soon());
+    ASSERT_TRUE(end.ok()) << end.status();
+    ASSERT_TRUE(end->WriteAll("hello", Soon(), "client").ok());
+    EXPECT_EQ(ReadN(*end, 5), "world");
+  });
+  absl::StatusOr<PipeEnd> server = listener->Accept(Soon());
+  ASSERT_TRUE(server.ok()) << server.status();
+  EXPECT_EQ(ReadN(*server, 5), "hello");
+  ASSERT_TRUE(server->WriteAll("world", Soon(), "server").ok());
+  client.join();
+}
+
+TEST(PipeTest, LargeWriteArrivesWhole) {
+  const std::string name = UniqueName();
+  absl::StatusOr<PipeListener> listener = PipeListener::Create(name);
+  ASSERT_TRUE(listener.ok()) << listener.status();
+  std::string big(1 << 20, '\0');
+  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>(i * 7);
+  std::thread client([&] {
+    absl::StatusOr<PipeEnd> end = ConnectPipe(name, Soon());
+    ASSERT_TRUE(end.ok()) << end.status();
+    // More than the pipe buffer: completes only as the server reads.
+    EXPECT_TRUE(end->WriteAll(big, Soon(), "client").ok());
+  });
+  absl::StatusOr<PipeEnd> server = listener->Accept(Soon());
+  ASSERT_TRUE(server.ok()) << server.status();
+  EXPECT_TRUE(ReadN(*server, big.size()) == big);
+  client.join();
+}
+
+TEST(PipeTest, SecondServerForANameIsInUse) {
+  const std::string name = UniqueName();
+  absl::StatusOr<PipeListener> first = PipeListener::Create(name);
+  ASSERT_TRUE(first.ok()) << first.status();
+  absl::StatusOr<PipeListener> second = PipeListener::Create(name);
+  EXPECT_EQ(ErrorClassOf(second.status()), kErrInUse) << second.status();
+}
+
+TEST(PipeTest, ConnectWithoutServerIsNotFound) {
+  absl::StatusOr<PipeEnd> end = ConnectPipe(UniqueName(), Soon());
+  EXPECT_EQ(ErrorClassOf(end.status()), kErrNotFound) << end.status();
+}
+
+TEST(PipeTest, AcceptTimesOutAndTheListenerStaysUsable) {
+  const std::string name = UniqueName();
+  absl::StatusOr<PipeListener> listener = PipeListener::Create(name);
+  ASSERT_TRUE(listener.ok()) << listener.status();
+  const absl::Time start = absl::Now();
+  absl::StatusOr<PipeEnd> none = listener->Accept(Deadline::After(absl::Milliseconds(100)));
+  EXPECT_EQ(ErrorClassOf(none.status()), kErrTimeout) << none.status();
+  EXPECT_GE(absl::Now() - start, absl::Milliseconds(100));
+
+  absl::StatusOr<PipeEnd> client = ConnectPipe(name, Soon());
+  ASSERT_TRUE(client.ok()) << client.status();
+  absl::StatusOr<PipeEnd> server = listener->Accept(Soon());
+  ASSERT_TRUE(server.ok()) << server.status();
+  ASSERT_TRUE(client->WriteAll("x", Soon(), "client").ok());
+  EXPECT_EQ(ReadN(*server, 1), "x");
+}
+
+TEST(PipeTest, ReadTimesOutWithoutLosingLaterData) {
+  PipeEnd server, client;
+  ASSERT_NO_FATAL_FAILURE(ConnectedPair(&server, &client));
+  char buf[8];
+  absl::StatusOr<size_t> n = server.ReadSome(absl::MakeSpan(buf), Deadline::After(absl::Milliseconds(50)), "r");
+  EXPECT_EQ(ErrorClassOf(n.status()), kErrTimeout) << n.status();
+  ASSERT_TRUE(client.WriteAll("late", Soon(), "client").ok());
+  EXPECT_EQ(ReadN(server, 4), "late");
+}
+
+TEST(PipeTest, ClosedPeerIsEndOfStreamThenPeerClosed) {
+  PipeEnd server, client;
+  ASSERT_NO_FATAL_FAILURE(ConnectedPair(&server, &client));
+  ASSERT_TRUE(client.WriteAll("bye", Soon(), "client").ok());
+  client = PipeEnd();  // closes the client's end
+  EXPECT_EQ(ReadN(server, 3), "bye");
+  char buf[4];
+  absl::StatusOr<size_t> eof = server.ReadSome(absl::MakeSpan(buf), Soon(), "r");
+  ASSERT_TRUE(eof.ok()) << eof.status();
+  EXPECT_EQ(*eof, 0u);
+  EXPECT_EQ(ErrorClassOf(server.WriteAll("x", Soon(), "w")), kErrPeerClosed);
+}
+
+TEST(PipeTest, ServesSeveralClients) {
+  const std::string name = UniqueName();
+  absl::StatusOr<PipeListener> listener = PipeListener::Create(name);
+  ASSERT_TRUE(listener.ok()) << listener.status();
+  for (char c : std::string("abc")) {
+    absl::StatusOr<PipeEnd> client = ConnectPipe(name, Soon());
+    ASSERT_TRUE(client.ok()) << client.status();
+    absl::StatusOr<PipeEnd> server = listener->Accept(Soon());
+    ASSERT_TRUE(server.ok()) << server.status();
+    ASSERT_TRUE(client->WriteAll(std::string(1, c), Soon(), "client").ok());
+    EXPECT_EQ(ReadN(*server, 1), std::string(1, c));
+  }
+}
+
+TEST(PipeTest, RoundTripWithAnotherProcess) {
+  const std::string name = UniqueName();
+  absl::StatusOr<PipeListener> listener = PipeListener::Create(name);
+  ASSERT_TRUE(listener.ok()) << listener.status();
+  // The test's working directory is its runfiles root.
+  std::wstring command = L"cc\\platform\\win\\pipe_win_peer.exe " + std::wstring(name.begin(), name.end());
+  STARTUPINFOW si{};
+  si.cb = sizeof(si);
+  PROCESS_INFORMATION pi{};
+  ASSERT_TRUE(::CreateProcessW(nullptr, &command[0], nullptr, nullptr, FALSE, 0, nullptr, nullptr, &si, &pi))
+      << ::GetLastError();
+  ::CloseHandle(pi.hThread);
+  absl::StatusOr<PipeEnd> server = listener->Accept(Soon());
+  ASSERT_TRUE(server.ok()) << server.status();
+  ASSERT_TRUE(server->WriteAll("hello", Soon(), "server").ok());
+  EXPECT_EQ(ReadN(*server, 5), "HELLO");
+  // The peer exits: its end closes.
+  char buf[4];
+  absl::StatusOr<size_t> eof = server->ReadSome(absl::MakeSpan(buf), Soon(), "r");
+  ASSERT_TRUE(eof.ok()) << eof.status();
+  EXPECT_EQ(*eof, 0u);
+  ASSERT_EQ(::WaitForSingleObject(pi.hProcess, 30000), WAIT_OBJECT_0);
+  DWORD code = 99;
+  ::GetExitCodeProcess(pi.hProcess, &code);
+  ::CloseHandle(pi.hProcess);
+  EXPECT_EQ(code, 0u);
+}
+
+}  // namespace
+}  // namespace win
+}  // namespace platform
+}  // namespace ipckit
