@@ -2,8 +2,6 @@
 // deadlines are tested by moving time, not by waiting for it.
 #include "cc/bridge/bridge_server.h"
 
-#include <unistd.h>
-
 #include <atomic>
 #include <cstdlib>
 #include <memory>
@@ -14,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "cc/bridge/test_http_client.h"
+#include "cc/platform/process/process.h"
 #include "gtest/gtest.h"
 
 namespace ipckit::bridge {
@@ -26,7 +25,7 @@ std::string ReadToEnd(int fd) { return ReadUntilClosed(fd, absl::Seconds(20)); }
 class FakeClockTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = absl::StrCat("/tmp/ipckit_bridge_server_test_", getpid());
+    dir_ = absl::StrCat("/tmp/ipckit_bridge_server_test_", platform::CurrentProcessId());
     BridgeOptions options;
     options.require_token = false;
     options.head_timeout = absl::Seconds(10);
@@ -72,7 +71,7 @@ TEST_F(FakeClockTest, HeadDeadlineCountsFromTheConnectionStartNotTheLastByte) {
   int sync = Connect(server_->port());
   ASSERT_TRUE(SendAll(sync, head));
   ASSERT_TRUE(absl::StartsWith(ReadToEnd(sync), "HTTP/1.1 200"));
-  close(sync);
+  CloseConnection(sync);
   // A byte every 6 s would keep an idle timer of 10 s from ever firing.
   Advance(absl::Seconds(6));
   ASSERT_TRUE(SendAll(late, head.substr(1, 1)));
@@ -83,13 +82,13 @@ TEST_F(FakeClockTest, HeadDeadlineCountsFromTheConnectionStartNotTheLastByte) {
   Advance(absl::Seconds(1));  // 10.9 s
   ASSERT_TRUE(SendAll(late, head.substr(2)));
   EXPECT_EQ(ReadToEnd(late), "") << "complete too late: closed unanswered";
-  close(late);
-  close(timely);
+  CloseConnection(late);
+  CloseConnection(timely);
   // A new connection has its own 10 s.
   int fresh = Connect(server_->port());
   ASSERT_TRUE(SendAll(fresh, head));
   EXPECT_TRUE(absl::StartsWith(ReadToEnd(fresh), "HTTP/1.1 200"));
-  close(fresh);
+  CloseConnection(fresh);
 }
 
 TEST_F(FakeClockTest, AppendsRunOnTheWorkerAndAnswerThroughTheLoop) {
@@ -102,7 +101,7 @@ TEST_F(FakeClockTest, AppendsRunOnTheWorkerAndAnswerThroughTheLoop) {
                                          "\r\nConnection: close\r\nContent-Type: application/json\r\n"
                                          "Content-Length: ", body.size(), "\r\n\r\n", body)));
     const std::string response = ReadToEnd(fd);
-    close(fd);
+    CloseConnection(fd);
     EXPECT_TRUE(absl::StartsWith(response, "HTTP/1.1 200")) << response;
     EXPECT_TRUE(absl::StrContains(response, R"({"appended":1})")) << response;
   }

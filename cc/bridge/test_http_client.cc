@@ -1,36 +1,23 @@
 #include "cc/bridge/test_http_client.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <string>
+#include <vector>
 
 #include "absl/time/clock.h"
+#include "cc/platform/net/loopback_socket.h"
 
 namespace ipckit::bridge {
 
 int ConnectLoopback(uint16_t port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
+  absl::StatusOr<UniqueFd> fd = ConnectToLoopback(port);
+  return fd.ok() ? fd->release() : -1;
 }
 
 bool SendAll(int fd, absl::string_view data) {
-  size_t sent = 0;
-  while (sent < data.size()) {
-    ssize_t n = send(fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) return false;
-    sent += static_cast<size_t>(n);
+  while (!data.empty()) {
+    absl::StatusOr<Transfer> sent = SendSome(fd, data);
+    if (!sent.ok() || sent->bytes == 0) return false;
+    data.remove_prefix(sent->bytes);
   }
   return true;
 }
@@ -39,15 +26,19 @@ std::string ReadUntilClosed(int fd, absl::Duration timeout) {
   std::string in;
   const absl::Time deadline = absl::Now() + timeout;
   for (;;) {
-    pollfd p{fd, POLLIN, 0};
-    int ms = static_cast<int>(absl::ToInt64Milliseconds(deadline - absl::Now()));
-    if (ms <= 0 || poll(&p, 1, ms) <= 0) break;
+    std::vector<SocketInterest> wait = {{fd, /*read=*/true}};
+    absl::Duration left = deadline - absl::Now();
+    if (left <= absl::ZeroDuration()) break;
+    absl::StatusOr<bool> woke = WaitForSockets(wait, left);
+    if (!woke.ok() || !wait[0].ready) break;
     char buf[65536];
-    ssize_t n = recv(fd, buf, sizeof(buf), 0);
-    if (n <= 0) break;
-    in.append(buf, static_cast<size_t>(n));
+    absl::StatusOr<Transfer> got = ReceiveSome(fd, buf, sizeof(buf));
+    if (!got.ok() || got->bytes == 0) break;
+    in.append(buf, got->bytes);
   }
   return in;
 }
+
+void CloseConnection(int fd) { UniqueFd owned(fd); }
 
 }  // namespace ipckit::bridge

@@ -25,6 +25,9 @@ bool SendAll(int fd, absl::string_view data);
 // a broken server only). Does not close `fd`.
 std::string ReadUntilClosed(int fd, absl::Duration timeout);
 
+// Closes a descriptor ConnectLoopback returned.
+void CloseConnection(int fd);
+
 }  // namespace ipckit::bridge
 
 #endif  // IPCKIT_CC_BRIDGE_TEST_HTTP_CLIENT_H_

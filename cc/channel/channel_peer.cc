@@ -82,19 +82,19 @@ std::string Header(uint32_t length) {
 int Raw(const std::string& mode, const std::string& name, const std::vector<std::string>& args) {
   absl::StatusOr<ipckit::UniqueFd> fd = RawConnect(name);
   if (!fd.ok()) return Fail(fd.status());
-  auto write = [&](absl::string_view bytes) {
+  auto send_raw = [&](absl::string_view bytes) {
     return ipckit::fd_io::WriteAll(fd->get(), FdKind::kSocket, bytes, Deadline::After(kPatience),
                                    "peer");
   };
   if (mode == "half_frame_kill") {
-    absl::Status s = write(Header(100) + std::string(10, 'h'));
+    absl::Status s = send_raw(Header(100) + std::string(10, 'h'));
     if (!s.ok()) return Fail(s);
     ipckit::CrashNow();
   }
   if (mode == "raw_header" && args.size() == 1) {
     uint32_t length = 0;
     if (!absl::SimpleAtoi(args[0], &length)) return 2;
-    absl::Status s = write(Header(length) + "payload that must never be read");
+    absl::Status s = send_raw(Header(length) + "payload that must never be read");
     if (!s.ok()) return Fail(s);
     WaitForEof(fd->get());
     return 0;
@@ -103,10 +103,10 @@ int Raw(const std::string& mode, const std::string& name, const std::vector<std:
     int pause_ms = 0;
     if (!absl::SimpleAtoi(args[0], &pause_ms)) return 2;
     std::string frame = Header(1000) + SplitPayload();
-    absl::Status s = write(absl::string_view(frame).substr(0, 502));
+    absl::Status s = send_raw(absl::string_view(frame).substr(0, 502));
     if (!s.ok()) return Fail(s);
     absl::SleepFor(absl::Milliseconds(pause_ms));
-    s = write(absl::string_view(frame).substr(502));
+    s = send_raw(absl::string_view(frame).substr(502));
     if (!s.ok()) return Fail(s);
     WaitForEof(fd->get());
     return 0;

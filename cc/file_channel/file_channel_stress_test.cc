@@ -1,7 +1,5 @@
 // Many writer processes on one channel file: every message arrives exactly
 // once, in per-writer order, including bursts within one millisecond.
-#include <unistd.h>
-
 #include <cstdio>
 #include <map>
 #include <set>
@@ -20,6 +18,7 @@
 namespace ipckit {
 namespace {
 
+using ::ipckit::testing::FastScratchBase;
 using ::ipckit::testing::PeerProcess;
 using ::ipckit::testing::RemoveTree;
 using ::ipckit::testing::ScratchPath;
@@ -36,7 +35,7 @@ class StressTest : public ::testing::TestWithParam<StressCase> {
     // Every send rewrites the whole file (the format requires it), so 4000
     // messages mean ~1.5 GB of file writes; on tmpfs that takes seconds, on a
     // disk with online discard several times longer. The protocol is the same.
-    dir_ = ScratchPath("stress", ::access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
+    dir_ = ScratchPath("stress", FastScratchBase());
   }
   void TearDown() override { RemoveTree(dir_); }
   std::string dir_;

@@ -1,20 +1,16 @@
 #include "cc/file_channel/test_util.h"
 
-#include <fcntl.h>
-#include <ftw.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <system_error>
 
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
-
-extern char** environ;
+#include "cc/platform/fs/file_ops.h"
+#include "cc/platform/io/child_process.h"
+#include "cc/platform/process/process.h"
 
 namespace ipckit {
 namespace testing {
@@ -22,45 +18,39 @@ namespace {
 
 constexpr char kPeerPath[] = "cc/file_channel/file_channel_peer";
 
-int RemoveEntry(const char* path, const struct stat*, int, struct FTW*) {
-  ::remove(path);
-  return 0;
-}
-
-bool WriteAll(int fd, absl::string_view text) {
-  while (!text.empty()) {
-    ssize_t n = ::write(fd, text.data(), text.size());
-    if (n < 0) return false;
-    text.remove_prefix(static_cast<size_t>(n));
-  }
-  return true;
+bool WriteWhole(const std::string& path, absl::string_view text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(text.data(), static_cast<std::streamsize>(text.size()));
+  out.close();
+  return !out.fail();
 }
 
 }  // namespace
 
 std::string ScratchPath(absl::string_view tag, absl::string_view base) {
   static std::atomic<int> counter{0};
-  return absl::StrCat(base, "/ipckit_fc_", tag, "_", ::getpid(), "_", counter++);
+  return absl::StrCat(base, "/ipckit_fc_", tag, "_", platform::CurrentProcessId(), "_", counter++);
 }
 
-void RemoveTree(const std::string& path) { ::nftw(path.c_str(), RemoveEntry, 16, FTW_DEPTH | FTW_PHYS); }
+std::string FastScratchBase() {
+  const std::string probe = ScratchPath("probe", "/dev/shm");
+  std::error_code error;
+  if (!std::filesystem::create_directory(probe, error)) return "/tmp";
+  std::filesystem::remove(probe, error);
+  return "/dev/shm";
+}
+
+void RemoveTree(const std::string& path) {
+  std::error_code ignored;  // best effort, like rm -rf
+  std::filesystem::remove_all(path, ignored);
+}
 
 bool WriteFileAtomically(const std::string& path, absl::string_view text) {
   std::string temp = absl::StrCat(path, ".foreign-tmp");
-  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return false;
-  bool ok = WriteAll(fd, text);
-  ::close(fd);
-  return ok && ::rename(temp.c_str(), path.c_str()) == 0;
+  return WriteWhole(temp, text) && ReplaceByRename(temp, path).ok();
 }
 
-bool WriteFileInPlace(const std::string& path, absl::string_view text) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return false;
-  bool ok = WriteAll(fd, text);
-  ::close(fd);
-  return ok;
-}
+bool WriteFileInPlace(const std::string& path, absl::string_view text) { return WriteWhole(path, text); }
 
 std::string ReadFileOrDie(const std::string& path) {
   FILE* f = std::fopen(path.c_str(), "rb");
@@ -77,42 +67,19 @@ std::string ReadFileOrDie(const std::string& path) {
 }
 
 PeerProcess PeerProcess::Start(const std::vector<std::string>& args) {
-  std::vector<char*> argv;
-  argv.push_back(const_cast<char*>(kPeerPath));
-  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  pid_t pid = -1;
-  if (::posix_spawn(&pid, kPeerPath, nullptr, nullptr, argv.data(), environ) != 0) pid = -1;
-  return PeerProcess(pid);
+  absl::StatusOr<pid_t> pid = SpawnChild(kPeerPath, args);
+  return PeerProcess(pid.ok() ? static_cast<int>(*pid) : -1);
 }
 
 PeerProcess::~PeerProcess() {
-  if (pid_ > 0) {
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
-  }
+  if (pid_ > 0) KillChild(pid_);
 }
 
 int PeerProcess::Wait(absl::Duration timeout) {
   if (pid_ <= 0) return -1;
-  absl::Time deadline = absl::Now() + timeout;
-  for (;;) {
-    int status = 0;
-    pid_t r = ::waitpid(pid_, &status, WNOHANG);
-    if (r == pid_) {
-      pid_ = -1;
-      if (WIFEXITED(status)) return WEXITSTATUS(status);
-      if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-      return -1;
-    }
-    if (absl::Now() >= deadline) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-      pid_ = -1;
-      return -1;
-    }
-    absl::SleepFor(absl::Milliseconds(5));
-  }
+  absl::StatusOr<int> status = WaitChild(pid_, timeout);  // kills and reaps it on timeout
+  pid_ = -1;
+  return status.ok() ? ExitCodeOf(*status) : -1;
 }
 
 }  // namespace testing

@@ -6,8 +6,6 @@
 #ifndef IPCKIT_CC_FILE_CHANNEL_TEST_UTIL_H_
 #define IPCKIT_CC_FILE_CHANNEL_TEST_UTIL_H_
 
-#include <sys/types.h>
-
 #include <string>
 #include <vector>
 
@@ -21,6 +19,10 @@ namespace testing {
 // RemoveTree.
 std::string ScratchPath(absl::string_view tag, absl::string_view base = "/tmp");
 
+// "/dev/shm" when it is a directory this process can create in (a tmpfs:
+// fast for tests that rewrite files a lot), else "/tmp".
+std::string FastScratchBase();
+
 // rm -rf `path`.
 void RemoveTree(const std::string& path);
 
@@ -31,7 +33,7 @@ bool WriteFileAtomically(const std::string& path, absl::string_view text);
 bool WriteFileInPlace(const std::string& path, absl::string_view text);
 std::string ReadFileOrDie(const std::string& path);
 
-// cc/file_channel/file_channel_peer started with fork+exec. Killed on
+// cc/file_channel/file_channel_peer started as a child process (SpawnChild). Killed on
 // destruction if still running.
 class PeerProcess {
  public:
@@ -46,8 +48,8 @@ class PeerProcess {
   int Wait(absl::Duration timeout);
 
  private:
-  explicit PeerProcess(pid_t pid) : pid_(pid) {}
-  pid_t pid_ = -1;
+  explicit PeerProcess(int pid) : pid_(pid) {}
+  int pid_ = -1;
 };
 
 }  // namespace testing

@@ -38,6 +38,7 @@ SYSTEM_HEADER = re.compile(
       | sched\.h | semaphore\.h | termios\.h | dlfcn\.h | netdb\.h | pwd\.h | grp\.h
       | mqueue\.h | aio\.h | syslog\.h | ifaddrs\.h | libgen\.h | strings\.h | utime\.h
       | windows\.h | winsock2\.h | ws2tcpip\.h | winbase\.h | winnt\.h | afunix\.h
+      | ftw\.h | fnmatch\.h | glob\.h | wordexp\.h | err\.h | getopt\.h | paths\.h | execinfo\.h
       | io\.h | direct\.h | process\.h | shlobj\.h | winternl\.h | ntstatus\.h
     )>""",
     re.VERBOSE | re.IGNORECASE | re.MULTILINE,
@@ -58,8 +59,9 @@ DISTINCT_CALLS = (
     "ReadDirectoryChangesW MoveFileExW ReplaceFileW LockFileEx UnlockFileEx CloseHandle "
     "WSAStartup WSAPoll closesocket GetLastError"
 ).split()
-# Common words that are OS functions only with the global qualifier, as this
-# code base writes them (::open, ::read, ...): a bare read( is a method.
+# Common words: OS functions unless called as a method (x.read(), p->close())
+# or qualified by a namespace (std::signal, absl::Now); our own functions are
+# CamelCase (Google style), so a bare lowercase read( is the OS's.
 QUALIFIED_CALLS = (
     "open openat close read write poll select stat unlink unlinkat rename renameat mkdir rmdir "
     "chmod fchmod chown access link symlink readlink truncate socket bind listen accept accept4 "
@@ -126,8 +128,6 @@ def violations_in(path, text):
             if re.search(r"\w$", before):
                 continue
         else:
-            if name in QUALIFIED_CALLS:
-                continue
             # A method (x.fork(), p->kill()), or a declaration or definition of
             # our own function with that name ("Status kill(", "void pipe()").
             if re.search(r"(\.|->)\s*$", before):

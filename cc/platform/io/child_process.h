@@ -30,6 +30,13 @@ absl::StatusOr<int> WaitChild(pid_t pid, absl::Duration timeout);
 // Whether the child exited normally (not killed) with exit code `code`.
 bool ExitedWithCode(int wait_status, int code);
 
+// The exit code, or 128 + the signal's number if a signal killed it (what a
+// shell reports).
+int ExitCodeOf(int wait_status);
+
+// Kills `pid` at once (SIGKILL; Windows: TerminateProcess) and reaps it.
+void KillChild(pid_t pid);
+
 // "exit 3", "signal 9", for test failure messages.
 std::string DescribeWaitStatus(int wait_status);
 

@@ -81,6 +81,19 @@ absl::StatusOr<UniqueFd> LoopbackListener::Accept() {
   }
 }
 
+absl::StatusOr<UniqueFd> ConnectToLoopback(uint16_t port) {
+  UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd.valid()) return ErrnoError(errno, "socket(AF_INET)");
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  while (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    if (errno != EINTR) return ErrnoError(errno, absl::StrCat("connect to 127.0.0.1:", port));
+  }
+  return fd;
+}
+
 absl::StatusOr<Transfer> ReceiveSome(int fd, char* buffer, size_t size) {
   for (;;) {
     ssize_t n = ::recv(fd, buffer, size, 0);

@@ -46,6 +46,11 @@ class LoopbackListener {
   uint16_t port_ = 0;
 };
 
+// A blocking, close-on-exec TCP connection to 127.0.0.1:`port`: the client
+// side, for tests and tools that talk to a LoopbackListener. peer_closed
+// (connection refused) when nothing listens there.
+absl::StatusOr<UniqueFd> ConnectToLoopback(uint16_t port);
+
 // Result of one non-blocking transfer: bytes moved, 0 with `would_block`
 // when the socket is not ready, 0 without it at end of stream (recv).
 struct Transfer {
