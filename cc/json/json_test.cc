@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
 #include "cc/base/error.h"
 #include "gtest/gtest.h"
@@ -89,6 +90,26 @@ TEST(FormatDoubleTest, ExactTexts) {
        }) {
     EXPECT_EQ(Format(c.d), c.text) << c.text;
   }
+}
+
+// Whole numbers below 2^53 take a shortcut. Their shortest digits are their
+// own (no other number that short lies within half a unit), so the text must
+// be the exact integer and ".0"; above, the general path runs.
+TEST(FormatDoubleTest, WholeNumbersAreTheirIntegerDigits) {
+  std::mt19937_64 rng(7);
+  std::vector<double> values = {1, 9, 10, 100, 1e15, 1e16, 123456789, 9007199254740991.0,
+                                4503599627370497.0, 9007199254740990.0};
+  for (int i = 0; i < 100000; ++i) values.push_back(static_cast<double>(rng() >> (11 + rng() % 53)));
+  for (double v : values) {
+    for (double d : {v, -v}) {
+      if (d == 0) continue;
+      EXPECT_EQ(Format(d), absl::StrFormat("%.0f.0", d));
+    }
+  }
+  EXPECT_EQ(Format(9007199254740992.0), "9007199254740992.0");
+  EXPECT_EQ(Format(9007199254740994.0), "9007199254740994.0");
+  EXPECT_EQ(Format(1e20), "100000000000000000000.0");
+  EXPECT_EQ(Format(123456789012345680000.0), "123456789012345680000.0");
 }
 
 TEST(FormatDoubleTest, NonFiniteWritesNothing) {
