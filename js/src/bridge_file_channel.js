@@ -73,7 +73,7 @@ export class BridgeFileChannel extends FileChannelEndpoint {
   // `?token=`) as a frontend. Options: token (instead of the one in the URL),
   // fetch (a fetch implementation, default globalThis.fetch), waitSeconds
   // (hanging GET length, default 25), skipExisting, requestTimeoutMs,
-  // sendTimeoutMs.
+  // sendTimeoutMs, handlerWaitMs (as for FileChannel).
   static frontend(baseUrl, options = {}) {
     return BridgeFileChannel.open(baseUrl, 'frontend', options);
   }

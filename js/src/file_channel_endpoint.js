@@ -22,6 +22,9 @@ import { Inbox, composeMessage } from './file_channel_format.js';
 // argument never means "forever").
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30000;
 export const DEFAULT_SEND_TIMEOUT_MS = 10000;
+// How long a request for a method with no handler waits for one (an app may
+// await other things between opening the channel and onRequest()).
+export const DEFAULT_HANDLER_WAIT_MS = 5000;
 
 // A random RFC 4122 version-4 UUID, lowercase (crypto.getRandomValues works
 // in pages that are not secure contexts too, unlike randomUUID).
@@ -56,6 +59,8 @@ export class FileChannelEndpoint {
   #flushing = null;        // the running flush, if any
   #pending = new Map();    // request id -> {resolve, reject, timer, method}
   #requestHandlers = new Map();
+  #handlerWaitMs;
+  #waitingRequests = new Set();  // {message, timer}: requests parked until a handler is registered
   #eventListeners = new Map();
   #errorListeners = new Set();
   #closed = false;
@@ -67,6 +72,7 @@ export class FileChannelEndpoint {
     this.#side = side;
     this.#requestTimeoutMs = timeoutOption(options.requestTimeoutMs, 'requestTimeoutMs', DEFAULT_REQUEST_TIMEOUT_MS);
     this.#sendTimeoutMs = timeoutOption(options.sendTimeoutMs, 'sendTimeoutMs', DEFAULT_SEND_TIMEOUT_MS);
+    this.#handlerWaitMs = timeoutOption(options.handlerWaitMs, 'handlerWaitMs', DEFAULT_HANDLER_WAIT_MS);
   }
 
   get side() { return this.#side; }
@@ -79,11 +85,20 @@ export class FileChannelEndpoint {
   // Serves requests for `method` ('*': any method without its own handler).
   // The handler gets (params, message); its return value, or what its Promise
   // resolves to, is the response; a throw or rejection becomes an error
-  // response with the error's message. Returns a function that unregisters.
+  // response with the error's message. Requests that arrived before any
+  // handler for their method (within handlerWaitMs) run now. Returns a
+  // function that unregisters.
   onRequest(method, handler) {
     if (typeof method !== 'string') throw new InvalidArgumentError('onRequest: method must be a string');
     if (typeof handler !== 'function') throw new InvalidArgumentError('onRequest: handler must be a function');
     this.#requestHandlers.set(method, handler);
+    for (const waiting of [...this.#waitingRequests]) {
+      if (method === '*' || waiting.message.method === method) {
+        this.#waitingRequests.delete(waiting);
+        clearTimeout(waiting.timer);
+        this.#onRequest(waiting.message);
+      }
+    }
     return () => {
       if (this.#requestHandlers.get(method) === handler) this.#requestHandlers.delete(method);
     };
@@ -235,6 +250,8 @@ export class FileChannelEndpoint {
     }
     this.#pending.clear();
     for (const item of this.#outbox.splice(0)) item.reject(reason);
+    for (const waiting of this.#waitingRequests) clearTimeout(waiting.timer);
+    this.#waitingRequests.clear();
     // A read in flight checks `closed` before it would use the inbox again.
     this.#inbox.dispose();
   }
@@ -260,7 +277,7 @@ export class FileChannelEndpoint {
   #onRequest(m) {
     const handler = this.#requestHandlers.get(m.method) || this.#requestHandlers.get('*');
     if (!handler) {
-      this.sendError(m.id, `no handler for method '${m.method}'`).catch((err) => this._report(err));
+      this.#awaitHandler(m);
       return;
     }
     (async () => {
@@ -281,6 +298,27 @@ export class FileChannelEndpoint {
         throw err;
       }
     })().catch((err) => this._report(err));
+  }
+
+  // Parks a request until onRequest() registers a handler for its method, or
+  // answers it with format 1's error text after handlerWaitMs (spec/
+  // file_channel.md, claim rule C3's handler_wait).
+  #awaitHandler(m) {
+    const noHandler = () => {
+      this.sendError(m.id, `no handler for method '${m.method}'`).catch((err) => this._report(err));
+    };
+    if (this.#handlerWaitMs === 0) {
+      noHandler();
+      return;
+    }
+    const waiting = { message: m, timer: null };
+    if (this.#handlerWaitMs !== Infinity) {
+      waiting.timer = setTimeout(() => {
+        this.#waitingRequests.delete(waiting);
+        noHandler();
+      }, this.#handlerWaitMs);
+    }
+    this.#waitingRequests.add(waiting);
   }
 
   #onEvent(m) {

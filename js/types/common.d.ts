@@ -246,6 +246,11 @@ export interface EndpointOptions {
   requestTimeoutMs?: number;
   /** Bound on the lock wait (or bridge append) of each send. Default 10000. */
   sendTimeoutMs?: number;
+  /**
+   * How long a request for a method with no handler waits for onRequest() to register one before it
+   * is answered with a "no handler" error. Default 5000; 0 answers at once; Infinity waits.
+   */
+  handlerWaitMs?: number;
 }
 
 /** What every FileChannel transport shares: handlers, listeners, requests. */

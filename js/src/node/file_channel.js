@@ -194,6 +194,8 @@ export class FileChannel extends FileChannelEndpoint {
   //   skipExisting = false: ignore messages already in the incoming file;
   //   openTimeoutMs = 10000, sendTimeoutMs = 10000: lock waits;
   //   requestTimeoutMs = 30000: sendRequest's default timeout;
+  //   handlerWaitMs = 5000: how long a request for a method with no handler
+  //     waits for onRequest() to register one (0: answer "no handler" at once);
   //   forcePolling = false: poll the incoming file's stat instead of
   //     fs.watch (the spec's fallback, also used when watching fails);
   //   allowSharedDirectory = false: accept a directory another user owns or
