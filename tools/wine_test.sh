@@ -30,6 +30,7 @@ TESTS=(
   //cc/json:json_test
   //cc/json:json_vectors_test
   //cc/shm:shm_header_test
+  //cc/platform/process:process_test
   //cc/platform/random:secure_random_test
   //cc/platform/win:error_win_test
   //cc/platform/win:pipe_win_test
