@@ -8,6 +8,7 @@ import json
 import math
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 import ipckit
 
@@ -177,3 +178,53 @@ def test_dumps_failure_midway_then_success():
     with pytest.raises(TypeError):
         ipckit.json_dumps([1, {2: 3}])
     assert ipckit.json_dumps({"a": [1]}) == '{"a":[1]}'  # no state left from the failures
+
+
+def _stdlib_strict(text):
+    """The stdlib's reading of a text, refusing what spec/json.md refuses and
+    the stdlib allows (NaN/Infinity, lone surrogate escapes)."""
+    def no_constant(name):
+        raise ValueError(name)
+
+    value = json.loads(text, parse_constant=no_constant)
+
+    def check(v):
+        if isinstance(v, str):
+            v.encode("utf-8")  # raises for a lone surrogate
+        elif isinstance(v, list):
+            for item in v:
+                check(item)
+        elif isinstance(v, dict):
+            for key, item in v.items():
+                check(key)
+                check(item)
+
+    check(value)
+    return value
+
+
+_SEEDS = ['{"a":[1,-2.5e3,"x\\u00e9\\n",null,true,false,{}],"b":{"c":[[]]}}',
+          '[0,-0,1e400,"\\ud83d\\ude00","é中",18446744073709551616]', '"\\\\\\"\\/"']
+_PIECES = list('{}[]",:0123456789-+.eE \t\n\\u') + ["true", "null", "\\ud800", "é", "\x00", "\x1f"]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.sampled_from(_SEEDS), st.lists(st.tuples(st.integers(0, 200), st.integers(0, 3),
+                                                   st.sampled_from(_PIECES)), max_size=4))
+def test_mutated_texts_agree_with_the_stdlib(seed, edits):
+    """Whatever json_loads accepts, the stdlib reads as the same value; what it
+    refuses, it refuses with the core's error."""
+    text = list(seed)
+    for at, cut, piece in edits:
+        at = min(at, len(text))
+        text[at:at + cut] = [piece]
+    text = "".join(text)
+    try:
+        ours = ipckit.json_loads(text)
+    except ipckit.IpcError as error:
+        assert error.error_class in ("invalid_argument", "too_large")
+        assert "at byte" in str(error)
+        return
+    theirs = _stdlib_strict(text)
+    # Integers beyond 64 bits and "-0" are floats here, exact ints there.
+    assert json.dumps(ours) == json.dumps(theirs) or ours == theirs
