@@ -12,7 +12,9 @@
 // new message arrives within milliseconds and nobody polls. Each read asks for
 // a splice against the version it already has (A-IM: ipckit-splice), so the
 // bridge sends only what changed, not the whole file every time.
-import { IpckitError, UnsupportedVersionError, InvalidArgumentError, makeError } from './errors.js';
+import {
+  IpckitError, InvalidArgumentError, PermissionDeniedError, UnsupportedVersionError, fromSystemError, makeError,
+} from './errors.js';
 import { intOption } from './bytes.js';
 import { BACKEND_TO_FRONTEND_FILE, FILE_CHANNEL_FORMAT_VERSION, FRONTEND_TO_BACKEND_FILE, composeChannelFile } from './file_channel_format.js';
 import { applySplice } from './splice.js';
@@ -57,6 +59,35 @@ async function bridgeError(res, what) {
   }
   if (body && typeof body.error === 'string') return makeError(body.error, `${what}: ${body.message || body.error}`);
   return makeError(res.status === 404 ? 'not_found' : 'io', `${what}: HTTP ${res.status}`);
+}
+
+// A fetch to the bridge at `base` that rejected, as an IpckitError naming
+// the URL and the cause. Node's fetch carries the system error (cause.code:
+// ECONNREFUSED, ...). A page's fetch says only "Failed to fetch", both when
+// nothing answers and when the bridge does not allow the page's origin (it
+// sends no CORS headers then); a no-cors request tells the two apart, as it
+// reaches a server whatever its CORS headers.
+async function fetchFailure(err, base, fetchImpl, what) {
+  if (err instanceof IpckitError) return err;
+  const noBridge = `${what}: no ipckit bridge answers at ${base} `
+    + '(the backend runs it: `ipckit serve DIR`, `python -m ipckit serve DIR` or BridgeServer)';
+  const cause = err && err.cause;
+  if (cause && typeof cause.code === 'string') return fromSystemError(cause, noBridge);
+  const origin = globalThis.location && globalThis.location.origin;
+  if (origin && origin !== 'null') {
+    let reachable = false;
+    try {
+      await fetchImpl(`${base}/v1/info`, { mode: 'no-cors', cache: 'no-store' });
+      reachable = true;
+    } catch {
+      // Nothing answers there either.
+    }
+    if (reachable) {
+      return new PermissionDeniedError(`${what}: the bridge at ${base} does not allow this page's origin ${origin}: `
+        + `start it with --allow-origin ${origin} (allow_origins in code); see spec/bridge.md`, { cause: err });
+    }
+  }
+  return makeError('io', `${noBridge}: ${err && err.message ? err.message : String(err)}`, { cause: err });
 }
 
 export class BridgeFileChannel extends FileChannelEndpoint {
@@ -127,7 +158,8 @@ export class BridgeFileChannel extends FileChannelEndpoint {
         signal: this.#abort.signal,
       });
     } catch (err) {
-      throw makeError('io', `bridge ${this.#base}: append failed: ${err.message}`, { cause: err });
+      if (this.closed) throw err;
+      throw await fetchFailure(err, this.#base, this.#fetch, `append to ${name}`);
     }
     if (!res.ok) throw await bridgeError(res, `bridge ${this.#base}: append to ${name}`);
     await res.body?.cancel();
@@ -138,7 +170,12 @@ export class BridgeFileChannel extends FileChannelEndpoint {
   }
 
   async #connect(skipExisting) {
-    const res = await this.#fetch(`${this.#base}/v1/info`, { headers: { ...this.#auth }, signal: this.#abort.signal });
+    let res;
+    try {
+      res = await this.#fetch(`${this.#base}/v1/info`, { headers: { ...this.#auth }, signal: this.#abort.signal });
+    } catch (err) {
+      throw await fetchFailure(err, this.#base, this.#fetch, 'BridgeFileChannel');
+    }
     if (!res.ok) throw await bridgeError(res, `bridge ${this.#base}`);
     const info = await res.json();
     if (info.protocol !== 'ipckit-bridge') {
