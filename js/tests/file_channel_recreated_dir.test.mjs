@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { DIST_ESM, tempDir, within } from './helpers.mjs';
 import { spawnWithLines } from './python_helpers.mjs';
 
-const { FileChannel, IpckitError, PermissionDeniedError, TimeoutError } = await import(DIST_ESM);
+const { FileChannel, IpckitError, NotFoundError, PermissionDeniedError, TimeoutError } = await import(DIST_ESM);
 
 // The backend child: wipes the channel directory (rm -rf), opens the backend
 // end on the new one, answers 'add', sends the event 'online' if asked
@@ -107,8 +107,35 @@ describe('FileChannel frontend, directory deleted and recreated', () => {
     assert.ok(elapsed >= 990 && elapsed < 4000, `timed out after ${elapsed} ms`);
     await assert.rejects(fe.sendRequest('add', { a: 1, b: 2 }, { timeoutMs: 1000 }), (err) => {
       assert.ok(err instanceof IpckitError, String(err));
+      assert.equal(err.errorClass, 'not_found', err.message);
       assert.ok(err.message.includes(tmp.dir), err.message);
       return true;
     });
   });
+});
+
+describe('FileChannel send into a deleted directory', () => {
+  for (const helper of ['perl', 'flock']) {
+    test(`is NotFoundError naming it, not permission_denied (${helper} lock helper)`, async () => {
+      const t = tempDir('ipckit-js-deleted-');
+      const saved = process.env.IPCKIT_LOCK_HELPER;
+      process.env.IPCKIT_LOCK_HELPER = helper;
+      let fe;
+      try {
+        fe = await FileChannel.frontend(t.dir);
+        await fe.sendEvent('first');  // the lock helper is running and has .lock open
+        rmSync(t.dir, { recursive: true, force: true });
+        await assert.rejects(fe.sendEvent('second', null, { timeoutMs: 5000 }), (err) => {
+          assert.ok(err instanceof NotFoundError, `${err.name}: ${err.message}`);
+          assert.ok(err.message.includes(t.dir), err.message);
+          return true;
+        });
+      } finally {
+        if (saved === undefined) delete process.env.IPCKIT_LOCK_HELPER;
+        else process.env.IPCKIT_LOCK_HELPER = saved;
+        await fe?.close();
+        t.cleanup();
+      }
+    });
+  }
 });

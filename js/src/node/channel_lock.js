@@ -31,7 +31,8 @@ import { LOCK_FILE } from '../file_channel_format.js';
 // The file is opened read-write and created with mode 0600 (0660 in a
 // directory shared on purpose), like the core's open; as the core does, the
 // helper refuses (exit with "refused: ..." on stderr, PermissionDeniedError
-// here) a .lock that is not a regular file of this user.
+// here) a .lock that is not a regular file of this user. A directory that is
+// gone (deleted under an open channel) is "missing: ..." (NotFoundError).
 
 // perl: with a deadline, LOCK_NB retries with sleeps from 50 us doubling to
 // 2 ms, as the spec says; after locking, checks that .lock still names the
@@ -44,7 +45,7 @@ sub reopen {
   close($fh) if $fh;
   my $flags = O_RDWR | O_NOFOLLOW | O_NONBLOCK;
   my $created = sysopen($fh, $path, $flags | O_CREAT | O_EXCL, 0600);
-  if (!$created) { sysopen($fh, $path, $flags) or die "refused: open $path: $!\n"; }
+  if (!$created) { sysopen($fh, $path, $flags) or die(($!{ENOENT} ? 'missing' : 'refused') . ": open $path: $!\n"); }
   my @st = stat($fh);
   die "refused: '$path' is not a regular file\n" unless S_ISREG($st[2]);
   die "refused: '$path' is owned by uid $st[4], not by this user (uid $>)\n" if !$shared && $st[4] != $>;
@@ -76,6 +77,7 @@ while (defined(my $cmd = <STDIN>)) {
 const SH_SCRIPT = `
 refuse() { echo "refused: $1" >&2; exit 4; }
 check() {
+  if [ ! -d "$(dirname "$1")" ]; then echo "missing: the directory of '$1' does not exist" >&2; exit 5; fi
   if [ -L "$1" ] || { [ -e "$1" ] && [ ! -f "$1" ]; }; then refuse "'$1' is not a regular file"; fi
   if [ "$2" != shared ] && [ -e "$1" ] && [ ! -O "$1" ]; then refuse "'$1' is another user's"; fi
 }
@@ -235,6 +237,10 @@ export class ChannelLockHelper {
       const why = stderr.trim() || (signal ? `signal ${signal}` : `exit ${code}`);
       if (why.startsWith('refused: ')) {
         this.#onExit(makeError('permission_denied', `lock file ${why.slice('refused: '.length)}: refused`));
+        return;
+      }
+      if (why.startsWith('missing: ')) {
+        this.#onExit(makeError('not_found', `lock file: ${why.slice('missing: '.length)}`));
         return;
       }
       const needs = this.#helper.kind === 'flock' ? '; it needs flock(1) from util-linux' : '';
