@@ -34,6 +34,7 @@ TESTS=(
   //cc/platform/random:secure_random_test
   //cc/platform/win:error_win_test
   //cc/platform/win:pipe_win_test
+  //cc/platform/win:shm_win_test
 )
 
 export WINEPREFIX="${IPCKIT_WINEPREFIX:-${XDG_CACHE_HOME:-$HOME/.cache}/ipckit-wine}"

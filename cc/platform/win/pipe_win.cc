@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "cc/base/error.h"
 #include "cc/platform/win/error_win.h"
+#include "cc/platform/win/wide_win.h"
 
 namespace ipckit {
 namespace platform {
@@ -19,14 +20,6 @@ namespace {
 constexpr wchar_t kPipePrefix[] = L"\\\\.\\pipe\\";
 // In-kernel buffer per direction; 0.1 asks for 4096, a hint Windows may round.
 constexpr DWORD kPipeBufferBytes = 64 * 1024;
-
-std::wstring Widen(absl::string_view s) {
-  if (s.empty()) return std::wstring();
-  const int n = ::MultiByteToWideChar(CP_UTF8, 0, s.data(), static_cast<int>(s.size()), nullptr, 0);
-  std::wstring out(static_cast<size_t>(n), L'\0');
-  ::MultiByteToWideChar(CP_UTF8, 0, s.data(), static_cast<int>(s.size()), &out[0], n);
-  return out;
-}
 
 // Milliseconds left, rounded up, as the DWORD the wait functions take.
 DWORD WaitMs(const Deadline& deadline) {
