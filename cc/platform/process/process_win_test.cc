@@ -2,14 +2,19 @@
 // process handle and creation time, with a real child process.
 #include <windows.h>
 
-#include <string>
-
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "cc/platform/process/process.h"
+#include "cc/platform/win/test_util_win.h"
+#include "cc/platform/win/unique_handle_win.h"
 #include "gtest/gtest.h"
 
 namespace ipckit {
 namespace platform {
 namespace {
+
+using win::StartProcess;
+using win::WaitForExitCode;
 
 TEST(ProcessTest, KnowsItself) {
   const ProcessIdentity me = CurrentProcess();
@@ -36,25 +41,20 @@ TEST(ProcessTest, ReusedPidIsDead) {
 }
 
 TEST(ProcessTest, ExitedChildIsDeadWhileHeldAndAfterClose) {
-  STARTUPINFOW si{};
-  si.cb = sizeof(si);
-  PROCESS_INFORMATION pi{};
-  std::wstring command = L"cmd.exe /c exit 7";
-  ASSERT_TRUE(::CreateProcessW(nullptr, &command[0], nullptr, nullptr, FALSE, CREATE_NO_WINDOW, nullptr,
-                               nullptr, &si, &pi))
-      << ::GetLastError();
-  ::CloseHandle(pi.hThread);
-  const ProcessIdentity child{static_cast<uint32_t>(pi.dwProcessId), 0, ProcessStartTime(pi.dwProcessId)};
-  ASSERT_EQ(::WaitForSingleObject(pi.hProcess, 30000), WAIT_OBJECT_0);
-  DWORD code = 0;
-  ASSERT_TRUE(::GetExitCodeProcess(pi.hProcess, &code));
-  EXPECT_EQ(code, 7u);
+  absl::StatusOr<UniqueHandle> child = StartProcess(L"cmd.exe /c exit 7");
+  ASSERT_TRUE(child.ok()) << child.status();
+  const uint32_t pid = ::GetProcessId(child->get());
+  const ProcessIdentity id{pid, 0, ProcessStartTime(pid)};
+  absl::StatusOr<uint32_t> code = WaitForExitCode(child->get(), absl::Seconds(30));
+  ASSERT_TRUE(code.ok()) << code.status();
+  EXPECT_EQ(*code, 7u);
   // Our handle keeps the exited process object: still dead.
-  EXPECT_EQ(CheckLiveness(child), Liveness::kDead);
-  EXPECT_EQ(CheckLiveness({child.pid, 0, 0}), Liveness::kDead);
-  ::CloseHandle(pi.hProcess);
+  EXPECT_EQ(CheckLiveness(id), Liveness::kDead);
+  EXPECT_EQ(CheckLiveness({pid, 0, 0}), Liveness::kDead);
+  child->reset();
   // Gone, or its id reused by a process with another creation time.
-  if (child.start_time != 0) EXPECT_EQ(CheckLiveness(child), Liveness::kDead);
+  EXPECT_NE(id.start_time, 0u);
+  EXPECT_EQ(CheckLiveness(id), Liveness::kDead);
 }
 
 }  // namespace

@@ -2,7 +2,6 @@
 
 #include <windows.h>
 
-#include <atomic>
 #include <string>
 #include <thread>
 
@@ -10,6 +9,7 @@
 #include "absl/time/time.h"
 #include "cc/base/deadline.h"
 #include "cc/base/error.h"
+#include "cc/platform/win/test_util_win.h"
 #include "gtest/gtest.h"
 
 namespace ipckit {
@@ -17,10 +17,7 @@ namespace platform {
 namespace win {
 namespace {
 
-std::string UniqueName() {
-  static std::atomic<int> counter{0};
-  return absl::StrCat("ipckit-test-", ::GetCurrentProcessId(), "-", counter++);
-}
+std::string UniqueName() { return UniqueTestName("pipe"); }
 
 Deadline Soon() { return Deadline::After(absl::Seconds(20)); }
 
@@ -162,13 +159,9 @@ TEST(PipeTest, RoundTripWithAnotherProcess) {
   absl::StatusOr<PipeListener> listener = PipeListener::Create(name);
   ASSERT_TRUE(listener.ok()) << listener.status();
   // The test's working directory is its runfiles root.
-  std::wstring command = L"cc\\platform\\win\\pipe_win_peer.exe " + std::wstring(name.begin(), name.end());
-  STARTUPINFOW si{};
-  si.cb = sizeof(si);
-  PROCESS_INFORMATION pi{};
-  ASSERT_TRUE(::CreateProcessW(nullptr, &command[0], nullptr, nullptr, FALSE, 0, nullptr, nullptr, &si, &pi))
-      << ::GetLastError();
-  ::CloseHandle(pi.hThread);
+  absl::StatusOr<UniqueHandle> child =
+      StartProcess(L"cc\\platform\\win\\pipe_win_peer.exe " + std::wstring(name.begin(), name.end()));
+  ASSERT_TRUE(child.ok()) << child.status();
   absl::StatusOr<PipeEnd> server = listener->Accept(Soon());
   ASSERT_TRUE(server.ok()) << server.status();
   ASSERT_TRUE(server->WriteAll("hello", Soon(), "server").ok());
@@ -178,11 +171,9 @@ TEST(PipeTest, RoundTripWithAnotherProcess) {
   absl::StatusOr<size_t> eof = server->ReadSome(absl::MakeSpan(buf), Soon(), "r");
   ASSERT_TRUE(eof.ok()) << eof.status();
   EXPECT_EQ(*eof, 0u);
-  ASSERT_EQ(::WaitForSingleObject(pi.hProcess, 30000), WAIT_OBJECT_0);
-  DWORD code = 99;
-  ::GetExitCodeProcess(pi.hProcess, &code);
-  ::CloseHandle(pi.hProcess);
-  EXPECT_EQ(code, 0u);
+  absl::StatusOr<uint32_t> code = WaitForExitCode(child->get(), absl::Seconds(30));
+  ASSERT_TRUE(code.ok()) << code.status();
+  EXPECT_EQ(*code, 0u);
 }
 
 }  // namespace

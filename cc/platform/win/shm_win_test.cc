@@ -2,12 +2,12 @@
 
 #include <windows.h>
 
-#include <atomic>
 #include <cstring>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "cc/base/error.h"
+#include "cc/platform/win/test_util_win.h"
 #include "gtest/gtest.h"
 
 namespace ipckit {
@@ -15,10 +15,7 @@ namespace platform {
 namespace win {
 namespace {
 
-std::string UniqueName() {
-  static std::atomic<int> counter{0};
-  return absl::StrCat("ipckit-test-shm-", ::GetCurrentProcessId(), "-", counter++);
-}
+std::string UniqueName() { return UniqueTestName("shm"); }
 
 TEST(FileMappingTest, TwoViewsShareBytes) {
   const std::string name = UniqueName();
@@ -65,19 +62,12 @@ TEST(FileMappingTest, AnotherProcessReadsAndWrites) {
   absl::StatusOr<FileMapping> m = FileMapping::Create(name, 4096);
   ASSERT_TRUE(m.ok()) << m.status();
   std::memcpy(m->data(), "ping", 4);
-  // The test's working directory is its runfiles root.
-  std::wstring command = L"cc\\platform\\win\\shm_win_peer.exe " + std::wstring(name.begin(), name.end());
-  STARTUPINFOW si{};
-  si.cb = sizeof(si);
-  PROCESS_INFORMATION pi{};
-  ASSERT_TRUE(::CreateProcessW(nullptr, &command[0], nullptr, nullptr, FALSE, 0, nullptr, nullptr, &si, &pi))
-      << ::GetLastError();
-  ::CloseHandle(pi.hThread);
-  ASSERT_EQ(::WaitForSingleObject(pi.hProcess, 30000), WAIT_OBJECT_0);
-  DWORD code = 99;
-  ::GetExitCodeProcess(pi.hProcess, &code);
-  ::CloseHandle(pi.hProcess);
-  EXPECT_EQ(code, 0u);
+  absl::StatusOr<UniqueHandle> child =
+      StartProcess(L"cc\\platform\\win\\shm_win_peer.exe " + std::wstring(name.begin(), name.end()));
+  ASSERT_TRUE(child.ok()) << child.status();
+  absl::StatusOr<uint32_t> code = WaitForExitCode(child->get(), absl::Seconds(30));
+  ASSERT_TRUE(code.ok()) << code.status();
+  EXPECT_EQ(*code, 0u);
   EXPECT_EQ(std::string(m->data(), 4), "pong");
 }
 
