@@ -32,6 +32,19 @@ TEST(FileMappingTest, TwoViewsShareBytes) {
   EXPECT_EQ(std::string(other->data() + 9000, 3), "abc");
 }
 
+TEST(FileMappingTest, LocalPrefixNamesTheSameObjectAsABareName) {
+  // ipckit names a mapping Local\{name}; ipckit 0.1 passes {name} bare, which
+  // is the same session-namespace object.
+  const std::string name = UniqueName();
+  absl::StatusOr<FileMapping> ours = FileMapping::Create("Local\\" + name, 64);
+  ASSERT_TRUE(ours.ok()) << ours.status();
+  absl::StatusOr<FileMapping> theirs = FileMapping::Open(name);
+  ASSERT_TRUE(theirs.ok()) << theirs.status();
+  std::memcpy(theirs->data(), "0.1", 3);
+  EXPECT_EQ(std::string(ours->data(), 3), "0.1");
+  EXPECT_EQ(ErrorClassOf(FileMapping::Create(name, 64).status()), kErrInUse);
+}
+
 TEST(FileMappingTest, CreateOnAnExistingNameIsInUse) {
   const std::string name = UniqueName();
   absl::StatusOr<FileMapping> first = FileMapping::Create(name, 64);
