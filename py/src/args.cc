@@ -2,8 +2,8 @@
 
 #include <cmath>
 #include <cstring>
+#include <optional>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -55,68 +55,90 @@ size_t SizeArg(py::ssize_t value, const char* what) {
 
 namespace {
 
-// The pybind11 record of a function object (a function, or an instance
-// method as a class holds it), or nullptr for anything else.
-py::detail::function_record* RecordOf(py::handle function) {
-  py::handle f = py::detail::get_function(function);
-  if (!f || !PyCFunction_Check(f.ptr())) return nullptr;
-  py::handle self = PyCFunction_GET_SELF(f.ptr());
-  if (!self || !py::isinstance<py::capsule>(self)) return nullptr;
+using py::detail::function_record;
+
+// The pybind11 record behind a function object's `self` (a capsule), or nullptr.
+function_record* RecordOfSelf(PyObject* self) {
+  if (self == nullptr || !PyCapsule_CheckExact(self)) return nullptr;
   auto capsule = py::reinterpret_borrow<py::capsule>(self);
   if (!py::detail::is_function_record_capsule(capsule)) return nullptr;
-  return capsule.get_pointer<py::detail::function_record>();
+  return capsule.get_pointer<function_record>();
 }
 
-// What the hint for one function says: "IpcChannel.send() takes timeout as a
-// keyword: send(data, timeout=5)".
-struct TimeoutHint {
-  std::string qualname;                 // "IpcChannel.send"
-  std::string name;                     // "send"
-  std::vector<std::string> positional;  // {"data"}: the parameters before `*`, without self
-
-  // Raises the hint if `args` is the positional parameters plus one more and
-  // no `timeout=` was given; otherwise lets pybind11 report the call as usual.
-  [[noreturn]] void Raise(const py::args& args, const py::kwargs& kwargs) const {
-    if (args.size() == positional.size() + 1 && !kwargs.contains("timeout")) {
-      std::string value = py::repr(args[positional.size()]);
-      if (value.size() > 40) value = value.substr(0, 37) + "...";
-      std::vector<std::string> call = positional;
-      call.push_back("timeout=" + value);
-      throw py::type_error(absl::StrCat(qualname, "() takes timeout as a keyword: ", name, "(",
-                                        absl::StrJoin(call, ", "), ")"));
-    }
-    throw py::reference_cast_error();  // pybind11: "try the next overload" (there is none)
-  }
-};
-
-// The hint for `function` if it is a single pybind11 overload with a
-// keyword-only `timeout` and no *args/**kwargs.
-bool HintFor(py::handle function, const std::string& class_name, TimeoutHint* hint) {
-  const py::detail::function_record* rec = RecordOf(function);
-  if (rec == nullptr || rec->next != nullptr || rec->has_args || rec->has_kwargs) return false;
-  bool keyword_only_timeout = false;
-  for (size_t i = rec->nargs_pos; i < rec->args.size(); ++i) {
-    if (rec->args[i].name != nullptr && std::strcmp(rec->args[i].name, "timeout") == 0) {
-      keyword_only_timeout = true;
-    }
-  }
-  if (!keyword_only_timeout) return false;
-  hint->name = rec->name;
-  hint->qualname = absl::StrCat(class_name, ".", rec->name);
-  hint->positional.clear();
-  for (size_t i = rec->is_method ? 1 : 0; i < rec->nargs_pos && i < rec->args.size(); ++i) {
-    hint->positional.push_back(rec->args[i].name != nullptr ? rec->args[i].name : "arg");
-  }
-  return true;
+// The record of a function object (a function, or an instance method as a
+// class holds it), or nullptr for anything else.
+function_record* RecordOf(py::handle function) {
+  py::handle f = py::detail::get_function(function);
+  if (!f || !PyCFunction_Check(f.ptr())) return nullptr;
+  return RecordOfSelf(PyCFunction_GET_SELF(f.ptr()));
 }
 
-// Puts `doc` back as the docstring of the function object behind `function`
-// (appending an overload rewrote it as "Overloaded function. 1. ... 2. ...").
-// pybind11 frees ml_doc with free(), so it is allocated with strdup().
-void SetDoc(py::handle function, const std::string& doc) {
-  auto* f = reinterpret_cast<PyCFunctionObject*>(py::detail::get_function(function).ptr());
-  std::free(const_cast<char*>(f->m_ml->ml_doc));
-  f->m_ml->ml_doc = strdup(doc.c_str());
+// A single overload, no *args/**kwargs, and `timeout` after the `*`.
+bool TakesKeywordOnlyTimeout(const function_record& rec) {
+  if (rec.next != nullptr || rec.has_args || rec.has_kwargs || rec.def == nullptr) return false;
+  for (size_t i = rec.nargs_pos; i < rec.args.size(); ++i) {
+    if (rec.args[i].name != nullptr && std::strcmp(rec.args[i].name, "timeout") == 0) return true;
+  }
+  return false;
+}
+
+// "IpcChannel.send() takes timeout as a keyword: send(data, timeout=5)" for
+// `value` passed where the keyword belongs; nullopt if repr(value) fails.
+std::optional<std::string> Hint(const function_record& rec, PyObject* value) {
+  PyObject* repr_object = PyObject_Repr(value);
+  if (repr_object == nullptr) return std::nullopt;
+  const char* repr_utf8 = PyUnicode_AsUTF8(repr_object);
+  std::string repr = repr_utf8 != nullptr ? repr_utf8 : "...";
+  Py_DECREF(repr_object);
+  if (repr.size() > 40) repr = repr.substr(0, 37) + "...";
+  std::vector<std::string> call;
+  for (size_t i = rec.is_method ? 1 : 0; i < rec.nargs_pos && i < rec.args.size(); ++i) {
+    call.push_back(rec.args[i].name != nullptr ? rec.args[i].name : "arg");
+  }
+  call.push_back("timeout=" + repr);
+  std::string class_name = "?";
+  PyObject* name = rec.scope ? PyObject_GetAttrString(rec.scope.ptr(), "__name__") : nullptr;
+  if (name != nullptr && PyUnicode_Check(name)) class_name = PyUnicode_AsUTF8(name);
+  Py_XDECREF(name);
+  return absl::StrCat(class_name, ".", rec.name, "() takes timeout as a keyword: ", rec.name, "(",
+                      absl::StrJoin(call, ", "), ")");
+}
+
+// pybind11's dispatcher: every pybind11 function object's PyMethodDef calls it.
+PyCFunctionWithKeywords pybind11_dispatcher = nullptr;
+
+// What the PyMethodDef of a function with a keyword-only timeout calls
+// instead: pybind11's dispatcher, and if that refused a call with one
+// positional argument too many and no timeout=, the hint in place of its
+// TypeError. (pybind11 refuses such a call before running the function, so
+// the TypeError is its own.)
+PyObject* DispatchExplainingTimeout(PyObject* self, PyObject* args, PyObject* kwargs) {
+  PyObject* result = pybind11_dispatcher(self, args, kwargs);
+  if (result != nullptr || !PyErr_ExceptionMatches(PyExc_TypeError)) return result;
+  // Set aside pybind11's error first: pybind11 calls below would take a
+  // pending error for their own failure.
+  PyObject *type, *value, *traceback;
+  PyErr_Fetch(&type, &value, &traceback);
+  std::optional<std::string> hint;
+  try {  // nothing may propagate out of a C callback
+    const function_record* rec = RecordOfSelf(self);
+    if (rec != nullptr && PyTuple_GET_SIZE(args) == static_cast<Py_ssize_t>(rec->nargs_pos) + 1 &&
+        (kwargs == nullptr || PyDict_GetItemString(kwargs, "timeout") == nullptr)) {
+      hint = Hint(*rec, PyTuple_GET_ITEM(args, rec->nargs_pos));
+    }
+  } catch (...) {
+    hint.reset();
+  }
+  if (!hint) {
+    PyErr_Clear();
+    PyErr_Restore(type, value, traceback);
+    return nullptr;
+  }
+  Py_XDECREF(type);
+  Py_XDECREF(value);
+  Py_XDECREF(traceback);
+  PyErr_SetString(PyExc_TypeError, hint->c_str());
+  return nullptr;
 }
 
 }  // namespace
@@ -124,31 +146,18 @@ void SetDoc(py::handle function, const std::string& doc) {
 void ExplainPositionalTimeouts(py::module_& module) {
   for (auto item : module.attr("__dict__").cast<py::dict>()) {
     if (!PyType_Check(item.second.ptr())) continue;
-    py::object cls = py::reinterpret_borrow<py::object>(item.second);
-    const std::string class_name = py::str(cls.attr("__name__"));
-    std::vector<std::string> names;
+    py::handle cls = item.second;
     for (auto entry : cls.attr("__dict__").cast<py::dict>()) {
-      names.push_back(py::str(entry.first));
-    }
-    for (const std::string& name : names) {
+      const std::string name = py::str(entry.first);
       if (name.rfind("__", 0) == 0) continue;
-      py::object function = cls.attr(name.c_str());
-      TimeoutHint hint;
-      if (!HintFor(function, class_name, &hint)) continue;
-      const bool is_method = RecordOf(function)->is_method;
-      const std::string doc = py::str(function.attr("__doc__"));
-      if (is_method) {
-        cls.attr(name.c_str()) = py::cpp_function(
-            [hint](py::handle /*self*/, py::args args, py::kwargs kwargs) -> py::object {
-              hint.Raise(args, kwargs);
-            },
-            py::name(name.c_str()), py::is_method(cls), py::sibling(function));
-      } else {
-        cls.attr(name.c_str()) = py::staticmethod(py::cpp_function(
-            [hint](py::args args, py::kwargs kwargs) -> py::object { hint.Raise(args, kwargs); },
-            py::name(name.c_str()), py::scope(cls), py::sibling(function)));
-      }
-      SetDoc(cls.attr(name.c_str()), doc);
+      function_record* rec = RecordOf(cls.attr(name.c_str()));
+      if (rec == nullptr || !TakesKeywordOnlyTimeout(*rec)) continue;
+      auto dispatcher = reinterpret_cast<PyCFunctionWithKeywords>(
+          reinterpret_cast<void (*)()>(rec->def->ml_meth));
+      if (pybind11_dispatcher == nullptr) pybind11_dispatcher = dispatcher;
+      if (dispatcher != pybind11_dispatcher) continue;  // already ours, or not pybind11's
+      rec->def->ml_meth =
+          reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(DispatchExplainingTimeout));
     }
   }
 }

@@ -77,11 +77,11 @@ struct PathArg : std::string {
 //
 //   channel.recv(5)  ->  TypeError: IpcChannel.recv() takes timeout as a keyword: recv(timeout=5)
 //
-// instead of pybind11's "incompatible function arguments" list. It appends an
-// overload that pybind11 tries only after the real one refused the arguments
-// (a call that binds never runs it); other refused calls keep pybind11's
-// message. The docstring stays the real overload's. Call it once, after every
-// class is registered (PYBIND11_MODULE in module.cc).
+// instead of pybind11's "incompatible function arguments" list. It wraps
+// pybind11's dispatcher in each such function's method table entry, and looks
+// at a call only after pybind11 refused it: calls that bind run as before, and
+// other refused calls keep pybind11's message. Call it once, after every class
+// is registered (PYBIND11_MODULE in module.cc).
 void ExplainPositionalTimeouts(pybind11::module_& module);
 
 }  // namespace ipckit::python

@@ -122,8 +122,10 @@ def test_a_long_value_is_shortened():
 
 def test_other_mistakes_keep_pybind11s_message():
     with ipckit.AnonymousPipe() as pipe:
-        with pytest.raises(TypeError, match="incompatible function arguments"):
+        with pytest.raises(TypeError, match="incompatible function arguments") as raised:
             pipe.read(1, 2, 3)  # two extra: not a misplaced timeout
+        assert "*args" not in str(raised.value)  # pybind11's own list, one signature
+        assert "timeout: object = None) -> bytes" in str(raised.value)
         with pytest.raises(TypeError, match="incompatible function arguments"):
             pipe.read(1, 2, timeout=3)  # timeout given: the extra is something else
         with pytest.raises(TypeError, match="incompatible function arguments"):
