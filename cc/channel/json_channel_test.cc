@@ -1,14 +1,12 @@
 #include "cc/channel/json_channel.h"
 
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "cc/base/error.h"
 #include "cc/json/json.h"
 #include "cc/platform/io/child_process.h"
+#include "cc/platform/process/process.h"
 #include "gtest/gtest.h"
 
 namespace ipckit {
@@ -17,7 +15,7 @@ namespace {
 constexpr char kPeer[] = "cc/channel/channel_peer";
 
 TEST(JsonChannelTest, JsonRoundTripsThroughAnEchoingProcess) {
-  std::string name = absl::StrCat("ipckit-jch-", ::getpid());
+  std::string name = absl::StrCat("ipckit-jch-", platform::CurrentProcessId());
   absl::StatusOr<IpcChannel> server = IpcChannel::Create(name);
   ASSERT_TRUE(server.ok()) << server.status();
   absl::StatusOr<pid_t> pid = SpawnChild(kPeer, {"echo", name});
@@ -50,11 +48,11 @@ TEST(JsonChannelTest, JsonRoundTripsThroughAnEchoingProcess) {
   server->Disconnect();
   absl::StatusOr<int> status = WaitChild(*pid, absl::Seconds(20));
   ASSERT_TRUE(status.ok());
-  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << DescribeWaitStatus(*status);
+  EXPECT_TRUE(ExitedWithCode(*status, 0)) << DescribeWaitStatus(*status);
 }
 
 TEST(JsonChannelTest, OversizedJsonIsTooLargeOnSend) {
-  std::string name = absl::StrCat("ipckit-jch-big-", ::getpid());
+  std::string name = absl::StrCat("ipckit-jch-big-", platform::CurrentProcessId());
   ChannelOptions options;
   options.max_payload = 8;
   absl::StatusOr<IpcChannel> server = IpcChannel::Create(name, options);

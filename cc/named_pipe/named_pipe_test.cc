@@ -1,10 +1,5 @@
 #include "cc/named_pipe/named_pipe.h"
 
-#include <signal.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -12,7 +7,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "cc/base/error.h"
+#include "cc/platform/fs/file_ops.h"
 #include "cc/platform/io/child_process.h"
+#include "cc/platform/process/process.h"
 #include "gtest/gtest.h"
 
 namespace ipckit {
@@ -21,19 +18,16 @@ namespace {
 constexpr char kPeer[] = "cc/named_pipe/named_pipe_peer";
 
 std::string UniqueName(absl::string_view tag) {
-  return absl::StrCat("ipckit-np-", tag, "-", ::getpid());
+  return absl::StrCat("ipckit-np-", tag, "-", platform::CurrentProcessId());
 }
 
-bool Exists(const std::string& path) {
-  struct stat st;
-  return ::lstat(path.c_str(), &st) == 0;
-}
+bool Exists(const std::string& path) { return StatLink(path).ok(); }
 
 // Waits for a child and expects exit code 0.
 void ExpectCleanExit(pid_t pid) {
   absl::StatusOr<int> status = WaitChild(pid, absl::Seconds(20));
   ASSERT_TRUE(status.ok()) << status.status();
-  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << DescribeWaitStatus(*status);
+  EXPECT_TRUE(ExitedWithCode(*status, 0)) << DescribeWaitStatus(*status);
 }
 
 template <typename Stream>
@@ -159,9 +153,9 @@ TEST(NamedPipeTest, AllowOtherUsersOpensTheSocketFile) {
   absl::StatusOr<NamedPipe> server = NamedPipe::Create(name, anyone);
   ASSERT_TRUE(server.ok()) << server.status();
   EXPECT_TRUE(server->options().allow_other_users);
-  struct stat st;
-  ASSERT_EQ(::lstat(server->path().c_str(), &st), 0);
-  EXPECT_EQ(st.st_mode & 07777, 0666);
+  absl::StatusOr<FileStatus> st = StatLink(server->path());
+  ASSERT_TRUE(st.ok()) << st.status();
+  EXPECT_EQ(st->permissions, 0666u);
   // A same-user client passes either way.
   absl::StatusOr<NamedPipe> client = NamedPipe::Connect(name, absl::Seconds(5));
   ASSERT_TRUE(client.ok()) << client.status();
@@ -175,7 +169,7 @@ TEST(NamedPipeTest, StaleSocketOfAKilledServerIsReclaimed) {
   ASSERT_TRUE(pid.ok());
   absl::StatusOr<int> status = WaitChild(*pid, absl::Seconds(20));
   ASSERT_TRUE(status.ok());
-  ASSERT_TRUE(WIFSIGNALED(*status) && WTERMSIG(*status) == SIGKILL) << DescribeWaitStatus(*status);
+  ASSERT_TRUE(WasKilled(*status)) << DescribeWaitStatus(*status);
   ASSERT_TRUE(Exists(path)) << "the dead server should have left its socket file";
   absl::StatusOr<NamedPipe> server = NamedPipe::Create(name);
   ASSERT_TRUE(server.ok()) << server.status();
@@ -227,10 +221,10 @@ TEST(NamedPipeTest, SocketFileIsPrivateAndRemovedWithTheServer) {
   {
     absl::StatusOr<NamedPipe> server = NamedPipe::Create(name);
     ASSERT_TRUE(server.ok());
-    struct stat st;
-    ASSERT_EQ(::lstat(path.c_str(), &st), 0);
-    EXPECT_TRUE(S_ISSOCK(st.st_mode));
-    EXPECT_EQ(st.st_mode & 07777, 0600);
+    absl::StatusOr<FileStatus> st = StatLink(path);
+    ASSERT_TRUE(st.ok()) << st.status();
+    EXPECT_EQ(st->type, FileStatus::Type::kSocket);
+    EXPECT_EQ(st->permissions, 0600u);
     NamedPipe moved = *std::move(server);
     EXPECT_TRUE(Exists(path));
   }
@@ -238,7 +232,7 @@ TEST(NamedPipeTest, SocketFileIsPrivateAndRemovedWithTheServer) {
 }
 
 TEST(NamedPipeTest, AbsolutePathNamesAreUsedAsIs) {
-  std::string path = absl::StrCat("/tmp/ipckit-np-abs-", ::getpid(), ".socket");
+  std::string path = absl::StrCat("/tmp/ipckit-np-abs-", platform::CurrentProcessId(), ".socket");
   absl::StatusOr<NamedPipe> server = NamedPipe::Create(path);
   ASSERT_TRUE(server.ok()) << server.status();
   EXPECT_EQ(server->path(), path);

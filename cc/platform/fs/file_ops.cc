@@ -22,6 +22,8 @@ FileStatus FromStat(const struct stat& st) {
     out.type = FileStatus::Type::kDirectory;
   } else if (S_ISLNK(st.st_mode)) {
     out.type = FileStatus::Type::kSymlink;
+  } else if (S_ISSOCK(st.st_mode)) {
+    out.type = FileStatus::Type::kSocket;
   }
   out.permissions = static_cast<uint32_t>(st.st_mode & 07777);
   out.owner = static_cast<uint32_t>(st.st_uid);

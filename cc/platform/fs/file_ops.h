@@ -31,7 +31,7 @@ namespace ipckit {
 
 // What stat(2) tells, in portable terms.
 struct FileStatus {
-  enum class Type { kRegular, kDirectory, kSymlink, kOther };
+  enum class Type { kRegular, kDirectory, kSymlink, kSocket, kOther };
   Type type = Type::kOther;
   uint32_t permissions = 0;  // the 07777 bits (Windows: 0600, or 0400 when read-only)
   uint32_t owner = 0;        // user id (compare with platform::CurrentUserId())

@@ -55,6 +55,8 @@ int ExitCodeOf(int wait_status) {
   return WEXITSTATUS(wait_status);
 }
 
+bool WasKilled(int wait_status) { return WIFSIGNALED(wait_status) && WTERMSIG(wait_status) == SIGKILL; }
+
 void KillChild(pid_t pid) {
   ::kill(pid, SIGKILL);
   int status;

@@ -34,6 +34,10 @@ bool ExitedWithCode(int wait_status, int code);
 // shell reports).
 int ExitCodeOf(int wait_status);
 
+// Whether the child was killed at once (SIGKILL: KillChild, CrashNow, a
+// timed-out WaitChild, kill -9).
+bool WasKilled(int wait_status);
+
 // Kills `pid` at once (SIGKILL; Windows: TerminateProcess) and reaps it.
 void KillChild(pid_t pid);
 
