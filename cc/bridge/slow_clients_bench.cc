@@ -4,8 +4,6 @@
 // GET /v1/info. Prints one line per cap with the median, p99 and max.
 //
 //   bazel run -c opt //cc/bridge:slow_clients_bench -- [SLOW=200] [REQUESTS=300]
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -21,12 +19,13 @@
 #include "absl/time/time.h"
 #include "cc/bridge/bridge_server.h"
 #include "cc/bridge/test_http_client.h"
+#include "cc/platform/process/process.h"
 
 namespace ipckit::bridge {
 namespace {
 
 int Run(int slow_count, int requests, size_t cap) {
-  const std::string dir = absl::StrCat("/tmp/ipckit_slow_clients_bench_", getpid());
+  const std::string dir = absl::StrCat("/tmp/ipckit_slow_clients_bench_", ipckit::platform::CurrentProcessId());
   BridgeOptions options;
   options.max_connections = cap;
   auto server = BridgeServer::Start(dir, options);
@@ -51,7 +50,7 @@ int Run(int slow_count, int requests, size_t cap) {
     // attacker refills the slots it loses).
     for (int& fd : slow) {
       if (fd < 0 || !SendAll(fd, head.substr(r % head.size(), 1))) {
-        if (fd >= 0) close(fd);
+        if (fd >= 0) CloseConnection(fd);
         fd = ConnectLoopback(port);
       }
     }
@@ -59,12 +58,12 @@ int Run(int slow_count, int requests, size_t cap) {
     int fd = ConnectLoopback(port);
     const bool ok = fd >= 0 && SendAll(fd, legit) &&
                     absl::StartsWith(ReadUntilClosed(fd, absl::Seconds(10)), "HTTP/1.1 200");
-    if (fd >= 0) close(fd);
+    if (fd >= 0) CloseConnection(fd);
     if (!ok) ++failed;
     ms.push_back(absl::ToDoubleMilliseconds(absl::Now() - start));
   }
   for (int fd : slow) {
-    if (fd >= 0) close(fd);
+    if (fd >= 0) CloseConnection(fd);
   }
   (*server)->Stop();
   serving.join();

@@ -5,10 +5,11 @@
 //   IPCKIT_RETURN_IF_ERROR(ipckit::AppendToChannelFile(dir, ipckit::kFrontendToBackendFile,
 //                                                      {message_text}, options, deadline));
 //
-// Writers serialize on flock(2) of <dir>/.lock, read the current file, refuse
-// to touch it if it is corrupt (nothing is ever discarded), append, prune old
-// messages, write a temp file and rename it over the target, so readers always
-// see a complete file and never need the lock. See spec/file_channel.md.
+// Writers serialize on an exclusive lock of <dir>/.lock (LockFile: flock(2)),
+// read the current file, refuse to touch it if it is corrupt (nothing is ever
+// discarded), append, prune old messages, write a temp file and rename it
+// over the target, so readers always see a complete file and never need the
+// lock. See spec/file_channel.md.
 // These are the OS parts; the file names, RetentionPolicy and the pure
 // AppendToChannelText live in channel_file_format.h (included here).
 #ifndef IPCKIT_CC_FILE_CHANNEL_CHANNEL_FILE_H_
@@ -71,12 +72,13 @@ struct FileSnapshot {
 absl::StatusOr<FileSnapshot> ReadChannelFile(const std::string& path, size_t max_bytes,
                                              bool allow_other_owner = false);
 
-// The writers' mutual exclusion: an exclusive flock(2) on <dir>/.lock. The
-// kernel drops it when the holder exits or dies, so there are no stale locks.
+// The writers' mutual exclusion: an exclusive LockFile (flock(2)) on
+// <dir>/.lock. The kernel drops it when the holder exits or dies, so there
+// are no stale locks.
 class ChannelLock {
  public:
   // Blocks until the lock is held or `deadline` passes (timeout). A timed
-  // wait polls flock(2) with a backoff of 50 us doubling to 10 ms.
+  // wait polls LockFile with a backoff of 50 us doubling to 10 ms.
   // permission_denied if .lock is not a regular file of this user (another
   // user's is accepted with `allow_shared`).
   static absl::StatusOr<ChannelLock> Acquire(const std::string& dir, const Deadline& deadline,
@@ -121,7 +123,7 @@ class Ipckit01FileLock {
 };
 
 // Writes `text` as <dir>/<name> atomically: temp file ".<name>.tmp-<pid>-<hex>"
-// in the same directory, optional fsync, rename(2) over the target. The temp
+// in the same directory, optional fsync, ReplaceByRename over the target. The temp
 // file is created with permissions `mode` (0: 0600, or 0660 when
 // `allow_shared`), limited to 0600 unless `allow_shared`, whatever the umask.
 // The temp file is removed on failure. Call with the ChannelLock held.

@@ -36,6 +36,20 @@ ServiceConfig Common(const RpcOptions& o) {
   return c;
 }
 
+PublisherOptions PublisherOptionsOf(const RpcOptions& o) {
+  PublisherOptions p;
+  p.wait_mode = o.wait_mode;
+  p.open_timeout = o.open_timeout;
+  return p;
+}
+
+SubscriberOptions SubscriberOptionsOf(const RpcOptions& o) {
+  SubscriberOptions s;
+  s.wait_mode = o.wait_mode;
+  s.open_timeout = o.open_timeout;
+  return s;
+}
+
 // How often a client waiting for a response looks at its server's liveness.
 constexpr absl::Duration kServerCheck = internal::kPeerCheckInterval;
 
@@ -73,17 +87,13 @@ Client::Client(Publisher requests, Subscriber responses, RpcOptions options)
 }
 
 absl::StatusOr<Client> Client::Create(absl::string_view name, const RpcOptions& options) {
-  SubscriberOptions sub;
-  sub.wait_mode = options.wait_mode;
-  sub.open_timeout = options.open_timeout;
   // Join the responses first: a server never answers a client that cannot hear.
-  IPCKIT_ASSIGN_OR_RETURN(Subscriber responses, Subscriber::Create(ResponseService(name),
-                                                                   ResponseServiceConfig(options), sub));
-  PublisherOptions pub;
-  pub.wait_mode = options.wait_mode;
-  pub.open_timeout = options.open_timeout;
-  IPCKIT_ASSIGN_OR_RETURN(Publisher requests, Publisher::Create(RequestService(name),
-                                                                RequestServiceConfig(options), pub));
+  IPCKIT_ASSIGN_OR_RETURN(Subscriber responses,
+                          Subscriber::Create(ResponseService(name), ResponseServiceConfig(options),
+                                             SubscriberOptionsOf(options)));
+  IPCKIT_ASSIGN_OR_RETURN(Publisher requests,
+                          Publisher::Create(RequestService(name), RequestServiceConfig(options),
+                                            PublisherOptionsOf(options)));
   return Client(std::move(requests), std::move(responses), options);
 }
 
@@ -176,14 +186,10 @@ void Client::Close() {
 }
 
 absl::StatusOr<Server> Server::Create(absl::string_view name, const RpcOptions& options) {
-  PublisherOptions pub;
-  pub.wait_mode = options.wait_mode;
-  pub.open_timeout = options.open_timeout;
-  IPCKIT_ASSIGN_OR_RETURN(Publisher responses, Publisher::Create(ResponseService(name),
-                                                                 ResponseServiceConfig(options), pub));
-  SubscriberOptions sub;
-  sub.wait_mode = options.wait_mode;
-  sub.open_timeout = options.open_timeout;
+  IPCKIT_ASSIGN_OR_RETURN(Publisher responses,
+                          Publisher::Create(ResponseService(name), ResponseServiceConfig(options),
+                                            PublisherOptionsOf(options)));
+  SubscriberOptions sub = SubscriberOptionsOf(options);
   sub.report_peer_closed = false;
   IPCKIT_ASSIGN_OR_RETURN(Subscriber requests, Subscriber::Create(RequestService(name),
                                                                   RequestServiceConfig(options), sub));

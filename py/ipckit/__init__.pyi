@@ -29,8 +29,8 @@ __all__ = [
     "__version__", "AnonymousPipe", "BridgeServer", "ClosedError", "CorruptError", "DataLossError",
     "FileChannel", "InUseError", "InvalidArgumentError", "IpcChannel", "IpcChannelConnection",
     "IpcError", "IpcTimeoutError", "NamedPipe", "NamedPipeConnection", "NotFoundError",
-    "OutOfRangeError", "PeerClosedError", "PermissionDeniedError", "SharedMemory", "ShmLoan",
-    "ShmPublisher", "ShmSample", "ShmSubscriber", "ShmWaitSet", "TooLargeError", "TruncatedError",
+    "OutOfRangeError", "PeerClosedError", "PermissionDeniedError", "SharedMemory", "ShmClient",
+    "ShmLoan", "ShmPublisher", "ShmRequest", "ShmSample", "ShmServer", "ShmSubscriber", "ShmWaitSet", "TooLargeError", "TruncatedError",
     "UnsupportedVersionError", "json_dumps", "json_dumps_pretty", "json_loads", "ApiClient",
     "ApiServer", "ApiServerConfig", "ChannelMetrics", "CliBridge", "CliBridgeConfig",
     "CommandOutput", "GracefulIpcChannel", "GracefulNamedPipe", "MetricsSnapshot", "ProgressInfo",
@@ -532,6 +532,71 @@ class ShmSubscriber:
     def close(self) -> None:
         """Leave the service, releasing every sample. BufferError while a view
         of a sample exists. Idempotent."""
+    def __enter__(self) -> Self: ...
+    def __exit__(self, exc_type: Optional[type[BaseException]], exc: Optional[BaseException],
+                 tb: Optional[TracebackType]) -> None: ...
+
+class ShmRequest:
+    """A request an ShmServer received; answer it with ShmServer.respond()."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def client(self) -> int:
+        """Which client sent it: 0 .. max_clients - 1."""
+    @property
+    def data(self) -> bytes: ...
+
+
+class ShmServer:
+    """A server of a shared-memory request/response service."""
+
+    @staticmethod
+    def create(name: str, *, max_clients: int = 4, max_servers: int = 1,
+               max_request: int = 4096, max_response: int = 4096, max_in_flight: int = 8,
+               wait: _WaitMode = "blocking", timeout: Optional[float] = 1.0) -> ShmServer:
+        """Open or create request/response service `name` and join it as a server."""
+    def receive(self, *, timeout: Optional[float] = None) -> ShmRequest:
+        """The next request from any client. IpcTimeoutError if none comes in time
+        (never PeerClosedError: clients come and go)."""
+    def respond(self, request: ShmRequest, data: Buffer, *,
+                timeout: Optional[float] = 1.0) -> None:
+        """Answer `request`. PeerClosedError if its client has left or died."""
+    @property
+    def name(self) -> str: ...
+    @property
+    def closed(self) -> bool: ...
+    def close(self) -> None:
+        """Leave the service (the last one out removes it). Idempotent."""
+    def __enter__(self) -> Self: ...
+    def __exit__(self, exc_type: Optional[type[BaseException]], exc: Optional[BaseException],
+                 tb: Optional[TracebackType]) -> None: ...
+
+
+class ShmClient:
+    """A client of a shared-memory request/response service."""
+
+    @staticmethod
+    def create(name: str, *, max_clients: int = 4, max_servers: int = 1,
+               max_request: int = 4096, max_response: int = 4096, max_in_flight: int = 8,
+               wait: _WaitMode = "blocking", timeout: Optional[float] = 1.0) -> ShmClient:
+        """Open or create request/response service `name` and join it as a client."""
+    def send(self, data: Buffer, *, timeout: Optional[float] = None) -> int:
+        """Send a request to one server; returns its id. NotFoundError with no
+        server, InUseError with max_in_flight requests outstanding."""
+    def receive(self, id: int, *, timeout: Optional[float] = None) -> bytes:
+        """The response to request `id`. IpcTimeoutError keeps it outstanding;
+        PeerClosedError if its server left or died."""
+    def call(self, data: Buffer, *, timeout: Optional[float] = None) -> bytes:
+        """send() then receive() within one timeout."""
+    @property
+    def in_flight(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def closed(self) -> bool: ...
+    def close(self) -> None:
+        """Leave the service (the last one out removes it). Idempotent."""
     def __enter__(self) -> Self: ...
     def __exit__(self, exc_type: Optional[type[BaseException]], exc: Optional[BaseException],
                  tb: Optional[TracebackType]) -> None: ...

@@ -1,5 +1,6 @@
 // ipckit.ShmPublisher / ShmSubscriber / ShmLoan / ShmSample: zero-copy
-// publish/subscribe over shared memory (spec/shm_messaging.md).
+// publish/subscribe over shared memory (spec/shm_messaging.md); ShmClient /
+// ShmServer / ShmRequest: request/response on top of it.
 //
 //   with ipckit.ShmPublisher.create("frames", max_payload=1 << 20) as pub:
 //       loan = pub.loan(640 * 480)
@@ -26,6 +27,7 @@
 #include "absl/time/time.h"
 #include "cc/base/error.h"
 #include "cc/shm_msg/publisher.h"
+#include "cc/shm_msg/rpc.h"
 #include "cc/shm_msg/subscriber.h"
 #include "cc/shm_msg/wait_set.h"
 #include "py/src/args.h"
@@ -288,6 +290,151 @@ class PySubscriber {
   std::shared_ptr<int> exports_ = std::make_shared<int>(0);
 };
 
+shm_msg::RpcOptions RpcOptionsArg(py::ssize_t max_clients, py::ssize_t max_servers,
+                                   py::ssize_t max_request, py::ssize_t max_response,
+                                   py::ssize_t max_in_flight, const std::string& wait,
+                                   const py::object& timeout) {
+  shm_msg::RpcOptions o;
+  o.max_clients = static_cast<uint32_t>(SizeArg(max_clients, "max_clients"));
+  o.max_servers = static_cast<uint32_t>(SizeArg(max_servers, "max_servers"));
+  o.max_request = SizeArg(max_request, "max_request");
+  o.max_response = SizeArg(max_response, "max_response");
+  o.max_in_flight = static_cast<uint32_t>(SizeArg(max_in_flight, "max_in_flight"));
+  o.wait_mode = WaitArg(wait);
+  o.open_timeout = TimeoutArg(timeout);
+  return o;
+}
+
+// A request as a server received it: its bytes are copied out and its slot
+// released at once, so holding ShmRequests never starves the pool.
+struct PyRequest {
+  shm_msg::Request request;
+  py::bytes data;
+};
+
+class PyServer {
+ public:
+  PyServer(shm_msg::Server server, std::string name)
+      : endpoint_(std::move(server), "ShmServer"), name_(std::move(name)) {}
+
+  std::unique_ptr<PyRequest> Receive(const py::object& timeout) {
+    shm_msg::Request request = ValueOrThrow(
+        RunBlocking(endpoint_, Access::kRead, TimeoutArg(timeout),
+                    [](shm_msg::Server& s, absl::Duration slice) { return s.Receive(slice); }));
+    auto out = std::make_unique<PyRequest>();
+    out->data = py::bytes(request.view().data(), request.view().size());
+    request.Release();
+    out->request = std::move(request);
+    return out;
+  }
+
+  void Respond(const PyRequest& request, const py::object& data, const py::object& timeout) {
+    BytesArg bytes(data);
+    ThrowIfError(RunBlocking(endpoint_, Access::kWrite, TimeoutArg(timeout),
+                             [&](shm_msg::Server& s, absl::Duration slice) {
+                               return s.Respond(request.request, bytes.view(), slice);
+                             }));
+  }
+
+  const std::string& name() const { return name_; }
+  bool closed() const { return endpoint_.closed(); }
+  void Close() { endpoint_.Close(); }
+
+ private:
+  Endpoint<shm_msg::Server> endpoint_;
+  std::string name_;
+};
+
+class PyClient {
+ public:
+  PyClient(shm_msg::Client client, std::string name)
+      : endpoint_(std::move(client), "ShmClient"), name_(std::move(name)) {}
+
+  uint64_t Send(const py::object& data, const py::object& timeout) {
+    BytesArg bytes(data);
+    return SendFor(bytes.view(), TimeoutArg(timeout));
+  }
+
+  py::bytes Receive(uint64_t id, const py::object& timeout) {
+    return ReceiveFor(id, TimeoutArg(timeout));
+  }
+
+  py::bytes Call(const py::object& data, const py::object& timeout) {
+    BytesArg bytes(data);
+    const absl::Duration total = TimeoutArg(timeout);
+    const Deadline deadline = Deadline::After(total);
+    const uint64_t id = SendFor(bytes.view(), total);
+    return ReceiveFor(id, deadline.Remaining());
+  }
+
+  size_t in_flight() {
+    return RunLocked(endpoint_, Access::kExclusive, [](shm_msg::Client& c) { return c.in_flight(); });
+  }
+  const std::string& name() const { return name_; }
+  bool closed() const { return endpoint_.closed(); }
+  void Close() { endpoint_.Close(); }
+
+ private:
+  uint64_t SendFor(absl::string_view bytes, absl::Duration timeout) {
+    return ValueOrThrow(RunBlocking(endpoint_, Access::kExclusive, timeout,
+                                    [&](shm_msg::Client& c, absl::Duration slice) {
+                                      return c.Send(bytes, slice);
+                                    }));
+  }
+
+  py::bytes ReceiveFor(uint64_t id, absl::Duration timeout) {
+    // Copied out (with the GIL held) while the response is still held.
+    std::optional<shm_msg::Response> response;
+    ThrowIfError(RunBlocking(endpoint_, Access::kExclusive, timeout,
+                             [&](shm_msg::Client& c, absl::Duration slice) -> absl::Status {
+                               absl::StatusOr<shm_msg::Response> r = c.Receive(id, slice);
+                               if (!r.ok()) return r.status();
+                               response = std::move(*r);
+                               return absl::OkStatus();
+                             }));
+    return py::bytes(response->view().data(), response->view().size());
+  }
+
+  Endpoint<shm_msg::Client> endpoint_;
+  std::string name_;
+};
+
+template <typename Py, typename Cpp>
+std::unique_ptr<Py> CreateRpc(const std::string& name, py::ssize_t max_clients,
+                              py::ssize_t max_servers, py::ssize_t max_request,
+                              py::ssize_t max_response, py::ssize_t max_in_flight,
+                              const std::string& wait, const py::object& timeout) {
+  const shm_msg::RpcOptions options = RpcOptionsArg(max_clients, max_servers, max_request,
+                                                    max_response, max_in_flight, wait, timeout);
+  absl::StatusOr<Cpp> endpoint = [&] {
+    py::gil_scoped_release release;
+    return Cpp::Create(name, options);
+  }();
+  return std::make_unique<Py>(ValueOrThrow(std::move(endpoint)), name);
+}
+
+constexpr char kRpcDoc[] =
+    "Every client and server of service `name` must pass the same configuration:\n"
+    "max_clients and max_servers (1..16 at once), max_request and max_response\n"
+    "(bytes), max_in_flight (requests one client awaits at once). wait is\n"
+    "'blocking', 'busy' or 'hybrid'; timeout bounds the wait for a service another\n"
+    "process is creating.";
+
+template <typename Cls, typename Cpp>
+void DefRpcCreate(Cls& cls) {
+  using T = typename Cls::type;
+  cls.def_static("create", &CreateRpc<T, Cpp>, py::arg("name"), py::kw_only(),
+                 py::arg("max_clients") = 4, py::arg("max_servers") = 1,
+                 py::arg("max_request") = 4096, py::arg("max_response") = 4096,
+                 py::arg("max_in_flight") = 8, py::arg("wait") = "blocking",
+                 py::arg("timeout") = 1.0, kRpcDoc)
+      .def_property_readonly("name", &T::name)
+      .def_property_readonly("closed", &T::closed)
+      .def("close", &T::Close, "Leave the service (the last one out removes it). Idempotent.")
+      .def("__enter__", [](py::object self) { return self; })
+      .def("__exit__", [](T& self, const py::args&) { self.Close(); });
+}
+
 // ShmWaitSet: shm_msg::WaitSet over ShmSubscribers and fds, rebuilt for each
 // slice so that a close() from another thread is noticed between slices.
 class PyWaitSet {
@@ -505,6 +652,56 @@ and nothing is left to receive.
           "The next ShmSample; the GIL is released while waiting.")
       .def("recv_json", &PySubscriber::RecvJson, py::kw_only(), py::arg("timeout") = py::none(),
            "The next sample parsed as JSON.");
+
+  py::class_<PyRequest>(m, "ShmRequest", R"doc(
+A request an ShmServer received: its id, the client that sent it and its bytes.
+Answer it with ShmServer.respond(request, data).
+)doc")
+      .def_property_readonly("id", [](const PyRequest& r) { return r.request.id(); })
+      .def_property_readonly("client", [](const PyRequest& r) { return r.request.client(); },
+                             "Which client sent it: 0 .. max_clients - 1.")
+      .def_property_readonly("data", [](const PyRequest& r) { return r.data; });
+
+  py::class_<PyServer> server(m, "ShmServer", R"doc(
+A server of a shared-memory request/response service.
+
+    with ShmServer.create("calc") as server:
+        request = server.receive(timeout=1)          # an ShmRequest
+        server.respond(request, b"4")
+
+receive() raises IpcTimeoutError when no request comes in time (never
+PeerClosedError: clients come and go); respond() raises PeerClosedError when
+the client has left or died. The GIL is released while waiting.
+)doc");
+  DefRpcCreate<decltype(server), shm_msg::Server>(server);
+  server.def("receive", &PyServer::Receive, py::kw_only(), py::arg("timeout") = py::none(),
+             "The next ShmRequest from any client.")
+      .def("respond", &PyServer::Respond, py::arg("request"), py::arg("data"), py::kw_only(),
+           py::arg("timeout") = 1.0, "Send bytes-like `data` back to the request's client.");
+
+  py::class_<PyClient> client(m, "ShmClient", R"doc(
+A client of a shared-memory request/response service.
+
+    with ShmClient.create("calc") as client:
+        a = client.send(b"2+2", timeout=1)          # a request id
+        b = client.send(b"3+3", timeout=1)          # several in flight
+        print(client.receive(b, timeout=1), client.receive(a, timeout=1))
+        print(client.call(b"1+1", timeout=1))       # send + receive
+
+send() raises NotFoundError with no server, InUseError with max_in_flight
+requests outstanding; receive() raises IpcTimeoutError (the request stays
+outstanding) or PeerClosedError when the server it went to left or died. The
+GIL is released while waiting.
+)doc");
+  DefRpcCreate<decltype(client), shm_msg::Client>(client);
+  client.def("send", &PyClient::Send, py::arg("data"), py::kw_only(), py::arg("timeout") = py::none(),
+             "Send a request to one server; returns its id.")
+      .def("receive", &PyClient::Receive, py::arg("id"), py::kw_only(),
+           py::arg("timeout") = py::none(), "The response (bytes) to request `id`.")
+      .def("call", &PyClient::Call, py::arg("data"), py::kw_only(), py::arg("timeout") = py::none(),
+           "send() then receive() within one timeout.")
+      .def_property_readonly("in_flight", &PyClient::in_flight,
+                             "Requests sent and not yet answered.");
 
   py::class_<PyWaitSet>(m, "ShmWaitSet", R"doc(
 One thread waits on several ShmSubscribers and file descriptors at once.
