@@ -450,7 +450,9 @@ def hexof(data):
 # Orders of events between the tester and the two sides: "start" sends the
 # live request and reads the ready ack, "waiting" reads the note an "await"
 # step sends, "continue" lets that side go on, "pause" sleeps 5 ms (so what
-# follows gets a later timestamp), "final" reads its result.
+# follows gets a later timestamp), "final" reads its result, "dies" waits for
+# that side to end itself without answering (a "die" step, as if SIGKILLed)
+# and reaps it: only the other side's results are then checked.
 PLAIN = ("start P", "start C", "final C", "final P")
 PRODUCER_PAUSES = ("start P", "waiting P", "start C", "final C", "continue P", "final P")
 
@@ -711,6 +713,90 @@ def build_local_socket():
     return listener, stream, None
 
 
+def build_shm_pubsub():
+    big = pattern(65536, 5)                 # max_payload: one whole slot
+    publisher = [
+        ({"do": "send", "hex": hexof(b"h1")}, None),
+        ({"do": "send", "hex": hexof(b"h2")}, None),
+        ({"do": "send", "hex": hexof(b"h3")}, None),
+        ({"do": "await"}, None),            # the subscriber joins now: history 2
+        ({"do": "send", "hex": hexof(big)}, None),
+        ({"do": "send", "hex": ""}, None),
+    ]
+    subscriber = [
+        ({"do": "recv"}, {"hex": hexof(b"h2"), "sequence": 2}),
+        ({"do": "recv"}, {"hex": hexof(b"h3"), "sequence": 3}),
+        ({"do": "recv"}, {"hex": hexof(big), "sequence": 4}),
+        ({"do": "recv"}, {"hex": "", "sequence": 5}),
+        ({"do": "recv"}, {"error": "peer_closed"}),   # the publisher closed
+    ]
+    return publisher, subscriber, None
+
+
+def build_shm_pubsub_killed():
+    publisher = [
+        ({"do": "await"}, None),
+        ({"do": "send", "hex": hexof(b"before")}, None),
+        ({"do": "loan", "hex": hexof(b"half-written")}, None),
+        ({"do": "die"}, None),              # killed holding the loan
+    ]
+    subscriber = [
+        ({"do": "recv"}, {"hex": hexof(b"before"), "sequence": 1}),
+        ({"do": "recv"}, {"error": "peer_closed"}),
+    ]
+    return publisher, subscriber, None
+
+
+def build_shm_events():
+    notifier = [
+        ({"do": "await"}, None),
+        ({"do": "notify", "event_id": "1"}, None),
+        ({"do": "notify", "event_id": "18446744073709551615"}, None),
+        ({"do": "notify", "event_id": "42"}, None),
+    ]
+    listener = [
+        ({"do": "wait_event"}, {"event_id": "1"}),
+        ({"do": "wait_event"}, {"event_id": "18446744073709551615"}),
+        ({"do": "wait_event"}, {"event_id": "42"}),
+        ({"do": "wait_event"}, {"error": "peer_closed"}),
+    ]
+    return notifier, listener, None
+
+
+def build_shm_rpc():
+    big = pattern(65536, 13)
+    server = [
+        ({"do": "recv_request"}, {"hex": hexof(b"q1")}),
+        ({"do": "recv_request"}, {"hex": hexof(big)}),
+        ({"do": "respond", "request": 1, "hex": hexof(b"r2")}, None),
+        ({"do": "respond", "request": 0, "hex": hexof(big)}, None),
+    ]
+    client = [
+        ({"do": "send_request", "hex": hexof(b"q1")}, None),
+        ({"do": "send_request", "hex": hexof(big)}, None),
+        ({"do": "wait_response", "request_step": 1}, {"hex": hexof(b"r2")}),
+        ({"do": "wait_response", "request_step": 0}, {"hex": hexof(big)}),
+    ]
+    return server, client, None
+
+
+def build_shm_rpc_server_killed():
+    server = [
+        ({"do": "recv_request"}, {"hex": hexof(b"work")}),
+        ({"do": "die"}, None),              # killed holding the request
+    ]
+    client = [
+        ({"do": "send_request", "hex": hexof(b"work")}, None),
+        ({"do": "wait_response", "request_step": 0}, {"error": "peer_closed"}),
+    ]
+    return server, client, None
+
+
+# The producer joins, waits, the consumer joins, the producer goes on and
+# closes (its final), then the consumer finishes.
+PRODUCER_FIRST_CLOSES = ("start P", "waiting P", "start C", "continue P", "final P", "final C")
+
+
 SCENARIOS = [
     Scenario("channel_bytes", "channel_server", "channel_client", build_channel_bytes,
              "IpcChannel byte messages both ways (empty, binary, 256 KiB)"),
@@ -740,6 +826,23 @@ SCENARIOS = [
              schedule=PRODUCER_PAUSES),
     Scenario("local_socket", "local_listener", "local_stream", build_local_socket,
              "LocalSocket raw bytes and send_json/recv_json (big-endian length) both ways"),
+    Scenario("shm_pubsub", "shm_msg_publisher", "shm_msg_subscriber", build_shm_pubsub,
+             "shm_msg publish/subscribe: a late subscriber gets the history, a full slot, an "
+             "empty sample, then peer_closed", schedule=PRODUCER_FIRST_CLOSES),
+    Scenario("shm_pubsub_killed", "shm_msg_publisher", "shm_msg_subscriber",
+             build_shm_pubsub_killed,
+             "shm_msg publisher killed holding a half-written loan: its sample before is "
+             "delivered, then peer_closed",
+             schedule=("start P", "waiting P", "start C", "continue P", "dies P", "final C")),
+    Scenario("shm_events", "shm_notifier", "shm_listener", build_shm_events,
+             "shm_msg events: three event ids (one 2^64-1), then peer_closed",
+             schedule=PRODUCER_FIRST_CLOSES),
+    Scenario("shm_rpc", "shm_rpc_server", "shm_rpc_client", build_shm_rpc,
+             "shm_msg request/response: two requests in flight, answered in reverse order"),
+    Scenario("shm_rpc_server_killed", "shm_rpc_server", "shm_rpc_client",
+             build_shm_rpc_server_killed,
+             "shm_msg request/response: the server is killed holding the request: peer_closed",
+             schedule=("start P", "start C", "dies P", "final C")),
 ]
 class LiveCell:
     """Runs one scenario between a producer and a consumer testee."""
@@ -766,7 +869,9 @@ class LiveCell:
         return req
 
     def cleanup(self):
-        for path in ("/tmp/%s.sock" % self.name, "/dev/shm/%s" % self.name):
+        for path in ("/tmp/%s.sock" % self.name, "/dev/shm/%s" % self.name,
+                     "/dev/shm/ipckit_msg.%s" % self.name, "/dev/shm/ipckit_msg.%s.rq" % self.name,
+                     "/dev/shm/ipckit_msg.%s.rs" % self.name):
             try:
                 os.unlink(path)
             except OSError:
@@ -812,6 +917,14 @@ class LiveCell:
                         testee.send({"op": "continue"})
                     elif verb == "pause":
                         time.sleep(0.005)
+                    elif verb == "dies":
+                        try:
+                            note = testee.read(wait)
+                        except TesteeError:
+                            testee.kill()  # ended (and reaped): started afresh for the next cell
+                            finals[who] = None
+                        else:
+                            return False, "%s: expected it to die, got %s" % (stage, short(note, 400)), None
                     else:
                         finals[who] = testee.read(wait)
                 except TesteeError as e:
@@ -831,6 +944,8 @@ class LiveCell:
         for who in ("P", "C"):
             testee, role, label = sides[who]
             final = finals[who]
+            if final is None:
+                continue  # it died, as the scenario wanted
             if not final["ok"]:
                 problems.append("%s %s failed: %s %s" % (label, testee.impl, final["error"], final.get("message", "")))
             elif not isinstance(final.get("output", {}).get("results"), list):
@@ -843,7 +958,7 @@ class LiveCell:
             unmet = precondition(results["P"], results["C"])
             if unmet:
                 return False, "", unmet
-        for who in ("P", "C"):
+        for who in results:
             testee, role, label = sides[who]
             expect = expects[who]
             got = results[who]

@@ -201,10 +201,94 @@ def file_role(req, ready):
         return testee_io.run_steps(req["steps"], step, classify)
 
 
+# Shared-memory messaging (spec/shm_messaging.md): the configurations every
+# implementation uses for these roles (conformance/protocol.md).
+SHM_MSG_CONFIG = dict(max_payload=65536, max_subscribers=2, subscriber_buffer=16, history=2,
+                      max_held=2)
+# An event service as spec/shm_messaging.md defines it, 8 listeners, 64 queued.
+SHM_EVENT_CONFIG = dict(max_payload=8, max_subscribers=8, subscriber_buffer=64, history=0,
+                        max_held=1)
+
+
+def die_now():
+    """Ends this process at once, as SIGKILL would: nothing is closed."""
+    os.kill(os.getpid(), 9)
+
+
+def shm_msg_role(req, ready):
+    timeout = req["timeout_ms"] / 1000.0
+    publisher = req["role"] in ("shm_msg_publisher", "shm_notifier")
+    config = SHM_MSG_CONFIG if req["role"].startswith("shm_msg") else SHM_EVENT_CONFIG
+    cls = ipckit.ShmPublisher if publisher else ipckit.ShmSubscriber
+    endpoint = cls.create(req["name"], timeout=timeout, **config)
+    ready()
+    loans = []
+
+    def step(s, results):
+        if s["do"] == "send":
+            return endpoint.send_copy(bytes.fromhex(s["hex"]), timeout=timeout)
+        if s["do"] == "notify":
+            return endpoint.send_copy(int(s["event_id"]).to_bytes(8, "little"), timeout=timeout)
+        if s["do"] == "loan":
+            loan = endpoint.loan(len(s["hex"]) // 2)
+            memoryview(loan)[:] = bytes.fromhex(s["hex"])
+            loans.append(loan)
+            return None
+        if s["do"] == "recv":
+            sample = endpoint.receive(timeout=timeout)
+            result = {"hex": sample.bytes().hex(), "sequence": sample.sequence}
+            if s.get("hold"):
+                loans.append(sample)
+            else:
+                sample.release()
+            return result
+        if s["do"] == "wait_event":
+            with endpoint.receive(timeout=timeout) as sample:
+                return {"event_id": str(int.from_bytes(sample.bytes(), "little"))}
+        if s["do"] == "die":
+            die_now()
+        raise ValueError("unknown step %r" % s["do"])
+    try:
+        return testee_io.run_steps(req["steps"], step, classify)
+    finally:
+        for held in loans:
+            (held.drop if isinstance(held, ipckit.ShmLoan) else held.release)()
+        endpoint.close()
+
+
+def shm_rpc_role(req, ready):
+    timeout = req["timeout_ms"] / 1000.0
+    cls = ipckit.ShmServer if req["role"] == "shm_rpc_server" else ipckit.ShmClient
+    endpoint = cls.create(req["name"], max_clients=2, max_servers=2, max_request=65536,
+                          max_response=65536, max_in_flight=8, timeout=timeout)
+    ready()
+    ids, requests = {}, []
+
+    def step(s, results):
+        if s["do"] == "send_request":
+            ids[len(results)] = endpoint.send(bytes.fromhex(s["hex"]), timeout=timeout)
+            return None
+        if s["do"] == "wait_response":
+            return {"hex": endpoint.receive(ids[s["request_step"]], timeout=timeout).hex()}
+        if s["do"] == "recv_request":
+            requests.append(endpoint.receive(timeout=timeout))
+            return {"hex": requests[-1].data.hex()}
+        if s["do"] == "respond":
+            return endpoint.respond(requests[s["request"]], bytes.fromhex(s["hex"]), timeout=timeout)
+        if s["do"] == "die":
+            die_now()
+        raise ValueError("unknown step %r" % s["do"])
+    with endpoint:
+        return testee_io.run_steps(req["steps"], step, classify)
+
+
 ROLES = {"channel_server": channel_role, "channel_client": channel_role,
          "pipe_server": pipe_role, "pipe_client": pipe_role,
          "shm_create": shm_role, "shm_open": shm_role,
-         "file_backend": file_role, "file_frontend": file_role}
+         "file_backend": file_role, "file_frontend": file_role,
+         "shm_msg_publisher": shm_msg_role, "shm_msg_subscriber": shm_msg_role,
+         "shm_notifier": shm_msg_role, "shm_listener": shm_msg_role,
+         "shm_rpc_server": shm_rpc_role, "shm_rpc_client": shm_rpc_role}
 ROLES.update(api_roles.roles(ipckit, classify))
 
 if __name__ == "__main__":
