@@ -12,16 +12,26 @@ type starts with "prefix") or by a glob with "*"; by resource id; and by
 timestamp range. Each subscriber has a bounded queue; when it is full the
 slow_consumer policy decides: "drop_oldest" and "drop_newest" both drop the
 new event for that subscriber (as 0.1 does), "block" waits for room.
+
+Going further than 0.1, EventBus.shared(name) joins a bus shared by processes:
+every event published in one reaches the matching subscribers of all, over a
+shared-memory publish/subscribe service (spec/shm_messaging.md) as JSON.
+Filters are applied where the subscriber is, so they mean the same thing.
+
+    with EventBus.shared("jobs") as bus:        # in every process
+        sub = bus.subscribe(EventFilter().event_type("task.*"))
+        bus.publish(Event("task.started", {"id": 1}))   # seen by all processes
 """
 
 import itertools
 import json
+import os
 import threading
 import time
 from collections import deque
-from typing import Any, List, Optional, cast
+from typing import Any, Dict, List, Optional, cast
 
-from ipckit._ipckit import IpcTimeoutError
+from ipckit._ipckit import ClosedError, IpcTimeoutError, PeerClosedError, ShmPublisher, ShmSubscriber
 
 _next_event_id = itertools.count(1)
 _POLICIES = ("drop_oldest", "drop_newest", "block")
@@ -79,10 +89,24 @@ class Event:
     def data(self) -> Any:
         return _json_copy(self._data)
 
+    def _fields(self) -> Dict[str, Any]:
+        return {"id": self._id, "timestamp": self._timestamp, "event_type": self._event_type,
+                "resource_id": self._resource_id, "data": self._data}
+
+    @staticmethod
+    def _from_fields(fields: Dict[str, Any]) -> "Event":
+        """The event another process published, with its id and timestamp."""
+        event = Event.__new__(Event)
+        event._id = int(fields["id"])
+        event._timestamp = float(fields["timestamp"])
+        event._event_type = str(fields["event_type"])
+        resource = fields.get("resource_id")
+        event._resource_id = None if resource is None else str(resource)
+        event._data = fields.get("data", {})
+        return event
+
     def to_json(self) -> str:
-        return json.dumps({"id": self._id, "timestamp": self._timestamp, "event_type": self._event_type,
-                           "resource_id": self._resource_id, "data": self._data},
-                          separators=(",", ":"))
+        return json.dumps(self._fields(), separators=(",", ":"))
 
     def __repr__(self) -> str:
         return "Event(id=%d, type='%s', resource=%r)" % (self._id, self._event_type, self._resource_id)
@@ -239,10 +263,17 @@ class _Bus:
         self.lock = threading.Lock()
         self.history: deque = deque(maxlen=config.history_size)
         self.subscribers: List[EventSubscriber] = []
+        self.link: Optional["_SharedLink"] = None  # set by EventBus.shared
 
     def publish(self, event: Event) -> None:
         if not isinstance(event, Event):
             raise TypeError("publish() takes an Event")
+        if self.link is not None:
+            self.link.send(event)
+        self.deliver(event)
+
+    def deliver(self, event: Event) -> None:
+        """Into the history and to this process's matching subscribers."""
         with self.lock:
             if self.config.history_size:
                 self.history.append(event)
@@ -250,6 +281,52 @@ class _Bus:
         block = self.config._slow_consumer == "block"
         for subscriber in subscribers:
             subscriber._offer(event, block)
+
+
+class _SharedLink:
+    """Carries a shared bus's events between processes: a ShmPublisher for the
+    events published here, and a thread that delivers the others' events."""
+
+    def __init__(self, name: str, config: EventBusConfig, max_processes: int,
+                 max_event_size: int, bus: _Bus) -> None:
+        shm = dict(max_payload=max_event_size, max_publishers=max_processes,
+                   max_subscribers=max_processes, subscriber_buffer=min(max(config.subscriber_buffer, 1), 4096),
+                   max_held=1, history=min(config.history_size, 1024),
+                   overflow="block" if config._slow_consumer == "block" else "drop_oldest")
+        # Each process skips its own events, which it has delivered already.
+        self._origin = "%d.%s" % (os.getpid(), os.urandom(8).hex())
+        self._subscriber = ShmSubscriber.create(name, **shm)
+        try:
+            self._publisher = ShmPublisher.create(name, **shm)
+        except BaseException:
+            self._subscriber.close()
+            raise
+        self._bus = bus
+        self._thread = threading.Thread(target=self._run, name="ipckit-eventbus-" + name, daemon=True)
+        self._thread.start()
+
+    def send(self, event: Event) -> None:
+        self._publisher.send_json({"origin": self._origin, "event": event._fields()})
+
+    def _run(self) -> None:
+        while True:
+            try:
+                message = self._subscriber.recv_json(timeout=None)
+            except (ClosedError, PeerClosedError):
+                return  # closed by close(), or no publisher left
+            if not isinstance(message, dict) or message.get("origin") == self._origin:
+                continue
+            try:
+                event = Event._from_fields(message["event"])
+            except (KeyError, TypeError, ValueError):
+                continue  # not an event: ignored, as 0.1 ignores what it cannot parse
+            self._bus.deliver(event)
+
+    def close(self) -> None:
+        self._publisher.close()
+        self._subscriber.close()  # ends the thread's receive (ClosedError)
+        if self._thread is not threading.current_thread():
+            self._thread.join()
 
 
 class EventPublisher:
@@ -295,6 +372,32 @@ class EventBus:
 
     def __init__(self, config: Optional[EventBusConfig] = None) -> None:
         self._bus = _Bus(config if config is not None else EventBusConfig())
+
+    @staticmethod
+    def shared(name: str, config: Optional[EventBusConfig] = None, *, max_processes: int = 8,
+               max_event_size: int = 65536) -> "EventBus":
+        """Joins (or creates) the bus `name` shared by up to max_processes
+        processes. Every process must pass the same config, max_processes and
+        max_event_size. Events published here reach the matching subscribers
+        of every process; history() holds the events this process has seen,
+        starting with up to min(history_size, 1024) published before it joined
+        (per publishing process). close() (or the with block) leaves the bus."""
+        bus = EventBus(config)
+        bus._bus.link = _SharedLink(str(name), bus._bus.config, int(max_processes),
+                                    int(max_event_size), bus._bus)
+        return bus
+
+    def close(self) -> None:
+        """Leaves a shared bus (nothing for an in-process one). Idempotent."""
+        link, self._bus.link = self._bus.link, None
+        if link is not None:
+            link.close()
+
+    def __enter__(self) -> "EventBus":
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
 
     def publisher(self) -> EventPublisher:
         return EventPublisher(self._bus)
