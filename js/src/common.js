@@ -20,7 +20,7 @@ export {
   composeChannelInfo, composeMessage, normalizeJson, parseChannelFile, parseMessage, scanChannelFile, validateChannelInfo,
 } from './file_channel_format.js';
 
-export { FileChannelEndpoint } from './file_channel_endpoint.js';
+export { FileChannelEndpoint, FileChannelEvent } from './file_channel_endpoint.js';
 export { BridgeFileChannel } from './bridge_file_channel.js';
 
 // The package version and the spec's format version it implements.

@@ -15,6 +15,7 @@ import {
   ClosedError, InvalidArgumentError, IpckitError, RemoteError, TimeoutError,
 } from './errors.js';
 import { timeoutOption } from './bytes.js';
+import { onAbort, signalOption } from './abort.js';
 import { jsonDumps } from './json.js';
 import { Inbox, composeMessage } from './file_channel_format.js';
 
@@ -48,7 +49,20 @@ function warn(text) {
   else console.warn(text);  // eslint-disable-line no-console
 }
 
-export class FileChannelEndpoint {
+// What a FileChannel endpoint dispatches (it is an EventTarget):
+//   'message'  every incoming message, after handlers and listeners ran
+//              (event.message);
+//   'error'    a receive-side problem, as onError() gets it (event.error);
+//   'close'    once, when the endpoint closed (close() or a failure).
+export class FileChannelEvent extends Event {
+  constructor(type, { message = null, error = null } = {}) {
+    super(type);
+    this.message = message;
+    this.error = error;
+  }
+}
+
+export class FileChannelEndpoint extends EventTarget {
   #side;
   #senderId = uuidV4();
   #requestTimeoutMs;
@@ -63,9 +77,13 @@ export class FileChannelEndpoint {
   #waitingRequests = new Set();  // {message, timer}: requests parked until a handler is registered
   #eventListeners = new Map();
   #errorListeners = new Set();
+  #errorEventListeners = new Map();  // 'error' listeners added by addEventListener -> once
+  #iterators = new Set();            // live messages() iterators
   #closed = false;
+  #closeDispatched = false;
 
   constructor(side, options = {}) {
+    super();
     if (side !== 'frontend' && side !== 'backend') {
       throw new InvalidArgumentError(`FileChannel: side must be "frontend" or "backend", not ${String(side)}`);
     }
@@ -125,39 +143,49 @@ export class FileChannelEndpoint {
   // Sends a request and resolves with the response's payload; rejects with
   // RemoteError (an error response), TimeoutError (no response within
   // timeoutMs, default 30 s), or the error that stopped the send.
+  // options.signal (an AbortSignal) ends the wait with its reason; a request
+  // still queued is then withdrawn, one already written is not.
   sendRequest(method, params = null, options = {}) {
     let timeoutMs;
     let message;
+    let signal;
     try {
       timeoutMs = timeoutOption(options.timeoutMs, 'timeoutMs', this.#requestTimeoutMs);
+      signal = signalOption(options.signal, 'sendRequest');
       message = this.#newMessage('request', { method: String(method), payload: params });
     } catch (err) {
       return Promise.reject(err);
     }
+    if (signal && signal.aborted) return Promise.reject(signal.reason);
     return new Promise((resolve, reject) => {
-      const entry = { resolve, reject, timer: null };
+      const entry = { resolve: null, reject: null, timer: null };
+      let stopAbort = () => {};
+      const settle = (err, value) => {
+        if (this.#pending.get(message.id) !== entry) return;
+        this.#pending.delete(message.id);
+        clearTimeout(entry.timer);
+        stopAbort();
+        if (err) reject(err);
+        else resolve(value);
+      };
+      entry.resolve = (value) => settle(null, value);
+      entry.reject = (err) => settle(err);
+      stopAbort = onAbort(signal, (reason) => settle(reason));
       if (timeoutMs !== Infinity) {
-        entry.timer = setTimeout(() => {
-          this.#pending.delete(message.id);
-          reject(new TimeoutError(
-            `FileChannel: no response to request ${message.id} (${message.method}) within ${timeoutMs} ms`));
-        }, timeoutMs);
+        entry.timer = setTimeout(() => settle(new TimeoutError(
+          `FileChannel: no response to request ${message.id} (${message.method}) within ${timeoutMs} ms`)), timeoutMs);
       }
       // Registered before the write: the response cannot overtake it.
       this.#pending.set(message.id, entry);
-      this.#enqueue(message, Math.min(timeoutMs, this.#sendTimeoutMs)).catch((err) => {
-        if (this.#pending.get(message.id) === entry) {
-          this.#pending.delete(message.id);
-          clearTimeout(entry.timer);
-          reject(err);
-        }
-      });
+      this.#enqueue(message, Math.min(timeoutMs, this.#sendTimeoutMs), signal).catch((err) => settle(err));
     });
   }
 
   // Sends an event; resolves with its id once it is in the file.
   // options.timestampMs stamps it with that time instead of the clock (for
   // tests that need two messages in one millisecond, without racing for it).
+  // options.signal withdraws it while it is still queued (rejecting with the
+  // signal's reason); once its write has started it goes out.
   sendEvent(name, payload = null, options = {}) {
     return this.#send('event', { method: String(name), payload }, options);
   }
@@ -227,8 +255,14 @@ export class FileChannelEndpoint {
 
   _report(err) {
     if (this.#closed && err instanceof ClosedError) return;
+    if (this.#errorEventListeners.size > 0) {
+      this.dispatchEvent(new FileChannelEvent('error', { error: err }));
+      for (const [listener, once] of [...this.#errorEventListeners]) {
+        if (once) this.#errorEventListeners.delete(listener);
+      }
+    }
     if (this.#errorListeners.size === 0) {
-      warn(`ipckit FileChannel: ${errorText(err)}`);
+      if (this.#errorEventListeners.size === 0) warn(`ipckit FileChannel: ${errorText(err)}`);
       return;
     }
     for (const listener of [...this.#errorListeners]) {
@@ -244,16 +278,93 @@ export class FileChannelEndpoint {
   _teardown(reason) {
     this.#closed = true;
     this._shutdown();
-    for (const [, entry] of this.#pending) {
-      clearTimeout(entry.timer);
-      entry.reject(reason);
-    }
-    this.#pending.clear();
+    for (const entry of [...this.#pending.values()]) entry.reject(reason);  // clears its timer, leaves the map
     for (const item of this.#outbox.splice(0)) item.reject(reason);
     for (const waiting of this.#waitingRequests) clearTimeout(waiting.timer);
     this.#waitingRequests.clear();
+    for (const it of [...this.#iterators]) it.end();
     // A read in flight checks `closed` before it would use the inbox again.
     this.#inbox.dispose();
+    if (!this.#closeDispatched) {
+      this.#closeDispatched = true;
+      this.dispatchEvent(new FileChannelEvent('close', { error: reason instanceof ClosedError ? null : reason }));
+    }
+  }
+
+  // An 'error' listener counts as handling receive errors (no warning).
+  addEventListener(type, listener, options) {
+    super.addEventListener(type, listener, options);
+    if (type === 'error' && listener) {
+      const once = typeof options === 'object' && options !== null && Boolean(options.once);
+      this.#errorEventListeners.set(listener, once);
+    }
+  }
+
+  removeEventListener(type, listener, options) {
+    super.removeEventListener(type, listener, options);
+    if (type === 'error') this.#errorEventListeners.delete(listener);
+  }
+
+  // Incoming messages as an async iterator, from this call on, in file
+  // order: `for await (const m of ch.messages({ type: 'event' })) ...`.
+  // Options: type ('request' | 'response' | 'event') and method (a method or
+  // event name) filter; signal ends the iteration with its reason. The
+  // iteration ends when the endpoint closes. Handlers and listeners still
+  // run; the iterator sees what they saw.
+  messages(options = {}) {
+    const signal = signalOption(options.signal, 'messages');
+    const { type, method } = options;
+    const queue = [];
+    let waiter = null;
+    let done = false;
+    let failure = null;
+    const iterators = this.#iterators;
+    const finish = (err) => {
+      if (done) return;
+      done = true;
+      failure = err;
+      iterators.delete(it);
+      stopAbort();
+      if (waiter) {
+        const w = waiter;
+        waiter = null;
+        if (err) w.reject(err);
+        else w.resolve({ value: undefined, done: true });
+      }
+    };
+    const it = {
+      push(m) {
+        if ((type !== undefined && m.type !== type) || (method !== undefined && m.method !== method)) return;
+        if (waiter) {
+          const w = waiter;
+          waiter = null;
+          w.resolve({ value: m, done: false });
+        } else {
+          queue.push(m);
+        }
+      },
+      end() { finish(null); },
+      next() {
+        if (queue.length > 0) return Promise.resolve({ value: queue.shift(), done: false });
+        if (done) return failure ? Promise.reject(failure) : Promise.resolve({ value: undefined, done: true });
+        return new Promise((resolve, reject) => { waiter = { resolve, reject }; });
+      },
+      return() {
+        finish(null);
+        queue.length = 0;
+        return Promise.resolve({ value: undefined, done: true });
+      },
+      [Symbol.asyncIterator]() { return it; },
+    };
+    const stopAbort = onAbort(signal, (reason) => finish(reason));
+    if (this.#closed) finish(null);
+    else if (!done) iterators.add(it);
+    return it;
+  }
+
+  // Every incoming message: `for await (const m of ch)`.
+  [Symbol.asyncIterator]() {
+    return this.messages();
   }
 
   // ---- receiving ----
@@ -263,13 +374,13 @@ export class FileChannelEndpoint {
     if (m.type === 'response') this.#onResponse(m);
     else if (m.type === 'request') this.#onRequest(m);
     else if (m.type === 'event') this.#onEvent(m);
+    for (const it of [...this.#iterators]) it.push(m);
+    this.dispatchEvent(new FileChannelEvent('message', { message: m }));
   }
 
   #onResponse(m) {
     const entry = this.#pending.get(m.replyTo);
     if (!entry) return;  // not ours (another endpoint's), or already timed out
-    this.#pending.delete(m.replyTo);
-    clearTimeout(entry.timer);
     if (m.error !== undefined) entry.reject(new RemoteError(m.error, m));
     else entry.resolve(m.payload);
   }
@@ -356,6 +467,8 @@ export class FileChannelEndpoint {
   #send(type, fields, options) {
     try {
       const timeoutMs = timeoutOption(options.timeoutMs, 'timeoutMs', this.#sendTimeoutMs);
+      const signal = signalOption(options.signal, type === 'event' ? 'sendEvent' : 'sendResponse');
+      if (signal && signal.aborted) return Promise.reject(signal.reason);
       const message = this.#newMessage(type, fields);
       if (options.timestampMs !== undefined) {
         if (!Number.isSafeInteger(options.timestampMs) || options.timestampMs < 0) {
@@ -363,15 +476,27 @@ export class FileChannelEndpoint {
         }
         message.timestamp = options.timestampMs;
       }
-      return this.#enqueue(message, timeoutMs);
+      return this.#enqueue(message, timeoutMs, signal);
     } catch (err) {
       return Promise.reject(err);
     }
   }
 
-  #enqueue(message, timeoutMs) {
+  // Queues a message for the next write. An abort of `signal` withdraws it
+  // while it is still queued.
+  #enqueue(message, timeoutMs, signal = null) {
     return new Promise((resolve, reject) => {
-      this.#outbox.push({ message, resolve, reject, timeoutMs });
+      const item = { message, resolve: null, reject: null, timeoutMs };
+      const stopAbort = onAbort(signal, (reason) => {
+        const i = this.#outbox.indexOf(item);
+        if (i < 0) return;  // its write has started
+        this.#outbox.splice(i, 1);
+        reject(reason);
+      });
+      item.resolve = (v) => { stopAbort(); resolve(v); };
+      item.reject = (e) => { stopAbort(); reject(e); };
+      if (signal && signal.aborted) return;
+      this.#outbox.push(item);
       if (!this.#flushing) this.#startFlush();
     });
   }

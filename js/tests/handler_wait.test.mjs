@@ -5,24 +5,11 @@
 // order), so the request has surely arrived first: no sleeps.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { DIST_ESM, tempDir, within } from './helpers.mjs';
+import { DIST_ESM, openChannelPair, tempDir, within } from './helpers.mjs';
 
 const { FileChannel, InvalidArgumentError, RemoteError } = await import(DIST_ESM);
 
-async function pair(frontendOptions = {}) {
-  const t = tempDir();
-  const backend = await FileChannel.backend(t.dir);
-  const frontend = await FileChannel.frontend(t.dir, frontendOptions);
-  return {
-    backend,
-    frontend,
-    cleanup: async () => {
-      await frontend.close();
-      await backend.close();
-      t.cleanup();
-    },
-  };
-}
+const pair = (frontendOptions) => openChannelPair(FileChannel, frontendOptions);
 
 describe('requests before their handler', () => {
   test('a request that arrived before onRequest() is handled once the handler is registered', async () => {

@@ -222,3 +222,21 @@ export function npm(args, cwd) {
     env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' },
   });
 }
+
+// A Node FileChannel backend and frontend on a fresh directory (the package's
+// `FileChannel`, passed in): {dir, backend, frontend, cleanup}.
+export async function openChannelPair(FileChannel, frontendOptions = {}) {
+  const t = tempDir();
+  const backend = await FileChannel.backend(t.dir);
+  const frontend = await FileChannel.frontend(t.dir, frontendOptions);
+  return {
+    dir: t.dir,
+    backend,
+    frontend,
+    cleanup: async () => {
+      await frontend.close();
+      await backend.close();
+      t.cleanup();
+    },
+  };
+}

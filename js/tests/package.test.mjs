@@ -73,7 +73,9 @@ test('the .d.ts files type-check TypeScript consumers, ESM and CommonJS (tsc, st
       const ch: FileChannel = await FileChannel.frontend('./dir', { retention: { maxMessages: 10 } });
       const off: () => void = ch.onRequest('m', async (params: unknown, m: FileMessage) => ({ id: m.id, params }));
       off();
-      const n: number = await ch.sendRequest<number>('add', { a: 1 }, { timeoutMs: 100 });
+      const n: number = await ch.sendRequest('add', { a: 1 }, { timeoutMs: 100, signal: AbortSignal.timeout(50) });
+      ch.addEventListener('message', (e) => console.log(e.message?.id));
+      for await (const m of ch.messages({ type: 'event' })) console.log(m.method);
       const id: string = await ch.sendEvent('e', [n]);
       const v: JsonValue = jsonLoads(jsonDumps({ id }));
       const ipc = await IpcChannel.connect('jobs', { timeoutMs: 5, maxPayload: 1024 });
@@ -115,6 +117,46 @@ test('the .d.ts files type-check TypeScript consumers, ESM and CommonJS (tsc, st
   `);
   writeFileSync(path.join(project, 'tsconfig.json'), tsconfig(['bad.mts']));
   assert.throws(check, (err) => /TS2322/.test(String(err.stdout)));
+
+  // A channel schema types methods, params, results and event payloads.
+  const schema = `
+    import { FileChannel } from 'ipckit';
+    interface Ui {
+      requests: { getUser: { params: { id: number }; result: { name: string } } };
+      handles: { getTheme: { params: null; result: { theme: string } } };
+      emits: { clicked: { x: number } };
+      receives: { status: { ok: boolean } };
+    }
+    async function main(): Promise<void> {
+      const ch = await FileChannel.frontend<Ui>('./dir');
+      const user: { name: string } = await ch.sendRequest('getUser', { id: 7 });
+      ch.onRequest('getTheme', () => ({ theme: 'dark' }));
+      ch.onEvent('status', (s) => { const ok: boolean = s.ok; void ok; });
+      await ch.sendEvent('clicked', { x: 1 });
+      void user;
+      BAD
+    }
+    void main;
+  `;
+  writeFileSync(path.join(project, 'typed.mts'), schema.replace('BAD', ''));
+  writeFileSync(path.join(project, 'tsconfig.json'), tsconfig(['typed.mts']));
+  check();
+  // Each wrong use, one a line, is an error on its own line (one tsc run).
+  const bad = [
+    "await ch.sendRequest('getUsr', { id: 7 });",
+    "await ch.sendRequest('getUser', { id: '7' });",
+    "const n: number = await ch.sendRequest('getUser', { id: 7 }); void n;",
+    "ch.onRequest('getTheme', () => ({ colour: 1 }));",
+    "await ch.sendEvent('clicked', { y: 1 });",
+    "ch.onEvent('status', (s) => { const n: number = s.ok; void n; });",
+  ];
+  const text = schema.replace('BAD', bad.join('\n'));
+  writeFileSync(path.join(project, 'typed.mts'), text);
+  const firstBad = text.split('\n').findIndex((l) => l.includes(bad[0])) + 1;
+  let stdout = '';
+  assert.throws(check, (err) => { stdout = String(err.stdout); return true; });
+  const errorLines = new Set([...stdout.matchAll(/typed\.mts\((\d+),\d+\): error TS/g)].map((m) => Number(m[1])));
+  bad.forEach((line, i) => assert.ok(errorLines.has(firstBad + i), `no type error for: ${line}\n${stdout}`));
 });
 
 test('the declarations name exactly the values each entry point exports', async () => {

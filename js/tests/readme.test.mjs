@@ -40,11 +40,11 @@ function block(pattern) {
 }
 
 test('the README has the examples this file runs', () => {
-  assert.equal(BLOCKS.length, 3, 'js blocks in js/README.md: a new one needs a test here');
+  assert.equal(BLOCKS.length, 4, 'js blocks in js/README.md: a new one needs a test here');
 });
 
 test('FileChannel example: a frontend talks to a backend process', async () => {
-  const source = block(/FileChannel\.frontend/);
+  const source = block(/onRequest\('getTheme'/);
   // The backend: answers getUser, and exits once the frontend's event came.
   const backend = spawn(process.execPath, ['--input-type=module', '-e', `
     import { FileChannel } from 'ipckit';
@@ -78,6 +78,12 @@ test('IpcChannel example (CommonJS): a server and a client in one script', () =>
   const r = runBlock(source, 'ipc_channel_example');
   assert.equal(r.code, 0, r.out);
   assert.equal(r.out.trim(), "{ done: 'greeting' }");
+});
+
+test('AbortSignal and events example: the aborted request, then the close ending the loop', () => {
+  const r = runBlock(block(/new AbortController/), 'abort_example');
+  assert.equal(r.code, 0, r.out);
+  assert.equal(r.out.trim(), 'AbortError\nclosed');
 });
 
 test('ready() example: synchronous functions after the core loaded', () => {

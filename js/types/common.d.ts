@@ -238,8 +238,48 @@ export interface TimeoutOptions {
   timeoutMs?: number;
 }
 
-export type RequestHandler = (params: any, message: FileMessage) => unknown | Promise<unknown>;
-export type EventListener = (payload: any, message: FileMessage) => unknown;
+/** Options of a call that waits: a timeout, and a signal that ends the wait with its reason. */
+export interface WaitOptions extends TimeoutOptions {
+  /** Aborting ends the wait; the call rejects with `signal.reason` (an AbortError by default). */
+  signal?: AbortSignal;
+}
+
+/** Options of a send: as WaitOptions; an abort withdraws a send still queued. */
+export interface SendOptions extends WaitOptions {
+  /** Stamp the message with this time (ms) instead of the clock. */
+  timestampMs?: number;
+}
+
+export type RequestHandler<P = any, R = unknown> = (params: P, message: FileMessage) => R | Promise<R>;
+export type EventListener<P = any> = (payload: P, message: FileMessage) => unknown;
+
+/** Requests by method: what each takes and what it answers. */
+export type RequestMap = { [method: string]: { params: any; result: any } };
+/** Events by name: the payload of each. */
+export type EventMap = { [name: string]: any };
+
+/**
+ * What a channel carries, for TypeScript, from one side's view. Every key is optional; a missing one
+ * allows any method or event. For example, a frontend's schema:
+ *
+ *   interface Ui {
+ *     requests: { getUser: { params: { id: number }; result: { name: string } } };  // it sends
+ *     handles: { getTheme: { params: null; result: { theme: string } } };           // it serves
+ *     emits: { clicked: { x: number } };                                             // events it sends
+ *     receives: { status: { ok: boolean } };                                         // events it gets
+ *   }
+ *   const ch = await FileChannel.frontend<Ui>('./ipc_channel');
+ */
+export interface ChannelSchema {
+  requests?: RequestMap;
+  handles?: RequestMap;
+  emits?: EventMap;
+  receives?: EventMap;
+}
+type Requests<S> = S extends { requests: infer R extends RequestMap } ? R : RequestMap;
+type Handles<S> = S extends { handles: infer R extends RequestMap } ? R : RequestMap;
+type Emits<S> = S extends { emits: infer E extends EventMap } ? E : EventMap;
+type Receives<S> = S extends { receives: infer E extends EventMap } ? E : EventMap;
 
 export interface EndpointOptions {
   /** Default timeout of sendRequest. Default 30000. */
@@ -253,29 +293,69 @@ export interface EndpointOptions {
   handlerWaitMs?: number;
 }
 
-/** What every FileChannel transport shares: handlers, listeners, requests. */
-export abstract class FileChannelEndpoint {
+/** What a FileChannel endpoint dispatches: 'message' (with `message`), 'error' (with `error`), 'close'. */
+export class FileChannelEvent extends Event {
+  constructor(type: string, init?: { message?: FileMessage | null; error?: unknown });
+  /** The incoming message ('message' events), else null. */
+  readonly message: FileMessage | null;
+  /** The receive error ('error' events) or what closed the endpoint ('close' after a failure), else null. */
+  readonly error: unknown;
+}
+
+export interface MessagesOptions {
+  /** Only messages of this type. */
+  type?: MessageType;
+  /** Only messages with this method or event name. */
+  method?: string;
+  /** Ends the iteration with `signal.reason`. */
+  signal?: AbortSignal;
+}
+
+/**
+ * What every FileChannel transport shares: handlers, listeners, requests. An EventTarget:
+ * 'message' for every incoming message, 'error' for receive problems, 'close' once.
+ */
+export abstract class FileChannelEndpoint<S extends ChannelSchema = ChannelSchema> extends EventTarget {
   protected constructor(side: 'frontend' | 'backend', options?: EndpointOptions);
   readonly side: 'frontend' | 'backend';
   /** This endpoint's writer id (the "sender" of what it sends). */
   readonly senderId: string;
   readonly closed: boolean;
 
-  /** Serves requests for `method` ('*': any other). Returns an unregister function. */
-  onRequest(method: string, handler: RequestHandler): () => void;
-  /** Listens to events `name` ('*': all). Returns an unregister function. */
-  onEvent(name: string, listener: EventListener): () => void;
+  /** Serves requests for `method`. Requests that arrived first (within handlerWaitMs) run now. Returns an unregister function. */
+  onRequest<M extends keyof Handles<S> & string>(
+    method: M, handler: RequestHandler<Handles<S>[M]['params'], Handles<S>[M]['result']>): () => void;
+  /** Serves requests for any method without its own handler. */
+  onRequest(method: '*', handler: RequestHandler): () => void;
+  /** Listens to events `name`. Returns an unregister function. */
+  onEvent<N extends keyof Receives<S> & string>(name: N, listener: EventListener<Receives<S>[N]>): () => void;
+  /** Listens to every event. */
+  onEvent(name: '*', listener: EventListener): () => void;
   /** Receive-side problems (CorruptError, DataLossError, listener throws). */
   onError(listener: (error: unknown) => void): () => void;
 
-  /** Resolves with the response payload; rejects with RemoteError or TimeoutError. */
-  sendRequest<T = any>(method: string, params?: unknown, options?: TimeoutOptions): Promise<T>;
+  /** Resolves with the response payload; rejects with RemoteError, TimeoutError or the signal's reason. */
+  sendRequest<M extends keyof Requests<S> & string>(
+    method: M, params?: Requests<S>[M]['params'], options?: WaitOptions): Promise<Requests<S>[M]['result']>;
   /** Resolves with the event's id once it is written. */
-  sendEvent(name: string, payload?: unknown, options?: TimeoutOptions): Promise<string>;
-  sendResponse(requestId: string, result?: unknown, options?: TimeoutOptions): Promise<string>;
-  sendError(requestId: string, errorMessage: string, options?: TimeoutOptions): Promise<string>;
-  /** Writes what was sent, stops reading, rejects pending requests with ClosedError. */
+  sendEvent<N extends keyof Emits<S> & string>(name: N, payload?: Emits<S>[N], options?: SendOptions): Promise<string>;
+  sendResponse(requestId: string, result?: unknown, options?: SendOptions): Promise<string>;
+  sendError(requestId: string, errorMessage: string, options?: SendOptions): Promise<string>;
+  /** Incoming messages from now on, in file order, optionally filtered; ends when the endpoint closes. */
+  messages(options?: MessagesOptions): AsyncIterableIterator<FileMessage>;
+  /** Every incoming message from now on: `for await (const m of channel)`. */
+  [Symbol.asyncIterator](): AsyncIterableIterator<FileMessage>;
+  /** Writes what was sent, stops reading, rejects pending requests with ClosedError, dispatches 'close'. */
   close(): Promise<void>;
+
+  addEventListener(type: 'message' | 'error' | 'close', listener: (event: FileChannelEvent) => void,
+    options?: boolean | AddEventListenerOptions): void;
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject | null,
+    options?: boolean | AddEventListenerOptions): void;
+  removeEventListener(type: 'message' | 'error' | 'close', listener: (event: FileChannelEvent) => void,
+    options?: boolean | EventListenerOptions): void;
+  removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null,
+    options?: boolean | EventListenerOptions): void;
 }
 
 export interface BridgeFileChannelOptions extends EndpointOptions {
@@ -293,10 +373,11 @@ export interface BridgeFileChannelOptions extends EndpointOptions {
  * A FileChannel endpoint that talks to the HTTP bridge (spec/bridge.md): for
  * pages. `baseUrl` is the URL the bridge printed, `?token=` included.
  */
-export class BridgeFileChannel extends FileChannelEndpoint {
-  static frontend(baseUrl: string, options?: BridgeFileChannelOptions): Promise<BridgeFileChannel>;
-  static backend(baseUrl: string, options?: BridgeFileChannelOptions): Promise<BridgeFileChannel>;
-  static open(baseUrl: string, side: 'frontend' | 'backend', options?: BridgeFileChannelOptions): Promise<BridgeFileChannel>;
+export class BridgeFileChannel<S extends ChannelSchema = ChannelSchema> extends FileChannelEndpoint<S> {
+  static frontend<S extends ChannelSchema = ChannelSchema>(baseUrl: string, options?: BridgeFileChannelOptions): Promise<BridgeFileChannel<S>>;
+  static backend<S extends ChannelSchema = ChannelSchema>(baseUrl: string, options?: BridgeFileChannelOptions): Promise<BridgeFileChannel<S>>;
+  static open<S extends ChannelSchema = ChannelSchema>(
+    baseUrl: string, side: 'frontend' | 'backend', options?: BridgeFileChannelOptions): Promise<BridgeFileChannel<S>>;
   /** The bridge's URL without its token. */
   readonly url: string;
   /** The bridge's /v1/info answer. */

@@ -1,6 +1,8 @@
 // ipckit for Node: the portable core plus the FileChannel and IpcChannel
 // transports.
-import type { EndpointOptions, FileChannelEndpoint, FrameOptions, RetentionPolicy, TimeoutOptions } from './common.js';
+import type {
+  ChannelSchema, EndpointOptions, FileChannelEndpoint, FrameOptions, RetentionPolicy, TimeoutOptions, WaitOptions,
+} from './common.js';
 
 export * from './common.js';
 
@@ -26,10 +28,11 @@ export interface FileChannelOptions extends EndpointOptions {
 }
 
 /** Request/response and events through the JSON files of a channel directory. */
-export class FileChannel extends FileChannelEndpoint {
-  static frontend(dir: string, options?: FileChannelOptions): Promise<FileChannel>;
-  static backend(dir: string, options?: FileChannelOptions): Promise<FileChannel>;
-  static open(dir: string, side: 'frontend' | 'backend', options?: FileChannelOptions): Promise<FileChannel>;
+export class FileChannel<S extends ChannelSchema = ChannelSchema> extends FileChannelEndpoint<S> {
+  static frontend<S extends ChannelSchema = ChannelSchema>(dir: string, options?: FileChannelOptions): Promise<FileChannel<S>>;
+  static backend<S extends ChannelSchema = ChannelSchema>(dir: string, options?: FileChannelOptions): Promise<FileChannel<S>>;
+  static open<S extends ChannelSchema = ChannelSchema>(
+    dir: string, side: 'frontend' | 'backend', options?: FileChannelOptions): Promise<FileChannel<S>>;
 
   readonly dir: string;
   readonly incomingPath: string;
@@ -44,7 +47,7 @@ export class FileChannel extends FileChannelEndpoint {
 }
 
 export interface IpcChannelOptions extends FrameOptions {}
-export interface ConnectOptions extends IpcChannelOptions, TimeoutOptions {}
+export interface ConnectOptions extends IpcChannelOptions, WaitOptions {}
 
 /** Messages over a Unix-domain socket, framed per spec/channel_framing.md. */
 export class IpcChannel {
@@ -60,11 +63,12 @@ export class IpcChannel {
   readonly maxPayload: number;
 
   /** Server: accept the next client as the current connection. */
-  waitForClient(options?: TimeoutOptions): Promise<void>;
-  send(data: Uint8Array | ArrayBuffer | ArrayBufferView | string, options?: TimeoutOptions): Promise<void>;
-  recv(options?: TimeoutOptions): Promise<Uint8Array>;
-  sendJson(value: unknown, options?: TimeoutOptions): Promise<void>;
-  recvJson<T = any>(options?: TimeoutOptions): Promise<T>;
+  waitForClient(options?: WaitOptions): Promise<void>;
+  /** An abort withdraws a send still queued; one whose bytes started going out completes. */
+  send(data: Uint8Array | ArrayBuffer | ArrayBufferView | string, options?: WaitOptions): Promise<void>;
+  recv(options?: WaitOptions): Promise<Uint8Array>;
+  sendJson(value: unknown, options?: WaitOptions): Promise<void>;
+  recvJson<T = any>(options?: WaitOptions): Promise<T>;
   /** Lets the process exit while the channel is open; returns the channel. */
   unref(): this;
   /** Undoes unref(); returns the channel. */

@@ -33,6 +33,7 @@ import { DEFAULT_MAX_PAYLOAD, FrameDecoder, frameHeader } from '../frame.js';
 import { jsonDumps, jsonLoads } from '../json.js';
 import { socketPathFor } from '../names.js';
 import { ready } from '../core.js';
+import { onAbort, signalOption } from '../abort.js';
 
 const DEFAULT_TIMEOUT_MS = 30000;
 // Received frames buffered ahead of recv() before reading pauses.
@@ -132,40 +133,53 @@ class Connection {
     for (const job of this.outbox.splice(0)) job.settle(sendError);
   }
 
-  recv(timeoutMs) {
+  recv(timeoutMs, signal) {
     if (this.frames.length > 0) {
       const frame = this.frames.shift();
       if (this.frames.length < MAX_QUEUED_FRAMES / 2 && !this.end) this.socket.resume();
       return Promise.resolve(frame);
     }
     if (this.end) return Promise.reject(this.end);
+    if (signal && signal.aborted) return Promise.reject(signal.reason);
     return new Promise((resolve, reject) => {
       const waiter = { resolve: null, reject: null };
-      const timer = this.#timer(timeoutMs, () => {
-        // Partial bytes stay in the decoder for the next recv().
+      // Partial bytes stay in the decoder for the next recv().
+      const giveUp = (err) => {
         const i = this.waiters.indexOf(waiter);
         if (i >= 0) this.waiters.splice(i, 1);
-        reject(new TimeoutError(`${this.what}: no message within ${timeoutMs} ms`));
-      });
-      waiter.resolve = (v) => { this.#clear(timer); resolve(v); };
-      waiter.reject = (e) => { this.#clear(timer); reject(e); };
+        waiter.reject(err);
+      };
+      const timer = this.#timer(timeoutMs, () => giveUp(new TimeoutError(`${this.what}: no message within ${timeoutMs} ms`)));
+      const stopAbort = onAbort(signal, giveUp);
+      waiter.resolve = (v) => { this.#clear(timer); stopAbort(); resolve(v); };
+      waiter.reject = (e) => { this.#clear(timer); stopAbort(); reject(e); };
       this.waiters.push(waiter);
     });
   }
 
-  send(payload, maxPayload, timeoutMs) {
+  send(payload, maxPayload, timeoutMs, signal) {
     if (this.end && this.end.errorClass === 'peer_closed') return Promise.reject(this.end);
     if (this.closed) return Promise.reject(new ClosedError(`${this.what} is closed`));
+    if (signal && signal.aborted) return Promise.reject(signal.reason);
     const header = frameHeader(payload.length, { maxPayload });  // TooLargeError: nothing written
     const sent = new Promise((resolve, reject) => {
-      const job = { header, payload, written: false, settled: false, timer: null, settle: null };
+      const job = { header, payload, written: false, settled: false, timer: null, settle: null, stopAbort: null };
       job.settle = (err) => {
         if (job.settled) return;
         job.settled = true;
         this.#clear(job.timer);
+        job.stopAbort();
         if (err) reject(err);
         else resolve();
       };
+      // An abort withdraws a send still queued; one whose bytes started
+      // going out completes.
+      job.stopAbort = onAbort(signal, (reason) => {
+        if (job.settled || job.written) return;
+        this.outbox.splice(this.outbox.indexOf(job), 1);
+        job.settle(reason);
+        this.#pauseIfFull();
+      });
       job.timer = this.#timer(timeoutMs, () => {
         if (job.settled) return;
         if (!job.written) {
@@ -278,7 +292,8 @@ export class IpcChannel {
   // Connects to a server, waiting up to timeoutMs (default 30 s; Infinity
   // allowed) for it to appear; then TimeoutError naming the path.
   static async connect(name, options = {}) {
-    checkOptions(options, ['maxPayload', 'timeoutMs'], 'IpcChannel.connect');
+    checkOptions(options, ['maxPayload', 'timeoutMs', 'signal'], 'IpcChannel.connect');
+    const signal = signalOption(options.signal, 'IpcChannel.connect');
     await ready();
     const path = socketPathFor(name);
     const maxPayload = IpcChannel.#maxPayloadOf(options);
@@ -286,6 +301,7 @@ export class IpcChannel {
     const started = Date.now();
     let backoff = 5;
     for (;;) {
+      if (signal && signal.aborted) throw signal.reason;
       try {
         const socket = await IpcChannel.#dial(path);
         const channel = new IpcChannel(name, path, maxPayload);
@@ -297,7 +313,10 @@ export class IpcChannel {
         if (left <= 0) throw new TimeoutError(`no IpcChannel server at ${path} within ${timeoutMs} ms`);
         // The server's socket file has no change event worth watching for
         // here; a short backoff keeps the wait cheap.
-        await new Promise((r) => setTimeout(r, Math.min(backoff, left)));
+        await new Promise((r) => {
+          const timer = setTimeout(() => { stopAbort(); r(); }, Math.min(backoff, left));
+          const stopAbort = onAbort(signal, () => { clearTimeout(timer); r(); });
+        });
         backoff = Math.min(backoff * 2, 100);
       }
     }
@@ -327,11 +346,12 @@ export class IpcChannel {
   // Server: accepts the next client as the current connection, closing any
   // previous one. TimeoutError after timeoutMs (default 30 s).
   async waitForClient(options = {}) {
-    checkOptions(options, ['timeoutMs'], 'waitForClient');
+    checkOptions(options, ['timeoutMs', 'signal'], 'waitForClient');
+    const signal = signalOption(options.signal, 'waitForClient');
     this.#checkOpen();
     if (!this.#server) throw new InvalidArgumentError(`${this.#path}: waitForClient is for servers`);
     const timeoutMs = timeoutOption(options.timeoutMs, 'timeoutMs', DEFAULT_TIMEOUT_MS);
-    const socket = await this.#nextClient(timeoutMs);
+    const socket = await this.#nextClient(timeoutMs, signal);
     if (this.#current) this.#current.close();
     this.#current = this.#adopt(socket);
   }
@@ -341,10 +361,11 @@ export class IpcChannel {
   // the bytes until the returned Promise settles.
   send(data, options = {}) {
     try {
-      checkOptions(options, ['timeoutMs'], 'send');
+      checkOptions(options, ['timeoutMs', 'signal'], 'send');
+      const signal = signalOption(options.signal, 'send');
       const conn = this.#connection();
       const timeoutMs = timeoutOption(options.timeoutMs, 'timeoutMs', DEFAULT_TIMEOUT_MS);
-      return conn.send(toBytes(data, 'message'), this.#maxPayload, timeoutMs);
+      return conn.send(toBytes(data, 'message'), this.#maxPayload, timeoutMs, signal);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -355,9 +376,10 @@ export class IpcChannel {
   // are final.
   recv(options = {}) {
     try {
-      checkOptions(options, ['timeoutMs'], 'recv');
+      checkOptions(options, ['timeoutMs', 'signal'], 'recv');
+      const signal = signalOption(options.signal, 'recv');
       const conn = this.#connection();
-      return conn.recv(timeoutOption(options.timeoutMs, 'timeoutMs', DEFAULT_TIMEOUT_MS));
+      return conn.recv(timeoutOption(options.timeoutMs, 'timeoutMs', DEFAULT_TIMEOUT_MS), signal);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -514,17 +536,21 @@ export class IpcChannel {
     else this.#pendingClients.push(socket);
   }
 
-  #nextClient(timeoutMs) {
+  #nextClient(timeoutMs, signal) {
     if (this.#pendingClients.length > 0) return Promise.resolve(this.#pendingClients.shift());
+    if (signal && signal.aborted) return Promise.reject(signal.reason);
     return new Promise((resolve, reject) => {
       const waiter = { resolve: null, reject: null };
-      const timer = deadlineTimer(timeoutMs, () => {
+      const giveUp = (err) => {
         const i = this.#acceptWaiters.indexOf(waiter);
         if (i >= 0) this.#acceptWaiters.splice(i, 1);
-        reject(new TimeoutError(`no client connected to ${this.#path} within ${timeoutMs} ms`));
-      });
-      waiter.resolve = (s) => { clearTimeout(timer); resolve(s); };
-      waiter.reject = (e) => { clearTimeout(timer); reject(e); };
+        waiter.reject(err);
+      };
+      const timer = deadlineTimer(timeoutMs,
+        () => giveUp(new TimeoutError(`no client connected to ${this.#path} within ${timeoutMs} ms`)));
+      const stopAbort = onAbort(signal, giveUp);
+      waiter.resolve = (s) => { clearTimeout(timer); stopAbort(); resolve(s); };
+      waiter.reject = (e) => { clearTimeout(timer); stopAbort(); reject(e); };
       this.#acceptWaiters.push(waiter);
     });
   }
