@@ -68,6 +68,9 @@ class ChannelEndpoint {
   void Close();
   bool is_open() const { return fd_.valid(); }
   bool has_pending_send() const { return !pending_send_.empty(); }
+  // Whether a whole message is already buffered, so that Recv returns it
+  // without reading the socket (an event loop drains these before it waits).
+  bool has_buffered_message() const { return recv_end_.ok() && decoder_.HasFrame(); }
   uint32_t max_payload() const { return max_payload_; }
   int fd() const { return fd_.get(); }
 

@@ -42,6 +42,7 @@ class IpcChannel : public StreamServer<IpcChannel, ChannelEndpoint, ChannelOptio
   absl::Status RecvInto(std::string* out, absl::Duration timeout = absl::InfiniteDuration());
 
   bool has_pending_send() const { return current().has_pending_send(); }
+  bool has_buffered_message() const { return current().has_buffered_message(); }
 
  private:
   friend class StreamServer<IpcChannel, ChannelEndpoint, ChannelOptions>;

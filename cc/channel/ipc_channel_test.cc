@@ -262,6 +262,38 @@ TEST(IpcChannelTest, AcceptServesSeveralClients) {
   for (pid_t pid : pids) EXPECT_TRUE(CleanExit(Reap(pid)));
 }
 
+// What an event loop (ipckit.aio) relies on: the descriptors to wait on, and
+// zero-timeout calls that never wait, keep partial state and say when more
+// whole messages are buffered.
+TEST(IpcChannelTest, ZeroTimeoutCallsForEventLoops) {
+  absl::StatusOr<IpcChannel> server = IpcChannel::Create(UniqueName("loop"));
+  ASSERT_TRUE(server.ok()) << server.status();
+  EXPECT_GE(server->listener_fd(), 0);
+  EXPECT_EQ(server->fd(), -1);  // no client yet
+  EXPECT_EQ(ErrorClassOf(server->Accept(absl::ZeroDuration()).status()), "timeout");
+  absl::StatusOr<IpcChannel> client = IpcChannel::Connect(server->name(), absl::Seconds(5));
+  ASSERT_TRUE(client.ok()) << client.status();
+  EXPECT_EQ(client->listener_fd(), -1);
+  EXPECT_GE(client->fd(), 0);
+  // The client is in the backlog: a zero-timeout wait takes it.
+  ASSERT_TRUE(server->WaitForClient(absl::ZeroDuration()).ok());
+  EXPECT_GE(server->fd(), 0);
+  std::string got;
+  EXPECT_EQ(ErrorClassOf(server->RecvInto(&got, absl::ZeroDuration())), "timeout");
+  EXPECT_FALSE(server->has_buffered_message());
+  for (const char* m : {"one", "two", "three"}) ASSERT_TRUE(client->Send(m, absl::Seconds(5)).ok());
+  // One read brings in all three; the rest are then taken without reading.
+  for (const char* want : {"one", "two", "three"}) {
+    ASSERT_TRUE(server->RecvInto(&got, absl::ZeroDuration()).ok());
+    EXPECT_EQ(got, want);
+    EXPECT_EQ(server->has_buffered_message(), std::string(want) != "three");
+  }
+  EXPECT_EQ(ErrorClassOf(server->RecvInto(&got, absl::ZeroDuration())), "timeout");
+  client->Disconnect();
+  EXPECT_EQ(ErrorClassOf(server->RecvInto(&got, absl::ZeroDuration())), "peer_closed");
+  EXPECT_FALSE(server->has_buffered_message());
+}
+
 TEST(IpcChannelTest, NamingRulesMatchNamedPipe) {
   EXPECT_EQ(ErrorClassOf(IpcChannel::Create("../x").status()), "invalid_argument");
   EXPECT_EQ(ErrorClassOf(IpcChannel::Create("").status()), "invalid_argument");

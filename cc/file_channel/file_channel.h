@@ -112,6 +112,18 @@ class FileChannel {
   // OK once at least one message is ready for Recv; timeout otherwise.
   absl::Status WaitForMessages(absl::Duration timeout = absl::InfiniteDuration());
 
+  // For an event loop that waits itself (ipckit.aio): arms the change watch
+  // if it is not armed yet and returns its descriptor, readable once the
+  // incoming file may have changed; -1 when waits poll (no inotify). Arm,
+  // then check for messages (Recv, RecvOne or WaitResponse with a zero
+  // timeout), then wait for readability and call TakeChange: no change
+  // between the check and the wait is missed.
+  absl::StatusOr<int> ChangeFd();
+  // Consumes the change notifications queued on ChangeFd(), never waiting;
+  // true if the incoming file may have changed since the last call (always
+  // true on the call that arms the watch).
+  absl::StatusOr<bool> TakeChange();
+
   // Empties both channel files (ipckit 0.1's clear()), under the locks a
   // send takes, and drops every message received but not yet returned.
   // Messages no reader has taken yet are gone. `timeout` bounds the wait for

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,7 @@
 #include "cc/file_channel/channel_file.h"
 #include "cc/file_channel/message.h"
 #include "cc/file_channel/test_util.h"
+#include "cc/platform/sync/wait_any.h"
 #include "gtest/gtest.h"
 
 namespace ipckit {
@@ -578,6 +580,38 @@ TEST_F(FileChannelTest, SendRejectsInvalidPayload) {
   ASSERT_TRUE(got.ok());
   ASSERT_EQ(got->size(), 1u);
   EXPECT_EQ((*got)[0].seq, 1u);
+}
+
+// What an event loop (ipckit.aio) relies on: a descriptor that turns readable
+// when the incoming file changes, and a non-blocking way to consume that.
+TEST_F(FileChannelTest, ChangeFdWakesAnEventLoop) {
+  FileChannel backend = Open(FileChannelSide::kBackend);
+  FileChannel frontend = Open(FileChannelSide::kFrontend);
+  absl::StatusOr<int> fd = backend.ChangeFd();
+  ASSERT_TRUE(fd.ok()) << fd.status();
+  ASSERT_GE(*fd, 0) << "no inotify here";
+  absl::StatusOr<bool> changed = backend.TakeChange();
+  ASSERT_TRUE(changed.ok()) << changed.status();
+  EXPECT_FALSE(*changed);
+  const int fds[] = {*fd};
+  EXPECT_FALSE(platform::ReadableNow(fds)[0]);
+  // Our own sends go to the other file: no change of ours is reported.
+  ASSERT_TRUE(backend.SendEvent("mine", "1").ok());
+  changed = backend.TakeChange();
+  ASSERT_TRUE(changed.ok());
+  EXPECT_FALSE(*changed);
+
+  ASSERT_TRUE(frontend.SendEvent("tick", "2").ok());
+  ASSERT_TRUE(platform::WaitAny({}, fds, absl::Seconds(10)).ok());
+  EXPECT_TRUE(platform::ReadableNow(fds)[0]);
+  changed = backend.TakeChange();
+  ASSERT_TRUE(changed.ok());
+  EXPECT_TRUE(*changed);
+  EXPECT_FALSE(platform::ReadableNow(fds)[0]);  // consumed
+  absl::StatusOr<std::optional<FileMessage>> got = backend.RecvOne(absl::ZeroDuration());
+  ASSERT_TRUE(got.ok() && got->has_value()) << got.status();
+  EXPECT_EQ((*got)->method, "tick");
+  EXPECT_EQ(*backend.ChangeFd(), *fd);  // the same watch throughout
 }
 
 }  // namespace

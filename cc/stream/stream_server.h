@@ -104,6 +104,12 @@ class StreamServer {
   bool is_server() const { return listener_.has_value(); }
   const Options& options() const { return options_; }
 
+  // For an event loop that waits for readiness itself (ipckit.aio): the
+  // current connection's socket (-1 if none) and a server's listening socket
+  // (-1 on a client). Calls with a zero timeout then never wait.
+  int fd() const { return current_.fd(); }
+  int listener_fd() const { return listener_ ? listener_->fd() : -1; }
+
  protected:
   StreamServer() = default;
 

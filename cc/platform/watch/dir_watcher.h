@@ -57,6 +57,12 @@ class DirWatcher {
   // True when polling rather than using kernel notification.
   bool polling() const { return !inotify_fd_.valid(); }
 
+  // The inotify descriptor (-1 while polling), for an event loop that waits
+  // itself: it is readable when a change is queued; Wait() with an expired
+  // deadline then consumes the queued events without blocking. It can turn
+  // -1 after any Wait (the directory went away), so re-read it each time.
+  int fd() const { return inotify_fd_.get(); }
+
  private:
   // What stat(2) says about one watched file; any difference means "changed".
   struct FileSignature {
