@@ -23,11 +23,14 @@ the line before a fenced block:
 
 A ```python block with no mark runs alone. Every ```python block must run:
 a block that is not Python (a Bazel WORKSPACE) is fenced with its own
-language. Each example runs in a fresh directory; every process must exit 0
-(or as `stop=sigint` allows) with nothing on stderr but what Ctrl-C prints.
+language. Each example runs in a fresh directory, one at a time on the
+machine (its names are fixed); every process must exit 0 (or as `stop=sigint`
+allows) with nothing on stderr but what Ctrl-C prints.
 """
 
+import contextlib
 import dataclasses
+import fcntl
 import os
 import re
 import selectors
@@ -35,6 +38,8 @@ import shlex
 import signal
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 
 import pytest
@@ -185,7 +190,30 @@ class Program:
             self.block.where, why, self.out.decode(errors="replace"), self.stderr))
 
 
+@contextlib.contextmanager
+def _machine_wide_turn(timeout=300):
+    """One example at a time on this machine: the guide's names ("orders",
+    /tmp/orders.sock) are fixed, and another run of the suite (another
+    checkout, the same CI host) may be running the same example. An flock
+    waits for the other run's example to end (or its process to die)."""
+    with open(os.path.join(tempfile.gettempdir(), "ipckit-guide-examples.lock"), "a") as lock:
+        got = threading.Event()
+        waiter = threading.Thread(target=lambda: (fcntl.flock(lock, fcntl.LOCK_EX), got.set()),
+                                  daemon=True)
+        waiter.start()
+        assert got.wait(timeout), "another run held the guide examples' lock for %d s" % timeout
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def run_example(blocks, files, cwd):
+    with _machine_wide_turn():
+        _run_example(blocks, files, cwd)
+
+
+def _run_example(blocks, files, cwd):
     for name, code in files.items():
         (cwd / name).write_text(code, encoding="utf-8")
     deadline = time.monotonic() + DEADLINE_SECONDS
