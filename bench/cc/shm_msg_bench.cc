@@ -8,6 +8,9 @@
 //     a raw atomic ping-pong on one cache line (the physical floor); a sample
 //     is one round trip / 2, as iceoryx2 measures
 //   round trip, blocking: ipckit shm_msg with futex waits, and a raw pipe pair
+//   one-way throughput, hybrid waits (spin, then futex): batches of 20000
+//     samples (as ipc_bench's 64 B batches, beside its ZeroMQ row), overflow
+//     kBlock, one ack per batch
 // and in one process, 64 MiB: filling a loan (memcpy into shared memory) and
 // a private memcpy.
 #include <fcntl.h>
@@ -52,6 +55,15 @@ shm_msg::ServiceConfig SmallConfig() {
   c.max_subscribers = 1;
   c.max_payload = kSmall;
   c.subscriber_buffer = 4;
+  return c;
+}
+
+// Throughput: a deep queue, and the publisher waits for room instead of dropping.
+constexpr int64_t kBatch = 20000;
+shm_msg::ServiceConfig ThroughputConfig() {
+  shm_msg::ServiceConfig c = SmallConfig();
+  c.subscriber_buffer = 1024;
+  c.overflow = shm_msg::Overflow::kBlock;
   return c;
 }
 
@@ -104,6 +116,30 @@ absl::Status MsgPeer(const std::string& name, shm_msg::WaitMode mode) {
   }
 }
 
+// Receives NAME.tput; after each 0-byte sample (a batch's end) sends an ack
+// on NAME.ack; a 1-byte sample ends it.
+absl::Status SinkPeer(const std::string& name) {
+  shm_msg::SubscriberOptions sub_options;
+  sub_options.open_timeout = absl::Seconds(10);
+  sub_options.wait_mode = shm_msg::WaitMode::kHybrid;
+  absl::StatusOr<shm_msg::Subscriber> in =
+      shm_msg::Subscriber::Create(name + ".tput", ThroughputConfig(), sub_options);
+  if (!in.ok()) return in.status();
+  shm_msg::PublisherOptions pub_options;
+  pub_options.open_timeout = absl::Seconds(10);
+  absl::StatusOr<shm_msg::Publisher> ack =
+      shm_msg::Publisher::Create(name + ".ack", SmallConfig(), pub_options);
+  if (!ack.ok()) return ack.status();
+  for (;;) {
+    absl::StatusOr<shm_msg::Sample> sample = in->Receive(absl::Seconds(30));
+    if (!sample.ok()) return sample.status();
+    if (sample->size() == 1) return absl::OkStatus();
+    if (sample->size() == 0) {
+      if (absl::Status s = ack->SendCopy("ok"); !s.ok()) return s;
+    }
+  }
+}
+
 absl::Status PipePeer() {
   char buf[kSmall];
   for (;;) {
@@ -123,6 +159,7 @@ absl::Status RunPeer(const Flags& flags) {
   if (kind == "atomic") return AtomicPeer(flags.at("name"));
   if (kind == "msg") return MsgPeer(flags.at("name"), ModeOf(flags.at("wait")));
   if (kind == "pipe") return PipePeer();
+  if (kind == "sink") return SinkPeer(flags.at("name"));
   return absl::InvalidArgumentError(absl::StrCat("unknown peer ", kind));
 }
 
@@ -216,6 +253,43 @@ absl::Status PipePingPong(int64_t warmup, int64_t iters, Samples& samples) {
   return peer->Wait();
 }
 
+// One-way throughput at 64 B: `batches` batches of kBatch loaned, filled and
+// sent samples, each timed until the peer's ack of its end marker.
+absl::Status MsgThroughput(int64_t batches, Samples& samples) {
+  const std::string name = UniqueName("tput");
+  shm_msg::PublisherOptions pub_options;
+  pub_options.wait_mode = shm_msg::WaitMode::kHybrid;
+  absl::StatusOr<shm_msg::Publisher> out =
+      shm_msg::Publisher::Create(name + ".tput", ThroughputConfig(), pub_options);
+  if (!out.ok()) return out.status();
+  absl::StatusOr<shm_msg::Subscriber> ack =
+      shm_msg::Subscriber::Create(name + ".ack", SmallConfig());
+  if (!ack.ok()) return ack.status();
+  absl::StatusOr<Peer> peer = Peer::Spawn({"--peer=sink", absl::StrCat("--name=", name)}, {});
+  if (!peer.ok()) return peer.status();
+  const absl::Time give_up = absl::Now() + absl::Seconds(20);
+  while (out->subscriber_count() == 0) {
+    if (absl::Now() > give_up) return absl::DeadlineExceededError("peer did not subscribe");
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  for (int64_t b = 0; b < batches + 1; ++b) {  // batch 0 warms up
+    const int64_t start = NowNs();
+    for (int64_t i = 0; i < kBatch; ++i) {
+      absl::StatusOr<shm_msg::LoanedSample> loan = out->Loan(kSmall);
+      if (!loan.ok()) return loan.status();
+      std::memset(loan->data().data(), static_cast<int>(i), kSmall);
+      if (absl::Status s = out->Send(*loan, absl::Seconds(30)); !s.ok()) return s;
+    }
+    if (absl::Status s = out->SendCopy("", absl::Seconds(30)); !s.ok()) return s;
+    absl::StatusOr<shm_msg::Sample> done = ack->Receive(absl::Seconds(30));
+    if (!done.ok()) return done.status();
+    const int64_t end = NowNs();
+    if (b > 0) samples.Add(end - start);
+  }
+  if (absl::Status s = out->SendCopy("x", absl::Seconds(30)); !s.ok()) return s;
+  return peer->Wait();
+}
+
 // 64 MiB: memcpy into a loan vs into a private buffer, taking turns.
 absl::Status MeasureFill(int64_t iters) {
   shm_msg::ServiceConfig config;
@@ -255,14 +329,17 @@ absl::Status Main(const Flags& flags) {
   const int64_t warmup = std::max<int64_t>(*iters / 10, 100);
   // Methods take turns round by round; each round's samples are reported
   // together at the end (a change in load hits every method alike).
-  Samples atomic_one_way, msg_one_way, msg_rtt, pipe_rtt;
+  absl::StatusOr<int64_t> batches = IntFlag(flags, "throughput_batches", 10);
+  if (!batches.ok()) return batches.status();
+  Samples atomic_one_way, msg_one_way, msg_rtt, pipe_rtt, msg_tput;
   for (int64_t r = 0; r < *rounds; ++r) {
     std::fprintf(stderr, "  round %lld/%lld\n", static_cast<long long>(r + 1),
                  static_cast<long long>(*rounds));
     for (absl::Status s : {AtomicPingPong(warmup, *iters, atomic_one_way),
                            MsgPingPong("busy", warmup, *iters, /*one_way=*/true, msg_one_way),
                            MsgPingPong("blocking", warmup, *iters, /*one_way=*/false, msg_rtt),
-                           PipePingPong(warmup, *iters, pipe_rtt)}) {
+                           PipePingPong(warmup, *iters, pipe_rtt),
+                           MsgThroughput(std::max<int64_t>(*batches / *rounds, 2), msg_tput)}) {
       if (!s.ok()) return s;
     }
   }
@@ -270,6 +347,7 @@ absl::Status Main(const Flags& flags) {
   Report("ipckit shm_msg one-way (busy)", kSmall, msg_one_way);
   Report("ipckit shm_msg RTT (futex)", kSmall, msg_rtt);
   Report("raw pipe RTT", kSmall, pipe_rtt);
+  Report("ipckit shm_msg one-way throughput (hybrid)", kSmall, msg_tput, kSmall * kBatch);
   return MeasureFill(*fill_iters);
 }
 
