@@ -112,6 +112,43 @@ TEST(FormatDoubleTest, WholeNumbersAreTheirIntegerDigits) {
   EXPECT_EQ(Format(123456789012345680000.0), "123456789012345680000.0");
 }
 
+// Short decimal fractions take a shortcut; their digits must be
+// std::to_chars's shortest digits and the text must read back exactly.
+TEST(FormatDoubleTest, ShortDecimalsMatchTheShortestDigits) {
+  std::mt19937_64 rng(11);
+  std::vector<double> values = {0.5, 0.1, 0.2, 0.3, 0.30000000000000004, 3.25, 1234.567, 0.001234,
+                                1e-5, 1.5e-7, 123456.789, 1125899906842623.5, 112589990684262.35,
+                                0.07, 2.675, 1.005, 9.95, 0.1 + 0.7};
+  for (int i = 0; i < 200000; ++i) {
+    const double m = static_cast<double>(rng() >> (rng() % 64));
+    const int k = static_cast<int>(rng() % 20);
+    values.push_back(m / std::pow(10.0, k));
+    std::uniform_real_distribution<double> any(0, std::pow(10.0, static_cast<double>(rng() % 12)));
+    const double x = any(rng);
+    values.push_back(std::round(x * std::pow(10.0, k % 8)) / std::pow(10.0, k % 8));
+  }
+  for (double v : values) {
+    if (v == 0 || !std::isfinite(v)) continue;
+    const std::string text = Format(v);
+    double back = 0;
+    std::from_chars(text.data(), text.data() + text.size(), back);
+    ASSERT_EQ(Bits(back), Bits(v)) << text;
+    char sci[64];
+    auto r = std::to_chars(sci, sci + sizeof(sci), v, std::chars_format::scientific);
+    std::string sci_digits, our_digits;
+    for (const char* p = sci; p < r.ptr && *p != 'e'; ++p) {
+      if (*p >= '0' && *p <= '9') sci_digits += *p;
+    }
+    for (char c : text.substr(0, text.find('e'))) {
+      if (c >= '0' && c <= '9') our_digits += c;
+    }
+    our_digits.erase(0, our_digits.find_first_not_of('0'));
+    while (!our_digits.empty() && our_digits.back() == '0') our_digits.pop_back();
+    while (sci_digits.size() > 1 && sci_digits.back() == '0') sci_digits.pop_back();
+    ASSERT_EQ(our_digits, sci_digits) << text << " vs " << sci;
+  }
+}
+
 TEST(FormatDoubleTest, NonFiniteWritesNothing) {
   char buf[kDoubleTextMax];
   EXPECT_EQ(FormatDouble(std::nan(""), buf), 0u);

@@ -64,6 +64,32 @@ bool IsTinyMagnitude(absl::string_view token) {
   return lead_exponent + (negative ? -exponent : exponent) < 0;
 }
 
+// The shortest digits of a positive `d` that is a short decimal fraction
+// (0.5, 3.25, 1234.567: most floats in data), without the general shortest
+// search: the first k in 1..17 for which m = round(d * 10^k) satisfies
+// m / 10^k == d. That division and reading the text "m e-k" both round the
+// same exact rational, so the text reads back as d; and with m < 2^50 the
+// rounding interval of d, scaled by 10^k, is narrower than 1, so m is the
+// only k-digit candidate and no shorter text exists (a smaller k failed, and
+// a non-whole d below 2^50 is no integer's double). Returns false if no such
+// k exists; `digits` then holds nothing useful.
+bool ShortDecimalDigits(double d, char (&digits)[20], int* length, int* exponent) {
+  static constexpr double kPow10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,
+                                      1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17};
+  constexpr double kMaxScaled = 1125899906842624.0;  // 2^50
+  for (int k = 1; k < 18; ++k) {
+    const double scaled = d * kPow10[k];
+    if (scaled >= kMaxScaled) return false;
+    const double m = std::nearbyint(scaled);
+    if (m == 0 || m / kPow10[k] != d) continue;
+    char* end = std::to_chars(digits, digits + sizeof(digits), static_cast<uint64_t>(m)).ptr;
+    *length = static_cast<int>(end - digits);
+    *exponent = *length - 1 - k;
+    return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 size_t FormatDouble(double d, char (&buf)[kDoubleTextMax]) {
@@ -85,22 +111,24 @@ size_t FormatDouble(double d, char (&buf)[kDoubleTextMax]) {
     std::memcpy(out, ".0", 2);
     return static_cast<size_t>(out + 2 - buf);
   }
-  // Shortest digits that read back as `d`, nearest to it on ties: exactly
-  // what std::to_chars promises. Scientific form gives "D[.DDD]e[+-]XX".
-  char sci[kDoubleTextMax];
-  std::to_chars_result r = std::to_chars(sci, sci + sizeof(sci), d, std::chars_format::scientific);
   char digits[20];
   int length = 0;
-  const char* p = sci;
-  for (; p < r.ptr && *p != 'e'; ++p) {
-    if (IsDigit(*p)) digits[length++] = *p;
+  int exponent = 0;  // decimal exponent of the first digit
+  if (!ShortDecimalDigits(d, digits, &length, &exponent)) {
+    // Shortest digits that read back as `d`, nearest to it on ties: exactly
+    // what std::to_chars promises. Scientific form gives "D[.DDD]e[+-]XX".
+    char sci[kDoubleTextMax];
+    std::to_chars_result r = std::to_chars(sci, sci + sizeof(sci), d, std::chars_format::scientific);
+    const char* p = sci;
+    for (; p < r.ptr && *p != 'e'; ++p) {
+      if (IsDigit(*p)) digits[length++] = *p;
+    }
+    ++p;  // 'e'
+    bool negative_exponent = *p == '-';
+    ++p;  // sign
+    for (; p < r.ptr; ++p) exponent = exponent * 10 + (*p - '0');
+    if (negative_exponent) exponent = -exponent;
   }
-  int exponent = 0;
-  ++p;  // 'e'
-  bool negative_exponent = *p == '-';
-  ++p;  // sign
-  for (; p < r.ptr; ++p) exponent = exponent * 10 + (*p - '0');
-  if (negative_exponent) exponent = -exponent;
 
   // In RapidJSON's terms: value = digits * 10^k, and 10^(kk-1) <= value < 10^kk.
   const int k = exponent - (length - 1);
