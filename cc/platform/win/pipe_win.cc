@@ -3,12 +3,14 @@
 #include <windows.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "cc/base/error.h"
+#include "cc/platform/random/secure_random.h"
 #include "cc/platform/win/error_win.h"
 #include "cc/platform/win/wide_win.h"
 
@@ -220,6 +222,43 @@ absl::StatusOr<PipeEnd> ConnectPipe(absl::string_view name, const Deadline& dead
       if (werr != ERROR_SEM_TIMEOUT) return WindowsError(werr, absl::StrCat("wait for ", what));
     }
   }
+}
+
+absl::StatusOr<ChildPipe> MakeChildPipe(PipeDirection direction) {
+  static std::atomic<uint32_t> counter{0};
+  absl::StatusOr<std::string> nonce = SecureRandomHex(8);
+  if (!nonce.ok()) return nonce.status();
+  const std::string name = absl::StrCat("ipckit-anon-", ::GetCurrentProcessId(), "-", counter++, "-", *nonce);
+  const std::wstring path = PipePath(name);
+  const std::string what = direction == PipeDirection::kToChild ? "pipe to child" : "pipe from child";
+  const bool to_child = direction == PipeDirection::kToChild;
+  // One instance, our end only: FILE_FLAG_FIRST_PIPE_INSTANCE and the random
+  // name keep anyone else from creating or squatting it.
+  HANDLE server = ::CreateNamedPipeW(
+      path.c_str(),
+      (to_child ? PIPE_ACCESS_OUTBOUND : PIPE_ACCESS_INBOUND) | FILE_FLAG_OVERLAPPED | FILE_FLAG_FIRST_PIPE_INSTANCE,
+      PIPE_TYPE_BYTE | PIPE_READMODE_BYTE | PIPE_WAIT | PIPE_REJECT_REMOTE_CLIENTS, 1, kPipeBufferBytes,
+      kPipeBufferBytes, 0, nullptr);
+  if (server == INVALID_HANDLE_VALUE) return WindowsError(::GetLastError(), absl::StrCat("create ", what));
+  absl::StatusOr<PipeEnd> ours = PipeEnd::Adopt(server, what);
+  if (!ours.ok()) return ours.status();
+
+  SECURITY_ATTRIBUTES inheritable{};
+  inheritable.nLength = sizeof(inheritable);
+  inheritable.bInheritHandle = TRUE;
+  UniqueHandle child_end(::CreateFileW(path.c_str(), to_child ? GENERIC_READ : GENERIC_WRITE, 0, &inheritable,
+                                       OPEN_EXISTING, 0, nullptr));
+  if (!child_end.valid()) return WindowsError(::GetLastError(), absl::StrCat("open the child's end of ", what));
+  // The client is already there: ConnectNamedPipe reports ERROR_PIPE_CONNECTED.
+  OVERLAPPED ov{};
+  ov.hEvent = ours->read_event_.get();
+  ::ResetEvent(ov.hEvent);
+  const BOOL started = ::ConnectNamedPipe(ours->handle(), &ov);
+  DWORD error = 0;
+  absl::StatusOr<DWORD> connected =
+      Finish(ours->handle(), &ov, started, Deadline::After(absl::Seconds(5)), what, &error);
+  if (!connected.ok() && error != ERROR_PIPE_CONNECTED) return connected.status();
+  return ChildPipe{std::move(*ours), std::move(child_end)};
 }
 
 }  // namespace win

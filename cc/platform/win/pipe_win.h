@@ -33,6 +33,9 @@ namespace win {
 // it already starts with that prefix (as in ipckit 0.1).
 std::wstring PipePath(absl::string_view name);
 
+enum class PipeDirection { kToChild, kFromChild };
+struct ChildPipe;
+
 // One connected end of a pipe, server's or client's.
 class PipeEnd {
  public:
@@ -54,6 +57,7 @@ class PipeEnd {
  private:
   friend class PipeListener;
   friend absl::StatusOr<PipeEnd> ConnectPipe(absl::string_view name, const Deadline& deadline);
+  friend absl::StatusOr<ChildPipe> MakeChildPipe(PipeDirection direction);
   static absl::StatusOr<PipeEnd> Adopt(HANDLE pipe, absl::string_view what);
 
   UniqueHandle pipe_;
@@ -88,6 +92,22 @@ class PipeListener {
 // Connects to the server of `name`. not_found if no server has the name;
 // while all its instances are busy, waits (WaitNamedPipe) until the deadline.
 absl::StatusOr<PipeEnd> ConnectPipe(absl::string_view name, const Deadline& deadline);
+
+// An anonymous pipe to or from a child process (AnonymousPipe on Windows):
+// our end overlapped (so it honours deadlines) and not inheritable, the
+// child's end synchronous and inheritable. CreatePipe's handles cannot do
+// overlapped I/O, so this is a one-instance named pipe under a random name,
+// \\.\pipe\ipckit-anon-{pid}-{n}-{16 hex}, as CPython and libuv make theirs.
+//
+//   IPCKIT_ASSIGN_OR_RETURN(win::ChildPipe p, win::MakeChildPipe(win::PipeDirection::kFromChild));
+//   // start the child with p.child_end inherited, then close p.child_end here
+//   IPCKIT_ASSIGN_OR_RETURN(size_t n, p.ours.ReadSome(buf, deadline, "pipe from child"));
+struct ChildPipe {
+  PipeEnd ours;
+  UniqueHandle child_end;
+};
+
+absl::StatusOr<ChildPipe> MakeChildPipe(PipeDirection direction);
 
 }  // namespace win
 }  // namespace platform

@@ -176,6 +176,57 @@ TEST(PipeTest, RoundTripWithAnotherProcess) {
   EXPECT_EQ(*code, 0u);
 }
 
+std::wstring PeerCommand(const UniqueHandle& child_end, const wchar_t* mode) {
+  return L"cc\\platform\\win\\anon_pipe_peer.exe " +
+         std::to_wstring(reinterpret_cast<uintptr_t>(child_end.get())) + L" " + mode;
+}
+
+TEST(ChildPipeTest, OnlyTheChildsEndIsInheritable) {
+  absl::StatusOr<ChildPipe> p = MakeChildPipe(PipeDirection::kFromChild);
+  ASSERT_TRUE(p.ok()) << p.status();
+  DWORD flags = 0;
+  ASSERT_TRUE(::GetHandleInformation(p->ours.handle(), &flags));
+  EXPECT_EQ(flags & HANDLE_FLAG_INHERIT, 0u);
+  ASSERT_TRUE(::GetHandleInformation(p->child_end.get(), &flags));
+  EXPECT_NE(flags & HANDLE_FLAG_INHERIT, 0u);
+}
+
+TEST(ChildPipeTest, ReadFromAChildUntilItExits) {
+  absl::StatusOr<ChildPipe> p = MakeChildPipe(PipeDirection::kFromChild);
+  ASSERT_TRUE(p.ok()) << p.status();
+  absl::StatusOr<UniqueHandle> child = StartProcess(PeerCommand(p->child_end, L"write"), /*inherit=*/true);
+  ASSERT_TRUE(child.ok()) << child.status();
+  p->child_end.reset();  // only the child holds the writing end now
+  EXPECT_EQ(ReadN(p->ours, 100), "hello from the child");  // stops at end of stream
+  absl::StatusOr<uint32_t> code = WaitForExitCode(child->get(), absl::Seconds(30));
+  ASSERT_TRUE(code.ok()) << code.status();
+  EXPECT_EQ(*code, 0u);
+}
+
+TEST(ChildPipeTest, WriteToAChildThenClose) {
+  absl::StatusOr<ChildPipe> p = MakeChildPipe(PipeDirection::kToChild);
+  ASSERT_TRUE(p.ok()) << p.status();
+  absl::StatusOr<UniqueHandle> child = StartProcess(PeerCommand(p->child_end, L"read"), /*inherit=*/true);
+  ASSERT_TRUE(child.ok()) << child.status();
+  p->child_end.reset();
+  ASSERT_TRUE(p->ours.WriteAll("hello child", Soon(), "to child").ok());
+  p->ours = PipeEnd();  // end of stream for the child
+  absl::StatusOr<uint32_t> code = WaitForExitCode(child->get(), absl::Seconds(30));
+  ASSERT_TRUE(code.ok()) << code.status();
+  EXPECT_EQ(*code, 0u);
+}
+
+TEST(ChildPipeTest, ReadTimesOutWhileTheWriterIsSilent) {
+  absl::StatusOr<ChildPipe> p = MakeChildPipe(PipeDirection::kFromChild);
+  ASSERT_TRUE(p.ok()) << p.status();
+  char buf[8];
+  absl::StatusOr<size_t> n = p->ours.ReadSome(absl::MakeSpan(buf), Deadline::After(absl::Milliseconds(50)), "r");
+  EXPECT_EQ(ErrorClassOf(n.status()), kErrTimeout) << n.status();
+  DWORD written = 0;
+  ASSERT_TRUE(::WriteFile(p->child_end.get(), "ok", 2, &written, nullptr));
+  EXPECT_EQ(ReadN(p->ours, 2), "ok");
+}
+
 }  // namespace
 }  // namespace win
 }  // namespace platform

@@ -18,17 +18,25 @@ std::string UniqueTestName(absl::string_view what) {
   return absl::StrCat("ipckit-test-", what, "-", ::GetCurrentProcessId(), "-", counter++);
 }
 
-absl::StatusOr<UniqueHandle> StartProcess(const std::wstring& command_line) {
-  std::wstring mutable_line = command_line;  // CreateProcessW may write to it
-  STARTUPINFOW si{};
-  si.cb = sizeof(si);
-  PROCESS_INFORMATION pi{};
-  if (!::CreateProcessW(nullptr, &mutable_line[0], nullptr, nullptr, FALSE, CREATE_NO_WINDOW, nullptr, nullptr,
-                        &si, &pi)) {
-    return WindowsError(::GetLastError(), "CreateProcess");
+absl::StatusOr<UniqueHandle> StartProcess(const std::wstring& command_line, bool inherit) {
+  // Wine 8 now and then fails a CreateProcess with ERROR_INTERNAL_ERROR when
+  // several processes start at once; that error says nothing about the test,
+  // so it is tried again (a few times, never for any other error).
+  DWORD err = 0;
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    std::wstring mutable_line = command_line;  // CreateProcessW may write to it
+    STARTUPINFOW si{};
+    si.cb = sizeof(si);
+    PROCESS_INFORMATION pi{};
+    if (::CreateProcessW(nullptr, &mutable_line[0], nullptr, nullptr, inherit ? TRUE : FALSE, CREATE_NO_WINDOW,
+                         nullptr, nullptr, &si, &pi)) {
+      ::CloseHandle(pi.hThread);
+      return UniqueHandle(pi.hProcess);
+    }
+    err = ::GetLastError();
+    if (err != ERROR_INTERNAL_ERROR) break;
   }
-  ::CloseHandle(pi.hThread);
-  return UniqueHandle(pi.hProcess);
+  return WindowsError(err, "CreateProcess");
 }
 
 absl::StatusOr<uint32_t> WaitForExitCode(HANDLE process, absl::Duration timeout) {

@@ -24,8 +24,9 @@ std::string UniqueTestName(absl::string_view what);
 
 // CreateProcess of `command_line` (program and arguments, as cmd.exe would
 // take them); the process handle. Relative program paths are relative to the
-// test's working directory, its runfiles root.
-absl::StatusOr<UniqueHandle> StartProcess(const std::wstring& command_line);
+// test's working directory, its runfiles root. With `inherit`, the child
+// inherits this process's inheritable handles.
+absl::StatusOr<UniqueHandle> StartProcess(const std::wstring& command_line, bool inherit = false);
 
 // The exit code of `process` once it exits; timeout after `timeout`.
 absl::StatusOr<uint32_t> WaitForExitCode(HANDLE process, absl::Duration timeout);
