@@ -98,8 +98,9 @@ absl::StatusOr<Client> Client::Create(absl::string_view name, const RpcOptions& 
 }
 
 absl::StatusOr<uint64_t> Client::Send(absl::string_view request, absl::Duration timeout) {
-  if (outstanding_.size() >= options_.max_in_flight) {
-    return InUseError(absl::StrCat(outstanding_.size(),
+  // Responses that arrived and were not yet asked for still hold their slots.
+  if (outstanding_.size() + arrived_.size() >= options_.max_in_flight) {
+    return InUseError(absl::StrCat(outstanding_.size() + arrived_.size(),
                                    " requests in flight (max_in_flight); receive one first"));
   }
   if (request.size() > options_.max_request) {

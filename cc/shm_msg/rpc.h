@@ -70,6 +70,8 @@ class Request {
 };
 
 // A received response: its bytes in shared memory, valid while it is held.
+// A client holds at most max_in_flight + 1 samples (its unclaimed responses
+// and one Response of yours): release a Response before receiving the next.
 class Response {
  public:
   uint64_t id() const { return id_; }
@@ -89,7 +91,8 @@ class Client {
   Client& operator=(Client&&) noexcept = default;
 
   // Sends a request to one server (round-robin) and returns its id. not_found
-  // if no server has joined; in_use with max_in_flight requests outstanding;
+  // if no server has joined; in_use with max_in_flight requests outstanding
+  // (sent, or answered and not yet received);
   // too_large over max_request; timeout if that server's queue stays full.
   absl::StatusOr<uint64_t> Send(absl::string_view request, absl::Duration timeout);
   // The response to request `id`. timeout if it does not come in time (the
