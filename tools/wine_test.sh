@@ -17,7 +17,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # (errors, names, deadlines, JSON, the channel frame codec, the shared-memory
 # header, the file channel's formats) and the Windows platform code (Win32
 # errors, process liveness, random bytes, named and anonymous pipes, file
-# mappings; spec/windows.md).
+# mappings, file locks, replace and directory watching; spec/windows.md).
 TESTS=(
   //cc/base:deadline_test
   //cc/base:error_test
@@ -35,6 +35,7 @@ TESTS=(
   //cc/platform/process:process_test
   //cc/platform/random:secure_random_test
   //cc/platform/win:error_win_test
+  //cc/platform/win:fs_win_test
   //cc/platform/win:pipe_win_test
   //cc/platform/win:shm_win_test
 )
