@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "cc/base/error.h"
 #include "cc/pipe/anonymous_pipe.h"
+#include "py/src/aio_support.h"
 #include "py/src/args.h"
 #include "py/src/bindings.h"
 #include "py/src/blocking.h"
@@ -85,6 +86,7 @@ detach_writer() instead hands the fd over without closing it (now yours).
 A child using ipckit wraps the fd it got with AnonymousPipe.from_fds(writer_fd=fd).
 )doc");
   DefineWriteMethods(cls);
+  DefineAioStreamMethods(cls);
   cls
       .def(py::init(&PyAnonymousPipe::Create), "Create a pipe with both ends open here.")
       .def_static("from_fds", &PyAnonymousPipe::FromFds, py::arg("reader_fd") = -1,

@@ -16,6 +16,7 @@
 #include "cc/file_channel/file_channel.h"
 #include "cc/file_channel/message.h"
 #include "cc/json/writer.h"
+#include "py/src/aio_support.h"
 #include "py/src/args.h"
 #include "py/src/bindings.h"
 #include "py/src/blocking.h"
@@ -167,6 +168,7 @@ class PyFileChannel {
 
   void Close() { endpoint_.Close(); }
   bool closed() const { return endpoint_.closed(); }
+  Endpoint<FileChannel>& endpoint() { return endpoint_; }
   const std::string& dir() const { return dir_; }
   std::string side() const { return side_ == FileChannelSide::kBackend ? "backend" : "frontend"; }
   std::string sender_id() { return endpoint_.Get()->sender_id(); }
@@ -189,7 +191,7 @@ class PyFileChannel {
 }  // namespace
 
 void RegisterFileChannel(py::module_& m) {
-  py::class_<PyFileChannel>(m, "FileChannel", R"doc(
+  py::class_<PyFileChannel> cls(m, "FileChannel", R"doc(
 Backend <-> frontend messages through JSON files in a directory (ipckit 0.1's
 file-ipc format), e.g. a Python backend and a web frontend.
 
@@ -205,7 +207,9 @@ a frontend the reverse. Messages are dicts: id, timestamp (ms), type
 twice, also for messages written in the same millisecond, and waits wake on
 file change (inotify) rather than polling. Not for concurrent use from threads
 without a lock of your own (calls are serialized, but recv state is shared).
-)doc")
+)doc");
+  DefineAioFileChannelMethods(cls);
+  cls
       .def_static(
           "backend",
           [](const PathArg& dir, bool skip_existing, bool fsync, bool allow_shared_directory) {

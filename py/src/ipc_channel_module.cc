@@ -12,6 +12,7 @@
 #include "cc/channel/frame.h"
 #include "cc/channel/ipc_channel.h"
 #include "cc/json/writer.h"
+#include "py/src/aio_support.h"
 #include "py/src/args.h"
 #include "py/src/bindings.h"
 #include "py/src/blocking.h"
@@ -164,6 +165,7 @@ One client of an IpcChannel server, as returned by IpcChannel.accept(). It has
 its own send/recv and lives independently of the server's current client.
 )doc");
   DefineMessageMethods(connection);
+  DefineAioMessageMethods(connection);
 
   py::class_<PyIpcChannel> channel(m, "IpcChannel", R"doc(
 Message passing between unrelated processes: every send() arrives as one recv().
@@ -183,6 +185,8 @@ clients as IpcChannelConnection objects.
 )doc");
   DefineMessageMethods(channel);
   DefineServerMethods(channel, "IpcChannel", "IpcChannelConnection");
+  DefineAioMessageMethods(channel);
+  DefineAioServerMethods<PyChannelConnection>(channel);
   channel
       .def_static(
           "create",

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "cc/named_pipe/named_pipe.h"
+#include "py/src/aio_support.h"
 #include "py/src/args.h"
 #include "py/src/bindings.h"
 #include "py/src/blocking.h"
@@ -67,6 +68,8 @@ One client of a NamedPipe server, as returned by NamedPipe.accept(). It has its
 own read/write and lives independently of the server's current client.
 )doc");
   DefineStreamMethods(connection);
+  DefineAioStreamMethods(connection);
+  DefineAioStreamFileno(connection);
 
   py::class_<PyNamedPipe> pipe(m, "NamedPipe", R"doc(
 A byte stream between unrelated processes that meet by name.
@@ -86,6 +89,9 @@ or an absolute socket path. The server removes its socket file when closed.
 )doc");
   DefineStreamMethods(pipe);
   DefineServerMethods(pipe, "NamedPipe", "NamedPipeConnection");
+  DefineAioStreamMethods(pipe);
+  DefineAioStreamFileno(pipe);
+  DefineAioServerMethods<PyNamedPipeConnection>(pipe);
   pipe.def_static(
           "create",
           [](const PathArg& name, bool allow_other_users) {

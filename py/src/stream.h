@@ -52,6 +52,16 @@ class StreamCalls {
   // was replaced (a server's new current client). GIL held.
   void DropUnread() { unread_.clear(); }
 
+  // Bytes kept from a failed read_exact, which every read returns first
+  // (ipckit.aio's _aio_read too, py/src/aio_support.h). GIL held.
+  bool has_unread() const { return !unread_.empty(); }
+  pybind11::bytes TakeUnread(size_t size) {
+    const size_t n = std::min(size, unread_.size());
+    pybind11::bytes out(unread_.data(), n);
+    unread_.erase(0, n);
+    return out;
+  }
+
   pybind11::bytes Read(pybind11::ssize_t size_arg, const pybind11::object& timeout) {
     const size_t size = SizeArg(size_arg);
     if (!unread_.empty()) return TakeUnread(size);
@@ -161,13 +171,6 @@ class StreamCalls {
       }
       if (PyErr_CheckSignals() != 0) throw pybind11::error_already_set();
     }
-  }
-
-  pybind11::bytes TakeUnread(size_t size) {
-    const size_t n = std::min(size, unread_.size());
-    pybind11::bytes out(unread_.data(), n);
-    unread_.erase(0, n);
-    return out;
   }
 
   Endpoint<T> endpoint_;
