@@ -416,7 +416,8 @@ def render_markdown(res: Results, machine: dict[str, Any], goal_rows: list[dict[
               "fresh peer process, so load changes hit all alike.",
               "- Throughput: batches of messages one way, then a 1-byte acknowledgement; a "
               "sample is one batch.",
-              "- JSON: a sample is a batch of calls divided by its length; libraries take turns.",
+              "- JSON: a sample is a batch of calls divided by its length, in thread CPU time; "
+              "libraries take turns.",
               "- Raw baselines (pipes, UDS, socketpair) carry no framing: both sides know the "
               "size. ipckit's channel frames every message (4-byte length header).",
               "- Details and the methods' exact calls: bench/README.md.", ""]
