@@ -13,7 +13,8 @@ each also derives from the builtin a caller would expect (TimeoutError,
 ConnectionError, ValueError, FileNotFoundError, ...).
 
 Every blocking call takes `timeout=` in seconds (None waits forever), releases
-the GIL while it waits, and can be interrupted with Ctrl-C.
+the GIL while it waits, and can be interrupted with Ctrl-C. For asyncio,
+`from ipckit import aio`: the same classes on the event loop (ipckit/aio.py).
 Try `python -m ipckit demo` and `python -m ipckit info`.
 """
 
