@@ -70,6 +70,7 @@ if [ "$mode" = quick ]; then
   shm_msg_args=(--iters=3000 --rounds=2 --fill_iters=6)
   py_shm_msg_args=(--iters 2000 --big-iters 30 --rounds 2)
   rtt_args=(--iters 3000 --big-iters 100 --rounds 2)
+  aio_args=(--iters 3000 --rounds 2)
   overhead_args=(--rounds 10)
   json_args=(--rounds 12 --target-ms 1)
   fc_args=(--iters 200)
@@ -79,6 +80,7 @@ else
   shm_msg_args=(--iters=20000 --rounds=5 --fill_iters=20)
   py_shm_msg_args=(--iters 10000 --big-iters 200 --rounds 5)
   rtt_args=(--iters 12000 --big-iters 750 --rounds 5)
+  aio_args=(--iters 15000 --rounds 5)
   overhead_args=(--rounds 30)
   json_args=(--rounds 40 --target-ms 2)
   fc_args=(--iters 1000)
@@ -135,6 +137,7 @@ run_suite cc_shm 300 "$bin/bench/cc/shm_bench" "${shm_args[@]}"
 run_suite cc_shm_msg 300 "$bin/bench/cc/shm_msg_bench" "${shm_msg_args[@]}"
 run_suite py_shm_msg 300 "$py" "$bench/py/shm_msg_bench.py" "${py_shm_msg_args[@]}"
 run_suite py_rtt 600 "$py" "$bench/py/rtt.py" "${rtt_args[@]}"
+run_suite py_aio 300 "$py" "$bench/py/aio_bench.py" "${aio_args[@]}"
 run_suite py_call_overhead 120 "$py" "$bench/py/call_overhead.py" "${overhead_args[@]}"
 run_suite py_json 300 "$py" "$bench/py/json_bench.py" "${json_args[@]}"
 

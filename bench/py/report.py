@@ -201,6 +201,15 @@ def goals(res: Results) -> list[dict[str, Any]]:
     ratio_goal("Python IpcChannel RTT / raw socketpair RTT @64 B",
                py_channel, median("py_rtt", "raw socket.socketpair", 64), "<=", 1.3,
                "median round trip, Python, two processes")
+    # asyncio (issue 14): ipckit.aio beside the blocking channel and asyncio
+    # streams, all three against one blocking echo peer (bench/py/aio_bench.py).
+    aio_channel = median("py_aio", "ipckit.aio IpcChannel", 64)
+    ratio_goal("asyncio IpcChannel RTT / blocking IpcChannel RTT @64 B",
+               aio_channel, median("py_aio", "ipckit IpcChannel (blocking)", 64), "<=", 1.3,
+               "median round trip, Python, default event loop, one echo peer process")
+    ratio_goal("asyncio IpcChannel RTT / asyncio streams over a Unix socket RTT @64 B",
+               aio_channel, median("py_aio", "asyncio streams (Unix socket)", 64), "<=", 0.8,
+               "median round trip, Python, the same peer and frames")
     # Throughput ratio = memcpy time / SharedMemory time (same bytes).
     ratio_goal("SharedMemory 1 MiB copy-in (Write) / memcpy, throughput",
                median("cc_shm", "memcpy", MIB), median("cc_shm", "SharedMemory.Write", MIB),
@@ -383,6 +392,8 @@ def render_markdown(res: Results, machine: dict[str, Any], goal_rows: list[dict[
          lambda: latency_table(res, "py_rtt", PY_RTT_ORDER)),
         ("Python per-call cost without wake-ups (diagnostic)", "py_call_overhead",
          lambda: latency_table(res, "py_call_overhead")),
+        ("Python asyncio round trips (one blocking echo peer)", "py_aio",
+         lambda: latency_table(res, "py_aio")),
         ("C++ round-trip latency", "cc_rtt", lambda: latency_table(res, "cc_rtt")),
         ("C++ one-way throughput", "cc_throughput", lambda: throughput_table(res, "cc_throughput")),
         ("SharedMemory bulk copies (C++)", "cc_shm", lambda: shm_table(res)),
