@@ -11,6 +11,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "cc/base/error.h"
+#include "cc/platform/win/deadline_win.h"
 #include "cc/platform/win/error_win.h"
 #include "cc/platform/win/wide_win.h"
 
@@ -23,12 +24,6 @@ namespace {
 void Backoff(absl::Duration* backoff, absl::Duration max, const Deadline& deadline) {
   absl::SleepFor(std::min(*backoff, deadline.Remaining()));
   *backoff = std::min(*backoff * 2, max);
-}
-
-DWORD WaitMs(const Deadline& deadline) {
-  if (deadline.IsInfinite()) return INFINITE;
-  const int64_t ms = absl::ToInt64Milliseconds(deadline.Remaining() + absl::Microseconds(999));
-  return static_cast<DWORD>(std::min<int64_t>(ms, INFINITE - 1));
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "cc/base/error.h"
 #include "cc/platform/random/secure_random.h"
+#include "cc/platform/win/deadline_win.h"
 #include "cc/platform/win/error_win.h"
 #include "cc/platform/win/wide_win.h"
 
@@ -22,13 +23,6 @@ namespace {
 constexpr wchar_t kPipePrefix[] = L"\\\\.\\pipe\\";
 // In-kernel buffer per direction; 0.1 asks for 4096, a hint Windows may round.
 constexpr DWORD kPipeBufferBytes = 64 * 1024;
-
-// Milliseconds left, rounded up, as the DWORD the wait functions take.
-DWORD WaitMs(const Deadline& deadline) {
-  if (deadline.IsInfinite()) return INFINITE;
-  const int64_t ms = absl::ToInt64Milliseconds(deadline.Remaining() + absl::Microseconds(999));
-  return static_cast<DWORD>(std::min<int64_t>(ms, INFINITE - 1));
-}
 
 absl::StatusOr<UniqueHandle> MakeEvent() {
   UniqueHandle event(::CreateEventW(nullptr, TRUE, FALSE, nullptr));
