@@ -20,6 +20,7 @@ import { BACKEND_TO_FRONTEND_FILE, FILE_CHANNEL_FORMAT_VERSION, FRONTEND_TO_BACK
 import { applySplice } from './splice.js';
 import { FileChannelEndpoint } from './file_channel_endpoint.js';
 import { ready } from './core.js';
+import { signalOption } from './abort.js';
 
 const BRIDGE_VERSION = 1;
 const DEFAULT_WAIT_S = 25;
@@ -104,7 +105,8 @@ export class BridgeFileChannel extends FileChannelEndpoint {
   // `?token=`) as a frontend. Options: token (instead of the one in the URL),
   // fetch (a fetch implementation, default globalThis.fetch), waitSeconds
   // (hanging GET length, default 25), skipExisting, requestTimeoutMs,
-  // sendTimeoutMs, handlerWaitMs (as for FileChannel).
+  // sendTimeoutMs, handlerWaitMs (as for FileChannel), signal (an AbortSignal
+  // that ends the connect with its reason).
   static frontend(baseUrl, options = {}) {
     return BridgeFileChannel.open(baseUrl, 'frontend', options);
   }
@@ -118,14 +120,11 @@ export class BridgeFileChannel extends FileChannelEndpoint {
     if (typeof baseUrl !== 'string' || baseUrl.length === 0) {
       throw new InvalidArgumentError('BridgeFileChannel: the bridge URL must be a non-empty string');
     }
+    const signal = signalOption(options.signal, 'BridgeFileChannel.open');
+    if (signal && signal.aborted) throw signal.reason;
     await ready();
     const channel = new BridgeFileChannel(baseUrl, side, options);
-    try {
-      await channel.#connect(Boolean(options.skipExisting));
-    } catch (err) {
-      channel._teardown(err);
-      throw err;
-    }
+    await channel._openAbortable(signal, () => channel.#connect(Boolean(options.skipExisting)));
     return channel;
   }
 

@@ -222,6 +222,22 @@ export class FileChannelEndpoint extends EventTarget {
   // Stops reading (watchers, timers, requests in flight).
   _shutdown() {}
 
+  // Runs a transport's opening steps, `open()`; if they fail, or `signal`
+  // aborts first (ending the wait at once, with its reason), tears the
+  // endpoint down and rejects. `open` must check `closed` after each wait.
+  async _openAbortable(signal, open) {
+    let stop = () => {};
+    const aborted = new Promise((_, reject) => { stop = onAbort(signal, reject); });
+    try {
+      await Promise.race([open(), aborted]);
+    } catch (err) {
+      this._teardown(err);
+      throw err;
+    } finally {
+      stop();
+    }
+  }
+
   // Takes the new messages of the incoming file's current content and
   // dispatches them. A data_loss gap is reported once and the messages after
   // it are delivered; a corrupt file is reported and nothing is consumed.

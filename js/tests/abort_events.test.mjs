@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { DIST_ESM, openChannelPair, uniqueName, within } from './helpers.mjs';
+import { DIST_ESM, openChannelPair, tempDir, uniqueName, within } from './helpers.mjs';
 
 const {
   BACKEND_TO_FRONTEND_FILE, CorruptError, FileChannel, FileChannelEvent, FRONTEND_TO_BACKEND_FILE, IpcChannel,
@@ -50,6 +50,23 @@ describe('AbortSignal: FileChannel', () => {
       assert.deepEqual(methods, ['marker']);
     } finally {
       await cleanup();
+    }
+  });
+
+  test('an abort ends FileChannel.frontend() while it waits for the lock', async () => {
+    const t = tempDir();
+    const { ChannelLockHelper } = await import(path.join(path.dirname(DIST_ESM), 'node', 'channel_lock.js'));
+    const holder = new ChannelLockHelper(t.dir);  // another process holds .lock (the helper)
+    try {
+      await holder.acquire(5000);
+      await assert.rejects(FileChannel.frontend(t.dir, { signal: AbortSignal.abort() }), isAbortError);
+      const controller = new AbortController();
+      const opening = FileChannel.frontend(t.dir, { openTimeoutMs: 60000, signal: controller.signal });
+      controller.abort(new Error('gave up'));
+      await assert.rejects(within(5000, opening, 'the aborted open'), { message: 'gave up' });
+    } finally {
+      holder.close();
+      t.cleanup();
     }
   });
 

@@ -52,7 +52,10 @@ describe('package resolution', () => {
       assert.deepEqual(result.errors, []);
       const code = readFileSync(outfile, 'utf8');
       assert.doesNotMatch(code, /["']node:/);
-      const context = vm.createContext({ TextEncoder, TextDecoder, WebAssembly, URL, console });
+      // The web globals the package uses, and nothing of Node's.
+      const context = vm.createContext({
+        TextEncoder, TextDecoder, WebAssembly, URL, console, Event, EventTarget, DOMException,
+      });
       vm.runInContext(code, context);
       assert.deepEqual(Array.from(context.out), ['function', 'undefined', '[1]']);
     } finally {

@@ -367,6 +367,8 @@ export interface BridgeFileChannelOptions extends EndpointOptions {
   skipExisting?: boolean;
   /** The bridge's token, instead of the `?token=` of the URL it printed. */
   token?: string;
+  /** Ends the connect with `signal.reason`. */
+  signal?: AbortSignal;
 }
 
 /**

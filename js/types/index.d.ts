@@ -17,6 +17,8 @@ export interface FileChannelOptions extends EndpointOptions {
   skipExisting?: boolean;
   /** Bound on the lock wait while opening. Default 10000. */
   openTimeoutMs?: number;
+  /** Ends the open (its lock wait) with `signal.reason`. */
+  signal?: AbortSignal;
   /** Poll the incoming file's stat (1..20 ms backoff) instead of fs.watch. Default false. */
   forcePolling?: boolean;
   /**

@@ -29,6 +29,7 @@ import {
 } from '../file_channel_format.js';
 import { FileChannelEndpoint } from '../file_channel_endpoint.js';
 import { ready } from '../core.js';
+import { signalOption } from '../abort.js';
 import { ChannelLockHelper } from './channel_lock.js';
 import { Ipckit01FileLock } from './ipckit01_lock.js';
 import {
@@ -198,6 +199,7 @@ export class FileChannel extends FileChannelEndpoint {
   //     waits for onRequest() to register one (0: answer "no handler" at once);
   //   forcePolling = false: poll the incoming file's stat instead of
   //     fs.watch (the spec's fallback, also used when watching fails);
+  //   signal: an AbortSignal that ends the open (its lock wait) with its reason;
   //   allowSharedDirectory = false: accept a directory another user owns or
   //     that group or others can write, and other users' files in it (they
   //     can then read, forge or delete every message); without it such a
@@ -213,16 +215,13 @@ export class FileChannel extends FileChannelEndpoint {
 
   static async open(dir, side, options = {}) {
     if (!SIDES[side]) throw new InvalidArgumentError(`FileChannel: side must be "frontend" or "backend", not ${String(side)}`);
+    const signal = signalOption(options.signal, 'FileChannel.open');
+    if (signal && signal.aborted) throw signal.reason;
     await ready();
     const parsed = { ...fileOptions(options), skipExisting: Boolean(options.skipExisting), forcePolling: Boolean(options.forcePolling) };
     const resolved = await makeChannelDir(dir, parsed.allowSharedDirectory);
     const channel = new FileChannel(resolved, side, parsed, options);
-    try {
-      await channel.#openFiles();
-    } catch (err) {
-      channel._teardown(err);
-      throw err;
-    }
+    await channel._openAbortable(signal, () => channel.#openFiles());
     return channel;
   }
 
@@ -271,6 +270,7 @@ export class FileChannel extends FileChannelEndpoint {
   async #openFiles() {
     await ensureChannelInfo(this.#dir, this.#lock, this.#options.openTimeoutMs, this.#options.fsync,
       this.#options.allowSharedDirectory, true);
+    if (this.closed) throw new ClosedError(`FileChannel ${this._describe()} was closed while opening`);
     if (this.#options.skipExisting) {
       const snap = readChannelFile(this.incomingPath, this.#options.maxFileBytes, this.#options.allowSharedDirectory);
       this._skipAll(snap.bytes, this.incomingPath);
