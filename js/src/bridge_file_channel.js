@@ -75,7 +75,16 @@ async function fetchFailure(err, base, fetchImpl, what) {
   const cause = err && err.cause;
   if (cause && typeof cause.code === 'string') return fromSystemError(cause, noBridge);
   const origin = globalThis.location && globalThis.location.origin;
-  if (origin && origin !== 'null') {
+  // A page from file:// reads location.origin as "file://" (or "null") but
+  // sends `Origin: null`, which no bridge should allow (BRIDGE.md, Electron).
+  const fromFile = origin === 'null' || (typeof origin === 'string' && origin.startsWith('file:'));
+  if (fromFile) {
+    return makeError('io', `${what}: cannot reach the ipckit bridge at ${base} `
+      + `(${err && err.message ? err.message : String(err)}): this page was loaded from file://, so its requests carry `
+      + '`Origin: null`, which the bridge should not allow (serve the page over http or a custom scheme and allow '
+      + 'that origin, see BRIDGE.md), or the bridge is not running', { cause: err });
+  }
+  if (origin) {
     let reachable = false;
     try {
       await fetchImpl(`${base}/v1/info`, { mode: 'no-cors', cache: 'no-store' });

@@ -4,8 +4,11 @@
 // the bridge does not allow is told so, with the --allow-origin to add (not
 // a bare "Failed to fetch").
 import assert from 'node:assert/strict';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
 import { test } from 'node:test';
 import { DIST_ESM, tempDir, within } from './helpers.mjs';
 import { CHROMIUM, launchChromium, startPageServer } from './page_harness.mjs';
@@ -68,6 +71,39 @@ await fetch('/result', { method: 'POST', body: JSON.stringify(result) });
     await browser.kill();
     await bridge.close();
     await page.close();
+    tmp.cleanup();
+    rmSync(profile.dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+  }
+});
+
+test('a page loaded from file:// is told that its requests carry Origin: null', async () => {
+  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: run tools/setup.sh`);
+  const tmp = tempDir();
+  const profile = tempDir('ipckit-js-chromium-');
+  // Module scripts do not load from file://: the page gets a classic bundle.
+  await build({
+    entryPoints: [path.join(path.dirname(DIST_ESM), 'browser.js')], bundle: true, format: 'iife',
+    globalName: 'ipckit', outfile: path.join(tmp.dir, 'ipckit.js'), logLevel: 'silent',
+  });
+  const reporter = await startPageServer(() => '');
+  const bridgeUrl = `http://127.0.0.1:${await closedPort()}`;
+  writeFileSync(path.join(tmp.dir, 'page.html'), `<!doctype html><meta charset="utf-8"><script src="ipckit.js"></script><script>
+ipckit.BridgeFileChannel.frontend(${JSON.stringify(bridgeUrl)}).then(
+  () => ({ connected: true }),
+  (e) => ({ name: e.name, message: e.message, origin: location.origin }),
+).then((result) => fetch(${JSON.stringify(`${reporter.origin}/result`)},
+  { method: 'POST', mode: 'no-cors', body: JSON.stringify(result) }));
+</script>`);
+  const browser = launchChromium(profile.dir, pathToFileURL(path.join(tmp.dir, 'page.html')).href);
+  try {
+    const r = await within(60000, reporter.result, `the page's result (chromium log: ${browser.log()})`);
+    assert.equal(r.origin, 'file://');
+    assert.equal(r.name, 'IpckitError', JSON.stringify(r));
+    assert.ok(r.message.includes(`cannot reach the ipckit bridge at ${bridgeUrl}`), r.message);
+    assert.ok(r.message.includes('loaded from file://, so its requests carry `Origin: null`'), r.message);
+  } finally {
+    await browser.kill();
+    await reporter.close();
     tmp.cleanup();
     rmSync(profile.dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   }
