@@ -165,8 +165,9 @@ describe('EventTarget and for await', () => {
 
       const all = [];
       const loop = (async () => { for await (const m of frontend) all.push(m.method); })();
+      const last = new Promise((resolve) => frontend.onEvent('last', resolve));  // before the send: no race
       await backend.sendEvent('last');
-      await within(10000, new Promise((resolve) => frontend.onEvent('last', resolve)), 'last');
+      await within(10000, last, 'last');
       await frontend.close();
       await within(5000, loop, 'the loop ending on close');
       assert.deepEqual(all, ['last']);
