@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "cc/base/deadline.h"
@@ -20,6 +21,7 @@ struct PublisherState {
   WaitMode wait_mode = WaitMode::kBlocking;
   uint32_t next_loan = 0;  // slots are loaned round-robin from here
   bool closed = false;
+  std::vector<WakeMemo> data_wakes;  // one per subscriber's wake word
 
   Segment& segment() const { return *member.segment; }
   // Publisher p holds participant entry p.
@@ -230,6 +232,7 @@ absl::Status Publisher::SendImpl(LoanedSample& sample, std::optional<uint32_t> t
   record.control.store(internal::PublishedBy(state_->index()) | refs, std::memory_order_release);
 
   const uint64_t entry = internal::MakeEntry(seq, slot);
+  state_->data_wakes.resize(config.max_subscribers);
   for (uint32_t i = 0; i < config.max_subscribers; ++i) {
     if ((refs & internal::SubscriberRef(i)) == 0) continue;
     internal::Queue queue(segment, state_->index(), i);
@@ -242,7 +245,7 @@ absl::Status Publisher::SendImpl(LoanedSample& sample, std::optional<uint32_t> t
         segment.ReleaseRef(old, internal::SubscriberRef(i));
       }
     }
-    queue.Push(entry);
+    queue.Push(entry, &state_->data_wakes[i]);
   }
   if (to_history) {
     const uint64_t n = history.count.load(std::memory_order_relaxed);

@@ -25,6 +25,7 @@ struct SubscriberState {
   bool report_peer_closed = true;
   uint32_t index = 0;            // subscriber i: participant entry max_publishers + i
   uint32_t next_publisher = 0;   // whose queue Receive looks at first (round-robin)
+  std::vector<WakeMemo> space_wakes;  // one per publisher's queue to us
   // Samples handed out and not yet released. Atomic: a binding may release a
   // sample on one thread while another thread waits in Receive.
   std::atomic<uint32_t> held{0};
@@ -243,6 +244,7 @@ absl::StatusOr<Sample> Subscriber::Receive(absl::Duration timeout) {
   std::optional<Deadline> deadline;
   const uint32_t publishers = segment.publishers();
   const bool notify_space = config.overflow == Overflow::kBlock;
+  state_->space_wakes.resize(publishers);
   internal::QueueHeader& wake = segment.wake(state_->index);
   while (true) {
     // Round-robin over the publishers' queues, so that none starves another.
@@ -250,7 +252,7 @@ absl::StatusOr<Sample> Subscriber::Receive(absl::Duration timeout) {
     uint32_t from = 0;
     for (uint32_t k = 0; k < publishers && !entry; ++k) {
       from = (state_->next_publisher + k) % publishers;
-      entry = internal::Queue(segment, from, state_->index).Take(notify_space);
+      entry = internal::Queue(segment, from, state_->index).Take(notify_space, &state_->space_wakes[from]);
     }
     if (entry) {
       state_->next_publisher = (from + 1) % publishers;

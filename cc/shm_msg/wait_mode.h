@@ -14,7 +14,7 @@ namespace shm_msg {
 enum class WaitMode {
   kBlocking,  // sleep on a futex; the waker makes a system call only if someone sleeps
   kBusyWait,  // poll without sleeping (opt-in: keeps one core busy while waiting)
-  kHybrid,    // poll for a few tens of microseconds, then sleep as kBlocking
+  kHybrid,    // poll for at most 20 microseconds, then sleep as kBlocking
 };
 
 }  // namespace shm_msg

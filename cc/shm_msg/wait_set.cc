@@ -56,7 +56,7 @@ absl::StatusOr<std::vector<size_t>> WaitSet::Wait(absl::Duration timeout) {
     std::vector<size_t> ready = Ready(/*check_publishers=*/true);
     if (!ready.empty()) return ready;
     if (deadline.Expired()) return TimeoutError("WaitSet::Wait: nothing ready within the timeout");
-    // Step 2: count ourselves in on every word, read it, look once more, sleep.
+    // Step 2: count ourselves in on every word, bump it, look once more, sleep.
     std::vector<platform::FutexWaitItem> words;
     std::vector<std::atomic<uint32_t>*> sleepers;
     for (const Member& m : members_) {
@@ -66,7 +66,7 @@ absl::StatusOr<std::vector<size_t>> WaitSet::Wait(absl::Duration timeout) {
       if (word == nullptr || count == nullptr) continue;  // closed: Ready() says so
       count->fetch_add(1, std::memory_order_seq_cst);
       sleepers.push_back(count);
-      words.push_back({word, word->load(std::memory_order_seq_cst)});
+      words.push_back({word, word->fetch_add(1, std::memory_order_seq_cst) + 1});
     }
     ready = Ready(/*check_publishers=*/false);
     absl::Status slept = absl::OkStatus();

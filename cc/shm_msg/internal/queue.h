@@ -56,22 +56,24 @@ class Queue {
   }
 
   // Publisher, with room in the queue: writes the entry, publishes the new
-  // tail and wakes the subscriber if it sleeps.
-  void Push(uint64_t entry) const {
+  // tail and wakes the subscriber if it sleeps. `memo`: the publisher's
+  // WakeMemo for this subscriber's wake word.
+  void Push(uint64_t entry, WakeMemo* memo = nullptr) const {
     const uint64_t tail = header_->tail.load(std::memory_order_relaxed);
     entries_[tail % capacity_].store(entry, std::memory_order_release);
     header_->tail.store(tail + 1, std::memory_order_seq_cst);
-    Notify(&wake_->data_word, &wake_->data_sleepers);
+    Notify(&wake_->data_word, &wake_->data_sleepers, memo);
   }
 
   // Subscriber: the oldest entry, or nullopt if empty. `notify_space` wakes a
-  // publisher that blocks on a full queue.
-  std::optional<uint64_t> Take(bool notify_space) const {
+  // publisher that blocks on a full queue (`memo`: the subscriber's WakeMemo
+  // for this queue's space word).
+  std::optional<uint64_t> Take(bool notify_space, WakeMemo* memo = nullptr) const {
     uint64_t head = header_->head.load(std::memory_order_acquire);
     while (head != header_->tail.load(std::memory_order_acquire)) {
       const uint64_t entry = entries_[head % capacity_].load(std::memory_order_acquire);
       if (header_->head.compare_exchange_weak(head, head + 1, std::memory_order_acq_rel)) {
-        if (notify_space) Notify(&header_->space_word, &header_->space_sleepers);
+        if (notify_space) Notify(&header_->space_word, &header_->space_sleepers, memo);
         return entry;
       }
     }
