@@ -17,7 +17,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "cc/platform/shm/process.h"
+#include "cc/platform/process/process.h"
 #include "cc/shm_msg/service_layout.h"
 
 namespace ipckit {

@@ -10,7 +10,7 @@
 #include "cc/base/deadline.h"
 #include "cc/base/error.h"
 #include "cc/base/status_macros.h"
-#include "cc/platform/shm/process.h"
+#include "cc/platform/process/process.h"
 #include "cc/shm_msg/internal/wait.h"
 
 namespace ipckit {

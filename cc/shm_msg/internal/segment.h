@@ -23,7 +23,7 @@
 #include "absl/strings/string_view.h"
 #include "cc/base/deadline.h"
 #include "cc/platform/shm/mapping.h"
-#include "cc/platform/shm/process.h"
+#include "cc/platform/process/process.h"
 #include "cc/platform/shm/shm_object.h"
 #include "cc/shm_msg/service_layout.h"
 
