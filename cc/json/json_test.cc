@@ -8,6 +8,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -50,6 +51,25 @@ std::string Pretty(absl::string_view text) {
   absl::StatusOr<std::string> out = DumpsPretty(*doc);
   if (!out.ok()) return "dump-error:" + ErrorClassOf(out.status());
   return *out;
+}
+
+// The significant digits of `text` (FormatDouble's text of `d`) and of
+// std::to_chars's shortest scientific form of `d`, without leading or
+// trailing zeros, to compare.
+std::pair<std::string, std::string> SignificantDigits(double d, const std::string& text) {
+  char sci[64];
+  auto r = std::to_chars(sci, sci + sizeof(sci), d, std::chars_format::scientific);
+  std::string sci_digits, our_digits;
+  for (const char* p = sci; p < r.ptr && *p != 'e'; ++p) {
+    if (*p >= '0' && *p <= '9') sci_digits += *p;
+  }
+  for (char c : text.substr(0, text.find('e'))) {
+    if (c >= '0' && c <= '9') our_digits += c;
+  }
+  our_digits.erase(0, our_digits.find_first_not_of('0'));
+  while (!our_digits.empty() && our_digits.back() == '0') our_digits.pop_back();
+  while (sci_digits.size() > 1 && sci_digits.back() == '0') sci_digits.pop_back();
+  return {our_digits, sci_digits};
 }
 
 // ------------------------------------------------------------ FormatDouble
@@ -133,19 +153,8 @@ TEST(FormatDoubleTest, ShortDecimalsMatchTheShortestDigits) {
     double back = 0;
     std::from_chars(text.data(), text.data() + text.size(), back);
     ASSERT_EQ(Bits(back), Bits(v)) << text;
-    char sci[64];
-    auto r = std::to_chars(sci, sci + sizeof(sci), v, std::chars_format::scientific);
-    std::string sci_digits, our_digits;
-    for (const char* p = sci; p < r.ptr && *p != 'e'; ++p) {
-      if (*p >= '0' && *p <= '9') sci_digits += *p;
-    }
-    for (char c : text.substr(0, text.find('e'))) {
-      if (c >= '0' && c <= '9') our_digits += c;
-    }
-    our_digits.erase(0, our_digits.find_first_not_of('0'));
-    while (!our_digits.empty() && our_digits.back() == '0') our_digits.pop_back();
-    while (sci_digits.size() > 1 && sci_digits.back() == '0') sci_digits.pop_back();
-    ASSERT_EQ(our_digits, sci_digits) << text << " vs " << sci;
+    const auto [ours, shortest] = SignificantDigits(v, text);
+    ASSERT_EQ(ours, shortest) << text;
   }
 }
 
@@ -173,19 +182,8 @@ TEST(FormatDoubleTest, RandomDoublesRoundTripShortest) {
     ASSERT_TRUE(doc->IsDouble()) << text;
     ASSERT_EQ(Bits(doc->GetDouble()), bits) << text;
     // Same significant digits as the shortest scientific form.
-    char sci[64];
-    auto r = std::to_chars(sci, sci + sizeof(sci), d, std::chars_format::scientific);
-    std::string sci_digits, our_digits;
-    for (const char* p = sci; p < r.ptr && *p != 'e'; ++p) {
-      if (*p >= '0' && *p <= '9') sci_digits += *p;
-    }
-    for (char c : text.substr(0, text.find('e'))) {
-      if (c >= '0' && c <= '9') our_digits += c;
-    }
-    our_digits.erase(0, our_digits.find_first_not_of('0'));
-    while (!our_digits.empty() && our_digits.back() == '0') our_digits.pop_back();
-    while (sci_digits.size() > 1 && sci_digits.back() == '0') sci_digits.pop_back();
-    ASSERT_EQ(our_digits, sci_digits) << text << " vs " << sci;
+    const auto [ours, shortest] = SignificantDigits(d, text);
+    ASSERT_EQ(ours, shortest) << text;
     ++checked;
   }
   EXPECT_GT(checked, 19000);
