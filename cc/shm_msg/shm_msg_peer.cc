@@ -15,14 +15,15 @@
 //   shm_msg_peer FD request NAME     a client: writes "joined\n", sends "q",
 //                                    writes "sent\n" and waits
 // Any failure writes "error CLASS MESSAGE\n" and exits with status 1.
-#include <unistd.h>
-
 #include <cstdlib>
 #include <string>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "cc/base/deadline.h"
 #include "cc/base/error.h"
+#include "cc/platform/io/fd_io.h"
 #include "cc/shm_msg/crash_test_config.h"
 #include "cc/shm_msg/publisher.h"
 #include "cc/shm_msg/rpc.h"
@@ -36,7 +37,8 @@ int out_fd = -1;
 
 void Say(const std::string& line) {
   const std::string text = line + "\n";
-  (void)!::write(out_fd, text.data(), text.size());
+  (void)fd_io::WriteAll(out_fd, fd_io::FdKind::kPipe, text, Deadline::After(absl::Seconds(10)),
+                        "report to the test");
 }
 
 int Fail(const absl::Status& status) {
@@ -45,7 +47,7 @@ int Fail(const absl::Status& status) {
 }
 
 [[noreturn]] void WaitToBeKilled() {
-  while (true) ::pause();
+  while (true) absl::SleepFor(absl::Hours(1));
 }
 
 int Run(int argc, char** argv) {

@@ -5,15 +5,13 @@
 #ifndef IPCKIT_CC_SHM_MSG_TEST_UTIL_H_
 #define IPCKIT_CC_SHM_MSG_TEST_UTIL_H_
 
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <unistd.h>
-
 #include <cstdint>
 #include <random>
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "cc/platform/process/process.h"
+#include "cc/platform/shm/shm_object.h"
 
 namespace ipckit {
 namespace shm_msg {
@@ -24,15 +22,12 @@ namespace testing {
 inline std::string UniqueServiceName(const std::string& prefix) {
   static const uint64_t run = (uint64_t{std::random_device()()} << 32) | std::random_device()();
   static int counter = 0;
-  return absl::StrCat(prefix, "_", ::getpid(), "_", absl::Hex(run), "_", counter++);
+  return absl::StrCat(prefix, "_", platform::CurrentProcessId(), "_", absl::Hex(run), "_", counter++);
 }
 
 // Whether the service's shm object still has its name.
 inline bool ServiceExists(const std::string& name) {
-  int fd = ::shm_open(("/ipckit_msg." + name).c_str(), O_RDONLY, 0);
-  if (fd < 0) return false;
-  ::close(fd);
-  return true;
+  return platform::ShmOpen("/ipckit_msg." + name, platform::ShmAccess::kReadOnly).ok();
 }
 
 }  // namespace testing
