@@ -16,6 +16,8 @@ import { pathToFileURL, fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dist = process.env.IPCKIT_JS_DIST || path.join(here, '..', '..', 'js', 'dist');
 const ipckit = await import(pathToFileURL(path.join(path.resolve(dist), 'esm', 'index.js')).href);
+// The core loads lazily; the ops below call its synchronous functions.
+await ipckit.ready();
 
 // ---------------------------------------------------------------- protocol I/O
 
