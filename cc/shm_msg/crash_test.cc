@@ -2,21 +2,20 @@
 // see peer_closed, and the service goes when the last survivor leaves.
 // Deterministic: the victim reports that it holds a loan or a sample before
 // the test kills it.
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/mman.h>
-#include <unistd.h>
-
 #include <cstring>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "absl/types/span.h"
+#include "cc/base/deadline.h"
 #include "cc/base/error.h"
 #include "cc/platform/io/child_process.h"
+#include "cc/platform/io/fd_io.h"
+#include "cc/platform/unique_fd.h"
 #include "cc/shm_msg/crash_test_config.h"
 #include "cc/shm_msg/publisher.h"
 #include "cc/shm_msg/rpc.h"
@@ -39,45 +38,42 @@ std::string UniqueName() { return testing::UniqueServiceName("crash"); }
 class Peer {
  public:
   explicit Peer(std::vector<std::string> args) {
-    int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0) return;
-    reader_ = fds[0];
-    ::fcntl(fds[1], F_SETFD, 0);  // the child inherits the write end
-    args.insert(args.begin(), std::to_string(fds[1]));
+    absl::StatusOr<fd_io::PipeFds> pipe = fd_io::MakePipe();
+    if (!pipe.ok()) return;
+    // The child inherits the write end; ours closes when `pipe` goes.
+    if (!fd_io::SetCloseOnExec(pipe->writer.get(), false).ok()) return;
+    args.insert(args.begin(), std::to_string(pipe->writer.get()));
     absl::StatusOr<pid_t> pid = SpawnChild(kPeerPath, args);
-    ::close(fds[1]);
+    reader_ = std::move(pipe->reader);
     if (pid.ok()) pid_ = *pid;
   }
   ~Peer() {
     if (pid_ > 0) Kill();
-    if (reader_ >= 0) ::close(reader_);
   }
   bool started() const { return pid_ > 0; }
 
-  // The next line the peer writes, or "" after 20 s or at end of output.
+  // The next line the peer writes, or what came of it after 20 s or at the
+  // end of its output.
   std::string ReadLine() {
     std::string line;
-    const absl::Time give_up = absl::Now() + absl::Seconds(20);
-    while (absl::Now() < give_up) {
-      pollfd p{reader_, POLLIN, 0};
-      if (::poll(&p, 1, 100) <= 0) continue;
-      char c;
-      if (::read(reader_, &c, 1) != 1) break;
-      if (c == '\n') return line;
+    const Deadline deadline = Deadline::After(absl::Seconds(20));
+    char c;
+    while (true) {
+      absl::StatusOr<size_t> n =
+          fd_io::ReadSome(reader_.get(), absl::MakeSpan(&c, 1), deadline, "shm_msg_peer's output");
+      if (!n.ok() || *n == 0 || c == '\n') return line;
       line += c;
     }
-    return line;
   }
 
   // SIGKILL, then reap, so that the pid is provably gone.
   void Kill() {
-    ::kill(pid_, SIGKILL);
-    (void)WaitChild(pid_, absl::Seconds(20));
+    KillChild(pid_);
     pid_ = -1;
   }
 
  private:
-  int reader_ = -1;
+  UniqueFd reader_;
   pid_t pid_ = -1;
 };
 
