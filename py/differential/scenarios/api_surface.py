@@ -10,7 +10,8 @@ import ipckit.ipckit as native
 CORE = {"AnonymousPipe", "NamedPipe", "SharedMemory", "IpcChannel", "FileChannel"}
 # Members beyond 0.1.12's, each documented in py/README.md.
 ADDED = {"CancellationToken.wait", "LocalSocketListener.close", "LocalSocketStream.close", "Request.parse",
-         "Response.to_bytes", "TaskInfo.to_dict", "MetricsSnapshot.of", "ChannelMetrics.meter"}
+         "Response.to_bytes", "TaskInfo.to_dict", "MetricsSnapshot.of", "ChannelMetrics.meter",
+         "EventBus.shared", "EventBus.close", "EventBus.__enter__", "EventBus.__exit__"}
 with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "ipckit01_names.txt")) as f:
     NAMES_01 = [line.split() for line in f if line.strip() and not line.startswith("#")]
 
