@@ -91,3 +91,39 @@ def test_a_killed_process_leaves_the_bus_working(child, unique_name):
         bus.publish(Event("still.works"))
         assert sub.recv_timeout(10000).event_type == "still.works"
     assert not _service_exists(name)
+
+
+def test_a_late_joiner_receives_the_history(child, unique_name):
+    name = unique_name("bus")
+    c = child("""
+        import sys
+        from ipckit.ipckit import Event, EventBus
+        with EventBus.shared(sys.argv[1]) as bus:
+            for n in range(3):
+                bus.publish(Event.with_resource("task.started", "job-%d" % n, {"n": n}))
+            print("sent", flush=True)
+            sys.stdin.readline()
+            bus.publish(Event.log("job-9", "info", "after the join"))
+            print("marked", flush=True)
+            sys.stdin.readline()
+    """, name)
+    c.expect("sent")
+    # Joins after the three events were published: nobody else received them.
+    with EventBus.shared(name) as bus:
+        logs = bus.subscribe(EventFilter().event_type("log.*"))
+        c.proc.stdin.write("\n")
+        c.proc.stdin.flush()
+        c.expect("marked")
+        # One publisher's events arrive in order, history first: once the
+        # event sent after the join is here, the history has been delivered.
+        assert logs.recv_timeout(10000).data["message"] == "after the join"
+        assert [(e.event_type, e.resource_id, e.data) for e in
+                bus.history(EventFilter().event_type("task.*"))] == [
+            ("task.started", "job-0", {"n": 0}),
+            ("task.started", "job-1", {"n": 1}),
+            ("task.started", "job-2", {"n": 2})]
+        assert [e.event_type for e in bus.history()] == ["task.started"] * 3 + ["log.info"]
+        c.proc.stdin.write("\n")
+        c.proc.stdin.flush()
+        c.finish()
+    assert not _service_exists(name)
