@@ -30,7 +30,7 @@ __all__ = [
     "FileChannel", "InUseError", "InvalidArgumentError", "IpcChannel", "IpcChannelConnection",
     "IpcError", "IpcTimeoutError", "NamedPipe", "NamedPipeConnection", "NotFoundError",
     "OutOfRangeError", "PeerClosedError", "PermissionDeniedError", "SharedMemory", "ShmClient",
-    "ShmLoan", "ShmPublisher", "ShmRequest", "ShmSample", "ShmServer", "ShmSubscriber", "ShmWaitSet", "TooLargeError", "TruncatedError",
+    "ShmLoan", "ShmPublisher", "ShmRequest", "ShmSample", "ShmServer", "ShmSubscriber", "ShmWaitSet", "ShmNotifier", "ShmListener", "TooLargeError", "TruncatedError",
     "UnsupportedVersionError", "json_dumps", "json_dumps_pretty", "json_loads", "ApiClient",
     "ApiServer", "ApiServerConfig", "ChannelMetrics", "CliBridge", "CliBridgeConfig",
     "CommandOutput", "GracefulIpcChannel", "GracefulNamedPipe", "MetricsSnapshot", "ProgressInfo",
@@ -601,12 +601,57 @@ class ShmClient:
     def __exit__(self, exc_type: Optional[type[BaseException]], exc: Optional[BaseException],
                  tb: Optional[TracebackType]) -> None: ...
 
+class ShmNotifier:
+    """The notifier of a shared-memory event service: wakes listeners with an event id."""
+
+    @staticmethod
+    def create(name: _Name, *, max_listeners: int = 8, max_notifiers: int = 1,
+               buffer: int = 64, wait: _WaitMode = "blocking",
+               timeout: Optional[float] = 1.0) -> ShmNotifier:
+        """Open or create event service `name` and join it as a notifier."""
+    def notify(self, event_id: int) -> None:
+        """Wake every listener with `event_id` (0 .. 2**64 - 1); never blocks."""
+    @property
+    def listener_count(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def closed(self) -> bool: ...
+    def close(self) -> None:
+        """Leave the service (the last one out removes it). Idempotent."""
+    def __enter__(self) -> Self: ...
+    def __exit__(self, exc_type: Optional[type[BaseException]], exc: Optional[BaseException],
+                 tb: Optional[TracebackType]) -> None: ...
+
+class ShmListener:
+    """A listener of a shared-memory event service."""
+
+    @staticmethod
+    def create(name: _Name, *, max_listeners: int = 8, max_notifiers: int = 1,
+               buffer: int = 64, wait: _WaitMode = "blocking",
+               timeout: Optional[float] = 1.0) -> ShmListener:
+        """Open or create event service `name` and join it as a listener."""
+    def wait(self, *, timeout: Optional[float] = None) -> int:
+        """The next event id. IpcTimeoutError if none comes in time; PeerClosedError
+        once the notifier has gone (even killed) and no event is left."""
+    def try_wait(self) -> Optional[int]:
+        """The next event id if one is queued, else None; never waits."""
+    @property
+    def name(self) -> str: ...
+    @property
+    def closed(self) -> bool: ...
+    def close(self) -> None:
+        """Leave the service (the last one out removes it). Idempotent."""
+    def __enter__(self) -> Self: ...
+    def __exit__(self, exc_type: Optional[type[BaseException]], exc: Optional[BaseException],
+                 tb: Optional[TracebackType]) -> None: ...
+
 class ShmWaitSet:
-    """One thread waits on several ShmSubscribers and file descriptors at once."""
+    """One thread waits on several ShmSubscribers, ShmListeners and file descriptors at once."""
 
     def __init__(self) -> None: ...
-    def add(self, subscriber: ShmSubscriber) -> int:
-        """Add a subscriber; returns its index, in the order added."""
+    def add(self, subscriber: Union[ShmSubscriber, ShmListener]) -> int:
+        """Add a subscriber or listener; returns its index, in the order added."""
     def add_fd(self, fd: Union[int, Any]) -> int:
         """Watch a file descriptor (or an object with fileno()) for reading; returns its index."""
     def wait(self, *, timeout: Optional[float] = None) -> list[int]:

@@ -1,6 +1,7 @@
 // ipckit.ShmPublisher / ShmSubscriber / ShmLoan / ShmSample: zero-copy
 // publish/subscribe over shared memory (spec/shm_messaging.md); ShmClient /
-// ShmServer / ShmRequest: request/response on top of it.
+// ShmServer / ShmRequest: request/response on top of it; ShmNotifier /
+// ShmListener: events (an id wakes listeners).
 //
 //   with ipckit.ShmPublisher.create("frames", max_payload=1 << 20) as pub:
 //       loan = pub.loan(640 * 480)
@@ -26,6 +27,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "cc/base/error.h"
+#include "cc/shm_msg/event.h"
 #include "cc/shm_msg/publisher.h"
 #include "cc/shm_msg/rpc.h"
 #include "cc/shm_msg/subscriber.h"
@@ -290,6 +292,98 @@ class PySubscriber {
   std::shared_ptr<int> exports_ = std::make_shared<int>(0);
 };
 
+// name, closed, close() and the context manager of every service endpoint.
+template <typename Cls>
+void DefMembership(Cls& cls) {
+  using T = typename Cls::type;
+  cls.def_property_readonly("name", &T::name)
+      .def_property_readonly("closed", &T::closed)
+      .def("close", &T::Close, "Leave the service (the last one out removes it). Idempotent.")
+      .def("__enter__", [](py::object self) { return self; })
+      .def("__exit__", [](T& self, const py::args&) { self.Close(); });
+}
+
+// ShmNotifier / ShmListener: shm_msg::Notifier / Listener (cc/shm_msg/event.h).
+class PyNotifier {
+ public:
+  using Cpp = shm_msg::Notifier;
+  PyNotifier(Cpp notifier, std::string name)
+      : endpoint_(std::move(notifier), "ShmNotifier"), name_(std::move(name)) {}
+
+  void Notify(uint64_t event_id) {
+    ThrowIfError(RunLocked(endpoint_, Access::kWrite, [&](Cpp& n) { return n.Notify(event_id); }));
+  }
+  size_t listener_count() const { return endpoint_.Get()->listener_count(); }
+  const std::string& name() const { return name_; }
+  bool closed() const { return endpoint_.closed(); }
+  void Close() { endpoint_.Close(); }
+
+ private:
+  Endpoint<Cpp> endpoint_;
+  std::string name_;
+};
+
+class PyListener {
+ public:
+  using Cpp = shm_msg::Listener;
+  PyListener(Cpp listener, std::string name)
+      : endpoint_(std::move(listener), "ShmListener"), name_(std::move(name)) {}
+
+  uint64_t Wait(const py::object& timeout) {
+    return ValueOrThrow(RunBlocking(endpoint_, Access::kRead, TimeoutArg(timeout),
+                                    [](Cpp& l, absl::Duration slice) { return l.Wait(slice); }));
+  }
+  // The next event id, or None when none is queued now.
+  py::object TryWait() {
+    absl::StatusOr<uint64_t> id =
+        RunLocked(endpoint_, Access::kRead, [](Cpp& l) { return l.Wait(absl::ZeroDuration()); });
+    if (!id.ok() && ErrorClassOf(id.status()) == kErrTimeout) return py::none();
+    return py::int_(ValueOrThrow(std::move(id)));
+  }
+  const std::string& name() const { return name_; }
+  bool closed() const { return endpoint_.closed(); }
+  const Endpoint<Cpp>& endpoint() const { return endpoint_; }
+  void Close() { endpoint_.Close(); }
+
+ private:
+  Endpoint<Cpp> endpoint_;
+  std::string name_;
+};
+
+template <typename Py>
+std::unique_ptr<Py> CreateEvent(const PathArg& name, py::ssize_t max_listeners,
+                                py::ssize_t max_notifiers, py::ssize_t buffer,
+                                const std::string& wait, const py::object& timeout) {
+  shm_msg::EventOptions o;
+  o.max_listeners = static_cast<uint32_t>(SizeArg(max_listeners, "max_listeners"));
+  o.max_notifiers = static_cast<uint32_t>(SizeArg(max_notifiers, "max_notifiers"));
+  o.buffer = static_cast<uint32_t>(SizeArg(buffer, "buffer"));
+  o.wait_mode = WaitArg(wait);
+  o.open_timeout = TimeoutArg(timeout);
+  absl::StatusOr<typename Py::Cpp> endpoint = [&] {
+    py::gil_scoped_release release;
+    return Py::Cpp::Create(name, o);
+  }();
+  return std::make_unique<Py>(ValueOrThrow(std::move(endpoint)), name);
+}
+
+constexpr char kEventDoc[] =
+    "Every participant of event service `name` must pass the same max_listeners\n"
+    "(listeners at once), max_notifiers (notifiers at once) and buffer (events\n"
+    "queued per listener; when full the oldest is dropped). wait is 'blocking',\n"
+    "'busy' or 'hybrid'; timeout bounds the wait for a service another process is\n"
+    "creating.";
+
+template <typename Cls>
+void DefEventCreate(Cls& cls) {
+  using T = typename Cls::type;
+  cls.def_static("create", &CreateEvent<T>, py::arg("name"), py::kw_only(),
+                 py::arg("max_listeners") = 8, py::arg("max_notifiers") = 1,
+                 py::arg("buffer") = 64, py::arg("wait") = "blocking", py::arg("timeout") = 1.0,
+                 kEventDoc);
+  DefMembership(cls);
+}
+
 shm_msg::RpcOptions RpcOptionsArg(py::ssize_t max_clients, py::ssize_t max_servers,
                                    py::ssize_t max_request, py::ssize_t max_response,
                                    py::ssize_t max_in_flight, const std::string& wait,
@@ -427,12 +521,8 @@ void DefRpcCreate(Cls& cls) {
                  py::arg("max_clients") = 4, py::arg("max_servers") = 1,
                  py::arg("max_request") = 4096, py::arg("max_response") = 4096,
                  py::arg("max_in_flight") = 8, py::arg("wait") = "blocking",
-                 py::arg("timeout") = 1.0, kRpcDoc)
-      .def_property_readonly("name", &T::name)
-      .def_property_readonly("closed", &T::closed)
-      .def("close", &T::Close, "Leave the service (the last one out removes it). Idempotent.")
-      .def("__enter__", [](py::object self) { return self; })
-      .def("__exit__", [](T& self, const py::args&) { self.Close(); });
+                 py::arg("timeout") = 1.0, kRpcDoc);
+  DefMembership(cls);
 }
 
 // ShmWaitSet: shm_msg::WaitSet over ShmSubscribers and fds, rebuilt for each
@@ -440,8 +530,9 @@ void DefRpcCreate(Cls& cls) {
 class PyWaitSet {
  public:
   size_t Add(py::object subscriber) {
-    if (!py::isinstance<PySubscriber>(subscriber)) {
-      throw py::type_error("ShmWaitSet.add takes a ShmSubscriber; use add_fd for a file");
+    if (!py::isinstance<PySubscriber>(subscriber) && !py::isinstance<PyListener>(subscriber)) {
+      throw py::type_error(
+          "ShmWaitSet.add takes a ShmSubscriber or a ShmListener; use add_fd for a file");
     }
     members_.push_back({std::move(subscriber), -1});
     return members_.size() - 1;
@@ -469,7 +560,7 @@ class PyWaitSet {
 
  private:
   struct Member {
-    py::object subscriber;  // a PySubscriber, or None for an fd
+    py::object subscriber;  // a PySubscriber or PyListener, or None for an fd
     int fd;
   };
 
@@ -478,13 +569,25 @@ class PyWaitSet {
   // lock (taken in address order, so two wait-sets never deadlock).
   absl::StatusOr<std::vector<size_t>> WaitSlice(absl::Duration slice) {
     std::vector<std::shared_ptr<Subscriber>> objects(members_.size());
+    std::vector<std::shared_ptr<shm_msg::Listener>> listeners(members_.size());
     std::vector<const EndpointLocks*> locks;
     std::vector<size_t> closed;
     {
       py::gil_scoped_acquire gil;
       for (size_t i = 0; i < members_.size(); ++i) {
-        if (members_[i].subscriber.is_none()) continue;
-        const PySubscriber& sub = members_[i].subscriber.cast<const PySubscriber&>();
+        const py::object& member = members_[i].subscriber;
+        if (member.is_none()) continue;
+        if (py::isinstance<PyListener>(member)) {
+          const PyListener& l = member.cast<const PyListener&>();
+          if (l.closed()) {
+            closed.push_back(i);
+            continue;
+          }
+          listeners[i] = l.endpoint().Get();
+          locks.push_back(&l.endpoint().locks());
+          continue;
+        }
+        const PySubscriber& sub = member.cast<const PySubscriber&>();
         if (sub.closed()) {
           closed.push_back(i);
           continue;
@@ -503,6 +606,8 @@ class PyWaitSet {
     for (size_t i = 0; i < members_.size(); ++i) {
       if (objects[i] != nullptr) {
         set.Add(*objects[i]);
+      } else if (listeners[i] != nullptr) {
+        set.Add(*listeners[i]);
       } else {
         set.AddFd(members_[i].fd);
       }
@@ -553,11 +658,7 @@ void DefCreate(Cls& cls) {
                  py::arg("max_held") = 2, py::arg("pool_slots") = 0,
                  py::arg("overflow") = "drop_oldest", py::arg("wait") = "blocking",
                  py::arg("timeout") = 1.0, py::arg("max_publishers") = 1, kConfigDoc);
-  cls.def_property_readonly("name", &T::name)
-      .def_property_readonly("closed", &T::closed)
-      .def("close", &T::Close, "Leave the service (the last one out removes it). Idempotent.")
-      .def("__enter__", [](py::object self) { return self; })
-      .def("__exit__", [](T& self, const py::args&) { self.Close(); });
+  DefMembership(cls);
 }
 
 template <typename Wrapper, bool kReadOnly>
@@ -703,8 +804,37 @@ GIL is released while waiting.
       .def_property_readonly("in_flight", &PyClient::in_flight,
                              "Requests sent and not yet answered.");
 
+  py::class_<PyNotifier> notifier(m, "ShmNotifier", R"doc(
+The notifier of a shared-memory event service: notify(id) wakes every
+ShmListener of the service with the 64-bit event id.
+
+    with ShmNotifier.create("jobs.events") as notifier:
+        notifier.notify(42)
+)doc");
+  DefEventCreate(notifier);
+  notifier.def("notify", &PyNotifier::Notify, py::arg("event_id"),
+               "Wake every listener with `event_id` (0 .. 2**64 - 1); never blocks.")
+      .def_property_readonly("listener_count", &PyNotifier::listener_count);
+
+  py::class_<PyListener> listener(m, "ShmListener", R"doc(
+A listener of a shared-memory event service.
+
+    with ShmListener.create("jobs.events") as listener:
+        print(listener.wait(timeout=1))     # 42
+        print(listener.try_wait())          # None: nothing queued
+
+wait() raises IpcTimeoutError when no event comes in time, and PeerClosedError
+(a ConnectionError) once the notifier has gone (even killed) and no event is
+left. The GIL is released while waiting and Ctrl-C is honoured.
+)doc");
+  DefEventCreate(listener);
+  listener.def("wait", &PyListener::Wait, py::kw_only(), py::arg("timeout") = py::none(),
+               "The next event id; the GIL is released while waiting.")
+      .def("try_wait", &PyListener::TryWait,
+           "The next event id if one is queued, else None; never waits.");
+
   py::class_<PyWaitSet>(m, "ShmWaitSet", R"doc(
-One thread waits on several ShmSubscribers and file descriptors at once.
+One thread waits on several ShmSubscribers, ShmListeners and file descriptors at once.
 
     ws = ShmWaitSet()
     frames = ws.add(sub)            # an index, in the order added
@@ -713,12 +843,13 @@ One thread waits on several ShmSubscribers and file descriptors at once.
         if i == frames:
             handle(sub.receive(timeout=0))
 
-A subscriber is ready when receive() would not wait: a sample is there, its
+A subscriber (or listener) is ready when receive() (wait()) would not wait: a sample is there, its
 publisher has gone (receive raises PeerClosedError), or it is closed. The GIL
 is released while waiting and Ctrl-C is honoured.
 )doc")
       .def(py::init<>())
-      .def("add", &PyWaitSet::Add, py::arg("subscriber"), "Add a ShmSubscriber; returns its index.")
+      .def("add", &PyWaitSet::Add, py::arg("subscriber"),
+           "Add a ShmSubscriber or ShmListener; returns its index.")
       .def("add_fd", &PyWaitSet::AddFd, py::arg("fd"),
            "Add a readable-watch on a file descriptor (or an object with fileno()); returns its index.")
       .def("wait", &PyWaitSet::Wait, py::kw_only(), py::arg("timeout") = py::none(),

@@ -311,6 +311,9 @@ AUDIT_CASES = [
     ("IpcChannelConnection.send", "s = ipckit.IpcChannel.create(sys.argv[1])",
      "conn = s.accept(timeout=20)", "conn.send(b'y' * (8 << 20), **kw)", "ipc_client"),
     ("SharedMemory.open", "", "", "ipckit.SharedMemory.open(sys.argv[1], timeout=kw.get('timeout', 3600))", "shm"),
+    ("ShmListener.wait", "l = ipckit.ShmListener.create(sys.argv[1])", "", "l.wait(**kw)", "anon"),
+    ("ShmWaitSet.wait (listener)", "l = ipckit.ShmListener.create(sys.argv[1])\n"
+     "ws = ipckit.ShmWaitSet()\nws.add(l)", "", "ws.wait(**kw)", "anon"),
     ("FileChannel.wait_response", "f = ipckit.FileChannel.backend(sys.argv[2] + '/ch')", "",
      "f.wait_response('no-such-request', **kw)", "anon"),
     ("FileChannel.wait_for_messages", "f = ipckit.FileChannel.backend(sys.argv[2] + '/ch')", "",
