@@ -205,9 +205,6 @@ def file_role(req, ready):
 # implementation uses for these roles (conformance/protocol.md).
 SHM_MSG_CONFIG = dict(max_payload=65536, max_subscribers=2, subscriber_buffer=16, history=2,
                       max_held=2)
-# An event service as spec/shm_messaging.md defines it, 8 listeners, 64 queued.
-SHM_EVENT_CONFIG = dict(max_payload=8, max_subscribers=8, subscriber_buffer=64, history=0,
-                        max_held=1)
 
 
 def die_now():
@@ -217,18 +214,14 @@ def die_now():
 
 def shm_msg_role(req, ready):
     timeout = req["timeout_ms"] / 1000.0
-    publisher = req["role"] in ("shm_msg_publisher", "shm_notifier")
-    config = SHM_MSG_CONFIG if req["role"].startswith("shm_msg") else SHM_EVENT_CONFIG
-    cls = ipckit.ShmPublisher if publisher else ipckit.ShmSubscriber
-    endpoint = cls.create(req["name"], timeout=timeout, **config)
+    cls = ipckit.ShmPublisher if req["role"] == "shm_msg_publisher" else ipckit.ShmSubscriber
+    endpoint = cls.create(req["name"], timeout=timeout, **SHM_MSG_CONFIG)
     ready()
     loans = []
 
     def step(s, results):
         if s["do"] == "send":
             return endpoint.send_copy(bytes.fromhex(s["hex"]), timeout=timeout)
-        if s["do"] == "notify":
-            return endpoint.send_copy(int(s["event_id"]).to_bytes(8, "little"), timeout=timeout)
         if s["do"] == "loan":
             loan = endpoint.loan(len(s["hex"]) // 2)
             memoryview(loan)[:] = bytes.fromhex(s["hex"])
@@ -242,9 +235,6 @@ def shm_msg_role(req, ready):
             else:
                 sample.release()
             return result
-        if s["do"] == "wait_event":
-            with endpoint.receive(timeout=timeout) as sample:
-                return {"event_id": str(int.from_bytes(sample.bytes(), "little"))}
         if s["do"] == "die":
             die_now()
         raise ValueError("unknown step %r" % s["do"])
@@ -254,6 +244,25 @@ def shm_msg_role(req, ready):
         for held in loans:
             (held.drop if isinstance(held, ipckit.ShmLoan) else held.release)()
         endpoint.close()
+
+
+def shm_event_role(req, ready):
+    """An event service with ShmNotifier / ShmListener's defaults (8 listeners, 64 queued)."""
+    timeout = req["timeout_ms"] / 1000.0
+    cls = ipckit.ShmNotifier if req["role"] == "shm_notifier" else ipckit.ShmListener
+    endpoint = cls.create(req["name"], timeout=timeout)
+    ready()
+
+    def step(s, results):
+        if s["do"] == "notify":
+            return endpoint.notify(int(s["event_id"]))
+        if s["do"] == "wait_event":
+            return {"event_id": str(endpoint.wait(timeout=timeout))}
+        if s["do"] == "die":
+            die_now()
+        raise ValueError("unknown step %r" % s["do"])
+    with endpoint:
+        return testee_io.run_steps(req["steps"], step, classify)
 
 
 def shm_rpc_role(req, ready):
@@ -287,7 +296,7 @@ ROLES = {"channel_server": channel_role, "channel_client": channel_role,
          "shm_create": shm_role, "shm_open": shm_role,
          "file_backend": file_role, "file_frontend": file_role,
          "shm_msg_publisher": shm_msg_role, "shm_msg_subscriber": shm_msg_role,
-         "shm_notifier": shm_msg_role, "shm_listener": shm_msg_role,
+         "shm_notifier": shm_event_role, "shm_listener": shm_event_role,
          "shm_rpc_server": shm_rpc_role, "shm_rpc_client": shm_rpc_role}
 ROLES.update(api_roles.roles(ipckit, classify))
 
