@@ -292,6 +292,17 @@ class PySubscriber {
   std::shared_ptr<int> exports_ = std::make_shared<int>(0);
 };
 
+// Joins service `name` as Cpp::Create(name, args...) with the GIL released
+// (it may wait for another process creating the service) and wraps it in Py.
+template <typename Py, typename Cpp = typename Py::Cpp, typename Name, typename... Args>
+std::unique_ptr<Py> Join(const Name& name, const Args&... args) {
+  absl::StatusOr<Cpp> endpoint = [&] {
+    py::gil_scoped_release release;
+    return Cpp::Create(name, args...);
+  }();
+  return std::make_unique<Py>(ValueOrThrow(std::move(endpoint)), name);
+}
+
 // name, closed, close() and the context manager of every service endpoint.
 template <typename Cls>
 void DefMembership(Cls& cls) {
@@ -360,11 +371,7 @@ std::unique_ptr<Py> CreateEvent(const PathArg& name, py::ssize_t max_listeners,
   o.buffer = static_cast<uint32_t>(SizeArg(buffer, "buffer"));
   o.wait_mode = WaitArg(wait);
   o.open_timeout = TimeoutArg(timeout);
-  absl::StatusOr<typename Py::Cpp> endpoint = [&] {
-    py::gil_scoped_release release;
-    return Py::Cpp::Create(name, o);
-  }();
-  return std::make_unique<Py>(ValueOrThrow(std::move(endpoint)), name);
+  return Join<Py>(name, o);
 }
 
 constexpr char kEventDoc[] =
@@ -500,11 +507,7 @@ std::unique_ptr<Py> CreateRpc(const std::string& name, py::ssize_t max_clients,
                               const std::string& wait, const py::object& timeout) {
   const shm_msg::RpcOptions options = RpcOptionsArg(max_clients, max_servers, max_request,
                                                     max_response, max_in_flight, wait, timeout);
-  absl::StatusOr<Cpp> endpoint = [&] {
-    py::gil_scoped_release release;
-    return Cpp::Create(name, options);
-  }();
-  return std::make_unique<Py>(ValueOrThrow(std::move(endpoint)), name);
+  return Join<Py, Cpp>(name, options);
 }
 
 constexpr char kRpcDoc[] =
@@ -631,11 +634,7 @@ std::unique_ptr<Py> CreateEndpoint(const PathArg& name, py::ssize_t max_payload,
   typename Py::Options options;
   options.wait_mode = WaitArg(wait);
   options.open_timeout = TimeoutArg(timeout);
-  absl::StatusOr<typename Py::Cpp> endpoint = [&] {
-    py::gil_scoped_release release;
-    return Py::Cpp::Create(name, config, options);
-  }();
-  return std::make_unique<Py>(ValueOrThrow(std::move(endpoint)), name);
+  return Join<Py>(name, config, options);
 }
 
 constexpr char kConfigDoc[] =
