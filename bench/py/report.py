@@ -515,6 +515,36 @@ def render_plots(res: Results, out_dir: str) -> list[str]:
         plt.close(fig)
         written.append("cc_shm.png")
 
+    def latency_bars(suite: str, size: int, title: str, filename: str) -> None:
+        # Median and p99 of each latency row at one size; throughput, fill and
+        # memcpy rows of the suite are in its table, not here.
+        rows = [r for r in res.of(suite) if r["size"] == size and "skipped" not in r
+                and not any(w in r["method"] for w in ("throughput", "fill", "memcpy"))]
+        if not rows:
+            return
+        fig, ax = plt.subplots(figsize=(10, 0.5 * len(rows) + 1.5))
+        names = [r["method"] for r in rows]
+        ys = range(len(rows))
+        ax.barh([y - 0.2 for y in ys], [r["median_ns"] / 1e3 for r in rows], 0.4, label="median",
+                color=["tab:blue" if n.startswith("ipckit") else "tab:gray" for n in names])
+        ax.barh([y + 0.2 for y in ys], [r["p99_ns"] / 1e3 for r in rows], 0.4, label="p99",
+                color="none", edgecolor="black", hatch="//")
+        ax.set_yticks(list(ys))
+        ax.set_yticklabels(names, fontsize=8)
+        ax.invert_yaxis()
+        ax.set_xscale("log")
+        ax.set_xlabel("microseconds, log scale (solid: median; hatched: p99)")
+        ax.set_title(title)
+        ax.grid(True, axis="x", which="both", alpha=0.3)
+        fig.tight_layout()
+        fig.savefig(os.path.join(out_dir, filename), dpi=110)
+        plt.close(fig)
+        written.append(filename)
+
+    latency_bars("cc_shm_msg", 64, "C++ zero-copy messaging at 64 B beside its floors and peers",
+                 "cc_shm_msg.png")
+    latency_plot("py_shm_msg", "Python zero-copy messaging beside iceoryx2", "py_shm_msg.png")
+
     if res.of("py_json_dumps"):
         fig, axes = plt.subplots(1, 2, figsize=(12, 5))
         for ax, suite, title in ((axes[0], "py_json_dumps", "encode (dumps)"),
