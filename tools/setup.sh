@@ -24,22 +24,8 @@ DEBIAN_PACKAGES=(
   git
 )
 
-as_root() {
-  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
-}
-
-missing=()
-for pkg in "${DEBIAN_PACKAGES[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
-    missing+=("$pkg")
-  fi
-done
-
-if [ "${#missing[@]}" -gt 0 ]; then
-  echo "setup: installing Debian packages: ${missing[*]}"
-  as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+source "$(dirname "${BASH_SOURCE[0]}")/debian_packages.sh"
+install_missing_debian_packages "setup" "${DEBIAN_PACKAGES[@]}"
 
 # Later parts of the repo register their own setup steps here, each idempotent.
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

@@ -22,32 +22,10 @@ absl_version="20220623.1"
 absl_dir="$cache/abseil-src-$absl_version"
 acorn_dir="$cache/emcc-node"
 
-as_root() {
-  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
-}
-
-have_pkg() {
-  dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"
-}
-
-apt_updated=0
-apt_update_once() {
-  if [ "$apt_updated" -eq 0 ]; then
-    as_root apt-get update -qq
-    apt_updated=1
-  fi
-}
+source "$root/tools/debian_packages.sh"
 
 # 1. Debian packages.
-missing=()
-for pkg in emscripten dpkg-dev chromium; do
-  have_pkg "$pkg" || missing+=("$pkg")
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-  echo "setup(js): installing Debian packages: ${missing[*]}"
-  apt_update_once
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+install_missing_debian_packages "setup(js)" emscripten dpkg-dev chromium
 
 as_root mkdir -p "$cache"
 as_root chmod 0755 "$cache"

@@ -10,19 +10,5 @@
 # pinned by bench/requirements.txt; nothing here touches pip.
 set -euo pipefail
 
-as_root() {
-  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
-}
-
-missing=()
-for pkg in libboost-dev libzmq3-dev; do
-  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
-    missing+=("$pkg")
-  fi
-done
-
-if [ "${#missing[@]}" -gt 0 ]; then
-  echo "setup(bench): installing Debian packages: ${missing[*]}"
-  as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+source "$(dirname "${BASH_SOURCE[0]}")/../debian_packages.sh"
+install_missing_debian_packages "setup(bench)" libboost-dev libzmq3-dev

@@ -14,19 +14,5 @@
 # (tools/setup.d/20-js.sh fetches it; this step runs after it).
 set -euo pipefail
 
-as_root() {
-  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
-}
-
-missing=()
-for pkg in g++-mingw-w64-x86-64-posix wine wine64 googletest; do
-  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
-    missing+=("$pkg")
-  fi
-done
-
-if [ "${#missing[@]}" -gt 0 ]; then
-  echo "setup(mingw): installing Debian packages: ${missing[*]}"
-  as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+source "$(dirname "${BASH_SOURCE[0]}")/../debian_packages.sh"
+install_missing_debian_packages "setup(mingw)" g++-mingw-w64-x86-64-posix wine wine64 googletest
