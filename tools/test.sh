@@ -14,6 +14,7 @@ logdir="$(mktemp -d "${TMPDIR:-/tmp}/ipckit-test.XXXXXX")"
 total_passed=0
 total_failed=0
 summary=()
+failed_logs=()
 
 # Extracts "passed failed" counts from a suite's log, by the runner's own words.
 count_bazel() {
@@ -51,6 +52,7 @@ run_suite() {
   if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then f=1; fi
   total_passed=$((total_passed + p))
   total_failed=$((total_failed + f))
+  [ "$f" -gt 0 ] && failed_logs+=("$log")
   summary+=("$(printf '%-28s exit %-3s %5s passed %4s failed %6ss' "$name" "$rc" "$p" "$f" "$((SECONDS - started))")")
 }
 
@@ -83,6 +85,14 @@ run_suite "C++ TSan" count_bazel sanitizer_bazel tsan test -k --config=tsan //cc
 # (its own output base too).
 run_suite "C++ under Wine (mingw)" count_bazel tools/wine_test.sh
 run_suite "Fuzz smoke" count_plain tools/fuzz.sh 5
+
+# A failed suite's last lines go just above the summary: CI keeps only the
+# head and the tail of this output, and the middle is where a suite fails.
+for log in "${failed_logs[@]}"; do
+  echo
+  echo "==> last lines of $(basename "$log")"
+  tail -n 25 "$log"
+done
 
 echo
 echo "==> summary (logs in $logdir)"

@@ -12,22 +12,37 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 HERE="$REPO/py/differential"
 PYTHON="${PYTHON:-python3}"
 
-fail_setup() { echo "differential: $1"; echo "differential: 0 passed, 1 failed"; exit 1; }
+# Says which step failed, with the end of its output, then the summary line.
+fail_setup() {
+  echo "differential: $1"
+  [[ -n "${2:-}" && -s "$2" ]] && tail -n 20 "$2"
+  echo "differential: 0 passed, 1 failed"
+  summarized=1
+  exit 1
+}
 
 cd "$REPO"
-bazel build //py:wheel >/dev/null 2>&1 || fail_setup "bazel build //py:wheel failed"
-bin="$(bazel info bazel-bin 2>/dev/null)"
-wheels=("$bin"/py/ipckit-*.whl)
-[[ ${#wheels[@]} -eq 1 && -f "${wheels[0]}" ]] || fail_setup "expected one wheel in $bin/py"
-
 work="$(mktemp -d "${TMPDIR:-/tmp}/ipckit-differential.XXXXXX")"
 server_pid=""
-cleanup() { [[ -n "$server_pid" ]] && kill "$server_pid" 2>/dev/null; rm -rf "$work"; }
+summarized=""
+cleanup() {
+  local status=$?
+  [[ -n "$server_pid" ]] && kill "$server_pid" 2>/dev/null
+  # Ending without a summary line is a failure that must say where it stopped.
+  [[ -z "$summarized" ]] && echo "differential: stopped early (status $status) in ${scenario:-setup}"
+  rm -rf "$work"
+}
 trap cleanup EXIT
 
-"$PYTHON" -m venv "$work/ours" && "$work/ours/bin/python" -m pip install --quiet --no-deps "${wheels[0]}" \
-  || fail_setup "could not install our wheel"
-venv01="$("$REPO/conformance/ipckit01_venv.sh")" || fail_setup "could not make the ipckit 0.1.12 venv"
+bazel build //py:wheel >"$work/setup.log" 2>&1 || fail_setup "bazel build //py:wheel failed" "$work/setup.log"
+bin="$(bazel info bazel-bin 2>/dev/null)"
+wheels=("$bin"/py/ipckit-*.whl)
+[[ ${#wheels[@]} -eq 1 && -f "${wheels[0]}" ]] || fail_setup "expected one wheel in $bin/py, found: ${wheels[*]}"
+
+{ "$PYTHON" -m venv "$work/ours" && "$work/ours/bin/python" -m pip install --quiet --no-deps "${wheels[0]}"; } \
+  >"$work/setup.log" 2>&1 || fail_setup "could not install our wheel" "$work/setup.log"
+venv01="$("$REPO/conformance/ipckit01_venv.sh" 2>"$work/setup.log")" \
+  || fail_setup "could not make the ipckit 0.1.12 venv" "$work/setup.log"
 
 # start_api_server: ours (0.1.12 has no Python server), fresh for each client
 # run, in its own process; it serves until its stdin closes.
@@ -64,4 +79,5 @@ for program in "$HERE"/scenarios/[a-z]*.py; do
   [[ -n "$out" ]] && echo "$out"
 done
 echo "differential: $passed passed, $failed failed"
+summarized=1
 [[ $failed -eq 0 ]]
