@@ -10,9 +10,29 @@
 #include "cc/base/status_macros.h"
 #include "cc/file_channel/channel_info.h"
 #include "cc/file_channel/uuid.h"
+#include "cc/platform/fs/file_ops.h"
 #include "cc/platform/fs/owned_file.h"
+#include "cc/platform/process/process.h"
 
 namespace ipckit {
+namespace {
+
+// A backend's liveness lock (spec/file_channel.md, "Backend liveness"): the
+// descriptor holding flock on .backend.lock, or an empty one when another
+// backend holds it. Writes our pid into the file, so watchers see a change.
+absl::StatusOr<UniqueFd> TakeLivenessLock(const std::string& dir, bool allow_shared) {
+  const std::string path = absl::StrCat(dir, "/.backend.lock");
+  const uint32_t mode = allow_shared ? 0660 : 0600;
+  IPCKIT_ASSIGN_OR_RETURN(UniqueFd fd, OpenOwnedRegularFile(path, kOpenRead | kOpenCreate, mode, allow_shared));
+  IPCKIT_ASSIGN_OR_RETURN(bool locked, LockFile(fd, /*wait=*/false, path));
+  if (!locked) return UniqueFd();
+  IPCKIT_ASSIGN_OR_RETURN(UniqueFd writer,
+                          OpenOwnedRegularFile(path, kOpenWrite | kOpenTruncate, mode, allow_shared));
+  IPCKIT_RETURN_IF_ERROR(WriteFileAll(writer, absl::StrCat(platform::CurrentProcessId(), "\n"), path));
+  return fd;
+}
+
+}  // namespace
 
 absl::StatusOr<FileChannel> FileChannel::Backend(absl::string_view dir, FileChannelOptions options) {
   return Open(dir, FileChannelSide::kBackend, options);
@@ -40,6 +60,9 @@ absl::StatusOr<FileChannel> FileChannel::Open(absl::string_view dir_in, FileChan
       EnsureChannelFiles(dir, Deadline::After(options.open_timeout), options.allow_shared_directory));
   IPCKIT_ASSIGN_OR_RETURN(std::string sender_id, NewUuidV4());
   FileChannel channel(std::move(dir), side, options, std::move(sender_id));
+  if (side == FileChannelSide::kBackend) {
+    IPCKIT_ASSIGN_OR_RETURN(channel.liveness_lock_, TakeLivenessLock(channel.dir_, options.allow_shared_directory));
+  }
   if (options.skip_existing) {
     IPCKIT_ASSIGN_OR_RETURN(FileSnapshot snapshot,
                             ReadChannelFile(channel.incoming_path(), options.max_file_bytes,

@@ -31,6 +31,7 @@
 #include "cc/file_channel/file_index.h"
 #include "cc/file_channel/inbox.h"
 #include "cc/file_channel/message.h"
+#include "cc/platform/unique_fd.h"
 #include "cc/platform/watch/dir_watcher.h"
 
 namespace ipckit {
@@ -165,6 +166,10 @@ class FileChannel {
   ChannelFileIndex outgoing_index_;  // the outgoing file as of our last write
   std::deque<FileMessage> pending_;
   std::optional<DirWatcher> watcher_;
+  // A backend's flock on .backend.lock, held while it is open: frontends
+  // see it as online (spec/file_channel.md, "Backend liveness"). Empty for
+  // a frontend, and for a backend while another one holds it.
+  UniqueFd liveness_lock_;
 };
 
 }  // namespace ipckit
