@@ -32,10 +32,13 @@ absl::StatusOr<UniqueHandle> MakeEvent() {
 
 // Completes an overlapped operation that `started` reports on: waits for its
 // event until the deadline, and cancels it then. The byte count on success;
-// the Win32 error code of a failure in *error (0 on success or timeout).
+// the Win32 error code of a failure in *error (0 on success or timeout). On
+// timeout, `*partial` (if given) receives what the cancelled operation had
+// transferred: a write may be cut short.
 absl::StatusOr<DWORD> Finish(HANDLE h, OVERLAPPED* ov, BOOL started, const Deadline& deadline,
-                             absl::string_view what, DWORD* error) {
+                             absl::string_view what, DWORD* error, DWORD* partial = nullptr) {
   *error = 0;
+  if (partial != nullptr) *partial = 0;
   if (!started) {
     const DWORD err = ::GetLastError();
     if (err != ERROR_IO_PENDING) {
@@ -52,6 +55,7 @@ absl::StatusOr<DWORD> Finish(HANDLE h, OVERLAPPED* ov, BOOL started, const Deadl
         *error = err2;
         return WindowsError(err2, what);
       }
+      if (partial != nullptr) *partial = n;
       return TimeoutError(absl::StrCat(what, ": timed out"));
     }
   }
@@ -122,7 +126,11 @@ absl::StatusOr<size_t> PipeEnd::ReadSome(absl::Span<char> buf, const Deadline& d
   return static_cast<size_t>(*n);
 }
 
-absl::Status PipeEnd::WriteAll(absl::string_view data, const Deadline& deadline, absl::string_view what) {
+absl::Status PipeEnd::WriteAll(absl::string_view data, const Deadline& deadline, absl::string_view what,
+                              size_t* written) {
+  size_t ignored = 0;
+  if (written == nullptr) written = &ignored;
+  *written = 0;
   if (!valid()) return ClosedError(absl::StrCat(what, ": closed"));
   while (!data.empty()) {
     OVERLAPPED ov{};
@@ -131,12 +139,17 @@ absl::Status PipeEnd::WriteAll(absl::string_view data, const Deadline& deadline,
     const DWORD chunk = static_cast<DWORD>(std::min<size_t>(data.size(), 1u << 30));
     const BOOL started = ::WriteFile(pipe_.get(), data.data(), chunk, nullptr, &ov);
     DWORD error = 0;
-    absl::StatusOr<DWORD> n = Finish(pipe_.get(), &ov, started, deadline, what, &error);
+    DWORD partial = 0;
+    absl::StatusOr<DWORD> n = Finish(pipe_.get(), &ov, started, deadline, what, &error, &partial);
     if (error == ERROR_BROKEN_PIPE || error == ERROR_NO_DATA || error == ERROR_PIPE_NOT_CONNECTED) {
       return PeerClosedError(absl::StrCat(what, ": the reader closed its end"));
     }
-    if (!n.ok()) return n.status();
+    if (!n.ok()) {
+      *written += partial;
+      return n.status();
+    }
     data.remove_prefix(*n);
+    *written += *n;
   }
   return absl::OkStatus();
 }

@@ -48,8 +48,10 @@ class PipeEnd {
   absl::StatusOr<size_t> ReadSome(absl::Span<char> buf, const Deadline& deadline, absl::string_view what);
 
   // Writes all of `data`. A closed reader is peer_closed. On timeout a part
-  // of `data` may have been written.
-  absl::Status WriteAll(absl::string_view data, const Deadline& deadline, absl::string_view what);
+  // of `data` may have been written: `*written` (if given) receives how many
+  // bytes went out, also on error, so a caller can keep the rest.
+  absl::Status WriteAll(absl::string_view data, const Deadline& deadline, absl::string_view what,
+                        size_t* written = nullptr);
 
   bool valid() const { return pipe_.valid(); }
   HANDLE handle() const { return pipe_.get(); }
