@@ -5,20 +5,18 @@
 #include "absl/strings/str_cat.h"
 #include "cc/base/deadline.h"
 #include "cc/base/error.h"
-#include "cc/platform/io/fd_io.h"
 
 namespace ipckit {
 
-using fd_io::FdKind;
-
-ChannelEndpoint::ChannelEndpoint(UniqueFd fd, std::string what, ChannelOptions options)
-    : fd_(std::move(fd)),
+ChannelEndpoint::ChannelEndpoint(platform::LocalStream stream, std::string what,
+                                 ChannelOptions options)
+    : stream_(std::move(stream)),
       what_(std::move(what)),
       max_payload_(options.max_payload),
       decoder_(options.max_payload) {}
 
 void ChannelEndpoint::Close() {
-  fd_.reset();
+  stream_.Close();
   pending_send_.clear();
 }
 
@@ -28,10 +26,10 @@ absl::Status ChannelEndpoint::NotOpen() const {
 }
 
 absl::Status ChannelEndpoint::FlushPending(const Deadline& deadline) {
-  iovec iov = {pending_send_.data(), pending_send_.size()};
+  const absl::string_view pending = pending_send_;
   size_t written = 0;
-  absl::Status s = fd_io::WriteVAll(fd_.get(), FdKind::kSocket, absl::MakeSpan(&iov, 1), deadline,
-                                    what_, &written);
+  absl::Status s =
+      stream_.WriteAllGathered(absl::MakeConstSpan(&pending, 1), deadline, what_, &written);
   pending_send_.erase(0, written);
   if (!s.ok() && ErrorClassOf(s) == kErrTimeout) {
     return TimeoutError(absl::StrCat(what_, ": timed out finishing the previous message (",
@@ -61,10 +59,9 @@ absl::Status ChannelEndpoint::Send(absl::string_view payload, absl::Duration tim
   }
   char header[frame::kHeaderSize];
   frame::EncodeHeader(static_cast<uint32_t>(payload.size()), header);
-  iovec iov[2] = {{header, sizeof(header)}, {const_cast<char*>(payload.data()), payload.size()}};
+  const absl::string_view parts[2] = {absl::string_view(header, sizeof(header)), payload};
   size_t written = 0;
-  absl::Status s =
-      fd_io::WriteVAll(fd_.get(), FdKind::kSocket, absl::MakeSpan(iov), deadline, what_, &written);
+  absl::Status s = stream_.WriteAllGathered(parts, deadline, what_, &written);
   size_t total = sizeof(header) + payload.size();
   if (s.ok() || written == 0 || ErrorClassOf(s) != kErrTimeout) return s;
   // Timed out midway: the peer holds half a frame. Keep the rest so the next
@@ -106,7 +103,7 @@ absl::Status ChannelEndpoint::RecvInto(std::string* out, absl::Duration timeout)
     // Reads straight into the decoder's buffer: one read can bring in the
     // header, a small payload and the frames after it.
     absl::Span<char> room = decoder_.PrepareInput();
-    absl::StatusOr<size_t> n = fd_io::ReadSome(fd_.get(), room, deadline, what_);
+    absl::StatusOr<size_t> n = stream_.ReadSome(room, deadline, what_);
     if (!n.ok()) return n.status();  // On timeout the decoder keeps the partial frame.
     if (*n == 0) {
       if (decoder_.AtFrameBoundary()) {

@@ -19,7 +19,7 @@
 #include "absl/time/time.h"
 #include "cc/base/deadline.h"
 #include "cc/channel/frame.h"
-#include "cc/platform/unique_fd.h"
+#include "cc/platform/io/local_stream.h"
 
 namespace ipckit {
 
@@ -39,12 +39,13 @@ struct ChannelOptions {
 class ChannelEndpoint {
  public:
   ChannelEndpoint() = default;  // Not connected.
-  // Wraps a connected, non-blocking stream socket; `what` names it in errors.
-  ChannelEndpoint(UniqueFd fd, std::string what, ChannelOptions options);
+  // Wraps a connected stream; `what` names it in errors.
+  ChannelEndpoint(platform::LocalStream stream, std::string what, ChannelOptions options);
   ChannelEndpoint(ChannelEndpoint&&) noexcept = default;
   ChannelEndpoint& operator=(ChannelEndpoint&&) noexcept = default;
 
-  // Sends one message: header and payload in a single writev, no copy.
+  // Sends one message: header and payload in one gathered write (POSIX
+  // writev, no copy).
   // too_large (nothing sent) if the payload exceeds max_payload; peer_closed
   // if the peer is gone (never SIGPIPE). On timeout with part of the frame
   // already written, the rest is kept and goes out first on the next Send,
@@ -66,20 +67,21 @@ class ChannelEndpoint {
   absl::Status RecvInto(std::string* out, absl::Duration timeout = absl::InfiniteDuration());
 
   void Close();
-  bool is_open() const { return fd_.valid(); }
+  bool is_open() const { return stream_.is_open(); }
   bool has_pending_send() const { return !pending_send_.empty(); }
   // Whether a whole message is already buffered, so that Recv returns it
   // without reading the socket (an event loop drains these before it waits).
   bool has_buffered_message() const { return recv_end_.ok() && decoder_.HasFrame(); }
   uint32_t max_payload() const { return max_payload_; }
-  int fd() const { return fd_.get(); }
+  // POSIX: the socket, for an event loop; -1 on Windows or when closed.
+  int fd() const { return stream_.fd(); }
 
  private:
   absl::Status NotOpen() const;
   // Writes out pending_send_, dropping what was written.
   absl::Status FlushPending(const Deadline& deadline);
 
-  UniqueFd fd_;
+  platform::LocalStream stream_;
   std::string what_;  // "channel /tmp/x.sock", for messages.
   uint32_t max_payload_ = frame::kDefaultMaxPayload;
   frame::FrameDecoder decoder_;

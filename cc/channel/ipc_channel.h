@@ -4,8 +4,9 @@
 //   IPCKIT_RETURN_IF_ERROR(server.WaitForClient(absl::Seconds(30)));
 //   IPCKIT_ASSIGN_OR_RETURN(std::string message, server.Recv(absl::Seconds(5)));
 //
-// Same naming and transport as NamedPipe (a Unix-domain stream socket at
-// SocketPathFor(name), spec/naming.md), carrying length-prefixed frames
+// Same naming and transport as NamedPipe (platform::LocalStream: a
+// Unix-domain socket at /tmp/{name}.sock on POSIX, the named pipe
+// \\.\pipe\{name} on Windows; spec/naming.md), carrying length-prefixed frames
 // (spec/channel_framing.md) so that every Send arrives as one Recv. Like
 // ipckit 0.1, a server talks to one current client (WaitForClient, then
 // Send/Recv on the channel); Accept() returns further clients as their own

@@ -6,11 +6,8 @@
 #include "cc/base/deadline.h"
 #include "cc/base/error.h"
 #include "cc/base/status_macros.h"
-#include "cc/platform/io/fd_io.h"
 
 namespace ipckit {
-
-using fd_io::FdKind;
 
 absl::Status NamedPipeConnection::NotOpen() const {
   if (what_.empty()) return ClosedError("named pipe connection is not connected");
@@ -19,23 +16,23 @@ absl::Status NamedPipeConnection::NotOpen() const {
 
 absl::StatusOr<size_t> NamedPipeConnection::Read(absl::Span<char> buf, absl::Duration timeout) {
   if (!is_open()) return NotOpen();
-  return fd_io::ReadSome(fd_.get(), buf, Deadline::After(timeout), what_);
+  return stream_.ReadSome(buf, Deadline::After(timeout), what_);
 }
 
 absl::Status NamedPipeConnection::ReadExact(absl::Span<char> buf, absl::Duration timeout) {
   if (!is_open()) return NotOpen();
-  return fd_io::ReadExact(fd_.get(), buf, Deadline::After(timeout), what_);
+  return stream_.ReadExact(buf, Deadline::After(timeout), what_);
 }
 
 absl::StatusOr<size_t> NamedPipeConnection::Write(absl::string_view data,
                                                   absl::Duration timeout) {
   if (!is_open()) return NotOpen();
-  return fd_io::WriteSome(fd_.get(), FdKind::kSocket, data, Deadline::After(timeout), what_);
+  return stream_.WriteSome(data, Deadline::After(timeout), what_);
 }
 
 absl::Status NamedPipeConnection::WriteAll(absl::string_view data, absl::Duration timeout) {
   if (!is_open()) return NotOpen();
-  return fd_io::WriteAll(fd_.get(), FdKind::kSocket, data, Deadline::After(timeout), what_);
+  return stream_.WriteAll(data, Deadline::After(timeout), what_);
 }
 
 absl::StatusOr<size_t> NamedPipe::Read(absl::Span<char> buf, absl::Duration timeout) {

@@ -4,11 +4,12 @@
 //   IPCKIT_RETURN_IF_ERROR(server.WaitForClient(absl::Seconds(30)));
 //   IPCKIT_ASSIGN_OR_RETURN(size_t n, server.Read(absl::MakeSpan(buf)));
 //
-// On POSIX a named pipe is a Unix-domain stream socket at SocketPathFor(name):
-// "/tmp/{name}.sock", or the name itself if it is an absolute path
-// (spec/naming.md). The server owns the socket file (mode 0600): it reclaims
-// one left by a dead server, refuses to take a live server's (in_use), and
-// removes its own when destroyed.
+// On POSIX a named pipe is a Unix-domain stream socket at "/tmp/{name}.sock",
+// or the name itself if it is an absolute path (spec/naming.md). The server
+// owns the socket file (mode 0600): it reclaims one left by a dead server,
+// refuses to take a live server's (in_use), and removes its own when
+// destroyed. On Windows it is the byte-mode named pipe \\.\pipe\{name}, as
+// in ipckit 0.1 (spec/windows.md); one server per name there too.
 //
 // Like ipckit 0.1, a server talks to one "current" client (WaitForClient, then
 // Read/Write on the server object). To serve several clients, Accept() returns
@@ -25,7 +26,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
-#include "cc/platform/unique_fd.h"
+#include "cc/platform/io/local_stream.h"
 #include "cc/stream/stream_server.h"
 
 namespace ipckit {
@@ -44,9 +45,10 @@ struct NamedPipeOptions {
 class NamedPipeConnection {
  public:
   NamedPipeConnection() = default;  // Not connected.
-  // Wraps a connected, non-blocking stream socket; `what` names it in errors.
-  NamedPipeConnection(UniqueFd fd, std::string what, const NamedPipeOptions& /*options*/ = {})
-      : fd_(std::move(fd)), what_(std::move(what)) {}
+  // Wraps a connected stream; `what` names it in errors.
+  NamedPipeConnection(platform::LocalStream stream, std::string what,
+                      const NamedPipeOptions& /*options*/ = {})
+      : stream_(std::move(stream)), what_(std::move(what)) {}
   NamedPipeConnection(NamedPipeConnection&&) noexcept = default;
   NamedPipeConnection& operator=(NamedPipeConnection&&) noexcept = default;
 
@@ -63,14 +65,15 @@ class NamedPipeConnection {
                                absl::Duration timeout = absl::InfiniteDuration());
   absl::Status WriteAll(absl::string_view data, absl::Duration timeout = absl::InfiniteDuration());
 
-  void Close() { fd_.reset(); }
-  bool is_open() const { return fd_.valid(); }
-  int fd() const { return fd_.get(); }
+  void Close() { stream_.Close(); }
+  bool is_open() const { return stream_.is_open(); }
+  // POSIX: the socket, for an event loop; -1 on Windows or when closed.
+  int fd() const { return stream_.fd(); }
 
  private:
   absl::Status NotOpen() const;
 
-  UniqueFd fd_;
+  platform::LocalStream stream_;
   std::string what_;  // "named pipe /tmp/x.sock", for messages.
 };
 

@@ -7,16 +7,17 @@
 //   IPCKIT_ASSIGN_OR_RETURN(NamedPipe server, NamedPipe::Create("jobs"));
 //   IPCKIT_RETURN_IF_ERROR(server.WaitForClient(absl::Seconds(30)));
 //
-// The transport is a Unix-domain stream socket at SocketPathFor(name)
-// (spec/naming.md), with the peer checks of uds::PeerAccess. Like ipckit
-// 0.1, a server talks to one current client (WaitForClient); Accept() returns
+// The transport is platform::LocalStream at LocalStreamAddress(name): a
+// Unix-domain socket at /tmp/{name}.sock (with its peer checks) on POSIX, a
+// named pipe \\.\pipe\{name} on Windows (spec/naming.md, spec/windows.md).
+// Like ipckit 0.1, a server talks to one current client (WaitForClient); Accept() returns
 // further clients as their own Connection.
 //
 // `Derived` (CRTP) is the public class: it has a `kKind` naming it in errors
 // ("named pipe") and a default constructor this class can reach (make it a
 // friend). `Connection` is the per-socket object (ChannelEndpoint,
 // NamedPipeConnection): default-constructible as "not connected", movable,
-// constructible from (UniqueFd socket, std::string what, const Options&),
+// constructible from (platform::LocalStream, std::string what, const Options&),
 // with is_open() and Close(). `Options` carries at least
 // `bool allow_other_users`.
 #ifndef IPCKIT_CC_STREAM_STREAM_SERVER_H_
@@ -33,24 +34,22 @@
 #include "absl/time/time.h"
 #include "cc/base/deadline.h"
 #include "cc/base/error.h"
-#include "cc/base/name.h"
 #include "cc/base/status_macros.h"
-#include "cc/platform/io/unix_socket.h"
-#include "cc/platform/unique_fd.h"
+#include "cc/platform/io/local_stream.h"
 
 namespace ipckit {
 
 template <typename Derived, typename Connection, typename Options>
 class StreamServer {
  public:
-  // Starts a server at SocketPathFor(name). invalid_argument for a bad name;
-  // in_use if a live server (or a non-socket file) has the path;
+  // Starts a server at LocalStreamAddress(name). invalid_argument for a bad
+  // name; in_use if a live server (or a non-socket file) has the address;
   // permission_denied if another user's socket file has it; a stale socket
   // file of a dead server is reclaimed (spec/naming.md).
   static absl::StatusOr<Derived> Create(absl::string_view name, Options options = {}) {
-    IPCKIT_ASSIGN_OR_RETURN(std::string path, SocketPathFor(name));
-    IPCKIT_ASSIGN_OR_RETURN(uds::UnixListener listener,
-                            uds::UnixListener::Listen(path, AccessOf(options)));
+    IPCKIT_ASSIGN_OR_RETURN(std::string path, platform::LocalStreamAddress(name));
+    IPCKIT_ASSIGN_OR_RETURN(platform::LocalStreamListener listener,
+                            platform::LocalStreamListener::Listen(path, AccessOf(options)));
     Derived server;
     server.Init(name, std::move(path), options);
     server.listener_.emplace(std::move(listener));
@@ -64,12 +63,13 @@ class StreamServer {
   static absl::StatusOr<Derived> Connect(absl::string_view name,
                                          absl::Duration timeout = absl::InfiniteDuration(),
                                          Options options = {}) {
-    IPCKIT_ASSIGN_OR_RETURN(std::string path, SocketPathFor(name));
+    IPCKIT_ASSIGN_OR_RETURN(std::string path, platform::LocalStreamAddress(name));
     IPCKIT_ASSIGN_OR_RETURN(
-        UniqueFd fd, uds::ConnectUnix(path, Deadline::After(timeout), AccessOf(options)));
+        platform::LocalStream stream,
+        platform::ConnectLocalStream(path, Deadline::After(timeout), AccessOf(options)));
     Derived client;
     client.Init(name, std::move(path), options);
-    client.current_ = Connection(std::move(fd), client.what_, options);
+    client.current_ = Connection(std::move(stream), client.what_, options);
     return client;
   }
 
@@ -91,8 +91,9 @@ class StreamServer {
       return InvalidArgumentError(
           absl::StrCat(what_, ": Accept/WaitForClient is for servers; this is a client"));
     }
-    IPCKIT_ASSIGN_OR_RETURN(UniqueFd fd, listener_->Accept(Deadline::After(timeout)));
-    return Connection(std::move(fd), absl::StrCat(what_, " (server side)"), options_);
+    IPCKIT_ASSIGN_OR_RETURN(platform::LocalStream stream,
+                            listener_->Accept(Deadline::After(timeout)));
+    return Connection(std::move(stream), absl::StrCat(what_, " (server side)"), options_);
   }
 
   // Closes the current connection; a server can then WaitForClient again.
@@ -106,7 +107,8 @@ class StreamServer {
 
   // For an event loop that waits for readiness itself (ipckit.aio): the
   // current connection's socket (-1 if none) and a server's listening socket
-  // (-1 on a client). Calls with a zero timeout then never wait.
+  // (-1 on a client). Calls with a zero timeout then never wait. POSIX only:
+  // both are -1 on Windows (platform::LocalStream::fd).
   int fd() const { return current_.fd(); }
   int listener_fd() const { return listener_ ? listener_->fd() : -1; }
 
@@ -132,8 +134,8 @@ class StreamServer {
     options_ = options;
   }
 
-  static uds::PeerAccess AccessOf(const Options& options) {
-    uds::PeerAccess access;
+  static platform::LocalStreamAccess AccessOf(const Options& options) {
+    platform::LocalStreamAccess access;
     access.allow_other_users = options.allow_other_users;
     return access;
   }
@@ -142,7 +144,7 @@ class StreamServer {
   std::string path_;
   std::string what_;  // "named pipe /tmp/x.sock", for messages.
   Options options_;
-  std::optional<uds::UnixListener> listener_;  // Set for a server.
+  std::optional<platform::LocalStreamListener> listener_;  // Set for a server.
   Connection current_;
 };
 
