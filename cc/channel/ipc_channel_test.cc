@@ -1,9 +1,5 @@
 #include "cc/channel/ipc_channel.h"
 
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <memory>
 #include <cstdlib>
@@ -15,7 +11,9 @@
 #include "absl/time/clock.h"
 #include "cc/base/error.h"
 #include "cc/channel/allocation_probe.h"
+#include "cc/platform/fs/file_ops.h"
 #include "cc/platform/io/child_process.h"
+#include "cc/platform/process/process.h"
 #include "gtest/gtest.h"
 
 namespace ipckit {
@@ -24,7 +22,7 @@ namespace {
 constexpr char kPeer[] = "cc/channel/channel_peer";
 
 std::string UniqueName(absl::string_view tag) {
-  return absl::StrCat("ipckit-ch-", tag, "-", ::getpid());
+  return absl::StrCat("ipckit-ch-", tag, "-", platform::CurrentProcessId());
 }
 
 // Waits for the child and returns its wait status (or -1).
@@ -34,7 +32,7 @@ int Reap(pid_t pid) {
   return status.ok() ? *status : -1;
 }
 
-bool CleanExit(int status) { return WIFEXITED(status) && WEXITSTATUS(status) == 0; }
+bool CleanExit(int status) { return ExitedWithCode(status, 0); }
 
 // A server channel with one child peer connected as its current client.
 struct Session {
@@ -116,7 +114,7 @@ TEST(IpcChannelTest, PeerKilledMidFrameIsTruncatedNotAHang) {
       << msg.status();
   EXPECT_EQ(ErrorClassOf(s->channel.Recv(absl::Seconds(1)).status()), "truncated");  // Final.
   int status = Reap(s->pid);
-  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << DescribeWaitStatus(status);
+  EXPECT_TRUE(WasKilled(status)) << DescribeWaitStatus(status);
 }
 
 TEST(IpcChannelTest, PeerExitingCleanlyIsPeerClosedAfterItsMessages) {
@@ -303,9 +301,10 @@ TEST(IpcChannelTest, NamingRulesMatchNamedPipe) {
     absl::StatusOr<IpcChannel> server = IpcChannel::Create(name);
     ASSERT_TRUE(server.ok());
     EXPECT_EQ(server->path(), path);
-    struct stat st;
-    ASSERT_EQ(::lstat(path.c_str(), &st), 0);
-    EXPECT_EQ(st.st_mode & 07777, 0600);
+    absl::StatusOr<FileStatus> st = StatLink(path);
+    ASSERT_TRUE(st.ok()) << st.status();
+    EXPECT_EQ(st->type, FileStatus::Type::kSocket);
+    EXPECT_EQ(st->permissions, 0600u);
     EXPECT_EQ(ErrorClassOf(IpcChannel::Create(name).status()), "in_use");
     absl::Time start = absl::Now();
     absl::StatusOr<IpcChannel> client = IpcChannel::Connect(name, absl::Seconds(5));
@@ -315,7 +314,7 @@ TEST(IpcChannelTest, NamingRulesMatchNamedPipe) {
     EXPECT_EQ(ErrorClassOf(timed_out), "timeout");
     EXPECT_GE(absl::Now() - start, absl::Milliseconds(100));
   }
-  EXPECT_NE(::access(path.c_str(), F_OK), 0);
+  EXPECT_EQ(ErrorClassOf(StatLink(path).status()), "not_found");
   EXPECT_EQ(ErrorClassOf(IpcChannel::Connect(name, absl::Milliseconds(50)).status()), "timeout");
 }
 
