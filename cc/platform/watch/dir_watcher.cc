@@ -11,6 +11,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "cc/base/error.h"
+#include "cc/base/status_macros.h"
 
 #if defined(__linux__)
 #include <sys/inotify.h>
@@ -30,13 +31,7 @@ absl::StatusOr<DirWatcher> DirWatcher::Open(absl::string_view dir,
                                             std::vector<std::string> names,
                                             DirWatcherOptions options) {
   if (dir.empty()) return InvalidArgumentError("DirWatcher: empty directory path");
-  for (const std::string& name : names) {
-    if (name.empty() || name.find('/') != std::string::npos ||
-        name.find('\0') != std::string::npos) {
-      return InvalidArgumentError(
-          absl::StrCat("DirWatcher: '", name, "' is not a plain file name"));
-    }
-  }
+  IPCKIT_RETURN_IF_ERROR(CheckNames(names));
   std::string dir_path(dir);
   struct stat st;
   if (::stat(dir_path.c_str(), &st) != 0) {
@@ -45,9 +40,6 @@ absl::StatusOr<DirWatcher> DirWatcher::Open(absl::string_view dir,
   if (!S_ISDIR(st.st_mode)) {
     return InvalidArgumentError(absl::StrCat("DirWatcher: '", dir_path, "' is not a directory"));
   }
-  options.min_poll_interval = std::max(options.min_poll_interval, absl::Microseconds(100));
-  options.max_poll_interval = std::max(options.max_poll_interval, options.min_poll_interval);
-
   DirWatcher watcher(std::move(dir_path), std::move(names), options);
 #if defined(IPCKIT_HAVE_INOTIFY)
   if (!options.force_polling) {
@@ -94,29 +86,9 @@ std::vector<DirWatcher::FileSignature> DirWatcher::Snapshot() const {
   return out;
 }
 
-void DirWatcher::StartPolling() {
-  inotify_fd_.reset();
-  last_ = Snapshot();
-  poll_interval_ = options_.min_poll_interval;
-}
-
 absl::StatusOr<bool> DirWatcher::Wait(const Deadline& deadline) {
   if (polling()) return WaitPolling(deadline);
   return WaitInotify(deadline);
-}
-
-absl::StatusOr<bool> DirWatcher::WaitPolling(const Deadline& deadline) {
-  for (;;) {
-    std::vector<FileSignature> now = Snapshot();
-    if (now != last_) {
-      last_ = std::move(now);
-      poll_interval_ = options_.min_poll_interval;
-      return true;
-    }
-    if (deadline.Expired()) return false;
-    absl::SleepFor(std::min(poll_interval_, deadline.Remaining()));
-    poll_interval_ = std::min(poll_interval_ * 2, options_.max_poll_interval);
-  }
 }
 
 absl::StatusOr<bool> DirWatcher::WaitInotify(const Deadline& deadline) {
@@ -174,5 +146,9 @@ absl::StatusOr<bool> DirWatcher::DrainEvents() {
   return false;
 #endif
 }
+
+// No native watch outside Windows.
+struct DirWatcher::NativeWatch {};
+void DirWatcher::NativeWatchDeleter::operator()(NativeWatch* watch) const { delete watch; }
 
 }  // namespace ipckit

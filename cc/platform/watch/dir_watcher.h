@@ -10,15 +10,16 @@
 // released) wakes the waiter at once. Where inotify is unavailable (other
 // OSes, the per-user instance or watch limit reached, or forced by options) it
 // falls back to polling the files' stat signature with a backoff of
-// 1 ms .. 20 ms. Wait() may return true spuriously: callers always re-check the
+// 1 ms .. 20 ms. On Windows (dir_watcher_win.cc) ReadDirectoryChangesW on the
+// directory wakes the waiter and the stat signatures say whether a watched
+// file changed; fd() is -1 there. Wait() may return true spuriously: callers always re-check the
 // file. Events are queued from Open() on, so "check, then Wait" never loses a
 // change that happens between the two.
 #ifndef IPCKIT_CC_PLATFORM_WATCH_DIR_WATCHER_H_
 #define IPCKIT_CC_PLATFORM_WATCH_DIR_WATCHER_H_
 
-#include <sys/types.h>
-
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -47,15 +48,16 @@ class DirWatcher {
                                          std::vector<std::string> names,
                                          DirWatcherOptions options = {});
 
-  DirWatcher(DirWatcher&&) = default;
-  DirWatcher& operator=(DirWatcher&&) = default;
+  DirWatcher(DirWatcher&&) noexcept;
+  DirWatcher& operator=(DirWatcher&&) noexcept;
+  ~DirWatcher();
 
   // Blocks until a watched file may have changed (true) or `deadline` passes
   // (false). Errors only for failing system calls.
   absl::StatusOr<bool> Wait(const Deadline& deadline);
 
   // True when polling rather than using kernel notification.
-  bool polling() const { return !inotify_fd_.valid(); }
+  bool polling() const { return !inotify_fd_.valid() && native_ == nullptr; }
 
   // The inotify descriptor (-1 while polling), for an event loop that waits
   // itself: it is readable when a change is queued; Wait() with an expired
@@ -67,9 +69,9 @@ class DirWatcher {
   // What stat(2) says about one watched file; any difference means "changed".
   struct FileSignature {
     bool exists = false;
-    dev_t dev = 0;
-    ino_t ino = 0;
-    off_t size = 0;
+    uint64_t dev = 0;
+    uint64_t ino = 0;
+    uint64_t size = 0;
     int64_t mtime_ns = 0;
     int64_t ctime_ns = 0;
     bool operator==(const FileSignature& o) const {
@@ -78,9 +80,10 @@ class DirWatcher {
     }
   };
 
-  DirWatcher(std::string dir, std::vector<std::string> names, DirWatcherOptions options)
-      : dir_(std::move(dir)), names_(std::move(names)), options_(options) {}
+  DirWatcher(std::string dir, std::vector<std::string> names, DirWatcherOptions options);
 
+  // Checks `names` are plain file names.
+  static absl::Status CheckNames(const std::vector<std::string>& names);
   std::vector<FileSignature> Snapshot() const;
   void StartPolling();
   absl::StatusOr<bool> WaitInotify(const Deadline& deadline);
@@ -92,6 +95,13 @@ class DirWatcher {
   std::vector<std::string> names_;
   DirWatcherOptions options_;
   UniqueFd inotify_fd_;
+  // Windows: the ReadDirectoryChangesW watch (dir_watcher_win.cc); null
+  // elsewhere and while polling.
+  struct NativeWatch;
+  struct NativeWatchDeleter {
+    void operator()(NativeWatch* watch) const;
+  };
+  std::unique_ptr<NativeWatch, NativeWatchDeleter> native_;
   std::vector<FileSignature> last_;  // polling mode: signatures at the last report
   absl::Duration poll_interval_;
 };

@@ -1,5 +1,7 @@
 #include "cc/platform/win/fs_win.h"
 
+#include <fcntl.h>
+#include <io.h>
 #include <windows.h>
 
 #include <algorithm>
@@ -27,6 +29,18 @@ void Backoff(absl::Duration* backoff, absl::Duration max, const Deadline& deadli
 }
 
 }  // namespace
+
+absl::StatusOr<UniqueFd> FdFromHandle(UniqueHandle h, absl::string_view what) {
+  const int fd = ::_open_osfhandle(reinterpret_cast<intptr_t>(h.get()), _O_BINARY | _O_NOINHERIT);
+  if (fd < 0) {
+    return MakeError(absl::StatusCode::kResourceExhausted, kErrIo,
+                     absl::StrCat(what, ": no C runtime descriptor left for the file handle"));
+  }
+  h.release();  // the descriptor owns it now
+  return UniqueFd(fd);
+}
+
+HANDLE HandleOf(const UniqueFd& fd) { return reinterpret_cast<HANDLE>(::_get_osfhandle(fd.get())); }
 
 absl::StatusOr<UniqueHandle> OpenShared(const std::string& path, bool create) {
   UniqueHandle h(::CreateFileW(Widen(path).c_str(), GENERIC_READ | GENERIC_WRITE,

@@ -20,11 +20,19 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "cc/base/deadline.h"
+#include "cc/platform/unique_fd.h"
 #include "cc/platform/win/unique_handle_win.h"
 
 namespace ipckit {
 namespace platform {
 namespace win {
+
+// The portable file seam (cc/platform/fs, UniqueFd) carries a Windows file as
+// a C runtime descriptor that owns the HANDLE: closing the UniqueFd closes the
+// HANDLE. FdFromHandle takes ownership (closing `h` itself if the CRT has no
+// descriptor left); HandleOf borrows.
+absl::StatusOr<UniqueFd> FdFromHandle(UniqueHandle h, absl::string_view what);
+HANDLE HandleOf(const UniqueFd& fd);
 
 // Opens (or with `create`, creates) a file for reading and writing, sharing
 // read, write and delete with everyone, so that holding it open never blocks
