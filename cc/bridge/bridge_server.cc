@@ -51,7 +51,7 @@ struct BridgeServer::Connection {
     kDrain,      // response sent, write side shut: discarding input until EOF
   };
   uint64_t id = 0;
-  UniqueFd fd;
+  UniqueSocket fd;
   State state = State::kHead;
   bool dead = false;
   std::string in;    // received, not yet consumed
@@ -278,7 +278,7 @@ bool BridgeServer::EvictOldestIncomplete() {
 
 void BridgeServer::AcceptPending() {
   for (;;) {
-    absl::StatusOr<UniqueFd> fd = listener_.Accept();
+    absl::StatusOr<UniqueSocket> fd = listener_.Accept();
     if (!fd.ok() || !fd->valid()) return;  // a failing accept is retried on the next poll
     if (connections_.size() >= options_.max_connections && !EvictOldestIncomplete()) {
       continue;  // every slot is busy with a complete request: closed at once

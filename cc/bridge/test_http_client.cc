@@ -9,7 +9,7 @@
 namespace ipckit::bridge {
 
 int ConnectLoopback(uint16_t port) {
-  absl::StatusOr<UniqueFd> fd = ConnectToLoopback(port);
+  absl::StatusOr<UniqueSocket> fd = ConnectToLoopback(port);
   return fd.ok() ? fd->release() : -1;
 }
 
@@ -39,6 +39,6 @@ std::string ReadUntilClosed(int fd, absl::Duration timeout) {
   return in;
 }
 
-void CloseConnection(int fd) { UniqueFd owned(fd); }
+void CloseConnection(int fd) { UniqueSocket owned(fd); }
 
 }  // namespace ipckit::bridge

@@ -33,8 +33,10 @@ constexpr int kSendFlags = 0;  // macOS: SO_NOSIGPIPE is set on the socket inste
 
 }  // namespace
 
+void CloseSocket(SocketHandle socket) { ::close(socket); }
+
 absl::StatusOr<LoopbackListener> LoopbackListener::Bind(uint16_t port) {
-  UniqueFd fd(::socket(AF_INET, SOCK_STREAM, 0));
+  UniqueSocket fd(::socket(AF_INET, SOCK_STREAM, 0));
   if (!fd.valid()) return ErrnoError(errno, "socket(AF_INET)");
   absl::Status s = MakeNonBlockingCloexec(fd.get(), "the listening socket");
   if (!s.ok()) return s;
@@ -60,14 +62,14 @@ absl::StatusOr<LoopbackListener> LoopbackListener::Bind(uint16_t port) {
   return LoopbackListener(std::move(fd), ntohs(addr.sin_port));
 }
 
-absl::StatusOr<UniqueFd> LoopbackListener::Accept() {
+absl::StatusOr<UniqueSocket> LoopbackListener::Accept() {
   for (;;) {
-    UniqueFd conn(::accept(fd_.get(), nullptr, nullptr));
+    UniqueSocket conn(::accept(fd_.get(), nullptr, nullptr));
     if (!conn.valid()) {
       if (errno == EINTR) continue;
       // A connection that died in the queue is not the listener's failure.
       if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ECONNABORTED || errno == EPROTO) {
-        return UniqueFd();
+        return UniqueSocket();
       }
       return ErrnoError(errno, "accept on the bridge socket");
     }
@@ -81,8 +83,8 @@ absl::StatusOr<UniqueFd> LoopbackListener::Accept() {
   }
 }
 
-absl::StatusOr<UniqueFd> ConnectToLoopback(uint16_t port) {
-  UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+absl::StatusOr<UniqueSocket> ConnectToLoopback(uint16_t port) {
+  UniqueSocket fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!fd.valid()) return ErrnoError(errno, "socket(AF_INET)");
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -94,7 +96,7 @@ absl::StatusOr<UniqueFd> ConnectToLoopback(uint16_t port) {
   return fd;
 }
 
-absl::StatusOr<Transfer> ReceiveSome(int fd, char* buffer, size_t size) {
+absl::StatusOr<Transfer> ReceiveSome(SocketHandle fd, char* buffer, size_t size) {
   for (;;) {
     ssize_t n = ::recv(fd, buffer, size, 0);
     if (n >= 0) return Transfer{static_cast<size_t>(n), false};
@@ -104,7 +106,7 @@ absl::StatusOr<Transfer> ReceiveSome(int fd, char* buffer, size_t size) {
   }
 }
 
-absl::StatusOr<Transfer> SendSome(int fd, absl::string_view data) {
+absl::StatusOr<Transfer> SendSome(SocketHandle fd, absl::string_view data) {
   for (;;) {
     ssize_t n = ::send(fd, data.data(), data.size(), kSendFlags);
     if (n >= 0) return Transfer{static_cast<size_t>(n), false};
@@ -114,19 +116,19 @@ absl::StatusOr<Transfer> SendSome(int fd, absl::string_view data) {
   }
 }
 
-void ShutdownWrite(int fd) { ::shutdown(fd, SHUT_WR); }
+void ShutdownWrite(SocketHandle fd) { ::shutdown(fd, SHUT_WR); }
 
 absl::StatusOr<WakePipe> MakeWakePipe() {
   int fds[2];
   if (::pipe(fds) != 0) return ErrnoError(errno, "pipe");
-  WakePipe p{UniqueFd(fds[0]), UniqueFd(fds[1])};
+  WakePipe p{UniqueSocket(fds[0]), UniqueSocket(fds[1])};
   absl::Status s = MakeNonBlockingCloexec(fds[0], "the wake pipe");
   if (s.ok()) s = MakeNonBlockingCloexec(fds[1], "the wake pipe");
   if (!s.ok()) return s;
   return p;
 }
 
-void Wake(int write_fd) {
+void Wake(SocketHandle write_fd) {
   int saved_errno = errno;  // a signal handler must not clobber the interrupted code's errno
   char byte = 1;
   ssize_t ignored = ::write(write_fd, &byte, 1);  // EAGAIN: a wake is already pending
@@ -134,7 +136,7 @@ void Wake(int write_fd) {
   errno = saved_errno;
 }
 
-void DrainWakes(int read_fd) {
+void DrainWakes(SocketHandle read_fd) {
   char buffer[64];
   while (::read(read_fd, buffer, sizeof(buffer)) > 0) {
   }

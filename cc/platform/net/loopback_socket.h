@@ -1,11 +1,12 @@
 // A TCP listener bound to 127.0.0.1 only, non-blocking accept/recv/send on
-// it, and a wake pipe for a poll(2) loop: the sockets of the HTTP bridge
-// (cc/bridge). The POSIX calls live here so the server logic stays free of
-// them.
+// it, and a wake pipe for a poll loop: the sockets of the HTTP bridge
+// (cc/bridge). The socket calls live here so the server logic stays free of
+// them: BSD sockets and poll(2) on POSIX (loopback_socket.cc), Winsock and
+// WSAPoll on Windows (loopback_socket_win.cc).
 //
 //   IPCKIT_ASSIGN_OR_RETURN(ipckit::LoopbackListener listener, ipckit::LoopbackListener::Bind(0));
 //   uint16_t port = listener.port();  // the one the kernel picked
-//   absl::StatusOr<ipckit::UniqueFd> conn = listener.Accept();  // invalid fd: none pending
+//   absl::StatusOr<ipckit::UniqueSocket> conn = listener.Accept();  // invalid: none pending
 //
 //   std::vector<ipckit::SocketInterest> wait = {{wake.read_end.get(), /*read=*/true}, {listener.fd(), true}};
 //   IPCKIT_ASSIGN_OR_RETURN(bool woke, ipckit::WaitForSockets(wait, absl::Seconds(1)));
@@ -16,40 +17,87 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "cc/platform/unique_fd.h"
 
 namespace ipckit {
+
+// The OS's name for a socket: a file descriptor on POSIX, a SOCKET (an
+// unsigned handle as wide as a pointer) on Windows.
+#ifdef _WIN32
+using SocketHandle = uintptr_t;
+inline constexpr SocketHandle kInvalidSocket = ~SocketHandle{0};  // INVALID_SOCKET
+#else
+using SocketHandle = int;
+inline constexpr SocketHandle kInvalidSocket = -1;
+#endif
+
+// close(2) / closesocket, errors ignored: the socket is gone either way.
+void CloseSocket(SocketHandle socket);
+
+// An owned socket, closed when it goes out of scope.
+class UniqueSocket {
+ public:
+  UniqueSocket() = default;
+  explicit UniqueSocket(SocketHandle socket) : socket_(socket) {}
+  UniqueSocket(UniqueSocket&& other) noexcept : socket_(other.release()) {}
+  UniqueSocket& operator=(UniqueSocket&& other) noexcept {
+    if (this != &other) reset(other.release());
+    return *this;
+  }
+  UniqueSocket(const UniqueSocket&) = delete;
+  UniqueSocket& operator=(const UniqueSocket&) = delete;
+  ~UniqueSocket() { reset(); }
+
+  bool valid() const { return socket_ != kInvalidSocket; }
+  SocketHandle get() const { return socket_; }
+  SocketHandle release() {
+    SocketHandle s = socket_;
+    socket_ = kInvalidSocket;
+    return s;
+  }
+  void reset(SocketHandle socket = kInvalidSocket) {
+    if (valid()) CloseSocket(socket_);
+    socket_ = socket;
+  }
+
+ private:
+  SocketHandle socket_ = kInvalidSocket;
+};
 
 class LoopbackListener {
  public:
   // Listens on 127.0.0.1:`port` (0: a free port). in_use if it is taken.
+  // On Windows the port is held with SO_EXCLUSIVEADDRUSE, so no other
+  // socket (another user's with SO_REUSEADDR included) can bind it too.
   static absl::StatusOr<LoopbackListener> Bind(uint16_t port);
 
   LoopbackListener(LoopbackListener&&) = default;
   LoopbackListener& operator=(LoopbackListener&&) = default;
 
-  int fd() const { return fd_.get(); }
+  SocketHandle fd() const { return fd_.get(); }
   uint16_t port() const { return port_; }
 
-  // A pending connection as a non-blocking, close-on-exec descriptor, or an
-  // invalid UniqueFd when none is pending.
-  absl::StatusOr<UniqueFd> Accept();
+  // A pending connection as a non-blocking socket that child processes do
+  // not inherit (close-on-exec), or an invalid UniqueSocket when none is
+  // pending.
+  absl::StatusOr<UniqueSocket> Accept();
 
  private:
-  LoopbackListener(UniqueFd fd, uint16_t port) : fd_(std::move(fd)), port_(port) {}
-  UniqueFd fd_;
+  LoopbackListener(UniqueSocket fd, uint16_t port) : fd_(std::move(fd)), port_(port) {}
+  UniqueSocket fd_;
   uint16_t port_ = 0;
 };
 
 // A blocking, close-on-exec TCP connection to 127.0.0.1:`port`: the client
 // side, for tests and tools that talk to a LoopbackListener. peer_closed
-// (connection refused) when nothing listens there.
-absl::StatusOr<UniqueFd> ConnectToLoopback(uint16_t port);
+// (connection refused) when nothing listens there; on Windows the refusal
+// takes about a second, as Windows retries a refused connect.
+absl::StatusOr<UniqueSocket> ConnectToLoopback(uint16_t port);
 
 // Result of one non-blocking transfer: bytes moved, 0 with `would_block`
 // when the socket is not ready, 0 without it at end of stream (recv).
@@ -58,32 +106,34 @@ struct Transfer {
   bool would_block = false;
 };
 
-// recv(2) / send(2) on a non-blocking socket. send never raises SIGPIPE.
-absl::StatusOr<Transfer> ReceiveSome(int fd, char* buffer, size_t size);
-absl::StatusOr<Transfer> SendSome(int fd, absl::string_view data);
+// recv / send on a non-blocking socket. send never raises SIGPIPE.
+absl::StatusOr<Transfer> ReceiveSome(SocketHandle fd, char* buffer, size_t size);
+absl::StatusOr<Transfer> SendSome(SocketHandle fd, absl::string_view data);
 
 // Stops sending (a FIN to the peer) while still reading: the start of a
 // graceful close that lets the client read a response sent before it
 // finished its request.
-void ShutdownWrite(int fd);
+void ShutdownWrite(SocketHandle fd);
 
-// A non-blocking, close-on-exec pipe for waking a poll(2) loop from another
-// thread or a signal handler.
+// A non-blocking, close-on-exec channel for waking a WaitForSockets loop
+// from another thread or a signal handler. POSIX: a pipe. Windows: two
+// 127.0.0.1 UDP sockets connected to each other (WSAPoll waits on sockets
+// only), so the read end takes datagrams from the write end alone.
 struct WakePipe {
-  UniqueFd read_end;
-  UniqueFd write_end;
+  UniqueSocket read_end;
+  UniqueSocket write_end;
 };
 absl::StatusOr<WakePipe> MakeWakePipe();
 // Async-signal-safe: writes one byte, ignoring a full pipe.
-void Wake(int write_fd);
+void Wake(SocketHandle write_fd);
 // Reads everything pending.
-void DrainWakes(int read_fd);
+void DrainWakes(SocketHandle read_fd);
 
 // One descriptor for WaitForSockets: what to wait for (neither: errors and
 // hang-ups only), and afterwards whether anything happened on it (readable,
 // writable, an error or a hang-up, which the next transfer then reports).
 struct SocketInterest {
-  int fd = -1;
+  SocketHandle fd = kInvalidSocket;
   bool read = false;
   bool write = false;
   bool ready = false;  // set by WaitForSockets
@@ -92,7 +142,7 @@ struct SocketInterest {
 // Waits until one of `sockets` is ready or `timeout` passes (rounded up to a
 // millisecond; InfiniteDuration: no limit), and sets each one's `ready`.
 // Returns false, with nothing ready, when a signal interrupted the wait (the
-// caller decides whether that means stop); true otherwise.
+// caller decides whether that means stop; never on Windows); true otherwise.
 absl::StatusOr<bool> WaitForSockets(std::vector<SocketInterest>& sockets, absl::Duration timeout);
 
 }  // namespace ipckit

@@ -36,15 +36,22 @@ absl::Status WindowsError(uint32_t code, absl::string_view context) {
     case ERROR_PIPE_BUSY:
     case ERROR_SHARING_VIOLATION:
     case ERROR_LOCK_VIOLATION:
+    case WSAEADDRINUSE:
       return InUseError(message);
     case ERROR_ACCESS_DENIED:
+    case WSAEACCES:  // also: a port another socket holds with SO_EXCLUSIVEADDRUSE
       return MakeError(absl::StatusCode::kPermissionDenied, kErrPermissionDenied, message);
     case ERROR_BROKEN_PIPE:
     case ERROR_NO_DATA:
     case ERROR_PIPE_NOT_CONNECTED:
+    case WSAECONNREFUSED:
+    case WSAECONNRESET:
+    case WSAECONNABORTED:
+    case WSAESHUTDOWN:
       return PeerClosedError(message);
     case WAIT_TIMEOUT:
     case ERROR_SEM_TIMEOUT:
+    case WSAETIMEDOUT:
       return TimeoutError(message);
     case ERROR_INVALID_PARAMETER:
       return InvalidArgumentError(message);

@@ -7,7 +7,9 @@
 // ERROR_FILE_NOT_FOUND is not_found, ERROR_ALREADY_EXISTS and ERROR_PIPE_BUSY
 // in_use, ERROR_ACCESS_DENIED permission_denied, a broken pipe peer_closed,
 // WAIT_TIMEOUT timeout; anything else is io. The message carries the system's
-// text for the code and the code itself.
+// text for the code and the code itself. Winsock's WSAGetLastError() codes
+// share the space: a refused or reset connection is peer_closed, a taken
+// port in_use.
 #ifndef IPCKIT_CC_PLATFORM_WIN_ERROR_WIN_H_
 #define IPCKIT_CC_PLATFORM_WIN_ERROR_WIN_H_
 
