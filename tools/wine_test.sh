@@ -15,7 +15,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 # What builds for Windows today, with its unit tests: the portable core
 # (errors, names, deadlines, JSON, the channel frame codec, the shared-memory
-# header, the file channel's formats) and the Windows platform code (Win32
+# header, the file channel's formats), IpcChannel, JsonChannel and NamedPipe
+# over named pipes (each with a peer .exe), and the Windows platform code (Win32
 # errors, process liveness, random bytes, named and anonymous pipes, file
 # mappings, file locks, replace and directory watching; spec/windows.md).
 TESTS=(
@@ -23,6 +24,8 @@ TESTS=(
   //cc/base:error_test
   //cc/base:name_test
   //cc/channel:frame_test
+  //cc/channel:ipc_channel_test
+  //cc/channel:json_channel_test
   //cc/file_channel:channel_file_format_test
   //cc/file_channel:channel_info_format_test
   //cc/file_channel:file_channel_vectors_test
@@ -31,6 +34,7 @@ TESTS=(
   //cc/file_channel:message_test
   //cc/json:json_test
   //cc/json:json_vectors_test
+  //cc/named_pipe:named_pipe_test
   //cc/shm:shm_header_test
   //cc/platform/process:process_test
   //cc/platform/random:secure_random_test

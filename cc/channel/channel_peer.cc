@@ -4,12 +4,14 @@
 //   channel_peer serve_echo <name>          create a server, echo one client's messages
 //   channel_peer send_and_exit <name> <msg> connect, send msg, exit cleanly
 //   channel_peer send_sizes <name> <n>...   connect, send messages of n bytes each, wait for EOF
-//   channel_peer half_frame_kill <name>     raw: header for 100 bytes, 10 bytes, SIGKILL self
+//   channel_peer half_frame <name>          raw: a frame "ready", then a header for 100
+//                                           bytes and 10 of them; wait (the test kills us)
 //   channel_peer raw_header <name> <len>    raw: a header announcing len, then wait for EOF
 //   channel_peer split <name> <pause_ms>    raw: half of a 1000-byte frame, pause, the rest
 //
-// "raw" modes write bytes with fd_io on a plain socket, bypassing the codec,
-// to produce streams the library itself would never send.
+// "raw" modes write bytes on a plain platform::LocalStream, bypassing the
+// codec, to produce streams the library itself would never send. Builds for
+// every OS.
 // Exit codes: 0 ok, 2 bad usage, 3 an ipckit call failed.
 #include <cstdio>
 #include <string>
@@ -20,17 +22,14 @@
 #include "absl/time/clock.h"
 #include "cc/base/deadline.h"
 #include "cc/base/error.h"
-#include "cc/base/name.h"
 #include "cc/channel/frame.h"
 #include "cc/channel/ipc_channel.h"
-#include "cc/platform/io/fd_io.h"
-#include "cc/platform/process/control.h"
-#include "cc/platform/io/unix_socket.h"
+#include "cc/platform/io/local_stream.h"
 
 namespace {
 
 using ipckit::Deadline;
-using ipckit::fd_io::FdKind;
+using ipckit::platform::LocalStream;
 
 constexpr absl::Duration kPatience = absl::Seconds(10);
 
@@ -58,19 +57,19 @@ int Echo(ipckit::IpcChannel& channel) {
 }
 
 // Blocks until the other side closes (or the patience runs out).
-void WaitForEof(int fd) {
+void WaitForEof(LocalStream& stream) {
   char buf[256];
   Deadline deadline = Deadline::After(kPatience);
   for (;;) {
-    absl::StatusOr<size_t> n = ipckit::fd_io::ReadSome(fd, absl::MakeSpan(buf), deadline, "peer");
+    absl::StatusOr<size_t> n = stream.ReadSome(absl::MakeSpan(buf), deadline, "peer");
     if (!n.ok() || *n == 0) return;
   }
 }
 
-absl::StatusOr<ipckit::UniqueFd> RawConnect(const std::string& name) {
-  absl::StatusOr<std::string> path = ipckit::SocketPathFor(name);
-  if (!path.ok()) return path.status();
-  return ipckit::uds::ConnectUnix(*path, Deadline::After(kPatience));
+absl::StatusOr<LocalStream> RawConnect(const std::string& name) {
+  absl::StatusOr<std::string> address = ipckit::platform::LocalStreamAddress(name);
+  if (!address.ok()) return address.status();
+  return ipckit::platform::ConnectLocalStream(*address, Deadline::After(kPatience));
 }
 
 std::string Header(uint32_t length) {
@@ -80,23 +79,24 @@ std::string Header(uint32_t length) {
 }
 
 int Raw(const std::string& mode, const std::string& name, const std::vector<std::string>& args) {
-  absl::StatusOr<ipckit::UniqueFd> fd = RawConnect(name);
-  if (!fd.ok()) return Fail(fd.status());
+  absl::StatusOr<LocalStream> stream = RawConnect(name);
+  if (!stream.ok()) return Fail(stream.status());
   auto send_raw = [&](absl::string_view bytes) {
-    return ipckit::fd_io::WriteAll(fd->get(), FdKind::kSocket, bytes, Deadline::After(kPatience),
-                                   "peer");
+    return stream->WriteAll(bytes, Deadline::After(kPatience), "peer");
   };
-  if (mode == "half_frame_kill") {
-    absl::Status s = send_raw(Header(100) + std::string(10, 'h'));
+  if (mode == "half_frame") {
+    // One write: once the test has "ready", the half frame is in the stream.
+    absl::Status s = send_raw(Header(5) + "ready" + Header(100) + std::string(10, 'h'));
     if (!s.ok()) return Fail(s);
-    ipckit::CrashNow();
+    WaitForEof(*stream);
+    return 0;
   }
   if (mode == "raw_header" && args.size() == 1) {
     uint32_t length = 0;
     if (!absl::SimpleAtoi(args[0], &length)) return 2;
     absl::Status s = send_raw(Header(length) + "payload that must never be read");
     if (!s.ok()) return Fail(s);
-    WaitForEof(fd->get());
+    WaitForEof(*stream);
     return 0;
   }
   if (mode == "split" && args.size() == 1) {
@@ -108,7 +108,7 @@ int Raw(const std::string& mode, const std::string& name, const std::vector<std:
     absl::SleepFor(absl::Milliseconds(pause_ms));
     s = send_raw(absl::string_view(frame).substr(502));
     if (!s.ok()) return Fail(s);
-    WaitForEof(fd->get());
+    WaitForEof(*stream);
     return 0;
   }
   return 2;

@@ -13,6 +13,7 @@
 #include "cc/channel/allocation_probe.h"
 #include "cc/platform/fs/file_ops.h"
 #include "cc/platform/io/child_process.h"
+#include "cc/platform/io/local_stream.h"
 #include "cc/platform/process/process.h"
 #include "gtest/gtest.h"
 
@@ -104,8 +105,13 @@ TEST(IpcChannelTest, ClientOfAServerInAnotherProcess) {
 }
 
 TEST(IpcChannelTest, PeerKilledMidFrameIsTruncatedNotAHang) {
-  absl::StatusOr<Session> s = StartWithPeer("killed", {"half_frame_kill"});
+  absl::StatusOr<Session> s = StartWithPeer("killed", {"half_frame"});
   ASSERT_TRUE(s.ok()) << s.status();
+  absl::StatusOr<std::string> ready = s->channel.Recv(absl::Seconds(10));
+  ASSERT_TRUE(ready.ok()) << ready.status();
+  EXPECT_EQ(*ready, "ready");
+  // The peer wrote the half frame with "ready"; it dies the way a crash does.
+  KillChild(s->pid);
   absl::Time start = absl::Now();
   absl::StatusOr<std::string> msg = s->channel.Recv(absl::Seconds(10));
   EXPECT_LT(absl::Now() - start, absl::Seconds(5));
@@ -113,8 +119,6 @@ TEST(IpcChannelTest, PeerKilledMidFrameIsTruncatedNotAHang) {
   EXPECT_NE(msg.status().message().find("after 10 of 100 payload bytes"), absl::string_view::npos)
       << msg.status();
   EXPECT_EQ(ErrorClassOf(s->channel.Recv(absl::Seconds(1)).status()), "truncated");  // Final.
-  int status = Reap(s->pid);
-  EXPECT_TRUE(WasKilled(status)) << DescribeWaitStatus(status);
 }
 
 TEST(IpcChannelTest, PeerExitingCleanlyIsPeerClosedAfterItsMessages) {
@@ -266,16 +270,18 @@ TEST(IpcChannelTest, AcceptServesSeveralClients) {
 TEST(IpcChannelTest, ZeroTimeoutCallsForEventLoops) {
   absl::StatusOr<IpcChannel> server = IpcChannel::Create(UniqueName("loop"));
   ASSERT_TRUE(server.ok()) << server.status();
-  EXPECT_GE(server->listener_fd(), 0);
+  // Descriptors to poll exist on POSIX only; Windows reports -1 for both.
+  const bool pollable = platform::kLocalStreamKind == platform::LocalStreamKind::kUnixSocket;
+  EXPECT_EQ(server->listener_fd() >= 0, pollable);
   EXPECT_EQ(server->fd(), -1);  // no client yet
   EXPECT_EQ(ErrorClassOf(server->Accept(absl::ZeroDuration()).status()), "timeout");
   absl::StatusOr<IpcChannel> client = IpcChannel::Connect(server->name(), absl::Seconds(5));
   ASSERT_TRUE(client.ok()) << client.status();
   EXPECT_EQ(client->listener_fd(), -1);
-  EXPECT_GE(client->fd(), 0);
+  EXPECT_EQ(client->fd() >= 0, pollable);
   // The client is in the backlog: a zero-timeout wait takes it.
   ASSERT_TRUE(server->WaitForClient(absl::ZeroDuration()).ok());
-  EXPECT_GE(server->fd(), 0);
+  EXPECT_EQ(server->fd() >= 0, pollable);
   std::string got;
   EXPECT_EQ(ErrorClassOf(server->RecvInto(&got, absl::ZeroDuration())), "timeout");
   EXPECT_FALSE(server->has_buffered_message());
@@ -296,15 +302,21 @@ TEST(IpcChannelTest, NamingRulesMatchNamedPipe) {
   EXPECT_EQ(ErrorClassOf(IpcChannel::Create("../x").status()), "invalid_argument");
   EXPECT_EQ(ErrorClassOf(IpcChannel::Create("").status()), "invalid_argument");
   std::string name = UniqueName("naming");
-  std::string path = absl::StrCat("/tmp/", name, ".sock");
+  // A socket file (POSIX) or a pipe name (Windows): the transport's own
+  // rules are tested in named_pipe_test and cc/platform/io.
+  const bool socket_file = platform::kLocalStreamKind == platform::LocalStreamKind::kUnixSocket;
+  const std::string path = socket_file ? absl::StrCat("/tmp/", name, ".sock")
+                                       : absl::StrCat("\\\\.\\pipe\\", name);
   {
     absl::StatusOr<IpcChannel> server = IpcChannel::Create(name);
     ASSERT_TRUE(server.ok());
     EXPECT_EQ(server->path(), path);
-    absl::StatusOr<FileStatus> st = StatLink(path);
-    ASSERT_TRUE(st.ok()) << st.status();
-    EXPECT_EQ(st->type, FileStatus::Type::kSocket);
-    EXPECT_EQ(st->permissions, 0600u);
+    if (socket_file) {
+      absl::StatusOr<FileStatus> st = StatLink(path);
+      ASSERT_TRUE(st.ok()) << st.status();
+      EXPECT_EQ(st->type, FileStatus::Type::kSocket);
+      EXPECT_EQ(st->permissions, 0600u);
+    }
     EXPECT_EQ(ErrorClassOf(IpcChannel::Create(name).status()), "in_use");
     absl::Time start = absl::Now();
     absl::StatusOr<IpcChannel> client = IpcChannel::Connect(name, absl::Seconds(5));
@@ -314,7 +326,9 @@ TEST(IpcChannelTest, NamingRulesMatchNamedPipe) {
     EXPECT_EQ(ErrorClassOf(timed_out), "timeout");
     EXPECT_GE(absl::Now() - start, absl::Milliseconds(100));
   }
-  EXPECT_EQ(ErrorClassOf(StatLink(path).status()), "not_found");
+  if (socket_file) {
+    EXPECT_EQ(ErrorClassOf(StatLink(path).status()), "not_found");
+  }
   EXPECT_EQ(ErrorClassOf(IpcChannel::Connect(name, absl::Milliseconds(50)).status()), "timeout");
 }
 

@@ -3,7 +3,7 @@
 //
 //   named_pipe_peer client <name> <line>        connect (10 s), send, expect the reply
 //   named_pipe_peer server <name> <delay_ms>    sleep, create, serve one client, exit
-//   named_pipe_peer die_holding <name>          create a server, then SIGKILL itself
+//   named_pipe_peer serve_until_killed <name>   create a server, accept, wait (the test kills us)
 //   named_pipe_peer expect_in_use <name>        Create must fail with in_use
 //   named_pipe_peer connect_and_exit <name>     connect, then exit without a word
 //
@@ -19,7 +19,6 @@
 #include "absl/time/clock.h"
 #include "cc/base/error.h"
 #include "cc/named_pipe/named_pipe.h"
-#include "cc/platform/process/control.h"
 
 namespace {
 
@@ -81,10 +80,15 @@ int main(int argc, char** argv) {
     if (!absl::SimpleAtoi(argv[3], &delay_ms)) return 2;
     return Server(name, delay_ms);
   }
-  if (mode == "die_holding") {
+  if (mode == "serve_until_killed") {
     absl::StatusOr<ipckit::NamedPipe> pipe = ipckit::NamedPipe::Create(name);
     if (!pipe.ok()) return Fail(pipe.status());
-    ipckit::CrashNow();  // No destructor runs: the socket file stays.
+    absl::Status s = pipe->WaitForClient(absl::Seconds(30));
+    if (!s.ok()) return Fail(s);
+    char c;
+    // Until the test kills us: no destructor runs, so a socket file stays.
+    (void)pipe->Read(absl::MakeSpan(&c, 1), absl::Seconds(30));
+    return 4;
   }
   if (mode == "expect_in_use") {
     absl::StatusOr<ipckit::NamedPipe> pipe = ipckit::NamedPipe::Create(name);
@@ -94,8 +98,9 @@ int main(int argc, char** argv) {
       return 5;
     }
     std::fprintf(stderr, "%s\n", std::string(pipe.status().message()).c_str());
-    bool named_live = absl::StrContains(pipe.status().message(), "in use by a live server");
-    return named_live ? 0 : 4;
+    // POSIX says "in use by a live server", Windows "another server has this name".
+    bool names_server = absl::StrContains(pipe.status().message(), " server");
+    return names_server ? 0 : 4;
   }
   if (mode == "connect_and_exit") {
     absl::StatusOr<ipckit::NamedPipe> pipe = ipckit::NamedPipe::Connect(name, absl::Seconds(10));

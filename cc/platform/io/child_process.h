@@ -5,7 +5,10 @@
 //   bool clean = ipckit::ExitedWithCode(wait_status, 0);
 //
 // The child is started with posix_spawn: it inherits exactly the descriptors
-// that are not close-on-exec, which is how tests hand it a pipe end.
+// that are not close-on-exec, which is how tests hand it a pipe end. On
+// Windows (CreateProcessW, ".exe" appended to `path`) it inherits the
+// inheritable handles; there are no signals, so a killed child is ended with
+// exit code 137 (128 + SIGKILL) and the "wait status" is the exit code.
 #ifndef IPCKIT_CC_PLATFORM_IO_CHILD_PROCESS_H_
 #define IPCKIT_CC_PLATFORM_IO_CHILD_PROCESS_H_
 

@@ -45,6 +45,16 @@ class PipeListener;
 namespace ipckit {
 namespace platform {
 
+// What carries a LocalStream on this OS, for the few callers whose checks
+// differ (a socket file exists only for kUnixSocket; only it has a pollable
+// descriptor, fd()).
+enum class LocalStreamKind { kUnixSocket, kNamedPipe };
+#ifdef _WIN32
+inline constexpr LocalStreamKind kLocalStreamKind = LocalStreamKind::kNamedPipe;
+#else
+inline constexpr LocalStreamKind kLocalStreamKind = LocalStreamKind::kUnixSocket;
+#endif
+
 // Who may be at the other end (spec/naming.md, "Who may connect").
 struct LocalStreamAccess {
   // POSIX: false (the default) requires the peer to run as this user, and a
