@@ -29,10 +29,10 @@ absl::Status InSegment(absl::string_view name, const absl::Status& status) {
                    absl::StrCat("segment '", name, "': ", status.message()));
 }
 
-// permission_denied unless this user owns the object behind `fd`. The OS
+// permission_denied unless this user owns `object`. The OS
 // lets root open anything, and another user's 0666 object anyone.
-absl::Status CheckOwnedByMe(absl::string_view name, int fd) {
-  IPCKIT_ASSIGN_OR_RETURN(ObjectInfo info, platform::StatObject(fd));
+absl::Status CheckOwnedByMe(absl::string_view name, const platform::ShmObject& object) {
+  IPCKIT_ASSIGN_OR_RETURN(ObjectInfo info, platform::StatObject(object));
   const uint32_t me = platform::CurrentUserId();
   if (info.owner_uid == me) return absl::OkStatus();
   return MakeError(absl::StatusCode::kPermissionDenied, kErrPermissionDenied, absl::StrFormat(
@@ -67,12 +67,12 @@ struct Snapshot {
   absl::StatusOr<shm::HeaderFields> header = absl::UnknownError("not parsed");
 };
 
-absl::StatusOr<Snapshot> Look(int fd) {
+absl::StatusOr<Snapshot> Look(const platform::ShmObject& object) {
   Snapshot out;
-  IPCKIT_ASSIGN_OR_RETURN(out.info, platform::StatObject(fd));
+  IPCKIT_ASSIGN_OR_RETURN(out.info, platform::StatObject(object));
   const size_t head_len = static_cast<size_t>(std::min<uint64_t>(out.info.size, shm::kHeaderSize));
   if (head_len > 0) {
-    IPCKIT_ASSIGN_OR_RETURN(Mapping map, Mapping::Map(fd, head_len, ShmAccess::kReadOnly));
+    IPCKIT_ASSIGN_OR_RETURN(Mapping map, Mapping::Map(object, head_len, ShmAccess::kReadOnly));
     out.ready = head_len == shm::kHeaderSize &&
                 __atomic_load_n(StateWordIn(map.data()), __ATOMIC_ACQUIRE) ==
                     StateWord(shm::SegmentState::kReady);
@@ -127,27 +127,27 @@ bool HalfCreated(const Snapshot& snap) {
 // A half-created object has no header to name its creator yet: its creator's
 // flock does, from right after shm_open until the header is published. The
 // S_ISVTX mark says the creator has not taken the lock yet.
-Progress JudgeHalfCreated(int fd, const Snapshot& snap) {
-  if (!platform::TryLockObject(fd, platform::ObjectLock::kShared).ok()) {
+Progress JudgeHalfCreated(platform::ShmObject& object, const Snapshot& snap) {
+  if (!platform::TryLockObject(object, platform::ObjectLock::kShared).ok()) {
     return Progress::kInitializing;
   }
-  platform::UnlockObject(fd);
+  platform::UnlockObject(object);
   if ((snap.info.mode & SharedMemory::kCreatingMark) != 0) return Progress::kInitializing;
   return Progress::kCreatorDead;
 }
 
 // Judges `*snap`; may look again (into `*snap`) when a creator finished meanwhile.
-absl::StatusOr<Progress> Judge(int fd, Snapshot* snap) {
+absl::StatusOr<Progress> Judge(platform::ShmObject& object, Snapshot* snap) {
   if (snap->ready) return snap->header.ok() ? Progress::kReady : Progress::kNotASegment;
   if (snap->header.ok()) {
     return CreatorLiveness(*snap->header) == platform::Liveness::kDead ? Progress::kCreatorDead
                                                                       : Progress::kInitializing;
   }
   if (!HalfCreated(*snap)) return Progress::kNotASegment;
-  const Progress progress = JudgeHalfCreated(fd, *snap);
+  const Progress progress = JudgeHalfCreated(object, *snap);
   if (progress != Progress::kCreatorDead) return progress;
   // The lock was free: the creator died, or published and let go after our look.
-  IPCKIT_ASSIGN_OR_RETURN(*snap, Look(fd));
+  IPCKIT_ASSIGN_OR_RETURN(*snap, Look(object));
   if (snap->ready) return snap->header.ok() ? Progress::kReady : Progress::kNotASegment;
   return Progress::kCreatorDead;
 }
@@ -243,28 +243,29 @@ absl::StatusOr<SharedMemory> SharedMemory::CreateOnce(const std::string& name,
   // else's, and creation starts over.
   constexpr int kMaxAttempts = 3;
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
-    absl::StatusOr<UniqueFd> fd = platform::ShmCreateExclusive(object_name, kMode | kCreatingMark);
-    if (!fd.ok()) return InSegment(name, fd.status());
-    absl::StatusOr<ObjectInfo> info = platform::StatObject(fd->get());
+    absl::StatusOr<platform::ShmObject> object =
+        platform::ShmCreateExclusive(object_name, kMode | kCreatingMark, object_size);
+    if (!object.ok()) return InSegment(name, object.status());
+    absl::StatusOr<ObjectInfo> info = platform::StatObject(*object);
     if (!info.ok()) {
       (void)platform::ShmUnlink(object_name);
       return InSegment(name, info.status());
     }
-    IPCKIT_RETURN_IF_ERROR(InSegment(name, LockNewObject(fd->get())));
+    IPCKIT_RETURN_IF_ERROR(InSegment(name, LockNewObject(*object)));
     if (!platform::CheckNameRefersTo(object_name, info->id).ok()) continue;
-    return InitializeLocked(name, object_name, fd->get(), info->id, object_size, size);
+    return InitializeLocked(name, object_name, *object, info->id, object_size, size);
   }
   return InUseError(absl::StrFormat(
       "segment '%s' was removed %d times while being created", name, kMaxAttempts));
 }
 
-absl::Status SharedMemory::LockNewObject(int fd) {
+absl::Status SharedMemory::LockNewObject(platform::ShmObject& object) {
   // Only probes (shared, for microseconds) and reclaimers (exclusive, for
   // microseconds) ever hold the lock of an object that is not ready.
   const Deadline deadline = Deadline::After(absl::Seconds(1));
   absl::Duration pause = absl::Microseconds(100);
   while (true) {
-    absl::Status locked = platform::TryLockObject(fd, platform::ObjectLock::kExclusive);
+    absl::Status locked = platform::TryLockObject(object, platform::ObjectLock::kExclusive);
     if (ErrorClassOf(locked) != kErrInUse) return locked;
     if (deadline.Expired()) return InUseError("the new object stayed locked by another process");
     absl::SleepFor(std::min(pause, deadline.Remaining()));
@@ -274,7 +275,8 @@ absl::Status SharedMemory::LockNewObject(int fd) {
 
 absl::StatusOr<SharedMemory> SharedMemory::InitializeLocked(const std::string& name,
                                                             const std::string& object_name,
-                                                            int fd, platform::ObjectId id,
+                                                            const platform::ShmObject& object,
+                                                            platform::ObjectId id,
                                                             uint64_t object_size, size_t size) {
   // From here on the name is ours: remove it again if creation fails.
   struct RemoveOnFailure {
@@ -288,12 +290,12 @@ absl::StatusOr<SharedMemory> SharedMemory::InitializeLocked(const std::string& n
 
   // Clearing the mark says: the lock now names a live creator, so a
   // half-created object that nobody locks has a dead one.
-  IPCKIT_RETURN_IF_ERROR(InSegment(name, platform::SetObjectMode(fd, kMode)));
+  IPCKIT_RETURN_IF_ERROR(InSegment(name, platform::SetObjectMode(object, kMode)));
   shm_internal::RunCreationHook(shm_internal::CreationStep::kLocked);
-  IPCKIT_RETURN_IF_ERROR(InSegment(name, platform::ResizeObject(fd, object_size)));
+  IPCKIT_RETURN_IF_ERROR(InSegment(name, platform::ResizeObject(object, object_size)));
   shm_internal::RunCreationHook(shm_internal::CreationStep::kSized);
   absl::StatusOr<Mapping> mapping =
-      Mapping::Map(fd, static_cast<size_t>(object_size), ShmAccess::kReadWrite);
+      Mapping::Map(object, static_cast<size_t>(object_size), ShmAccess::kReadWrite);
   if (!mapping.ok()) return InSegment(name, mapping.status());
 
   const platform::ProcessIdentity me = platform::CurrentProcess();
@@ -319,7 +321,7 @@ absl::StatusOr<SharedMemory> SharedMemory::InitializeLocked(const std::string& n
   fields.data_offset = shm::kHeaderSize;
 
   guard.armed = false;
-  // The caller closes `fd`, which releases the lock.
+  // The caller closes `object`, which releases the lock.
   return SharedMemory(name, object_name, *std::move(mapping), fields, id, /*is_owner=*/true);
 }
 
@@ -327,18 +329,19 @@ absl::StatusOr<SharedMemory> SharedMemory::Open(absl::string_view name, absl::Du
                                                 const SharedMemoryOpenOptions& options) {
   const Deadline deadline = Deadline::After(timeout);
   IPCKIT_ASSIGN_OR_RETURN(std::string object_name, ShmObjectNameFor(name));
-  absl::StatusOr<UniqueFd> fd = platform::ShmOpen(object_name, ShmAccess::kReadWrite);
-  if (!fd.ok()) return InSegment(name, fd.status());
-  if (!options.allow_other_users) IPCKIT_RETURN_IF_ERROR(CheckOwnedByMe(name, fd->get()));
+  absl::StatusOr<platform::ShmObject> object =
+      platform::ShmOpen(object_name, ShmAccess::kReadWrite);
+  if (!object.ok()) return InSegment(name, object.status());
+  if (!options.allow_other_users) IPCKIT_RETURN_IF_ERROR(CheckOwnedByMe(name, *object));
 
   // Wait, with backoff, while a live creator is still making the segment.
   Snapshot snap;
   absl::Duration pause = absl::Microseconds(100);
   while (true) {
-    absl::StatusOr<Snapshot> seen = Look(fd->get());
+    absl::StatusOr<Snapshot> seen = Look(*object);
     if (!seen.ok()) return InSegment(name, seen.status());
     snap = *std::move(seen);
-    absl::StatusOr<Progress> progress = Judge(fd->get(), &snap);
+    absl::StatusOr<Progress> progress = Judge(*object, &snap);
     if (!progress.ok()) return InSegment(name, progress.status());
     if (*progress == Progress::kReady || *progress == Progress::kNotASegment) break;
     const std::string creator =
@@ -365,7 +368,7 @@ absl::StatusOr<SharedMemory> SharedMemory::Open(absl::string_view name, absl::Du
                                          header.user_size));
   }
   absl::StatusOr<Mapping> mapping =
-      Mapping::Map(fd->get(), static_cast<size_t>(map_size), ShmAccess::kReadWrite);
+      Mapping::Map(*object, static_cast<size_t>(map_size), ShmAccess::kReadWrite);
   if (!mapping.ok()) return InSegment(name, mapping.status());
   return SharedMemory(std::string(name), object_name, *std::move(mapping), header,
                       snap.info.id, /*is_owner=*/false);
@@ -373,14 +376,14 @@ absl::StatusOr<SharedMemory> SharedMemory::Open(absl::string_view name, absl::Du
 
 namespace {
 
-// Whether the object behind `fd` is a segment of a provably dead creator: a
+// Whether `object` is a segment of a provably dead creator: a
 // valid header naming a dead process, or a half-created object that no
 // creator holds locked. A creator that has not locked yet is judged dead too:
 // it notices the removal when it locks and starts over (CreateOnce).
-absl::StatusOr<bool> CreatorIsDead(int fd, const Snapshot& snap) {
+absl::StatusOr<bool> CreatorIsDead(platform::ShmObject& object, const Snapshot& snap) {
   if (snap.header.ok()) return CreatorLiveness(*snap.header) == platform::Liveness::kDead;
   if (!HalfCreated(snap)) return snap.header.status();
-  return platform::TryLockObject(fd, platform::ObjectLock::kShared).ok();
+  return platform::TryLockObject(object, platform::ObjectLock::kShared).ok();
 }
 
 }  // namespace
@@ -391,12 +394,12 @@ absl::StatusOr<std::vector<StaleSegment>> SharedMemory::FindStale() {
   std::vector<StaleSegment> stale;
   for (const std::string& name : names) {
     if (!ValidateName(name).ok()) continue;  // not a name ipckit could have made
-    absl::StatusOr<UniqueFd> fd =
+    absl::StatusOr<platform::ShmObject> object =
         platform::ShmOpen(absl::StrCat("/", name), ShmAccess::kReadOnly);
-    if (!fd.ok()) continue;  // gone meanwhile, or unreadable
-    absl::StatusOr<Snapshot> seen = Look(fd->get());
+    if (!object.ok()) continue;  // gone meanwhile, or unreadable
+    absl::StatusOr<Snapshot> seen = Look(*object);
     if (!seen.ok() || seen->info.owner_uid != uid) continue;
-    absl::StatusOr<bool> dead = CreatorIsDead(fd->get(), *seen);
+    absl::StatusOr<bool> dead = CreatorIsDead(*object, *seen);
     if (!dead.ok() || !*dead) continue;  // alive, or not ours
     StaleSegment s;
     s.name = name;
@@ -413,23 +416,24 @@ absl::StatusOr<std::vector<StaleSegment>> SharedMemory::FindStale() {
 
 absl::Status SharedMemory::RemoveIfStale(absl::string_view name) {
   IPCKIT_ASSIGN_OR_RETURN(std::string object_name, ShmObjectNameFor(name));
-  absl::StatusOr<UniqueFd> fd = platform::ShmOpen(object_name, ShmAccess::kReadOnly);
-  if (!fd.ok()) return InSegment(name, fd.status());
-  IPCKIT_RETURN_IF_ERROR(CheckOwnedByMe(name, fd->get()));
-  absl::StatusOr<Snapshot> seen = Look(fd->get());
+  absl::StatusOr<platform::ShmObject> object =
+      platform::ShmOpen(object_name, ShmAccess::kReadOnly);
+  if (!object.ok()) return InSegment(name, object.status());
+  IPCKIT_RETURN_IF_ERROR(CheckOwnedByMe(name, *object));
+  absl::StatusOr<Snapshot> seen = Look(*object);
   if (!seen.ok()) return InSegment(name, seen.status());
   if (!seen->header.ok()) {
     if (!HalfCreated(*seen)) return InSegment(name, seen->header.status());
     // Half-created: hold the creator's lock while judging and removing, so a
     // creator cannot take it (and go on) in between.
-    if (!platform::TryLockObject(fd->get(), platform::ObjectLock::kExclusive).ok()) {
+    if (!platform::TryLockObject(*object, platform::ObjectLock::kExclusive).ok()) {
       return InUseError(absl::StrFormat("segment '%s' is being created by a live process", name));
     }
-    IPCKIT_ASSIGN_OR_RETURN(seen, Look(fd->get()));
+    IPCKIT_ASSIGN_OR_RETURN(seen, Look(*object));
     if (HalfCreated(*seen)) {
       return InSegment(name, platform::ShmUnlinkIfSame(object_name, seen->info.id));
     }
-    platform::UnlockObject(fd->get());
+    platform::UnlockObject(*object);
     if (!seen->header.ok()) return InSegment(name, seen->header.status());
   }
   switch (CreatorLiveness(*seen->header)) {

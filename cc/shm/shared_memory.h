@@ -4,7 +4,8 @@
 //   IPCKIT_RETURN_IF_ERROR(shm.Write(0, "Shared data here!"));
 //   // another process: SharedMemory::Open("my_shm") then Read(0, 17)
 //
-// The segment is the POSIX shm object "/<name>" holding a 64-byte header
+// The segment is the POSIX shm object "/<name>" (on Windows the file mapping
+// "Local\<name>", spec/windows.md) holding a 64-byte header
 // (cc/shm/shm_header.h, spec/shared_memory.md) followed by `size` bytes of user
 // data. Offsets given to Read/Write and the span from data() are relative to the
 // user data. The creator owns the name: its SharedMemory removes the name when
@@ -123,7 +124,8 @@ class SharedMemory {
   void Close();
   // Removes the name now, so later Opens fail with not_found; mapped copies
   // keep working. Only removes the segment this object maps: if the name was
-  // since reused, in_use. Any SharedMemory may call it.
+  // since reused, in_use. Any SharedMemory may call it. Windows has no
+  // unlink: OK without effect, the segment going when its last holder does.
   absl::Status Unlink();
 
  private:
@@ -135,10 +137,11 @@ class SharedMemory {
                                                  uint64_t object_size, size_t size);
   // Takes the creation lock of an object just made, waiting up to 1 s for a
   // probe or a reclaimer to let go.
-  static absl::Status LockNewObject(int fd);
+  static absl::Status LockNewObject(platform::ShmObject& object);
   // Creation steps after the lock: mode, size, header, publish.
   static absl::StatusOr<SharedMemory> InitializeLocked(const std::string& name,
-                                                       const std::string& object_name, int fd,
+                                                       const std::string& object_name,
+                                                       const platform::ShmObject& object,
                                                        platform::ObjectId id,
                                                        uint64_t object_size, size_t size);
   absl::Status CheckRange(absl::string_view what, size_t offset, size_t len) const;

@@ -78,10 +78,11 @@ int Serve(SharedMemory& shm) {
 
 // Marks a segment made by hand (state initializing) ready, as a slow creator would.
 int Publish(const std::string& name, size_t delay_ms) {
-  absl::StatusOr<UniqueFd> fd = platform::ShmOpen("/" + name, platform::ShmAccess::kReadWrite);
-  if (!fd.ok()) return Fail(fd.status());
+  absl::StatusOr<platform::ShmObject> object =
+      platform::ShmOpen("/" + name, platform::ShmAccess::kReadWrite);
+  if (!object.ok()) return Fail(object.status());
   absl::StatusOr<platform::Mapping> map =
-      platform::Mapping::Map(fd->get(), shm::kHeaderSize, platform::ShmAccess::kReadWrite);
+      platform::Mapping::Map(*object, shm::kHeaderSize, platform::ShmAccess::kReadWrite);
   if (!map.ok()) return Fail(map.status());
   std::cout << "waiting" << std::endl;
   absl::SleepFor(absl::Milliseconds(delay_ms));

@@ -18,12 +18,12 @@ namespace {
 constexpr absl::string_view kObjectPrefix = "ipckit_msg.";
 
 absl::Status ReadService(absl::string_view name, ServiceInfo& info) {
-  IPCKIT_ASSIGN_OR_RETURN(UniqueFd fd, platform::ShmOpen(absl::StrCat("/", kObjectPrefix, name),
+  IPCKIT_ASSIGN_OR_RETURN(platform::ShmObject fd, platform::ShmOpen(absl::StrCat("/", kObjectPrefix, name),
                                                          platform::ShmAccess::kReadOnly));
-  IPCKIT_ASSIGN_OR_RETURN(platform::ObjectInfo object, platform::StatObject(fd.get()));
+  IPCKIT_ASSIGN_OR_RETURN(platform::ObjectInfo object, platform::StatObject(fd));
   info.size = object.size;
   if (object.size < kHeaderSize) return CorruptError("shorter than the 128-byte header");
-  IPCKIT_ASSIGN_OR_RETURN(platform::Mapping head, platform::Mapping::Map(fd.get(), kHeaderSize,
+  IPCKIT_ASSIGN_OR_RETURN(platform::Mapping head, platform::Mapping::Map(fd, kHeaderSize,
                                                                         platform::ShmAccess::kReadOnly));
   IPCKIT_ASSIGN_OR_RETURN(ParsedHeader parsed,
                           ParseHeader(absl::string_view(head.data(), kHeaderSize), object.size));
@@ -32,7 +32,7 @@ absl::Status ReadService(absl::string_view name, ServiceInfo& info) {
   const uint32_t publishers = parsed.config.max_publishers;
   const uint32_t entries = publishers + parsed.config.max_subscribers;
   const uint64_t table_end = parsed.layout.participants_offset + kParticipantSize * entries;
-  IPCKIT_ASSIGN_OR_RETURN(platform::Mapping table, platform::Mapping::Map(fd.get(), table_end,
+  IPCKIT_ASSIGN_OR_RETURN(platform::Mapping table, platform::Mapping::Map(fd, table_end,
                                                                          platform::ShmAccess::kReadOnly));
   for (uint32_t e = 0; e < entries; ++e) {
     const auto& p = *reinterpret_cast<const internal::ParticipantRecord*>(

@@ -1,11 +1,12 @@
-// An owned shared memory mapping of a file descriptor, unmapped on destruction.
+// An owned shared memory mapping of a ShmObject, unmapped on destruction.
 //
 //   IPCKIT_ASSIGN_OR_RETURN(platform::Mapping map,
-//       platform::Mapping::Map(fd.get(), 4160, platform::ShmAccess::kReadWrite));
+//       platform::Mapping::Map(object, 4160, platform::ShmAccess::kReadWrite));
 //   std::memcpy(map.data() + 64, "hi", 2);
 //
-// The mapping is MAP_SHARED from offset 0. Touching bytes past the object's end
-// raises SIGBUS, so callers size mappings from fstat and never beyond it.
+// The mapping is MAP_SHARED from offset 0 (Windows: a view, MapViewOfFile).
+// Touching bytes past the object's end raises SIGBUS, so callers size mappings
+// from StatObject and never beyond it.
 #ifndef IPCKIT_CC_PLATFORM_SHM_MAPPING_H_
 #define IPCKIT_CC_PLATFORM_SHM_MAPPING_H_
 
@@ -21,7 +22,7 @@ namespace platform {
 class Mapping {
  public:
   // mmap(length bytes, MAP_SHARED, offset 0). invalid_argument for length 0.
-  static absl::StatusOr<Mapping> Map(int fd, size_t length, ShmAccess access);
+  static absl::StatusOr<Mapping> Map(const ShmObject& object, size_t length, ShmAccess access);
 
   Mapping() = default;
   Mapping(Mapping&& other) noexcept
@@ -42,8 +43,8 @@ class Mapping {
   char* data() const { return data_; }
   size_t size() const { return size_; }
 
-  // munmap; the mapping becomes empty. munmap errors are ignored: the range
-  // came from mmap, so it can only fail on a bug, and there is no retry.
+  // munmap (UnmapViewOfFile); the mapping becomes empty. Errors are ignored:
+  // the range came from Map, so it can only fail on a bug, and there is no retry.
   void Reset();
 
  private:

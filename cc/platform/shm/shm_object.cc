@@ -10,9 +10,12 @@
 
 #include <cerrno>
 #include <limits>
+#include <memory>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "cc/base/error.h"
+#include "cc/platform/shm/internal/shm_object_state.h"
 
 namespace ipckit {
 namespace platform {
@@ -31,9 +34,18 @@ ObjectInfo InfoFromStat(const struct stat& st) {
   return info;
 }
 
+int Fd(const ShmObject& object) { return object.state().fd.get(); }
+
+ShmObject Wrap(UniqueFd fd) {
+  auto state = std::make_unique<internal::ShmObjectState>();
+  state->fd = std::move(fd);
+  return ShmObject(std::move(state));
+}
+
 }  // namespace
 
-absl::StatusOr<UniqueFd> ShmCreateExclusive(const std::string& object_name, uint32_t mode) {
+absl::StatusOr<ShmObject> ShmCreateExclusive(const std::string& object_name, uint32_t mode,
+                                             uint64_t /*size: ResizeObject sets it*/) {
   UniqueFd fd(::shm_open(object_name.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
                          static_cast<mode_t>(mode)));
   if (!fd.valid()) return ErrnoError(errno, absl::StrCat("shm_open(", object_name, ", O_EXCL)"));
@@ -42,14 +54,14 @@ absl::StatusOr<UniqueFd> ShmCreateExclusive(const std::string& object_name, uint
     ::shm_unlink(object_name.c_str());
     return ErrnoError(err, absl::StrCat("fchmod(", object_name, ")"));
   }
-  return fd;
+  return Wrap(std::move(fd));
 }
 
-absl::StatusOr<UniqueFd> ShmOpen(const std::string& object_name, ShmAccess access) {
+absl::StatusOr<ShmObject> ShmOpen(const std::string& object_name, ShmAccess access) {
   const int flags = (access == ShmAccess::kReadWrite ? O_RDWR : O_RDONLY) | O_CLOEXEC;
   UniqueFd fd(::shm_open(object_name.c_str(), flags, 0));
   if (!fd.valid()) return ErrnoError(errno, absl::StrCat("shm_open(", object_name, ")"));
-  return fd;
+  return Wrap(std::move(fd));
 }
 
 absl::Status ShmUnlink(const std::string& object_name) {
@@ -82,7 +94,8 @@ absl::Status ShmUnlinkIfSame(const std::string& object_name, const ObjectId& id)
   return ShmUnlink(object_name);
 }
 
-absl::Status TryLockObject(int fd, ObjectLock kind) {
+absl::Status TryLockObject(ShmObject& object, ObjectLock kind) {
+  const int fd = Fd(object);
   const int op = (kind == ObjectLock::kExclusive ? LOCK_EX : LOCK_SH) | LOCK_NB;
   int rc;
   do {
@@ -93,28 +106,28 @@ absl::Status TryLockObject(int fd, ObjectLock kind) {
   return ErrnoError(errno, "flock(shm object)");
 }
 
-void UnlockObject(int fd) { (void)::flock(fd, LOCK_UN); }
+void UnlockObject(ShmObject& object) { (void)::flock(Fd(object), LOCK_UN); }
 
-absl::Status SetObjectMode(int fd, uint32_t mode) {
-  if (::fchmod(fd, static_cast<mode_t>(mode)) != 0) return ErrnoError(errno, "fchmod(shm object)");
+absl::Status SetObjectMode(const ShmObject& object, uint32_t mode) {
+  if (::fchmod(Fd(object), static_cast<mode_t>(mode)) != 0) return ErrnoError(errno, "fchmod(shm object)");
   return absl::OkStatus();
 }
 
-absl::Status ResizeObject(int fd, uint64_t size) {
+absl::Status ResizeObject(const ShmObject& object, uint64_t size) {
   if (size > static_cast<uint64_t>(std::numeric_limits<off_t>::max())) {
     return InvalidArgumentError(absl::StrCat("object size ", size, " does not fit in off_t"));
   }
   int rc;
   do {
-    rc = ::ftruncate(fd, static_cast<off_t>(size));
+    rc = ::ftruncate(Fd(object), static_cast<off_t>(size));
   } while (rc != 0 && errno == EINTR);
   if (rc != 0) return ErrnoError(errno, absl::StrCat("ftruncate(", size, ")"));
   return absl::OkStatus();
 }
 
-absl::StatusOr<ObjectInfo> StatObject(int fd) {
+absl::StatusOr<ObjectInfo> StatObject(const ShmObject& object) {
   struct stat st;
-  if (::fstat(fd, &st) != 0) return ErrnoError(errno, "fstat(shm object)");
+  if (::fstat(Fd(object), &st) != 0) return ErrnoError(errno, "fstat(shm object)");
   return InfoFromStat(st);
 }
 

@@ -32,22 +32,22 @@ struct Cleanup {
 TEST(ShmObjectTest, CreateStatMapListUnlink) {
   const std::string object_name = UniqueObjectName();
   Cleanup cleanup{object_name};
-  absl::StatusOr<UniqueFd> fd = ShmCreateExclusive(object_name, 0600);
-  ASSERT_TRUE(fd.ok()) << fd.status();
-  EXPECT_EQ(ErrorClassOf(ShmCreateExclusive(object_name, 0600).status()), kErrInUse);
-  ASSERT_TRUE(ResizeObject(fd->get(), 5000).ok());
-  absl::StatusOr<ObjectInfo> info = StatObject(fd->get());
+  absl::StatusOr<ShmObject> object = ShmCreateExclusive(object_name, 0600, 5000);
+  ASSERT_TRUE(object.ok()) << object.status();
+  EXPECT_EQ(ErrorClassOf(ShmCreateExclusive(object_name, 0600, 5000).status()), kErrInUse);
+  ASSERT_TRUE(ResizeObject(*object, 5000).ok());
+  absl::StatusOr<ObjectInfo> info = StatObject(*object);
   ASSERT_TRUE(info.ok()) << info.status();
   EXPECT_EQ(info->size, 5000u);
   EXPECT_EQ(info->mode, 0600u);
   EXPECT_EQ(info->owner_uid, static_cast<uint32_t>(::geteuid()));
 
-  absl::StatusOr<Mapping> writer = Mapping::Map(fd->get(), 5000, ShmAccess::kReadWrite);
+  absl::StatusOr<Mapping> writer = Mapping::Map(*object, 5000, ShmAccess::kReadWrite);
   ASSERT_TRUE(writer.ok()) << writer.status();
   std::memcpy(writer->data() + 4990, "0123456789", 10);
-  absl::StatusOr<UniqueFd> again = ShmOpen(object_name, ShmAccess::kReadOnly);
+  absl::StatusOr<ShmObject> again = ShmOpen(object_name, ShmAccess::kReadOnly);
   ASSERT_TRUE(again.ok()) << again.status();
-  absl::StatusOr<Mapping> reader = Mapping::Map(again->get(), 5000, ShmAccess::kReadOnly);
+  absl::StatusOr<Mapping> reader = Mapping::Map(*again, 5000, ShmAccess::kReadOnly);
   ASSERT_TRUE(reader.ok()) << reader.status();
   EXPECT_EQ(std::string(reader->data() + 4990, 10), "0123456789");
   Mapping moved = std::move(*reader);
@@ -71,7 +71,12 @@ TEST(ShmObjectTest, CreateStatMapListUnlink) {
 }
 
 TEST(ShmObjectTest, RefusesEmptyMappingAndMissingObjects) {
-  EXPECT_EQ(ErrorClassOf(Mapping::Map(0, 0, ShmAccess::kReadOnly).status()), kErrInvalidArgument);
+  const std::string object_name = UniqueObjectName();
+  Cleanup cleanup{object_name};
+  absl::StatusOr<ShmObject> object = ShmCreateExclusive(object_name, 0600, 64);
+  ASSERT_TRUE(object.ok()) << object.status();
+  EXPECT_EQ(ErrorClassOf(Mapping::Map(*object, 0, ShmAccess::kReadOnly).status()),
+            kErrInvalidArgument);
   EXPECT_EQ(ErrorClassOf(ShmOpen(UniqueObjectName(), ShmAccess::kReadWrite).status()),
             kErrNotFound);
   EXPECT_GT(ShmBytesAvailable(), 0u);

@@ -42,6 +42,8 @@ class FileMapping {
 
   char* data() const { return data_; }
   size_t size() const { return size_; }
+  // The mapping object, for more views (platform::Mapping).
+  HANDLE handle() const { return mapping_.get(); }
 
  private:
   UniqueHandle mapping_;

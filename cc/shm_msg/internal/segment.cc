@@ -60,19 +60,20 @@ absl::StatusOr<std::shared_ptr<Segment>> Segment::OpenOrCreate(absl::string_view
   const std::string object_name = absl::StrCat("/ipckit_msg.", name);
   int round = 0;
   while (true) {
-    absl::StatusOr<UniqueFd> created = platform::ShmCreateExclusive(object_name, 0600);
+    absl::StatusOr<platform::ShmObject> created =
+        platform::ShmCreateExclusive(object_name, 0600, layout.total_size);
     if (created.ok()) {
       auto undo = [&](const absl::Status& s) {
         (void)platform::ShmUnlink(object_name);
         return InService(name, s);
       };
-      if (absl::Status s = platform::ResizeObject(created->get(), layout.total_size); !s.ok()) {
+      if (absl::Status s = platform::ResizeObject(*created, layout.total_size); !s.ok()) {
         return undo(s);
       }
-      absl::StatusOr<platform::ObjectInfo> info = platform::StatObject(created->get());
+      absl::StatusOr<platform::ObjectInfo> info = platform::StatObject(*created);
       if (!info.ok()) return undo(info.status());
       absl::StatusOr<Mapping> map =
-          Mapping::Map(created->get(), layout.total_size, ShmAccess::kReadWrite);
+          Mapping::Map(*created, layout.total_size, ShmAccess::kReadWrite);
       if (!map.ok()) return undo(map.status());
       const std::string header = BuildHeader(config, layout);
       std::memcpy(map->data(), header.data(), kHeaderSize);
@@ -83,16 +84,16 @@ absl::StatusOr<std::shared_ptr<Segment>> Segment::OpenOrCreate(absl::string_view
     }
     if (ErrorClassOf(created.status()) != kErrInUse) return InService(name, created.status());
 
-    absl::StatusOr<UniqueFd> fd = platform::ShmOpen(object_name, ShmAccess::kReadWrite);
+    absl::StatusOr<platform::ShmObject> fd = platform::ShmOpen(object_name, ShmAccess::kReadWrite);
     if (!fd.ok() && ErrorClassOf(fd.status()) != kErrNotFound) {
       return InService(name, fd.status());
     }
     if (fd.ok()) {
-      IPCKIT_ASSIGN_OR_RETURN(platform::ObjectInfo info, platform::StatObject(fd->get()));
+      IPCKIT_ASSIGN_OR_RETURN(platform::ObjectInfo info, platform::StatObject(*fd));
       // Sized 0, or sized with the header not yet written or not yet ready:
       // being created, so wait below.
       if (info.size >= kHeaderSize) {
-        IPCKIT_ASSIGN_OR_RETURN(Mapping head, Mapping::Map(fd->get(), kHeaderSize,
+        IPCKIT_ASSIGN_OR_RETURN(Mapping head, Mapping::Map(*fd, kHeaderSize,
                                                             ShmAccess::kReadOnly));
         const uint32_t state = reinterpret_cast<std::atomic<uint32_t>*>(head.data() + kStateOffset)
                                    ->load(std::memory_order_acquire);
@@ -104,7 +105,7 @@ absl::StatusOr<std::shared_ptr<Segment>> Segment::OpenOrCreate(absl::string_view
           if (!parsed.ok()) return InService(name, parsed.status());
           if (state == 1) {
             IPCKIT_RETURN_IF_ERROR(InService(name, CheckSameConfig(config, parsed->config)));
-            IPCKIT_ASSIGN_OR_RETURN(Mapping whole, Mapping::Map(fd->get(), layout.total_size,
+            IPCKIT_ASSIGN_OR_RETURN(Mapping whole, Mapping::Map(*fd, layout.total_size,
                                                                 ShmAccess::kReadWrite));
             return std::shared_ptr<Segment>(new Segment(std::string(name), object_name,
                                                         std::move(whole), info.id, config,
@@ -126,14 +127,15 @@ absl::StatusOr<std::shared_ptr<Segment>> Segment::OpenOrCreate(absl::string_view
 
 absl::StatusOr<bool> Segment::RemoveIfAbandoned(absl::string_view name) {
   const std::string object_name = absl::StrCat("/ipckit_msg.", name);
-  IPCKIT_ASSIGN_OR_RETURN(UniqueFd fd, platform::ShmOpen(object_name, ShmAccess::kReadWrite));
-  IPCKIT_ASSIGN_OR_RETURN(platform::ObjectInfo info, platform::StatObject(fd.get()));
+  IPCKIT_ASSIGN_OR_RETURN(platform::ShmObject fd,
+                          platform::ShmOpen(object_name, ShmAccess::kReadWrite));
+  IPCKIT_ASSIGN_OR_RETURN(platform::ObjectInfo info, platform::StatObject(fd));
   if (info.size < kHeaderSize) return InService(name, CorruptError("shorter than its header"));
-  IPCKIT_ASSIGN_OR_RETURN(Mapping head, Mapping::Map(fd.get(), kHeaderSize, ShmAccess::kReadOnly));
+  IPCKIT_ASSIGN_OR_RETURN(Mapping head, Mapping::Map(fd, kHeaderSize, ShmAccess::kReadOnly));
   absl::StatusOr<ParsedHeader> parsed = ParseHeader(std::string(head.data(), kHeaderSize), info.size);
   if (!parsed.ok()) return InService(name, parsed.status());
   if (parsed->state != 1) return false;  // format 1 records no creator to judge
-  IPCKIT_ASSIGN_OR_RETURN(Mapping whole, Mapping::Map(fd.get(), parsed->layout.total_size,
+  IPCKIT_ASSIGN_OR_RETURN(Mapping whole, Mapping::Map(fd, parsed->layout.total_size,
                                                       ShmAccess::kReadWrite));
   Segment segment(std::string(name), object_name, std::move(whole), info.id, parsed->config,
                   parsed->layout);
