@@ -35,6 +35,7 @@
 #include "cc/shm/shm_header.h"
 #include "conformance/cc/internal/live_roles.h"
 #include "conformance/cc/internal/testee_common.h"
+#include "conformance/cc/internal/testee_os.h"
 #include "rapidjson/document.h"
 
 namespace ipckit {
@@ -348,6 +349,7 @@ Document Hello() {
   d.AddMember("format_version", kFormatVersion, a);
   d.AddMember("protocol_version", kProtocolVersion, a);
   d.AddMember("json_objects", "ordered", a);
+  d.AddMember("os", rapidjson::StringRef(TesteeOs()), a);
   Value ops(rapidjson::kArrayType), roles(rapidjson::kArrayType);
   for (const NamedOp& op : kOps) ops.PushBack(Value(rapidjson::StringRef(op.name)), a);
   if (!LiveRoles().empty()) ops.PushBack("live", a);
