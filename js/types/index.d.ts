@@ -1,7 +1,7 @@
 // ipckit for Node: the portable core plus the FileChannel and IpcChannel
 // transports.
 import type {
-  ChannelSchema, EndpointOptions, FileChannelEndpoint, FrameOptions, RetentionPolicy, TimeoutOptions, WaitOptions,
+  ChannelSchema, EndpointOptions, FileChannelEndpoint, FileChannelEvent, FrameOptions, RetentionPolicy, TimeoutOptions, WaitOptions,
 } from './common.js';
 
 export * from './common.js';
@@ -46,6 +46,17 @@ export class FileChannel<S extends ChannelSchema = ChannelSchema> extends FileCh
    * most timeoutMs (default sendTimeoutMs). Messages nobody has read yet are gone.
    */
   clear(options?: TimeoutOptions): Promise<void>;
+  /**
+   * Whether a backend has the channel open (it holds flock on .backend.lock; a crash releases it).
+   * The first call, or a listener for 'online' / 'offline', starts a watch that dispatches those
+   * events on each change (the first result too). ClosedError once closed.
+   */
+  backendOnline(): Promise<boolean>;
+
+  addEventListener(type: 'online' | 'offline' | 'message' | 'error' | 'close',
+    listener: (event: FileChannelEvent) => void, options?: boolean | AddEventListenerOptions): void;
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject | null,
+    options?: boolean | AddEventListenerOptions): void;
 }
 
 export interface IpcChannelOptions extends FrameOptions {}

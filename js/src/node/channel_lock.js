@@ -28,6 +28,8 @@ import { LOCK_FILE } from '../file_channel_format.js';
 //   "L <ms>"  lock, waiting at most <ms> ms                     -> "locked" | "busy"
 //   "U"       unlock                                            -> "open"
 //   "R"       reopen the lock file (it was replaced)            -> "open"
+//   "S"       probe: is anyone holding it? (LOCK_SH|LOCK_NB, released at once) -> "free" | "held"
+//   "W"       wait in the kernel until no one holds it (LOCK_SH, released at once) -> "free"
 // The file is opened read-write and created with mode 0600 (0660 in a
 // directory shared on purpose), like the core's open; as the core does, the
 // helper refuses (exit with "refused: ..." on stderr, PermissionDeniedError
@@ -65,7 +67,10 @@ while (defined(my $cmd = <STDIN>)) {
       $nap = $nap * 2 > 0.002 ? 0.002 : $nap * 2;
     }
     print $got ? "locked\n" : $timed ? "busy\n" : "failed\n";
-  } elsif ($cmd eq 'U') { flock($fh, LOCK_UN); print "open\n"; }
+  } elsif ($cmd eq 'S') {
+    if (flock($fh, LOCK_SH | LOCK_NB)) { flock($fh, LOCK_UN); print "free\n"; } else { print "held\n"; }
+  } elsif ($cmd eq 'W') { flock($fh, LOCK_SH); flock($fh, LOCK_UN); print "free\n"; }
+  elsif ($cmd eq 'U') { flock($fh, LOCK_UN); print "open\n"; }
   elsif ($cmd eq 'R') { reopen(); print "open\n"; }
   else { print "failed\n"; }
 }
@@ -90,6 +95,8 @@ while IFS= read -r cmd; do
     L) if flock -x 9; then echo locked; else echo failed; fi ;;
     "L "*) ms=\${cmd#L }
        if flock -x -w "$((ms / 1000)).$(printf '%03d' $((ms % 1000)))" 9; then echo locked; else echo busy; fi ;;
+    S) if flock -s -n 9; then flock -u 9; echo free; else echo held; fi ;;
+    W) if flock -s 9; then flock -u 9; echo free; else echo failed; fi ;;
     U|R) exec 9>&-; check "$1" "$2"; if exec 9<>"$1"; then echo open; else echo failed; fi ;;
     *) echo failed ;;
   esac
@@ -135,9 +142,10 @@ export class ChannelLockHelper {
   #allowShared;
 
   // `allowShared`: the directory is shared on purpose (another user's .lock
-  // is accepted; a new one is 0660).
-  constructor(dir, { allowShared = false } = {}) {
-    this.#lockPath = path.join(dir, LOCK_FILE);
+  // is accepted; a new one is 0660). `file`: the lock file's name in `dir`
+  // (default .lock; .backend.lock for backend liveness).
+  constructor(dir, { allowShared = false, file = LOCK_FILE } = {}) {
+    this.#lockPath = path.join(dir, file);
     this.#helper = chooseHelper();
     this.#allowShared = Boolean(allowShared);
   }
@@ -199,10 +207,28 @@ export class ChannelLockHelper {
     if (answer !== 'open') throw makeError('io', `reopening '${this.#lockPath}' after unlock failed`);
   }
 
+  // Whether another process holds the lock now (it is not taken).
+  async probe() {
+    await this.#start();
+    const answer = await this.#command('S');
+    if (answer !== 'free' && answer !== 'held') throw makeError('io', `probing '${this.#lockPath}' failed`);
+    return answer === 'held';
+  }
+
+  // Resolves once no process holds the lock: waits in the kernel, so a
+  // holder's exit or death wakes it at once. close() ends the wait.
+  async waitReleased() {
+    await this.#start();
+    const answer = await this.#command('W');
+    if (answer !== 'free') throw makeError('io', `waiting for '${this.#lockPath}' failed`);
+  }
+
   // Ends the helper (dropping the lock if held).
   close() {
     this.#held = false;
     if (this.#child && !this.#exited) {
+      // A helper blocked in a wait ("W", "L") would not see EOF until then.
+      if (this.#waiters.length > 0) this.#child.kill();
       this.#child.stdin.end();
       this.#exited = new ClosedError(`lock helper for '${this.#lockPath}' was closed`);
     }

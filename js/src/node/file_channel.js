@@ -18,16 +18,16 @@
 // Every message in the incoming file is delivered once, in file order. Sends issued while a write
 // is in flight go out together under one lock.
 import {
-  closeSync, constants as fsConstants, fstatSync, lstatSync, promises as fsp, statSync, watch as fsWatch,
+  closeSync, constants as fsConstants, fstatSync, lstatSync, promises as fsp, statSync, watch as fsWatch, writeSync,
 } from 'node:fs';
 import path from 'node:path';
-import { ClosedError, InvalidArgumentError, fromSystemError } from '../errors.js';
+import { ClosedError, InvalidArgumentError, TimeoutError, fromSystemError } from '../errors.js';
 import { intOption, timeoutOption } from '../bytes.js';
 import {
   BACKEND_TO_FRONTEND_FILE, CHANNEL_INFO_FILE, DEFAULT_MAX_FILE_BYTES, DEFAULT_RETENTION, FRONTEND_TO_BACKEND_FILE,
   MAX_CHANNEL_INFO_BYTES, ChannelFileWriter, appendToChannelText, composeChannelInfo, validateChannelInfo,
 } from '../file_channel_format.js';
-import { FileChannelEndpoint } from '../file_channel_endpoint.js';
+import { FileChannelEndpoint, FileChannelEvent } from '../file_channel_endpoint.js';
 import { ready } from '../core.js';
 import { signalOption } from '../abort.js';
 import { ChannelLockHelper } from './channel_lock.js';
@@ -41,6 +41,9 @@ const DEFAULT_OPEN_TIMEOUT_MS = 10000;
 // How often a watching channel checks that its directory is still the one it
 // watches (a recreated directory is otherwise noticed only by a send).
 const DIRECTORY_CHECK_MS = 250;
+// What a backend holds flock on while it is open (spec/file_channel.md,
+// "Backend liveness"; the C++ core's name in file_channel.cc).
+export const BACKEND_LOCK_FILE = '.backend.lock';
 
 export const SIDES = {
   backend: { incoming: FRONTEND_TO_BACKEND_FILE, outgoing: BACKEND_TO_FRONTEND_FILE },
@@ -185,6 +188,8 @@ export class FileChannel extends FileChannelEndpoint {
   #startTimer = null;
   #reading = false;
   #readAgain = false;
+  #livenessLock = null;  // a backend's helper holding .backend.lock
+  #liveness = null;      // a frontend's watch: {helper, online, dirty, wake, first}
 
   // Opens the frontend end of the channel in `dir`, creating what is missing:
   // the directory and its parents (0700), .channel_info and both channel
@@ -204,6 +209,8 @@ export class FileChannel extends FileChannelEndpoint {
   //     that group or others can write, and other users' files in it (they
   //     can then read, forge or delete every message); without it such a
   //     directory is refused with PermissionDeniedError.
+  // A backend holds .backend.lock while it is open; a frontend's
+  // backendOnline() and its 'online'/'offline' events tell whether one does.
   static frontend(dir, options = {}) {
     return FileChannel.open(dir, 'frontend', options);
   }
@@ -260,10 +267,106 @@ export class FileChannel extends FileChannelEndpoint {
     this._resetInbox();
   }
 
+  // Whether a backend has the channel open now (spec/file_channel.md,
+  // "Backend liveness": it holds flock on .backend.lock; a crash releases
+  // it). The first call starts the liveness watch, as does a listener for
+  // 'online' or 'offline': then each change dispatches one of those events
+  // (the first result too), and this resolves with the latest state.
+  async backendOnline() {
+    if (this.closed) throw new ClosedError(`FileChannel ${this._describe()} is closed`);
+    return this.#watchLiveness().first;
+  }
+
+  addEventListener(type, listener, options) {
+    super.addEventListener(type, listener, options);
+    if ((type === 'online' || type === 'offline') && !this.closed) {
+      this.#watchLiveness().first.catch(() => {});  // reported through 'error' by the loop
+    }
+  }
+
+  #watchLiveness() {
+    if (this.#liveness) {
+      const w = this.#liveness;
+      if (w.online !== null) w.first = Promise.resolve(w.online);
+      return w;
+    }
+    const w = {
+      helper: new ChannelLockHelper(this.#dir, { allowShared: this.#options.allowSharedDirectory, file: BACKEND_LOCK_FILE }),
+      online: null, dirty: false, wake: null, first: null, resolveFirst: null,
+    };
+    w.first = new Promise((resolve, reject) => { w.resolveFirst = { resolve, reject }; });
+    this.#liveness = w;
+    this.#livenessLoop(w).catch((err) => {
+      if (w.online === null) w.resolveFirst.reject(err);
+      if (!this.closed) this._report(err);
+    });
+    return w;
+  }
+
+  // Probe; while held, wait in the kernel for the release; while free, wait
+  // for a change to .backend.lock (a starting backend writes its pid there).
+  // A change seen during a probe makes the loop probe again, so a backend
+  // that starts just after a probe is not missed.
+  async #livenessLoop(w) {
+    const set = (online) => {
+      if (w.online === null) w.resolveFirst.resolve(online);
+      if (w.online === online) return;
+      w.online = online;
+      this.dispatchEvent(new FileChannelEvent(online ? 'online' : 'offline'));
+    };
+    while (!this.closed) {
+      w.dirty = false;
+      const held = await w.helper.probe();
+      if (this.closed) return;
+      set(held);
+      if (held) {
+        await w.helper.waitReleased();
+        if (this.closed) return;
+        set(false);
+        continue;
+      }
+      if (!w.dirty) await new Promise((resolve) => { w.wake = resolve; });
+      w.wake = null;
+    }
+  }
+
+  #livenessChanged() {
+    const w = this.#liveness;
+    if (!w) return;
+    w.dirty = true;
+    if (w.wake) w.wake();
+  }
+
+  // A backend takes .backend.lock for as long as it is open, unless another
+  // backend holds it, and writes its pid there so frontends see the change.
+  async #takeLivenessLock() {
+    const helper = new ChannelLockHelper(this.#dir, { allowShared: this.#options.allowSharedDirectory, file: BACKEND_LOCK_FILE });
+    try {
+      await helper.acquire(0);
+    } catch (err) {
+      helper.close();
+      if (err instanceof TimeoutError) return;  // another backend stands for us
+      throw err;
+    }
+    this.#livenessLock = helper;
+    const fd = openOwnedRegularFile(path.join(this.#dir, BACKEND_LOCK_FILE), fsConstants.O_WRONLY | fsConstants.O_TRUNC,
+      0, this.#options.allowSharedDirectory);
+    try {
+      writeSync(fd, `${process.pid}\n`);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
   _shutdown() {
     if (this.#startTimer) clearImmediate(this.#startTimer);
     this.#stopWatching();
     this.#lock.close();
+    if (this.#livenessLock) this.#livenessLock.close();
+    if (this.#liveness) {
+      this.#liveness.helper.close();
+      if (this.#liveness.wake) this.#liveness.wake();
+    }
     this.#writer.dispose();
   }
 
@@ -271,6 +374,7 @@ export class FileChannel extends FileChannelEndpoint {
     await ensureChannelInfo(this.#dir, this.#lock, this.#options.openTimeoutMs, this.#options.fsync,
       this.#options.allowSharedDirectory, true);
     if (this.closed) throw new ClosedError(`FileChannel ${this._describe()} was closed while opening`);
+    if (this.side === 'backend') await this.#takeLivenessLock();
     if (this.#options.skipExisting) {
       const snap = readChannelFile(this.incomingPath, this.#options.maxFileBytes, this.#options.allowSharedDirectory);
       this._skipAll(snap.bytes, this.incomingPath);
@@ -333,6 +437,7 @@ export class FileChannel extends FileChannelEndpoint {
           // Writers rename a temp file over the target: the target's name is
           // reported. Temp files and .lock come and go too; skip those.
           if (filename === null || filename === undefined || String(filename) === incoming) this.#scheduleRead();
+          if (filename === null || filename === undefined || String(filename) === BACKEND_LOCK_FILE) this.#livenessChanged();
         });
         this.#watchedDir = identity;
         this.#dirCheckTimer = setInterval(() => this.#checkDirectory(), DIRECTORY_CHECK_MS);
@@ -355,6 +460,7 @@ export class FileChannel extends FileChannelEndpoint {
   // mtime, ctime), sleeping from 1 ms doubling to 20 ms while nothing changes.
   #startPolling() {
     let last = null;
+    let lastLiveness = null;
     let delayMs = 1;
     const tick = async () => {
       this.#pollTimer = null;
@@ -365,6 +471,14 @@ export class FileChannel extends FileChannelEndpoint {
         signature = `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
       } catch {
         signature = 'missing';
+      }
+      try {
+        const st = await fsp.stat(path.join(this.#dir, BACKEND_LOCK_FILE), { bigint: true });
+        const liveness = `${st.ino}:${st.size}:${st.mtimeNs}`;
+        if (liveness !== lastLiveness) this.#livenessChanged();
+        lastLiveness = liveness;
+      } catch {
+        // No backend has opened the channel yet.
       }
       if (signature !== last) {
         last = signature;
