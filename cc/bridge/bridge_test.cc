@@ -72,48 +72,17 @@ int WaitExit(pid_t pid) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-struct HttpResult {
-  int status = 0;
-  std::map<std::string, std::string> headers;  // lower-case names
-  std::string body;
-  std::string Header(const std::string& name) const {
-    auto it = headers.find(name);
-    return it == headers.end() ? "" : it->second;
-  }
-};
-
+using bridge::Exchange;
+using bridge::HttpResult;
 using bridge::SendAll;
 
 int Connect(uint16_t port) { return bridge::ConnectLoopback(port); }
 
 // Reads `fd` to EOF (or `timeout`) and parses the first response; closes fd.
 HttpResult ReadResult(int fd, absl::Duration timeout) {
-  HttpResult result;
-  const std::string in = bridge::ReadUntilClosed(fd, timeout);
+  HttpResult result = bridge::ParseResponse(bridge::ReadUntilClosed(fd, timeout));
   close(fd);
-  size_t end = in.find("\r\n\r\n");
-  if (end == std::string::npos) return result;
-  std::vector<std::string> lines = absl::StrSplit(in.substr(0, end), "\r\n");
-  std::vector<std::string> status_line = absl::StrSplit(lines[0], ' ');
-  if (status_line.size() < 2 || !absl::SimpleAtoi(status_line[1], &result.status)) return result;
-  for (size_t i = 1; i < lines.size(); ++i) {
-    size_t colon = lines[i].find(':');
-    if (colon == std::string::npos) continue;
-    result.headers[absl::AsciiStrToLower(lines[i].substr(0, colon))] =
-        std::string(absl::StripAsciiWhitespace(lines[i].substr(colon + 1)));
-  }
-  result.body = in.substr(end + 4);
   return result;
-}
-
-// One request on a fresh connection ("Connection: close"), read to EOF.
-// `raw` is sent as it is: no normalization of the target.
-HttpResult Exchange(uint16_t port, const std::string& raw,
-                    absl::Duration timeout = absl::Seconds(10)) {
-  int fd = Connect(port);
-  if (fd < 0) return HttpResult();
-  SendAll(fd, raw);
-  return ReadResult(fd, timeout);
 }
 
 // Whether the peer closed `fd` (EOF or reset) within `timeout`.

@@ -3,17 +3,20 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "cc/platform/net/loopback_socket.h"
 
 namespace ipckit::bridge {
 
-int ConnectLoopback(uint16_t port) {
+SocketHandle ConnectLoopback(uint16_t port) {
   absl::StatusOr<UniqueSocket> fd = ConnectToLoopback(port);
-  return fd.ok() ? fd->release() : -1;
+  return fd.ok() ? fd->release() : kInvalidSocket;
 }
 
-bool SendAll(int fd, absl::string_view data) {
+bool SendAll(SocketHandle fd, absl::string_view data) {
   while (!data.empty()) {
     absl::StatusOr<Transfer> sent = SendSome(fd, data);
     if (!sent.ok() || sent->bytes == 0) return false;
@@ -22,7 +25,7 @@ bool SendAll(int fd, absl::string_view data) {
   return true;
 }
 
-std::string ReadUntilClosed(int fd, absl::Duration timeout) {
+std::string ReadUntilClosed(SocketHandle fd, absl::Duration timeout) {
   std::string in;
   const absl::Time deadline = absl::Now() + timeout;
   for (;;) {
@@ -39,6 +42,32 @@ std::string ReadUntilClosed(int fd, absl::Duration timeout) {
   return in;
 }
 
-void CloseConnection(int fd) { UniqueSocket owned(fd); }
+void CloseConnection(SocketHandle fd) { UniqueSocket owned(fd); }
+
+HttpResult ParseResponse(const std::string& received) {
+  HttpResult result;
+  const size_t end = received.find("\r\n\r\n");
+  if (end == std::string::npos) return result;
+  std::vector<std::string> lines = absl::StrSplit(received.substr(0, end), "\r\n");
+  std::vector<std::string> status_line = absl::StrSplit(lines[0], ' ');
+  if (status_line.size() < 2 || !absl::SimpleAtoi(status_line[1], &result.status)) return result;
+  for (size_t i = 1; i < lines.size(); ++i) {
+    const size_t colon = lines[i].find(':');
+    if (colon == std::string::npos) continue;
+    result.headers[absl::AsciiStrToLower(lines[i].substr(0, colon))] =
+        std::string(absl::StripAsciiWhitespace(lines[i].substr(colon + 1)));
+  }
+  result.body = received.substr(end + 4);
+  return result;
+}
+
+HttpResult Exchange(uint16_t port, absl::string_view raw, absl::Duration timeout) {
+  const SocketHandle fd = ConnectLoopback(port);
+  if (fd == kInvalidSocket) return HttpResult();
+  SendAll(fd, raw);
+  HttpResult result = ParseResponse(ReadUntilClosed(fd, timeout));
+  CloseConnection(fd);
+  return result;
+}
 
 }  // namespace ipckit::bridge

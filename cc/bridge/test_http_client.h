@@ -1,32 +1,51 @@
 // Raw HTTP over loopback TCP for the bridge tests: a test controls every byte
 // and when it is sent (slow clients, pipelining, duplicate headers).
 //
-//   int fd = ipckit::bridge::ConnectLoopback(port);
+//   ipckit::SocketHandle fd = ipckit::bridge::ConnectLoopback(port);
 //   ipckit::bridge::SendAll(fd, "GET /v1/info HTTP/1.1\r\n...");
 //   std::string response = ipckit::bridge::ReadUntilClosed(fd, absl::Seconds(10));
 #ifndef IPCKIT_CC_BRIDGE_TEST_HTTP_CLIENT_H_
 #define IPCKIT_CC_BRIDGE_TEST_HTTP_CLIENT_H_
 
 #include <cstdint>
+#include <map>
 #include <string>
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "cc/platform/net/loopback_socket.h"
 
 namespace ipckit::bridge {
 
-// A TCP socket connected to 127.0.0.1:`port`, or -1.
-int ConnectLoopback(uint16_t port);
+// A TCP socket connected to 127.0.0.1:`port`, or kInvalidSocket.
+SocketHandle ConnectLoopback(uint16_t port);
 
 // Sends all of `data`; false if the connection failed.
-bool SendAll(int fd, absl::string_view data);
+bool SendAll(SocketHandle fd, absl::string_view data);
 
 // Everything received until the peer closes, or until `timeout` (a bound for
 // a broken server only). Does not close `fd`.
-std::string ReadUntilClosed(int fd, absl::Duration timeout);
+std::string ReadUntilClosed(SocketHandle fd, absl::Duration timeout);
 
 // Closes a descriptor ConnectLoopback returned.
-void CloseConnection(int fd);
+void CloseConnection(SocketHandle fd);
+
+// The first response in what a connection received.
+struct HttpResult {
+  int status = 0;  // 0: no complete response head
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string body;  // everything after the head
+  std::string Header(const std::string& name) const {
+    auto it = headers.find(name);
+    return it == headers.end() ? "" : it->second;
+  }
+};
+HttpResult ParseResponse(const std::string& received);
+
+// `raw` sent as it is on a fresh connection (no normalization of the
+// target), and the response read until the server closes (send
+// "Connection: close") or `timeout`; status 0 if nothing could connect.
+HttpResult Exchange(uint16_t port, absl::string_view raw, absl::Duration timeout = absl::Seconds(10));
 
 }  // namespace ipckit::bridge
 

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/container/inlined_vector.h"
+#include "absl/strings/str_cat.h"
 #include "cc/base/error.h"
 #include "cc/base/name.h"
 #include "cc/platform/io/fd_io.h"
@@ -15,6 +16,10 @@ namespace platform {
 namespace {
 
 using fd_io::FdKind;
+
+absl::Status NotConnected(absl::string_view what) {
+  return ClosedError(absl::StrCat(what, ": the connection is closed"));
+}
 
 uds::PeerAccess PeerAccessOf(LocalStreamAccess access) {
   uds::PeerAccess peer;
@@ -35,27 +40,33 @@ LocalStream::~LocalStream() = default;
 
 absl::StatusOr<size_t> LocalStream::ReadSome(absl::Span<char> buf, const Deadline& deadline,
                                              absl::string_view what) {
+  if (!fd_.valid()) return NotConnected(what);
   return fd_io::ReadSome(fd_.get(), buf, deadline, what);
 }
 
 absl::Status LocalStream::ReadExact(absl::Span<char> buf, const Deadline& deadline,
                                     absl::string_view what) {
+  if (!fd_.valid()) return NotConnected(what);
   return fd_io::ReadExact(fd_.get(), buf, deadline, what);
 }
 
 absl::StatusOr<size_t> LocalStream::WriteSome(absl::string_view data, const Deadline& deadline,
                                               absl::string_view what) {
+  if (!fd_.valid()) return NotConnected(what);
   return fd_io::WriteSome(fd_.get(), FdKind::kSocket, data, deadline, what);
 }
 
 absl::Status LocalStream::WriteAll(absl::string_view data, const Deadline& deadline,
                                    absl::string_view what) {
+  if (!fd_.valid()) return NotConnected(what);
   return fd_io::WriteAll(fd_.get(), FdKind::kSocket, data, deadline, what);
 }
 
 absl::Status LocalStream::WriteAllGathered(absl::Span<const absl::string_view> parts,
                                            const Deadline& deadline, absl::string_view what,
                                            size_t* written) {
+  *written = 0;
+  if (!fd_.valid()) return NotConnected(what);
   // On the stack for a frame's header and payload: no allocation per message.
   absl::InlinedVector<iovec, 4> iov;
   iov.reserve(parts.size());
