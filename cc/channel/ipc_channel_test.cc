@@ -104,6 +104,25 @@ TEST(IpcChannelTest, ClientOfAServerInAnotherProcess) {
   EXPECT_TRUE(CleanExit(status)) << DescribeWaitStatus(status);
 }
 
+TEST(IpcChannelTest, OneServerPerNameAcrossProcesses) {
+  std::string name = UniqueName("owner");
+  absl::StatusOr<pid_t> pid = SpawnChild(kPeer, {"serve_echo", name});
+  ASSERT_TRUE(pid.ok());
+  // Connected: the other process serves the name (and has us as its client).
+  absl::StatusOr<IpcChannel> client = IpcChannel::Connect(name, absl::Seconds(10));
+  ASSERT_TRUE(client.ok()) << client.status();
+  absl::Status second = IpcChannel::Create(name).status();
+  EXPECT_EQ(ErrorClassOf(second), "in_use") << second;
+  // The refused server took nothing from the live one.
+  ASSERT_TRUE(client->Send("still yours", absl::Seconds(10)).ok());
+  absl::StatusOr<std::string> back = client->Recv(absl::Seconds(10));
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(*back, "still yours");
+  client->Disconnect();
+  int status = Reap(*pid);
+  EXPECT_TRUE(CleanExit(status)) << DescribeWaitStatus(status);
+}
+
 TEST(IpcChannelTest, PeerKilledMidFrameIsTruncatedNotAHang) {
   absl::StatusOr<Session> s = StartWithPeer("killed", {"half_frame"});
   ASSERT_TRUE(s.ok()) << s.status();
