@@ -18,7 +18,6 @@
 #include "cc/bridge/bridge_server.h"
 #include "cc/bridge/test_http_client.h"
 #include "cc/file_channel/file_channel.h"
-#include "cc/file_channel/message.h"
 #include "cc/platform/process/process.h"
 #include "gtest/gtest.h"
 
@@ -72,19 +71,8 @@ class BridgeLoopbackTest : public ::testing::Test {
     return Exchange(server_->port(), raw, kBound);
   }
 
-  // A channel file with one request, as a page composes it.
   static std::string PageRequest(const std::string& id) {
-    FileMessage m;
-    m.id = id;
-    m.timestamp_ms = static_cast<uint64_t>(absl::ToUnixMillis(absl::Now()));
-    m.type = MessageType::kRequest;
-    m.method = "getData";
-    m.payload_json = R"({"from":"page"})";
-    m.seq = 1;
-    m.sender = "bridge-loopback-test";
-    absl::StatusOr<std::string> text = ComposeMessage(m);
-    EXPECT_TRUE(text.ok()) << text.status();
-    return ComposeChannelFile({*text});
+    return PageRequestFile(id, "getData", R"({"from":"page"})");
   }
 
   std::string dir_;

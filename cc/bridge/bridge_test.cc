@@ -163,17 +163,7 @@ class BridgeTest : public ::testing::Test {
 
   // A channel file with one request, as a page's BridgeFileChannel composes it.
   static std::string RequestBody(const std::string& id, const std::string& method) {
-    FileMessage m;
-    m.id = id;
-    m.timestamp_ms = NowMs();
-    m.type = MessageType::kRequest;
-    m.method = method;
-    m.payload_json = R"({"key":"user_info"})";
-    m.seq = 1;
-    m.sender = "page-under-test";
-    absl::StatusOr<std::string> text = ComposeMessage(m);
-    EXPECT_TRUE(text.ok()) << text.status();
-    return ComposeChannelFile({*text});
+    return bridge::PageRequestFile(id, method, R"({"key":"user_info"})");
   }
 
   static uint64_t NowMs() { return static_cast<uint64_t>(absl::ToUnixMillis(absl::Now())); }

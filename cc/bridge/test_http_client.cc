@@ -7,6 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "cc/file_channel/message.h"
 #include "cc/platform/net/loopback_socket.h"
 
 namespace ipckit::bridge {
@@ -68,6 +69,20 @@ HttpResult Exchange(uint16_t port, absl::string_view raw, absl::Duration timeout
   HttpResult result = ParseResponse(ReadUntilClosed(fd, timeout));
   CloseConnection(fd);
   return result;
+}
+
+std::string PageRequestFile(const std::string& id, const std::string& method,
+                            const std::string& payload_json) {
+  FileMessage m;
+  m.id = id;
+  m.timestamp_ms = static_cast<uint64_t>(absl::ToUnixMillis(absl::Now()));
+  m.type = MessageType::kRequest;
+  m.method = method;
+  m.payload_json = payload_json;
+  m.seq = 1;
+  m.sender = "page-under-test";
+  absl::StatusOr<std::string> text = ComposeMessage(m);
+  return text.ok() ? ComposeChannelFile({*text}) : "";
 }
 
 }  // namespace ipckit::bridge

@@ -47,6 +47,11 @@ HttpResult ParseResponse(const std::string& received);
 // "Connection: close") or `timeout`; status 0 if nothing could connect.
 HttpResult Exchange(uint16_t port, absl::string_view raw, absl::Duration timeout = absl::Seconds(10));
 
+// A channel file holding one request, as a page's BridgeFileChannel composes
+// it for POST /v1/append (seq 1, sender "page-under-test").
+std::string PageRequestFile(const std::string& id, const std::string& method,
+                            const std::string& payload_json);
+
 }  // namespace ipckit::bridge
 
 #endif  // IPCKIT_CC_BRIDGE_TEST_HTTP_CLIENT_H_
