@@ -7,6 +7,13 @@
 #
 #   conformance/run_tests.sh            # from any directory; exit 0 iff nothing failed
 #   KEEP_LOGS=1 conformance/run_tests.sh   # keep the per-run work directory
+#   conformance/run_tests.sh --windows  # the C++ testee built for Windows, under Wine
+#
+# --windows builds //conformance/cc:testee with --config=mingw in the output
+# base tools/wine_test.sh uses, runs its vectors as the testee "windows"
+# (failure_list_windows.txt), then the live matrix of it and the Linux C++
+# testee: Windows pairs on every role it plays, and Windows with Linux on a
+# shared FileChannel directory (other cross-OS cells are n/a: tester.py).
 #
 # Caches (venvs) live in ${XDG_CACHE_HOME:-~/.cache}/ipckit-conformance.
 set -euo pipefail
@@ -25,6 +32,30 @@ trap cleanup EXIT
 
 cd "$REPO"
 
+# Commands as the tester splits them (shell words): paths are quoted.
+q() { printf '%q' "$1"; }
+declare -A TESTEE
+
+if [[ "${1:-}" == "--windows" ]]; then
+  echo "== bazel build --config=mingw //conformance/cc:testee; bazel build //conformance/cc:testee"
+  source "$REPO/tools/sanitizer_bazel.sh"
+  source "$REPO/tools/wine_env.sh"
+  if ! sanitizer_bazel mingw build --config=mingw //conformance/cc:testee >"$work/bazel.log" 2>&1 ||
+     ! bazel build "${BAZEL_FLAGS[@]}" //conformance/cc:testee >>"$work/bazel.log" 2>&1; then
+    tail -n 60 "$work/bazel.log"
+    echo "run_tests.sh: bazel build failed"
+    echo "conformance: 0 passed, 1 failed"
+    exit 1
+  fi
+  cp "$(sanitizer_bazel mingw info --config=mingw bazel-bin 2>/dev/null)/conformance/cc/testee.exe" "$work/testee.exe"
+  cp "$(bazel info "${BAZEL_FLAGS[@]}" bazel-bin 2>/dev/null)/conformance/cc/testee" "$work/cc_testee"
+  wine_env_start run_tests.sh
+  trap 'wine_env_stop; cleanup' EXIT
+  export WINEDEBUG=-all
+  TESTEE=([windows]="wine $(q "$work/testee.exe")" [cc]="$(q "$work/cc_testee")")
+  ORDER=(windows)
+  MATRIX=(windows cc)
+else
 # ---------------------------------------------------------------- builds
 echo "== bazel build //conformance/cc:testee //py:wheel //js:ipckit_core"
 if ! bazel build "${BAZEL_FLAGS[@]}" //conformance/cc:testee //py:wheel //js:ipckit_core >"$work/bazel.log" 2>&1; then
@@ -58,16 +89,16 @@ cp "$bin/js/ipckit_core.mjs" "$js_dist/wasm/"
 
 venv01="$("$CONF/ipckit01_venv.sh")"
 
-# Commands as the tester splits them (shell words): paths are quoted.
-q() { printf '%q' "$1"; }
-declare -A TESTEE=(
+TESTEE=(
   [cc]="$(q "$work/cc_testee")"
   [py]="$(q "$venv_py/bin/python") $(q "$CONF/py/testee.py")"
   [js]="node $(q "$CONF/js/testee.mjs")"
   [ipckit01]="$(q "$venv01/bin/python") $(q "$CONF/ipckit01/testee.py")"
 )
 ORDER=(cc py js ipckit01)
+MATRIX=("${ORDER[@]}")
 export IPCKIT_JS_DIST="$js_dist"
+fi
 
 # ---------------------------------------------------------------- runs
 total_passed=0
@@ -105,9 +136,9 @@ for impl in "${ORDER[@]}"; do
 done
 
 echo
-echo "== live matrix: ${ORDER[*]}"
+echo "== live matrix: ${MATRIX[*]}"
 matrix_args=()
-for impl in "${ORDER[@]}"; do matrix_args+=("$impl=${TESTEE[$impl]}"); done
+for impl in "${MATRIX[@]}"; do matrix_args+=("$impl=${TESTEE[$impl]}"); done
 run_tester matrix --failure-list-dir "$CONF" --matrix "${matrix_args[@]}"
 
 echo

@@ -84,6 +84,9 @@ run_suite "C++ TSan" count_bazel sanitizer_bazel tsan test -k --config=tsan //cc
 # Windows: the core cross-compiled with mingw-w64, its tests run under Wine
 # (its own output base too).
 run_suite "C++ under Wine (mingw)" count_bazel tools/wine_test.sh
+# The conformance suite against the Windows testee under Wine, with the Linux
+# C++ testee on a shared FileChannel directory.
+run_suite "Conformance under Wine" count_plain conformance/run_tests.sh --windows
 run_suite "Fuzz smoke" count_plain tools/fuzz.sh 5
 
 # A failed suite's last lines go just above the summary: CI keeps only the

@@ -8,21 +8,25 @@
 #
 # Bazel runs in its own output base (tools/sanitizer_bazel.sh), so the mingw
 # configuration never evicts the default build cache. The Wine prefix is
-# created once, before any test runs, under ~/.cache/ipckit-wine (first run:
-# ~20 s); IPCKIT_WINEPREFIX overrides the location.
+# created once, before any test runs (tools/wine_env.sh).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 # What builds for Windows today, with its unit tests: the portable core
 # (errors, names, deadlines, JSON, the channel frame codec, the shared-memory
 # header, the file channel's formats), IpcChannel, JsonChannel and NamedPipe
-# over named pipes (each with a peer .exe), and the Windows platform code (Win32
+# over named pipes (each with a peer .exe), the HTTP bridge over Winsock (served
+# on a thread, raw HTTP clients, a FileChannel backend), and the Windows
+# platform code (loopback sockets, Win32
 # errors, process liveness, random bytes, named and anonymous pipes, file
 # mappings, file locks, replace and directory watching; spec/windows.md).
 TESTS=(
   //cc/base:deadline_test
   //cc/base:error_test
   //cc/base:name_test
+  //cc/bridge:bridge_loopback_test
+  //cc/bridge:http_message_test
+  //cc/bridge:splice_test
   //cc/channel:frame_test
   //cc/channel:ipc_channel_test
   //cc/channel:json_channel_test
@@ -37,6 +41,7 @@ TESTS=(
   //cc/named_pipe:named_pipe_test
   //cc/shm:shm_header_test
   //cc/platform/io:local_stream_test
+  //cc/platform/net:loopback_socket_test
   //cc/platform/process:process_test
   //cc/platform/random:secure_random_test
   //cc/platform/win:error_win_test
@@ -45,23 +50,10 @@ TESTS=(
   //cc/platform/win:shm_win_test
 )
 
-export WINEPREFIX="${IPCKIT_WINEPREFIX:-${XDG_CACHE_HOME:-$HOME/.cache}/ipckit-wine}"
-if [ ! -f "$WINEPREFIX/system.reg" ]; then
-  echo "wine_test: creating the Wine prefix $WINEPREFIX"
-  mkdir -p "$WINEPREFIX"
-  # wine64 only: wineboot's complaint about the 32-bit rundll32 is harmless.
-  WINEDEBUG=-all wineboot -i >/dev/null 2>&1 || true
-  WINEDEBUG=-all wineserver -w
-  [ -f "$WINEPREFIX/system.reg" ] || { echo "wine_test: wineboot did not create $WINEPREFIX" >&2; exit 1; }
-fi
-
-# One wineserver for the whole run (-p: it does not quit when idle), stopped
-# at the end. Left to itself it quits 3 s after its last client and the next
-# test starts a new one; with that, tests run in parallel on a loaded machine
-# now and then hung in a wait on a server that had gone (seen in 3 of ~12
-# runs of pipe_win_test x4); with one server for the run, never in 40.
-WINEDEBUG=-all wineserver -p || true  # fails harmlessly if one is running
-trap 'WINEDEBUG=-all wineserver -k >/dev/null 2>&1 || true' EXIT
+# The Wine prefix and one wineserver for the whole run (tools/wine_env.sh).
+source tools/wine_env.sh
+wine_env_start wine_test
+trap wine_env_stop EXIT
 
 source tools/sanitizer_bazel.sh
 sanitizer_bazel mingw test -k --config=mingw --test_summary=short --nocache_test_results "$@" "${TESTS[@]}"
