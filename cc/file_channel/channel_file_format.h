@@ -1,7 +1,8 @@
 // The pure part of the channel file protocol: the file names, the retention
 // rule, and the append-then-prune step on file text. No file or lock is
 // touched here (cc/file_channel/channel_file.h does that), so this library
-// also builds for WASM.
+// also builds for WASM. The readers' cursor and claims files are in
+// channel_file_readers.h.
 //
 //   IPCKIT_ASSIGN_OR_RETURN(ipckit::AppendResult r,
 //       ipckit::AppendToChannelText(old_text, path, {message_text}, ipckit::RetentionPolicy(),
@@ -29,29 +30,55 @@ inline constexpr absl::string_view kChannelInfoFile = ".channel_info";
 
 inline constexpr size_t kDefaultMaxFileBytes = size_t{64} << 20;
 
-// When a writer may drop messages from the front of the file: only while the
-// file would hold more than max_messages AND the oldest message is at least
-// min_age old. A reader that reads at least once per min_age never loses a
-// message; the file may hold more than max_messages when they are all young.
+inline constexpr size_t kDefaultMaxRetainedBytes = size_t{8} << 20;
+
+// When a writer drops messages from the front of the file (format 2, rule W3
+// of spec/file_channel.md). With the new messages appended, the first message
+// is dropped while any of these holds (the new messages never are):
+//  - acknowledged: at least one named reader is registered, every one's
+//    cursor is at or past the message's pos, and the message is at least
+//    ack_grace old (what anonymous and ipckit 0.1 readers get);
+//  - over count: the file holds more than max_messages;
+//  - over bytes: the file is longer than max_bytes.
+// A reader that falls behind the count or byte bound sees a pos gap
+// (data_loss). Format 1 kept every message younger than min_age, so a burst
+// grew the file without bound; min_age is no longer a rule (kept so that
+// callers that set it still build; writers ignore it).
 struct RetentionPolicy {
   size_t max_messages = 1000;
   absl::Duration min_age = absl::Seconds(60);
+  size_t max_bytes = kDefaultMaxRetainedBytes;
+  absl::Duration ack_grace = absl::Milliseconds(500);
 };
 
 // The pure part of a write: the new file text after appending `new_messages`
-// (message JSON texts) to `existing`, then pruning per `retention` at clock
-// `now_ms`. Existing messages are kept byte for byte. corrupt if `existing`
-// is not a valid channel file (it is never overwritten); too_large if the
-// result would exceed `max_file_bytes`.
+// (message JSON texts as ComposeMessage writes them, without pos) to
+// `existing`, each stamped with the next pos, then pruning per `retention` at
+// clock `now_ms`. `reader_positions` are the cursor positions of the file's
+// registered named readers (empty: none). Existing messages are kept byte for
+// byte. corrupt if `existing` is not a valid channel file (it is never
+// overwritten); too_large if the result would exceed `max_file_bytes`.
 struct AppendResult {
   std::string text;
-  size_t kept = 0;    // old messages kept
-  size_t pruned = 0;  // old messages dropped by retention
+  size_t kept = 0;         // old messages kept
+  size_t pruned = 0;       // old messages dropped by retention
+  uint64_t first_pos = 0;  // pos stamped on the first new message
 };
 absl::StatusOr<AppendResult> AppendToChannelText(absl::string_view existing, absl::string_view label,
                                                  const std::vector<std::string>& new_messages,
                                                  const RetentionPolicy& retention, uint64_t now_ms,
-                                                 size_t max_file_bytes);
+                                                 size_t max_file_bytes,
+                                                 const std::vector<uint64_t>& reader_positions = {});
+
+// The pos the next appended message gets (rule W1): one past the highest pos
+// in the file and in any reader's cursor, so it stays monotonic across
+// pruning and across ipckit 0.1 writers, which drop the field.
+uint64_t NextPos(const std::vector<ScannedMessage>& scanned, const std::vector<uint64_t>& reader_positions);
+
+// `message_text` (one JSON object, as ComposeMessage writes it, without pos)
+// with `"pos":<pos>` added as its last field. invalid_argument if it does not
+// end with '}'.
+absl::StatusOr<std::string> StampPos(absl::string_view message_text, uint64_t pos);
 
 // AppendToChannelText for a caller that has already scanned `existing`
 // (`scanned` == ScanChannelFile(existing), e.g. from a ChannelFileIndex), so
@@ -61,7 +88,8 @@ absl::StatusOr<AppendResult> AppendToScannedChannelText(absl::string_view existi
                                                         absl::string_view label,
                                                         const std::vector<std::string>& new_messages,
                                                         const RetentionPolicy& retention, uint64_t now_ms,
-                                                        size_t max_file_bytes);
+                                                        size_t max_file_bytes,
+                                                        const std::vector<uint64_t>& reader_positions = {});
 
 // AppendToChannelText for a writer that keeps `index` of one file across its
 // writes. `existing` is scanned only past the block the index already holds
@@ -74,7 +102,8 @@ absl::StatusOr<AppendResult> AppendToIndexedChannelText(ChannelFileIndex& index,
                                                         absl::string_view label,
                                                         const std::vector<std::string>& new_messages,
                                                         const RetentionPolicy& retention, uint64_t now_ms,
-                                                        size_t max_file_bytes);
+                                                        size_t max_file_bytes,
+                                                        const std::vector<uint64_t>& reader_positions = {});
 
 // The current time in ms since the Unix epoch, as writers stamp messages.
 uint64_t NowUnixMs();

@@ -19,6 +19,11 @@ std::string Msg(absl::string_view id, uint64_t ts) {
   return absl::StrCat("{\"id\":\"", id, "\",\"timestamp\":", ts, ",\"type\":\"event\",\"payload\":null}");
 }
 
+// Msg as a writer leaves it in the file: stamped with its pos.
+std::string At(absl::string_view id, uint64_t ts, uint64_t pos) {
+  return absl::StrCat(Msg(id, ts).substr(0, Msg(id, ts).size() - 1), ",\"pos\":", pos, "}");
+}
+
 std::vector<std::string> IdsOf(absl::string_view text) {
   auto scanned = ScanChannelFile(text, "t");
   EXPECT_TRUE(scanned.ok()) << scanned.status();
@@ -33,10 +38,12 @@ TEST(AppendToChannelText, AppendsToEmptyAndMissing) {
   RetentionPolicy keep_all;
   auto r = AppendToChannelText("", "f", {Msg("a", 1)}, keep_all, 10, kDefaultMaxFileBytes);
   ASSERT_TRUE(r.ok()) << r.status();
-  EXPECT_EQ(r->text, absl::StrCat("[\n", Msg("a", 1), "\n]\n"));
+  EXPECT_EQ(r->text, absl::StrCat("[\n", At("a", 1, 1), "\n]\n"));
+  EXPECT_EQ(r->first_pos, 1u);
   auto r2 = AppendToChannelText(r->text, "f", {Msg("b", 2), Msg("c", 3)}, keep_all, 10, kDefaultMaxFileBytes);
   ASSERT_TRUE(r2.ok());
-  EXPECT_EQ(r2->text, absl::StrCat("[\n", Msg("a", 1), ",\n", Msg("b", 2), ",\n", Msg("c", 3), "\n]\n"));
+  EXPECT_EQ(r2->text, absl::StrCat("[\n", At("a", 1, 1), ",\n", At("b", 2, 2), ",\n", At("c", 3, 3), "\n]\n"));
+  EXPECT_EQ(r2->first_pos, 2u);
 }
 
 TEST(AppendToChannelText, KeepsForeignMessagesByteForByte) {
@@ -51,7 +58,7 @@ TEST(AppendToChannelText, KeepsForeignMessagesByteForByte) {
   EXPECT_EQ(IdsOf(r->text), (std::vector<std::string>{"f1", "a"}));
 }
 
-TEST(AppendToChannelText, PrunesOnlyOldMessagesBeyondTheCount) {
+TEST(AppendToChannelText, BoundsTheCountWhateverTheAge) {
   RetentionPolicy policy;
   policy.max_messages = 3;
   policy.min_age = absl::Seconds(60);
@@ -60,26 +67,87 @@ TEST(AppendToChannelText, PrunesOnlyOldMessagesBeyondTheCount) {
                                          Msg("young1", now - 59000), Msg("young2", now - 1)});
   auto r = AppendToChannelText(file, "f", {Msg("new", now)}, policy, now, kDefaultMaxFileBytes);
   ASSERT_TRUE(r.ok()) << r.status();
-  // 5 messages > 3: old1 and old2 are old enough and go, leaving the cap.
   EXPECT_EQ(IdsOf(r->text), (std::vector<std::string>{"young1", "young2", "new"}));
   EXPECT_EQ(r->pruned, 2u);
   EXPECT_EQ(r->kept, 2u);
+  // Under the count, age alone drops nothing.
+  policy.max_messages = 5;
+  auto under = AppendToChannelText(file, "f", {Msg("new", now)}, policy, now, kDefaultMaxFileBytes);
+  ASSERT_TRUE(under.ok());
+  EXPECT_EQ(under->pruned, 0u);
+  policy.max_messages = 3;
 
-  // All young: nothing is dropped even far beyond the cap.
+  // All young: the count is still a bound (format 1 let a burst grow the file).
   std::vector<std::string> many;
   for (int i = 0; i < 10; ++i) many.push_back(Msg(absl::StrCat("m", i), now - 100));
   std::vector<absl::string_view> views(many.begin(), many.end());
   auto r2 = AppendToChannelText(ComposeChannelFile(views), "f", {Msg("new", now)}, policy, now, kDefaultMaxFileBytes);
   ASSERT_TRUE(r2.ok());
-  EXPECT_EQ(IdsOf(r2->text).size(), 11u);
-  EXPECT_EQ(r2->pruned, 0u);
+  EXPECT_EQ(IdsOf(r2->text), (std::vector<std::string>{"m8", "m9", "new"}));
+  EXPECT_EQ(r2->pruned, 8u);
 
-  // Pruning stops at the first young message even if later ones are old
-  // (the file stays a suffix of what was appended).
-  std::string mixed = ComposeChannelFile({Msg("y", now), Msg("o1", 0), Msg("o2", 0), Msg("o3", 0)});
-  auto r3 = AppendToChannelText(mixed, "f", {Msg("new", now)}, policy, now, kDefaultMaxFileBytes);
+  // Acknowledgement pruning stops at the first message still in its grace,
+  // even if later ones are older (the file stays a suffix of what was appended).
+  std::string mixed = ComposeChannelFile({At("y", now, 1), At("o1", 0, 2), At("o2", 0, 3)});
+  auto r3 = AppendToChannelText(mixed, "f", {Msg("new", now)}, RetentionPolicy(), now, kDefaultMaxFileBytes, {3});
   ASSERT_TRUE(r3.ok());
-  EXPECT_EQ(IdsOf(r3->text), (std::vector<std::string>{"y", "o1", "o2", "o3", "new"}));
+  EXPECT_EQ(IdsOf(r3->text), (std::vector<std::string>{"y", "o1", "o2", "new"}));
+}
+
+TEST(AppendToChannelText, BoundsBytesButNeverDropsTheNewMessage) {
+  RetentionPolicy policy;
+  const uint64_t now = 1000000;
+  std::string file = ComposeChannelFile({At("a", now, 1), At("b", now, 2)});
+  policy.max_bytes = file.size();  // room for two, not three
+  auto r = AppendToChannelText(file, "f", {Msg("c", now)}, policy, now, kDefaultMaxFileBytes);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(IdsOf(r->text), (std::vector<std::string>{"b", "c"}));
+  EXPECT_LE(r->text.size(), policy.max_bytes);
+  policy.max_bytes = 1;
+  auto alone = AppendToChannelText(file, "f", {Msg("c", now)}, policy, now, kDefaultMaxFileBytes);
+  ASSERT_TRUE(alone.ok());
+  EXPECT_EQ(IdsOf(alone->text), (std::vector<std::string>{"c"}));
+  EXPECT_EQ(alone->first_pos, 3u);  // pos survives pruning: the writer saw pos 2
+}
+
+TEST(AppendToChannelText, PrunesWhatEveryNamedReaderAcknowledgedAfterTheGrace) {
+  RetentionPolicy policy;  // ack_grace 500 ms
+  const uint64_t now = 1000000;
+  std::string file = ComposeChannelFile({At("a", now - 600, 1), At("b", now - 600, 2), At("c", now - 100, 3)});
+  // Readers at 2 and 3: a and b are acknowledged by both and old enough.
+  auto r = AppendToChannelText(file, "f", {Msg("d", now)}, policy, now, kDefaultMaxFileBytes, {3, 2});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(IdsOf(r->text), (std::vector<std::string>{"c", "d"}));  // c is within the grace
+  EXPECT_EQ(r->first_pos, 4u);
+  // One reader behind at 1: only a goes.
+  auto behind = AppendToChannelText(file, "f", {Msg("d", now)}, policy, now, kDefaultMaxFileBytes, {3, 1});
+  ASSERT_TRUE(behind.ok());
+  EXPECT_EQ(IdsOf(behind->text), (std::vector<std::string>{"b", "c", "d"}));
+  // No named reader: only the age and the bounds apply.
+  auto none = AppendToChannelText(file, "f", {Msg("d", now)}, policy, now, kDefaultMaxFileBytes);
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(IdsOf(none->text).size(), 4u);
+  // A cursor ahead of the file (a 0.1 writer dropped every pos) keeps pos monotonic.
+  auto ahead = AppendToChannelText(ComposeChannelFile({Msg("x", now)}), "f", {Msg("d", now)}, policy, now,
+                                   kDefaultMaxFileBytes, {8});
+  ASSERT_TRUE(ahead.ok());
+  EXPECT_EQ(ahead->first_pos, 9u);
+  EXPECT_TRUE(absl::StrContains(ahead->text, At("d", now, 9))) << ahead->text;
+}
+
+TEST(StampPos, AddsPosAsTheLastField) {
+  FileMessage m;
+  m.id = "a";
+  m.timestamp_ms = 1;
+  auto plain = ComposeMessage(m);
+  ASSERT_TRUE(plain.ok());
+  m.pos = 42;
+  auto with_pos = ComposeMessage(m);
+  ASSERT_TRUE(with_pos.ok());
+  auto stamped = StampPos(*plain, 42);
+  ASSERT_TRUE(stamped.ok());
+  EXPECT_EQ(*stamped, *with_pos);
+  EXPECT_EQ(ErrorClassOf(StampPos("[1]", 1).status()), "invalid_argument");
 }
 
 TEST(AppendToChannelText, RefusesCorruptAndOversized) {

@@ -380,7 +380,7 @@ TEST_F(ChannelFileTest, EnsureChannelInfoCreatesThenValidates) {
   ASSERT_TRUE(EnsureChannelInfo(dir_, Deadline::After(absl::Seconds(5))).ok());
   std::string path = dir_ + "/.channel_info";
   std::string first = ReadFileOrDie(path);
-  EXPECT_TRUE(absl::StartsWith(first, "{\"version\":\"1.0\",\"protocol\":\"file-ipc\",\"format_version\":1,"));
+  EXPECT_TRUE(absl::StartsWith(first, "{\"version\":\"1.0\",\"protocol\":\"file-ipc\",\"format_version\":2,"));
   ASSERT_TRUE(EnsureChannelInfo(dir_, Deadline::After(absl::Seconds(5))).ok());
   EXPECT_EQ(ReadFileOrDie(path), first);  // not rewritten
   ASSERT_TRUE(WriteFileInPlace(path, R"({"version":"2.0","protocol":"file-ipc"})"));

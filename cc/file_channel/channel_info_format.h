@@ -4,7 +4,7 @@
 //
 //   std::string text = ipckit::ComposeChannelInfo(ipckit::NowUnixMs());
 //   IPCKIT_RETURN_IF_ERROR(ipckit::ValidateChannelInfo(text, ".channel_info"));
-//   // text == {"version":"1.0","protocol":"file-ipc","format_version":1,"created":...}\n
+//   // text == {"version":"1.0","protocol":"file-ipc","format_version":2,"created":...}\n
 #ifndef IPCKIT_CC_FILE_CHANNEL_CHANNEL_INFO_FORMAT_H_
 #define IPCKIT_CC_FILE_CHANNEL_CHANNEL_INFO_FORMAT_H_
 
@@ -18,10 +18,10 @@
 namespace ipckit {
 
 // The channel format this code reads and writes (spec/file_channel.md).
-inline constexpr uint64_t kFileChannelFormatVersion = 1;
+inline constexpr uint64_t kFileChannelFormatVersion = 2;
 inline constexpr size_t kMaxChannelInfoBytes = 64 * 1024;
 
-// {"version":"1.0","protocol":"file-ipc","format_version":1,"created":N}
+// {"version":"1.0","protocol":"file-ipc","format_version":2,"created":N}
 // plus a newline ("created" in ms since the epoch, as ipckit 0.1 writes it).
 std::string ComposeChannelInfo(uint64_t created_ms);
 

@@ -12,7 +12,7 @@ namespace {
 
 TEST(ChannelInfo, ComposeValidates) {
   std::string text = ComposeChannelInfo(1732500000000);
-  EXPECT_EQ(text, "{\"version\":\"1.0\",\"protocol\":\"file-ipc\",\"format_version\":1,\"created\":1732500000000}\n");
+  EXPECT_EQ(text, "{\"version\":\"1.0\",\"protocol\":\"file-ipc\",\"format_version\":2,\"created\":1732500000000}\n");
   EXPECT_TRUE(ValidateChannelInfo(text, "i").ok());
 }
 
@@ -31,7 +31,8 @@ TEST(ChannelInfo, ValidationRules) {
       {R"({"protocol":"file-ipc"})", "unsupported_version"},
       {R"({"version":"1.0","protocol":"socket-ipc"})", "unsupported_version"},
       {R"({"version":"1.0"})", "unsupported_version"},
-      {R"({"version":"1.0","protocol":"file-ipc","format_version":2})", "unsupported_version"},
+      {R"({"version":"1.0","protocol":"file-ipc","format_version":2})", ""},
+      {R"({"version":"1.0","protocol":"file-ipc","format_version":3})", "unsupported_version"},
       {R"({"version":"1.0","protocol":"file-ipc","format_version":"1"})", "corrupt"},
       {R"({"version":"1.0","protocol":"file-ipc","nested":{"protocol":"x"}})", ""},
       {R"(["file-ipc"])", "corrupt"},

@@ -72,7 +72,7 @@ TEST_F(FileChannelTest, CreatesMissingDirectoriesAndChannelInfo) {
   ASSERT_TRUE(backend.ok()) << backend.status();
   EXPECT_EQ(backend->dir(), dir_ + "/a/b/ipc_channel");
   std::string info = ReadFileOrDie(dir_ + "/a/b/ipc_channel/.channel_info");
-  EXPECT_TRUE(absl::StartsWith(info, R"({"version":"1.0","protocol":"file-ipc","format_version":1,"created":)"))
+  EXPECT_TRUE(absl::StartsWith(info, R"({"version":"1.0","protocol":"file-ipc","format_version":2,"created":)"))
       << info;
   auto frontend = FileChannel::Frontend(nested);
   ASSERT_TRUE(frontend.ok()) << frontend.status();
@@ -510,15 +510,25 @@ TEST_F(FileChannelTest, PrunedBeforeReadIsReportedAsDataLossOnce) {
   EXPECT_EQ((*rest)[4].payload_json, "12");
 }
 
-TEST_F(FileChannelTest, DefaultRetentionKeepsYoungMessages) {
+TEST_F(FileChannelTest, CountBoundsABurstAndASlowReaderIsToldOfTheLoss) {
   FileChannelOptions small;
-  small.retention.max_messages = 10;  // min_age stays 60 s
+  small.retention.max_messages = 10;  // young messages too (format 2)
   FileChannel frontend = Open(FileChannelSide::kFrontend, small);
   FileChannel backend = Open(FileChannelSide::kBackend);
-  for (int i = 0; i < 30; ++i) ASSERT_TRUE(frontend.SendEvent("e", absl::StrCat(i)).ok());
-  auto all = backend.Recv();
-  ASSERT_TRUE(all.ok()) << all.status();
-  EXPECT_EQ(all->size(), 30u);
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(frontend.SendEvent("e", absl::StrCat(i)).ok());
+  ASSERT_EQ(backend.Recv()->size(), 5u);
+  for (int i = 5; i < 35; ++i) ASSERT_TRUE(frontend.SendEvent("e", absl::StrCat(i)).ok());
+  auto in_file = ParseChannelFile(ReadFileOrDie(frontend.outgoing_path()));
+  ASSERT_TRUE(in_file.ok()) << in_file.status();
+  EXPECT_EQ(in_file->size(), 10u);
+  auto lost = backend.Recv();
+  ASSERT_FALSE(lost.ok());
+  EXPECT_EQ(ErrorClassOf(lost.status()), "data_loss");
+  EXPECT_TRUE(absl::StrContains(lost.status().message(), "seq 6..25")) << lost.status();
+  auto rest = backend.Recv();
+  ASSERT_TRUE(rest.ok()) << rest.status();
+  ASSERT_EQ(rest->size(), 10u);
+  EXPECT_EQ(rest->front().payload_json, "25");
 }
 
 TEST_F(FileChannelTest, ClearEmptiesBothFilesAsIpckit01Does) {

@@ -105,4 +105,66 @@ void InboxTracker::ForgetAbsentSenders() {
   }
 }
 
+namespace {
+
+// The ids of the pos-less messages of `messages`, each once, in file order.
+std::vector<std::string> PoslessIds(const std::vector<ScannedMessage>& messages) {
+  std::vector<std::string> ids;
+  absl::flat_hash_set<absl::string_view> seen;
+  for (const ScannedMessage& s : messages) {
+    if (!s.message.pos && seen.insert(s.message.id).second) ids.push_back(s.message.id);
+  }
+  return ids;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<FileMessage>> CursorInbox::TakeNew(std::string text, absl::string_view label) {
+  IPCKIT_ASSIGN_OR_RETURN(ChannelFileIndex::Update update, index_.Prepare(std::move(text), label));
+  ChannelFileIndex next = index_;
+  next.Commit(std::move(update));
+  const std::vector<ScannedMessage>& messages = next.messages();
+
+  // R5: the file is a suffix of the append history, so its first pos says
+  // whether anything between the cursor and it was pruned unread.
+  for (const ScannedMessage& s : messages) {
+    if (!s.message.pos) continue;
+    const uint64_t first = *s.message.pos;
+    if (cursor_.pos != 0 && first > cursor_.pos + 1) {
+      const uint64_t from = cursor_.pos + 1, to = first - 1;
+      cursor_.pos = to;  // reported once; the next read takes what is there
+      return DataLossError(absl::StrCat(label, ": messages were pruned before this reader took them: pos ", from,
+                                        from == to ? "" : absl::StrCat("..", to)));
+    }
+    break;
+  }
+
+  const absl::flat_hash_set<absl::string_view> old_ids(cursor_.ids.begin(), cursor_.ids.end());
+  absl::flat_hash_set<absl::string_view> taken_ids;
+  std::vector<FileMessage> out;
+  uint64_t high = cursor_.pos;
+  for (const ScannedMessage& s : messages) {
+    const FileMessage& m = s.message;
+    const bool fresh = m.pos ? *m.pos > cursor_.pos : !old_ids.contains(m.id);
+    if (!fresh || !taken_ids.insert(m.id).second) continue;  // a duplicate id in one file counts once
+    IPCKIT_ASSIGN_OR_RETURN(FileMessage full, MaterializeMessage(next.text(), s));
+    out.push_back(std::move(full));
+    if (m.pos) high = std::max(high, *m.pos);
+  }
+  cursor_.pos = high;
+  cursor_.ids = PoslessIds(messages);
+  index_ = std::move(next);
+  return out;
+}
+
+absl::Status CursorInbox::SkipAll(std::string text, absl::string_view label) {
+  IPCKIT_ASSIGN_OR_RETURN(ChannelFileIndex::Update update, index_.Prepare(std::move(text), label));
+  index_.Commit(std::move(update));
+  for (const ScannedMessage& s : index_.messages()) {
+    if (s.message.pos) cursor_.pos = std::max(cursor_.pos, *s.message.pos);
+  }
+  cursor_.ids = PoslessIds(index_.messages());
+  return absl::OkStatus();
+}
+
 }  // namespace ipckit

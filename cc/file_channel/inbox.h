@@ -10,6 +10,14 @@
 // that do not stamp seq/sender (ipckit 0.1). Per-sender last seq catches
 // messages that were pruned before this reader got to them: that is reported
 // as an error of class "data_loss", once, never silently.
+//
+// CursorInbox is a named reader's memory (format 2, rules R2-R5): the pos
+// it has taken up to plus the ids of pos-less messages, which is what its
+// cursor file holds, so it resumes where a previous instance stopped:
+//
+//   ipckit::CursorInbox inbox(cursor_from_file);
+//   IPCKIT_ASSIGN_OR_RETURN(std::vector<ipckit::FileMessage> fresh, inbox.TakeNew(file_text, path));
+//   ... hand them to the application, then write ComposeReaderCursor(inbox.cursor())
 #ifndef IPCKIT_CC_FILE_CHANNEL_INBOX_H_
 #define IPCKIT_CC_FILE_CHANNEL_INBOX_H_
 
@@ -23,6 +31,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "cc/base/error.h"
+#include "cc/file_channel/channel_file_readers.h"
 #include "cc/file_channel/file_index.h"
 #include "cc/file_channel/message.h"
 
@@ -53,6 +62,30 @@ class InboxTracker {
   absl::flat_hash_set<std::string> seen_ids_;    // == ids in index_.messages()
   absl::flat_hash_map<std::string, uint64_t> last_seq_;
   std::vector<FileMessage> held_back_;           // delivered after a data_loss report
+};
+
+class CursorInbox {
+ public:
+  explicit CursorInbox(ReaderCursor start = {}) : cursor_(std::move(start)) {}
+
+  // The messages of `text` past the cursor, in file order, each once: those
+  // with a pos above cursor().pos, and pos-less ones whose id is not in
+  // cursor().ids. When the first pos in the file is more than one past a
+  // non-zero cursor pos, returns data_loss naming the missing pos range and
+  // moves the cursor to just before it, so the next call returns what is
+  // there. corrupt/too_large from scanning leave the state untouched.
+  absl::StatusOr<std::vector<FileMessage>> TakeNew(std::string text, absl::string_view label);
+
+  // Moves the cursor to the end of `text` without returning anything (a
+  // reader that starts at "now").
+  absl::Status SkipAll(std::string text, absl::string_view label);
+
+  // pos and ids; updated_ms is the caller's to set when it writes the file.
+  const ReaderCursor& cursor() const { return cursor_; }
+
+ private:
+  ReaderCursor cursor_;
+  ChannelFileIndex index_;  // the file as last taken
 };
 
 }  // namespace ipckit

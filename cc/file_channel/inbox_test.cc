@@ -121,5 +121,49 @@ TEST(InboxTracker, SkipAllMarksEverythingTaken) {
   EXPECT_EQ(ErrorClassOf(lost.status()), "data_loss");
 }
 
+// A format-2 message at `pos`.
+std::string AtPos(absl::string_view id, uint64_t pos) {
+  return absl::StrCat("{\"id\":\"", id, "\",\"timestamp\":5,\"type\":\"event\",\"payload\":null,\"pos\":", pos, "}");
+}
+
+TEST(CursorInbox, ResumesFromItsCursorWithoutReplayOrLoss) {
+  CursorInbox first;
+  EXPECT_EQ(Ids(first.TakeNew(File({AtPos("a", 1), AtPos("b", 2)}), "f")), (Strings{"a", "b"}));
+  EXPECT_EQ(first.cursor().pos, 2u);
+  // A restart with the saved cursor takes only what came after.
+  CursorInbox resumed(first.cursor());
+  EXPECT_EQ(Ids(resumed.TakeNew(File({AtPos("a", 1), AtPos("b", 2), AtPos("c", 3)}), "f")), (Strings{"c"}));
+  EXPECT_EQ(Ids(resumed.TakeNew(File({AtPos("b", 2), AtPos("c", 3)}), "f")), Strings{});
+}
+
+TEST(CursorInbox, PoslessMessagesGoByIdAndTheCursorKeepsTheirIds) {
+  CursorInbox inbox;
+  EXPECT_EQ(Ids(inbox.TakeNew(File({Foreign("x", 1), AtPos("a", 1)}), "f")), (Strings{"x", "a"}));
+  EXPECT_EQ(inbox.cursor().ids, Strings{"x"});
+  // A 0.1 writer rewrote the file, dropping every pos; its new message is new.
+  CursorInbox resumed(inbox.cursor());
+  EXPECT_EQ(Ids(resumed.TakeNew(File({Foreign("x", 1), Foreign("y", 2), AtPos("b", 2)}), "f")), (Strings{"y", "b"}));
+  EXPECT_EQ(resumed.cursor().ids, (Strings{"x", "y"}));
+}
+
+TEST(CursorInbox, APosGapIsDataLossOnceThenTheRestArrives) {
+  CursorInbox inbox(ReaderCursor{.pos = 3, .ids = {}, .updated_ms = 0});
+  auto lost = inbox.TakeNew(File({AtPos("g", 7), AtPos("h", 8)}), "/d/f.json");
+  ASSERT_FALSE(lost.ok());
+  EXPECT_EQ(ErrorClassOf(lost.status()), "data_loss");
+  EXPECT_TRUE(absl::StrContains(lost.status().message(), "pos 4..6")) << lost.status();
+  EXPECT_EQ(Ids(inbox.TakeNew(File({AtPos("g", 7), AtPos("h", 8)}), "f")), (Strings{"g", "h"}));
+  // A new reader (pos 0) has nothing to lose.
+  CursorInbox fresh;
+  EXPECT_EQ(Ids(fresh.TakeNew(File({AtPos("g", 7)}), "f")), Strings{"g"});
+}
+
+TEST(CursorInbox, SkipAllStartsAtTheEnd) {
+  CursorInbox inbox;
+  ASSERT_TRUE(inbox.SkipAll(File({Foreign("x", 1), AtPos("a", 4)}), "f").ok());
+  EXPECT_EQ(inbox.cursor().pos, 4u);
+  EXPECT_EQ(Ids(inbox.TakeNew(File({Foreign("x", 1), AtPos("a", 4), AtPos("b", 5)}), "f")), Strings{"b"});
+}
+
 }  // namespace
 }  // namespace ipckit

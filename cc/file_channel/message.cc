@@ -119,7 +119,7 @@ class ScanHandler {
   std::vector<ScannedMessage>& messages() { return messages_; }
 
  private:
-  enum Field { kId, kTimestamp, kType, kMethod, kReplyTo, kPayload, kError, kSeq, kSender, kUnknown };
+  enum Field { kId, kTimestamp, kType, kMethod, kReplyTo, kPayload, kError, kSeq, kSender, kPos, kUnknown };
   enum Kind { kNull, kBool, kNegative, kUnsigned, kFraction, kString, kObject, kArray };
 
   static Field FieldOf(absl::string_view key) {
@@ -132,11 +132,12 @@ class ScanHandler {
     if (key == "error") return kError;
     if (key == "seq") return kSeq;
     if (key == "sender") return kSender;
+    if (key == "pos") return kPos;
     return kUnknown;
   }
   static absl::string_view FieldName(Field f) {
     static constexpr absl::string_view kNames[] = {"id",      "timestamp", "type", "method", "reply_to",
-                                                   "payload", "error",     "seq",  "sender"};
+                                                   "payload", "error",     "seq",  "sender", "pos"};
     return f == kUnknown ? "?" : kNames[f];
   }
   static absl::string_view KindName(Kind k) {
@@ -247,6 +248,7 @@ class ScanHandler {
       case kTimestamp:
         return FieldTypeError(kind, "an unsigned integer");
       case kSeq:
+      case kPos:
         if (kind == kNull) return true;  // null reads as absent
         return FieldTypeError(kind, "an unsigned integer or null");
       case kMethod:
@@ -273,11 +275,13 @@ class ScanHandler {
   }
 
   bool Unsigned(uint64_t value) {
-    if (depth_ == message_depth_ + 1 && (field_ == kTimestamp || field_ == kSeq)) {
+    if (depth_ == message_depth_ + 1 && (field_ == kTimestamp || field_ == kSeq || field_ == kPos)) {
       if (field_ == kTimestamp) {
         current_.message.timestamp_ms = value;
-      } else {
+      } else if (field_ == kSeq) {
         current_.message.seq = value;
+      } else {
+        current_.message.pos = value;
       }
       return true;
     }
@@ -291,7 +295,8 @@ class ScanHandler {
       case kId: return FieldTypeError(kind, "a string");
       case kType: return FieldTypeError(kind, "\"request\", \"response\" or \"event\"");
       case kTimestamp:
-      case kSeq: return FieldTypeError(kind, "an unsigned integer");
+      case kSeq:
+      case kPos: return FieldTypeError(kind, "an unsigned integer");
       default: return FieldTypeError(kind, "a string or null");
     }
   }
@@ -372,7 +377,7 @@ absl::StatusOr<MessageType> ParseMessageType(absl::string_view name) {
 bool FileMessage::operator==(const FileMessage& o) const {
   return id == o.id && timestamp_ms == o.timestamp_ms && type == o.type && method == o.method &&
          reply_to == o.reply_to && payload_json == o.payload_json && error == o.error &&
-         seq == o.seq && sender == o.sender;
+         seq == o.seq && sender == o.sender && pos == o.pos;
 }
 
 absl::StatusOr<std::string> NormalizeJson(absl::string_view json, int max_depth) {
@@ -409,6 +414,7 @@ absl::StatusOr<std::string> ComposeMessage(const FileMessage& m) {
   if (m.error) string_field("error", *m.error);
   if (m.seq) ok = ok && w.Key("seq") && w.Uint64(*m.seq);
   if (m.sender) string_field("sender", *m.sender);
+  if (m.pos) ok = ok && w.Key("pos") && w.Uint64(*m.pos);
   ok = ok && w.EndObject();
   if (!ok) {
     return InvalidArgumentError(absl::StrCat("message ", Quote(m.id), ": ",

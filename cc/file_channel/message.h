@@ -46,6 +46,9 @@ struct FileMessage {
   // Extensions of format version 1 (ipckit 0.1 neither writes nor needs them).
   std::optional<uint64_t> seq;          // per-writer sequence number, from 1
   std::optional<std::string> sender;    // id of the writing endpoint
+  // Extension of format version 2: the place in the file's append history,
+  // stamped by the writer under the lock (see StampPos in channel_file_format.h).
+  std::optional<uint64_t> pos;
 
   bool operator==(const FileMessage& other) const;
   bool operator!=(const FileMessage& other) const { return !(*this == other); }
@@ -53,7 +56,7 @@ struct FileMessage {
 
 // The exact JSON text of `message` as a writer stores it: fields in ipckit
 // 0.1's order id, timestamp, type, reply_to, method, payload, error, then our
-// seq, sender; absent optionals omitted; payload re-serialized compactly by
+// seq, sender, pos; absent optionals omitted; payload re-serialized compactly by
 // the rules of spec/json.md. invalid_argument for an
 // empty id, payload text that is not one JSON value (NaN/Infinity included),
 // or strings that are not UTF-8; too_large for a payload nested deeper than

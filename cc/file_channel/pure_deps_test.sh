@@ -18,12 +18,12 @@ if bad="$(grep -E "$forbidden" "$deps")"; then
   status=1
 fi
 # Sanity: the query saw the pure libraries themselves.
-for lib in message inbox file_index channel_file_format channel_info_format; do
+for lib in message inbox file_index channel_file_format channel_file_readers channel_info_format; do
   grep -qx "//cc/file_channel:$lib" "$deps" || { echo "FAIL: //cc/file_channel:$lib missing from $deps"; status=1; }
 done
 
 headers='#include <(unistd|fcntl|dirent|signal|spawn|poll)\.h>|#include <sys/|#include "cc/platform/|#include "cc/file_channel/(channel_file|channel_info|uuid|file_channel)\.h"'
-for f in cc/file_channel/{channel_file_format,channel_info_format,file_index,inbox,message}.{h,cc}; do
+for f in cc/file_channel/{channel_file_format,channel_file_readers,channel_info_format,file_index,inbox,message}.{h,cc}; do
   [ -f "$f" ] || { echo "FAIL: $f is not in the runfiles"; status=1; continue; }
   if bad="$(grep -nE "$headers" "$f")"; then
     echo "FAIL: $f includes an OS header:"

@@ -9,8 +9,13 @@ export const CORE_CONSTANTS = Object.freeze({
   "lockFile": ".lock",
   "channelInfoFile": ".channel_info",
   "defaultMaxFileBytes": 67108864,
-  "fileChannelFormatVersion": 1,
+  "fileChannelFormatVersion": 2,
   "maxChannelInfoBytes": 65536,
   "defaultRetentionMaxMessages": 1000,
-  "defaultRetentionMinAgeMs": 60000
+  "defaultRetentionMinAgeMs": 60000,
+  "defaultRetentionMaxBytes": 8388608,
+  "defaultAckGraceMs": 500,
+  "defaultReaderTtlMs": 604800000,
+  "defaultHandlerWaitMs": 5000,
+  "maxReaderFileBytes": 4194304
 });

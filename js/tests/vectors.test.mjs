@@ -10,6 +10,8 @@ import {
 } from './helpers.mjs';
 
 const ipckit = await importReady(DIST_ESM);
+// Format 2's reader functions, straight from the WASM core (spec/file_channel.md "Format 2").
+const { core } = await import(path.join(path.dirname(DIST_ESM), 'core.js'));
 
 function loadArea(area) {
   const dir = path.join(VECTORS_DIR, area);
@@ -40,6 +42,12 @@ function expectOutcome(c, fn, compare) {
   compare(value);
 }
 
+// The value of a core result ({value} or {error, message}).
+function coreValue(r) {
+  if (r.error !== undefined) throw new Error(`core error ${r.error}: ${r.message}`);
+  return r.value;
+}
+
 function f64FromBits(bits) {
   const view = new DataView(new ArrayBuffer(8));
   view.setBigUint64(0, BigInt(`0x${bits}`));
@@ -59,6 +67,7 @@ function messageSpec(m) {
     error: m.error ?? undefined,
     seq: m.seq === undefined || m.seq === null ? undefined : plain(m.seq),
     sender: m.sender ?? undefined,
+    pos: m.pos === undefined || m.pos === null ? undefined : plain(m.pos),
   };
   return spec;
 }
@@ -154,6 +163,71 @@ const runners = {
           expected.map((m) => plain(m.payload ?? null)), `${c.name}: payload values`);
       }
     });
+  },
+  file_channel_retain(c) {
+    const input = c.lossless.input;
+    const readers = Object.entries(c.input.readers);
+    const options = {
+      nowMs: plain(input.now_ms), maxMessages: plain(input.max_messages), ackGraceMs: plain(input.ack_grace_ms),
+      maxBytes: input.max_bytes === undefined ? undefined : plain(input.max_bytes),
+      readerPositions: readers.map(([, cursor]) => plain(cursor.pos)),
+    };
+    // The core takes file contents as bytes.
+    let file = input.existing === null ? new Uint8Array(0) : Buffer.from(input.existing);
+    for (const m of input.sends) {
+      file = coreValue(core().appendToChannelTextWithOptions(file, 'vector', [ipckit.composeMessage(messageSpec(m))], options)).bytes;
+    }
+    assert.equal(Buffer.from(file).toString('utf8'), c.expect.text, `${c.name}: text`);
+    assert.deepEqual(ipckit.parseChannelFile(file).map((m) => m.id), c.expect.file_ids, `${c.name}: file_ids`);
+    for (const [name, cursor] of readers) {
+      const want = c.expect.readers[name];
+      const inbox = new (core().NamedInbox)(cursor);
+      try {
+        const take = () => coreValue(inbox.takeNew(file, 'vector', false)).map((m) => m.id);
+        if (want.error !== undefined) {
+          const lost = inbox.takeNew(file, 'vector', false);
+          assert.equal(lost.error, want.error, `${c.name}: ${name} error class`);
+          assert.deepEqual(take(), want.new_ids_after_error, `${c.name}: ${name} new_ids_after_error`);
+        } else {
+          assert.deepEqual(take(), want.new_ids, `${c.name}: ${name} new_ids`);
+        }
+        const after = inbox.cursor();
+        assert.deepEqual({ pos: after.pos, ids: after.ids }, want.cursor, `${c.name}: ${name} cursor`);
+        assert.deepEqual(take(), [], `${c.name}: ${name} a further read takes nothing`);
+      } finally {
+        inbox.delete();
+      }
+    }
+  },
+  file_channel_claim(c) {
+    const i = c.input;
+    const parsed = core().parseClaims(Buffer.from(i.claims), 'claims');
+    if (c.expect.error !== undefined) {
+      assert.equal(parsed.error, c.expect.error, c.name);
+      return;
+    }
+    const claims = coreValue(parsed).map((e) => ({
+      ...e, alive: e.reader === '' ? i.alive_pids.includes(e.pid) : i.alive_readers.includes(e.reader),
+    }));
+    const requestIds = ipckit.parseChannelFile(i.request_file).map((m) => m.id);
+    const d = coreValue(core().decideClaim(i.request_id, claims, requestIds, Buffer.from(i.reply_file), i.mine));
+    assert.equal(d.outcome, c.expect.outcome, `${c.name}: outcome`);
+    if (c.expect.claims !== undefined) assert.equal(d.claims, c.expect.claims, `${c.name}: claims`);
+  },
+  file_channel_reader_file(c) {
+    const { kind, text } = c.input;
+    const bytes = Buffer.from(text);
+    const parsed = kind === 'cursor' ? core().parseReaderCursor(bytes, 'cursor') : core().parseClaims(bytes, 'claims');
+    if (c.expect.error !== undefined) {
+      assert.equal(parsed.error, c.expect.error, c.name);
+      return;
+    }
+    const value = coreValue(parsed);
+    assert.deepEqual(value, kind === 'cursor' ? c.expect.value : c.expect.value.map((e) => ({
+      requestId: e.request_id, reader: e.reader, pid: e.pid, at: e.at,
+    })), `${c.name}: value`);
+    assert.equal(kind === 'cursor' ? core().composeReaderCursor(value) : core().composeClaims(value), c.expect.text,
+      `${c.name}: text`);
   },
   file_channel_merge(c) {
     const input = c.lossless.input;

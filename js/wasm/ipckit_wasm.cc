@@ -32,6 +32,7 @@
 #include "cc/bridge/splice.h"
 #include "cc/channel/frame.h"
 #include "cc/file_channel/channel_file_format.h"
+#include "cc/file_channel/channel_file_readers.h"
 #include "cc/file_channel/channel_info_format.h"
 #include "cc/file_channel/file_index.h"
 #include "cc/file_channel/inbox.h"
@@ -387,6 +388,7 @@ absl::StatusOr<val> MessageToJs(const FileMessage& m, bool raw_payload = false) 
   if (m.error) out.set("error", Str(*m.error));
   if (m.seq) out.set("seq", val(static_cast<double>(*m.seq)));
   if (m.sender) out.set("sender", Str(*m.sender));
+  if (m.pos) out.set("pos", val(static_cast<double>(*m.pos)));
   return out;
 }
 
@@ -416,6 +418,8 @@ val ComposeMessageJs(val m) {
   val seq = m["seq"];
   if (!seq.isUndefined() && !seq.isNull()) message.seq = static_cast<uint64_t>(seq.as<double>());
   message.sender = OptionalString(m, "sender");
+  val pos = m["pos"];
+  if (!pos.isUndefined() && !pos.isNull()) message.pos = static_cast<uint64_t>(pos.as<double>());
   absl::StatusOr<std::string> text = ComposeMessage(message);
   if (!text.ok()) return Err(text.status());
   return Ok(Str(*text));
@@ -478,7 +482,42 @@ val AppendResultJs(const absl::StatusOr<AppendResult>& result) {
   out.set("bytes", Bytes(result->text));
   out.set("kept", val(static_cast<double>(result->kept)));
   out.set("pruned", val(static_cast<double>(result->pruned)));
+  out.set("firstPos", val(static_cast<double>(result->first_pos)));
   return Ok(out);
+}
+
+// Format 2 append options: {maxMessages, maxBytes, ackGraceMs, nowMs,
+// maxFileBytes, readerPositions: [cursor pos of each named reader]}; a
+// missing field takes the core's default (nowMs: the clock).
+struct AppendArgs {
+  RetentionPolicy retention;
+  uint64_t now_ms = NowUnixMs();
+  size_t max_file_bytes = kDefaultMaxFileBytes;
+  std::vector<uint64_t> reader_positions;
+};
+AppendArgs AppendArgsFrom(const val& o) {
+  AppendArgs a;
+  auto number = [&](const char* key, auto& slot) {
+    val v = o[key];
+    if (!v.isUndefined() && !v.isNull()) slot = static_cast<std::decay_t<decltype(slot)>>(v.as<double>());
+  };
+  number("maxMessages", a.retention.max_messages);
+  number("maxBytes", a.retention.max_bytes);
+  number("nowMs", a.now_ms);
+  number("maxFileBytes", a.max_file_bytes);
+  val grace = o["ackGraceMs"];
+  if (!grace.isUndefined() && !grace.isNull()) a.retention.ack_grace = absl::Milliseconds(grace.as<double>());
+  val positions = o["readerPositions"];
+  if (!positions.isUndefined() && !positions.isNull()) {
+    for (double p : emscripten::vecFromJSArray<double>(positions)) a.reader_positions.push_back(static_cast<uint64_t>(p));
+  }
+  return a;
+}
+
+val AppendToChannelTextWithOptionsJs(val existing, const std::string& label, val messages, val options) {
+  const AppendArgs a = AppendArgsFrom(options);
+  return AppendResultJs(AppendToChannelText(BytesArg(existing), label, emscripten::vecFromJSArray<std::string>(messages),
+                                            a.retention, a.now_ms, a.max_file_bytes, a.reader_positions));
 }
 
 // The pure half of a write: `existing` plus `messages` (JSON texts), pruned
@@ -501,10 +540,125 @@ class ChannelFileWriter {
         RetentionFrom(max_messages, min_age_ms), static_cast<uint64_t>(now_ms),
         static_cast<size_t>(max_file_bytes)));
   }
+  // Append with format 2 options (AppendArgsFrom).
+  val AppendWithOptions(val existing, const std::string& label, val messages, val options) {
+    const AppendArgs a = AppendArgsFrom(options);
+    return AppendResultJs(AppendToIndexedChannelText(index_, BytesArg(existing), label,
+                                                     emscripten::vecFromJSArray<std::string>(messages), a.retention,
+                                                     a.now_ms, a.max_file_bytes, a.reader_positions));
+  }
 
  private:
   ChannelFileIndex index_;
 };
+
+// ---------------------------------------------------------------------------
+// Format 2 reader files (channel_file_readers.h).
+
+val CursorToJs(const ReaderCursor& c) {
+  val out = val::object();
+  out.set("pos", val(static_cast<double>(c.pos)));
+  val ids = val::array();
+  for (const std::string& id : c.ids) ids.call<void>("push", Str(id));
+  out.set("ids", ids);
+  out.set("updated", val(static_cast<double>(c.updated_ms)));
+  return out;
+}
+
+ReaderCursor CursorFromJs(const val& o) {
+  ReaderCursor c;
+  c.pos = static_cast<uint64_t>(o["pos"].as<double>());
+  c.ids = emscripten::vecFromJSArray<std::string>(o["ids"]);
+  val updated = o["updated"];
+  if (!updated.isUndefined() && !updated.isNull()) c.updated_ms = static_cast<uint64_t>(updated.as<double>());
+  return c;
+}
+
+val ValidateReaderNameJs(const std::string& name) { return StatusVal(ValidateReaderName(name)); }
+// {cursor, lock, claims}: the file names of reader `name` of channel file `file`.
+val ReaderFileNamesJs(const std::string& file, const std::string& name) {
+  const std::string stem = ChannelFileStem(file);
+  val out = val::object();
+  out.set("cursor", Str(ReaderCursorFileName(stem, name)));
+  out.set("lock", Str(ReaderLockFileName(stem, name)));
+  out.set("claims", Str(ClaimsFileName(stem)));
+  return out;
+}
+// The reader name of a cursor file of channel file `file`, or null.
+val ReaderNameOfCursorFileJs(const std::string& file, const std::string& file_name) {
+  std::optional<std::string> name = ReaderNameOfCursorFile(ChannelFileStem(file), file_name);
+  return name ? Str(*name) : val::null();
+}
+std::string ComposeReaderCursorJs(val cursor) { return ComposeReaderCursor(CursorFromJs(cursor)); }
+val ParseReaderCursorJs(val text, const std::string& label) {
+  absl::StatusOr<ReaderCursor> c = ParseReaderCursor(BytesArg(text), label);
+  if (!c.ok()) return Err(c.status());
+  return Ok(CursorToJs(*c));
+}
+bool CursorExpiredJs(val cursor, double now_ms, double ttl_ms) {
+  return CursorExpired(CursorFromJs(cursor), static_cast<uint64_t>(now_ms), absl::Milliseconds(ttl_ms));
+}
+
+val ClaimsToJs(const Claims& claims) {
+  val out = val::array();
+  for (const ClaimEntry& e : claims) {
+    val c = val::object();
+    c.set("requestId", Str(e.request_id));
+    c.set("reader", Str(e.claim.reader));
+    c.set("pid", val(e.claim.pid));
+    c.set("at", val(static_cast<double>(e.claim.at_ms)));
+    out.call<void>("push", c);
+  }
+  return out;
+}
+Claim ClaimFromJs(const val& o) {
+  return Claim{o["reader"].as<std::string>(), o["pid"].as<uint32_t>(), static_cast<uint64_t>(o["at"].as<double>())};
+}
+val ParseClaimsJs(val text, const std::string& label) {
+  absl::StatusOr<Claims> claims = ParseClaims(BytesArg(text), label);
+  if (!claims.ok()) return Err(claims.status());
+  return Ok(ClaimsToJs(*claims));
+}
+std::string ComposeClaimsJs(val claims) {
+  Claims out;
+  const unsigned n = claims["length"].as<unsigned>();
+  for (unsigned i = 0; i < n; ++i) out.push_back(ClaimEntry{claims[i]["requestId"].as<std::string>(), ClaimFromJs(claims[i])});
+  return ComposeClaims(out);
+}
+
+// Rule C1: `claims` as parsed ([{requestId, reader, pid, at, alive}], where
+// the caller has set `alive` per claimant), the request file's ids, the
+// reply file's bytes, and `mine` {reader, pid, at}. -> {outcome, claims
+// (the file text to write when claimed), holder}.
+val DecideClaimJs(const std::string& request_id, val claims, val request_ids, val reply_file, val mine) {
+  Claims parsed;
+  std::vector<bool> alive;
+  const unsigned n = claims["length"].as<unsigned>();
+  for (unsigned i = 0; i < n; ++i) {
+    parsed.push_back(ClaimEntry{claims[i]["requestId"].as<std::string>(), ClaimFromJs(claims[i])});
+    alive.push_back(claims[i]["alive"].as<bool>());
+  }
+  absl::StatusOr<std::vector<ScannedMessage>> replies = ScanChannelFile(BytesArg(reply_file), "reply file");
+  if (!replies.ok()) return Err(replies.status());
+  ClaimDecision d = DecideClaim(request_id, parsed, emscripten::vecFromJSArray<std::string>(request_ids), *replies,
+                                ClaimFromJs(mine), [&](const Claim& c) {
+                                  for (size_t i = 0; i < parsed.size(); ++i) {
+                                    if (parsed[i].claim == c) return static_cast<bool>(alive[i]);
+                                  }
+                                  return false;
+                                });
+  val out = val::object();
+  out.set("outcome", Str(ClaimOutcomeName(d.outcome)));
+  if (d.outcome == ClaimOutcome::kClaimed) out.set("claims", Str(ComposeClaims(d.claims)));
+  if (d.holder) {
+    val h = val::object();
+    h.set("reader", Str(d.holder->reader));
+    h.set("pid", val(d.holder->pid));
+    h.set("at", val(static_cast<double>(d.holder->at_ms)));
+    out.set("holder", h);
+  }
+  return Ok(out);
+}
 
 // ---------------------------------------------------------------------------
 // Bridge splices (spec/bridge.md, "A-IM: ipckit-splice").
@@ -549,6 +703,24 @@ val ValidateChannelInfoJs(const std::string& text, const std::string& label) {
   return StatusVal(ValidateChannelInfo(text, label));
 }
 
+// A named reader's memory of one channel file (CursorInbox), started from a
+// cursor {pos, ids}.
+class NamedInbox {
+ public:
+  explicit NamedInbox(val cursor) : inbox_(CursorFromJs(cursor)) {}
+  val TakeNew(val text, const std::string& label, bool raw_payload) {
+    absl::StatusOr<std::vector<FileMessage>> fresh = inbox_.TakeNew(BytesArg(text), label);
+    if (!fresh.ok()) return Err(fresh.status());
+    return MessagesToJs(*fresh, raw_payload);
+  }
+  val SkipAll(val text, const std::string& label) { return StatusVal(inbox_.SkipAll(BytesArg(text), label)); }
+  // {pos, ids, updated: 0}: set updated when writing the cursor file.
+  val Cursor() const { return CursorToJs(inbox_.cursor()); }
+
+ private:
+  CursorInbox inbox_;
+};
+
 // A reader's memory of one channel file (InboxTracker).
 class Inbox {
  public:
@@ -582,6 +754,11 @@ val Constants() {
   const RetentionPolicy retention;
   c.set("defaultRetentionMaxMessages", val(static_cast<double>(retention.max_messages)));
   c.set("defaultRetentionMinAgeMs", val(static_cast<double>(absl::ToInt64Milliseconds(retention.min_age))));
+  c.set("defaultRetentionMaxBytes", val(static_cast<double>(retention.max_bytes)));
+  c.set("defaultAckGraceMs", val(static_cast<double>(absl::ToInt64Milliseconds(retention.ack_grace))));
+  c.set("defaultReaderTtlMs", val(static_cast<double>(absl::ToInt64Milliseconds(kDefaultReaderTtl))));
+  c.set("defaultHandlerWaitMs", val(static_cast<double>(absl::ToInt64Milliseconds(kDefaultHandlerWait))));
+  c.set("maxReaderFileBytes", val(static_cast<double>(kMaxReaderFileBytes)));
   return c;
 }
 
@@ -627,6 +804,16 @@ EMSCRIPTEN_BINDINGS(ipckit) {
   function("scanChannelFile", &w::ScanChannelFileJs);
   function("normalizeJson", &w::NormalizeJsonJs);
   function("appendToChannelText", &w::AppendToChannelTextJs);
+  function("appendToChannelTextWithOptions", &w::AppendToChannelTextWithOptionsJs);
+  function("validateReaderName", &w::ValidateReaderNameJs);
+  function("readerFileNames", &w::ReaderFileNamesJs);
+  function("readerNameOfCursorFile", &w::ReaderNameOfCursorFileJs);
+  function("composeReaderCursor", &w::ComposeReaderCursorJs);
+  function("parseReaderCursor", &w::ParseReaderCursorJs);
+  function("cursorExpired", &w::CursorExpiredJs);
+  function("composeClaims", &w::ComposeClaimsJs);
+  function("parseClaims", &w::ParseClaimsJs);
+  function("decideClaim", &w::DecideClaimJs);
   function("nowUnixMs", &w::NowUnixMsJs);
   function("computeSplice", &w::ComputeSpliceJs);
   function("applySplice", &w::ApplySpliceJs);
@@ -636,7 +823,13 @@ EMSCRIPTEN_BINDINGS(ipckit) {
       .constructor<>()
       .function("takeNew", &w::Inbox::TakeNew)
       .function("skipAll", &w::Inbox::SkipAll);
+  emscripten::class_<w::NamedInbox>("NamedInbox")
+      .constructor<emscripten::val>()
+      .function("takeNew", &w::NamedInbox::TakeNew)
+      .function("skipAll", &w::NamedInbox::SkipAll)
+      .function("cursor", &w::NamedInbox::Cursor);
   emscripten::class_<w::ChannelFileWriter>("ChannelFileWriter")
       .constructor<>()
-      .function("append", &w::ChannelFileWriter::Append);
+      .function("append", &w::ChannelFileWriter::Append)
+      .function("appendWithOptions", &w::ChannelFileWriter::AppendWithOptions);
 }
