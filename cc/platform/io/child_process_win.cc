@@ -16,6 +16,7 @@
 #include "absl/strings/str_replace.h"
 #include "cc/base/error.h"
 #include "cc/platform/io/child_process.h"
+#include "cc/platform/win/create_process_win.h"
 #include "cc/platform/win/deadline_win.h"
 #include "cc/platform/win/error_win.h"
 #include "cc/platform/win/unique_handle_win.h"
@@ -80,29 +81,18 @@ absl::StatusOr<pid_t> SpawnChild(const std::string& path, const std::vector<std:
   if (!absl::EndsWithIgnoreCase(program, ".exe")) program += ".exe";
   std::string line = Quote(program);
   for (const std::string& arg : args) absl::StrAppend(&line, " ", Quote(arg));
-  // Wine 8 now and then fails CreateProcess with ERROR_INTERNAL_ERROR when
-  // several processes start at once; that says nothing about the child, so
-  // it is tried again (a few times, never for any other error).
-  DWORD err = 0;
-  for (int attempt = 0; attempt < 5; ++attempt) {
-    std::wstring wide = platform::win::Widen(line);  // CreateProcessW may write to it
-    STARTUPINFOW si{};
-    si.cb = sizeof(si);
-    PROCESS_INFORMATION pi{};
-    // Inheritable handles pass to the child, as descriptors without
-    // close-on-exec do with posix_spawn.
-    if (::CreateProcessW(nullptr, &wide[0], nullptr, nullptr, TRUE, 0, nullptr, nullptr, &si,
-                         &pi)) {
-      ::CloseHandle(pi.hThread);
-      const pid_t pid = static_cast<pid_t>(pi.dwProcessId);
-      std::lock_guard<std::mutex> lock(ChildrenMutex());
-      Children()[pid] = UniqueHandle(pi.hProcess);
-      return pid;
-    }
-    err = ::GetLastError();
-    if (err != ERROR_INTERNAL_ERROR) break;
+  // Inheritable handles pass to the child, as descriptors without
+  // close-on-exec do with posix_spawn.
+  absl::StatusOr<platform::win::StartedProcess> started =
+      platform::win::CreateProcessRetrying(platform::win::Widen(line), /*inherit=*/true);
+  if (!started.ok()) {
+    return MakeError(started.status().code(), ErrorClassOf(started.status()),
+                     absl::StrCat("start ", program, ": ", started.status().message()));
   }
-  return platform::WindowsError(err, absl::StrCat("CreateProcess ", program));
+  const pid_t pid = static_cast<pid_t>(started->pid);
+  std::lock_guard<std::mutex> lock(ChildrenMutex());
+  Children()[pid] = std::move(started->process);
+  return pid;
 }
 
 absl::StatusOr<int> WaitChild(pid_t pid, absl::Duration timeout) {

@@ -4,9 +4,11 @@
 
 #include <atomic>
 #include <string>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "cc/base/error.h"
+#include "cc/platform/win/create_process_win.h"
 #include "cc/platform/win/error_win.h"
 
 namespace ipckit {
@@ -19,24 +21,9 @@ std::string UniqueTestName(absl::string_view what) {
 }
 
 absl::StatusOr<UniqueHandle> StartProcess(const std::wstring& command_line, bool inherit) {
-  // Wine 8 now and then fails a CreateProcess with ERROR_INTERNAL_ERROR when
-  // several processes start at once; that error says nothing about the test,
-  // so it is tried again (a few times, never for any other error).
-  DWORD err = 0;
-  for (int attempt = 0; attempt < 5; ++attempt) {
-    std::wstring mutable_line = command_line;  // CreateProcessW may write to it
-    STARTUPINFOW si{};
-    si.cb = sizeof(si);
-    PROCESS_INFORMATION pi{};
-    if (::CreateProcessW(nullptr, &mutable_line[0], nullptr, nullptr, inherit ? TRUE : FALSE, CREATE_NO_WINDOW,
-                         nullptr, nullptr, &si, &pi)) {
-      ::CloseHandle(pi.hThread);
-      return UniqueHandle(pi.hProcess);
-    }
-    err = ::GetLastError();
-    if (err != ERROR_INTERNAL_ERROR) break;
-  }
-  return WindowsError(err, "CreateProcess");
+  absl::StatusOr<StartedProcess> started = CreateProcessRetrying(command_line, inherit);
+  if (!started.ok()) return started.status();
+  return std::move(started->process);
 }
 
 absl::StatusOr<uint32_t> WaitForExitCode(HANDLE process, absl::Duration timeout) {
