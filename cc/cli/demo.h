@@ -17,8 +17,10 @@
 
 namespace ipckit::cli {
 
-// Runs all five methods against child processes started from `self_path`,
-// printing one line per method. Fails on the first method that fails.
+// Runs every method linked into this build (all five on Linux; BUILD leaves
+// out those whose class does not build for the OS) against child processes
+// started from `self_path`, printing one line per method. Fails on the first
+// method that fails.
 absl::Status RunDemo(const std::string& self_path, std::ostream& out);
 
 // The child's side: `args` are what follows "demo-peer" on its command line.
