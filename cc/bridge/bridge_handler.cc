@@ -94,8 +94,8 @@ size_t CountHeaders(const HttpRequest& request, absl::string_view name) {
 
 }  // namespace
 
-BridgeHandler::BridgeHandler(BridgeConfig config, ChannelFiles* files)
-    : config_(std::move(config)), files_(files) {
+BridgeHandler::BridgeHandler(BridgeConfig config, ChannelFiles* files, StaticFiles* page_files)
+    : config_(std::move(config)), files_(files), page_files_(page_files) {
   readable_ = {std::string(kBackendToFrontendFile), std::string(kFrontendToBackendFile),
                std::string(kChannelInfoFile)};
   appendable_ = {std::string(kFrontendToBackendFile)};
@@ -143,7 +143,8 @@ BridgeAction BridgeHandler::Route(const HttpRequest& request, absl::string_view 
   }
   // A preflight carries no credentials (Fetch spec), so it needs no token.
   if (request.method == "OPTIONS") return respond(Preflight(origin));
-  if (!TokenMatches(request, query)) {
+  const bool page_file = page_files_ != nullptr && !absl::StartsWith(target, "/v1/");
+  if (!TokenMatches(request, query, /*from_cookie=*/page_file)) {
     HttpResponse refused = Error(401, kErrPermissionDenied,
                                  "this bridge needs its token (the URL it printed, or "
                                  "'Authorization: Bearer <token>')",
@@ -158,6 +159,10 @@ BridgeAction BridgeHandler::Route(const HttpRequest& request, absl::string_view 
     r.headers.emplace_back("Allow", std::string(allow));
     return respond(std::move(r));
   };
+  if (page_file) {
+    if (request.method != "GET" && request.method != "HEAD") return method_error("GET");
+    return respond(PageFile(request, target, query));
+  }
   absl::string_view name = target;
   if (target == "/v1/info") {
     if (request.method != "GET") return method_error("GET");
@@ -168,6 +173,11 @@ BridgeAction BridgeHandler::Route(const HttpRequest& request, absl::string_view 
     return GetFile(request, name, origin);
   }
   name = target;
+  if (absl::ConsumePrefix(&name, "/v1/stream/") && Contains(readable_, name)) {
+    if (request.method != "GET") return method_error("GET");
+    return OpenStream(request, name, origin);
+  }
+  name = target;
   if (absl::ConsumePrefix(&name, "/v1/append/") && Contains(appendable_, name)) {
     if (request.method != "POST") return method_error("POST");
     return Append(request, name, query, body, origin);
@@ -175,9 +185,22 @@ BridgeAction BridgeHandler::Route(const HttpRequest& request, absl::string_view 
   return respond(Error(404, kErrNotFound, absl::StrCat("no such bridge resource: ", target), origin));
 }
 
-bool BridgeHandler::TokenMatches(const HttpRequest& request, absl::string_view query) const {
+bool BridgeHandler::TokenMatches(const HttpRequest& request, absl::string_view query,
+                                 bool from_cookie) const {
   if (config_.token.empty()) return true;  // the server's explicit opt-out
   bool matched = false;
+  if (from_cookie) {
+    const std::string cookie = TokenCookieName();
+    for (const auto& [name, value] : request.headers) {
+      if (name != "cookie") continue;
+      for (absl::string_view pair : absl::StrSplit(value, ';')) {
+        pair = absl::StripAsciiWhitespace(pair);
+        if (absl::ConsumePrefix(&pair, cookie) && absl::ConsumePrefix(&pair, "=")) {
+          matched |= ConstantTimeEquals(pair, config_.token);
+        }
+      }
+    }
+  }
   // Every candidate is compared, so the time taken says nothing of which.
   for (const auto& [name, value] : request.headers) {
     if (name != "authorization") continue;
@@ -190,6 +213,37 @@ bool BridgeHandler::TokenMatches(const HttpRequest& request, absl::string_view q
     if (absl::ConsumePrefix(&param, "token=")) matched |= ConstantTimeEquals(param, config_.token);
   }
   return matched;
+}
+
+// Cookies are per host, not per port: one name per bridge port.
+std::string BridgeHandler::TokenCookieName() const { return absl::StrCat("ipckit_bridge_", config_.port); }
+
+HttpResponse BridgeHandler::PageFile(const HttpRequest& request, absl::string_view path,
+                                     absl::string_view query) {
+  std::optional<std::string> relative = StaticPathOf(path);
+  if (!relative) return Error(404, kErrNotFound, absl::StrCat("no page file at '", path, "'"), "");
+  absl::StatusOr<StaticFile> file = page_files_->Read(*relative, config_.max_file_bytes);
+  if (!file.ok()) return ErrorFromStatus(file.status(), "");
+  HttpResponse reply;
+  // Same origin as the channel endpoints: no CORS headers. The token is in
+  // the page's URL, so it must not leak to other sites in Referer.
+  reply.headers.emplace_back("Cache-Control", "no-cache");
+  reply.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  reply.headers.emplace_back("Referrer-Policy", "no-referrer");
+  reply.headers.emplace_back("ETag", file->etag);
+  if (!config_.token.empty() && TokenMatches(request, query, /*from_cookie=*/false)) {
+    // The page's own subresources (scripts, styles) carry no token: the
+    // cookie lets the browser fetch them. Strict: never sent cross-site.
+    reply.headers.emplace_back("Set-Cookie", absl::StrCat(TokenCookieName(), "=", config_.token,
+                                                          "; Path=/; HttpOnly; SameSite=Strict"));
+  }
+  if (request.Header("if-none-match") == file->etag) {
+    reply.status = 304;
+    return reply;
+  }
+  reply.headers.emplace_back("Content-Type", file->content_type);
+  reply.body = std::move(file->body);
+  return reply;
 }
 
 bool BridgeHandler::OwnOrigin(absl::string_view origin) const {
@@ -220,7 +274,7 @@ HttpResponse BridgeHandler::Preflight(absl::string_view origin) const {
   AddCorsHeaders(origin, &reply.headers);
   reply.headers.emplace_back("Access-Control-Allow-Methods", "GET, POST");
   reply.headers.emplace_back("Access-Control-Allow-Headers",
-                             "Authorization, Content-Type, If-None-Match, Prefer, A-IM");
+                             "Authorization, Content-Type, If-None-Match, Prefer, A-IM, Last-Event-ID");
   reply.headers.emplace_back("Access-Control-Max-Age", "600");
   return reply;
 }
@@ -264,6 +318,8 @@ HttpResponse BridgeHandler::Info(absl::string_view origin) {
   w.Uint64(config_.max_file_bytes);
   w.Key("max_wait_ms");
   w.Int64(absl::ToInt64Milliseconds(config_.max_wait));
+  w.Key("stream_heartbeat_ms");
+  w.Int64(absl::ToInt64Milliseconds(config_.stream_heartbeat));
   w.EndObject();
   return Json(200, std::string(out.GetString(), out.GetSize()), origin);
 }
@@ -346,22 +402,100 @@ HttpResponse BridgeHandler::FileReply(absl::string_view name, const std::string&
   // this ETag can later ask for a splice against exactly them.
   reply.headers.emplace_back("ETag", read->etag);
   reply.headers.emplace_back("Content-Type", "application/json");
-  if (splice) {
-    if (const SentVersion* base = FindSent(name, have)) {
-      if (std::optional<Splice> s = ComputeSplice(base->text, read->text)) {
-        reply.status = 226;
-        reply.headers.emplace_back("IM", "ipckit-splice");
-        reply.headers.emplace_back("Delta-Base", std::string(have));
-        reply.headers.emplace_back("Ipckit-Splice", absl::StrCat(s->at, " ", s->from, " ", s->to));
-        reply.body = std::move(s->body);
-        RememberSent(name, read->etag, read->text);
-        return reply;
-      }
-    }
-  }
+  std::optional<Splice> s = splice ? SpliceAgainst(name, have, read->text) : std::nullopt;
   RememberSent(name, read->etag, read->text);
+  if (s) {
+    reply.status = 226;
+    reply.headers.emplace_back("IM", "ipckit-splice");
+    reply.headers.emplace_back("Delta-Base", std::string(have));
+    reply.headers.emplace_back("Ipckit-Splice", absl::StrCat(s->at, " ", s->from, " ", s->to));
+    reply.body = std::move(s->body);
+    return reply;
+  }
   reply.body = std::move(read->text);
   return reply;
+}
+
+std::optional<Splice> BridgeHandler::SpliceAgainst(absl::string_view name, absl::string_view have,
+                                                   absl::string_view text) const {
+  const SentVersion* base = FindSent(name, have);
+  if (base == nullptr) return std::nullopt;
+  return ComputeSplice(base->text, text);
+}
+
+// ---- event streams (Server-Sent Events) ----
+
+BridgeAction BridgeHandler::OpenStream(const HttpRequest& request, absl::string_view name,
+                                       absl::string_view origin) {
+  BridgeAction action;
+  // Unlike a GET, whose answer the browser hides from a page it is not
+  // shared with, a stream holds a connection open: a page that could not
+  // read it gets none.
+  if (!origin.empty() && !OwnOrigin(origin) && !AllowedOrigin(origin)) {
+    action.response = Error(403, kErrPermissionDenied,
+                            absl::StrCat("origin '", origin, "' may not read this bridge"), origin);
+    return action;
+  }
+  action.kind = BridgeAction::Kind::kStream;
+  action.stream.name = std::string(name);
+  action.stream.origin = std::string(origin);
+  action.stream.etag = std::string(request.Header("last-event-id").value_or(""));
+  AddCorsHeaders(origin, &action.response.headers);
+  action.response.headers.emplace_back("Content-Type", "text/event-stream");
+  action.response.headers.emplace_back("Cache-Control", "no-store");
+  action.response.close = true;  // the stream ends with the connection
+  return action;
+}
+
+namespace {
+
+// A Server-Sent Event whose data is `first_line`, then `body`'s lines (at
+// least one, so the data is first_line + "\n" + body exactly).
+std::string ComposeEvent(absl::string_view type, absl::string_view id, absl::string_view first_line,
+                         absl::string_view body) {
+  std::string out;
+  if (!id.empty()) absl::StrAppend(&out, "id: ", id, "\n");
+  absl::StrAppend(&out, "event: ", type, "\n", "data: ", first_line, "\n");
+  for (absl::string_view line : absl::StrSplit(body, '\n')) absl::StrAppend(&out, "data: ", line, "\n");
+  out += "\n";
+  return out;
+}
+
+}  // namespace
+
+std::optional<StreamEvent> BridgeHandler::NextStreamEvent(StreamState* stream) {
+  absl::StatusOr<std::string> etag = files_->EtagOf(stream->name);
+  absl::StatusOr<ChannelFileVersion> read = absl::InternalError("not read");
+  if (etag.ok()) {
+    if (*etag == stream->etag) return std::nullopt;
+    read = files_->Read(stream->name, config_.max_file_bytes);
+  }
+  if (!etag.ok() || !read.ok()) {
+    const absl::Status& failed = etag.ok() ? read.status() : etag.status();
+    HttpResponse error = ErrorFromStatus(failed, stream->origin);
+    return StreamEvent{ComposeEvent("bridge-error", "", error.body, ""), /*end=*/true};
+  }
+  if (read->etag == stream->etag) return std::nullopt;  // changed back between the two looks
+  StreamEvent event;
+  if (read->text.find('\r') != std::string::npos) {
+    // Event stream lines end at CR too, so these bytes cannot travel as
+    // data exactly: the client reads the file with a GET instead.
+    event.text = ComposeEvent("changed", "", read->etag, "");
+    stream->etag = read->etag;
+    return event;
+  }
+  std::optional<Splice> s = SpliceAgainst(stream->name, stream->etag, read->text);
+  RememberSent(stream->name, read->etag, read->text);
+  if (s) {
+    event.text = ComposeEvent("splice", read->etag,
+                              absl::StrCat(s->at, " ", s->from, " ", s->to, " ", s->body.size(), " ",
+                                           stream->etag),
+                              s->body);
+  } else {
+    event.text = ComposeEvent("file", read->etag, absl::StrCat(read->text.size()), read->text);
+  }
+  stream->etag = read->etag;
+  return event;
 }
 
 BridgeAction BridgeHandler::Append(const HttpRequest& request, absl::string_view name,

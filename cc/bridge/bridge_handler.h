@@ -11,6 +11,8 @@
 //     case BridgeAction::Kind::kHold:    // later: handler.ResumeHeld(action.held, expired)
 //     case BridgeAction::Kind::kAppend:  // off the loop: files.Append(...), then
 //                                        // handler.AppendDone(action.append, status)
+//     case BridgeAction::Kind::kStream:  // send action.response's head, then each
+//                                        // handler.NextStreamEvent(&action.stream)
 //   }
 //
 // Not thread-safe: one serving thread calls it. ChannelFiles::Append is the
@@ -30,6 +32,8 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "cc/bridge/http_message.h"
+#include "cc/bridge/splice.h"
+#include "cc/bridge/static_files.h"
 #include "cc/file_channel/channel_file_format.h"
 
 namespace ipckit::bridge {
@@ -70,6 +74,8 @@ struct BridgeConfig {
   bool allow_backend_writes = false;
   size_t max_file_bytes = kDefaultMaxFileBytes;
   absl::Duration max_wait = absl::Seconds(30);
+  // How often an idle event stream gets a comment line (told in /v1/info).
+  absl::Duration stream_heartbeat = absl::Seconds(15);
 };
 
 struct HttpResponse {
@@ -96,24 +102,45 @@ struct AppendJob {
   std::string origin;
 };
 
+// An event stream (GET /v1/stream/<name>): which version of `name` the
+// client holds, so the next event is a splice against it.
+struct StreamState {
+  std::string name;
+  std::string origin;
+  std::string etag;  // the version the client holds; empty: none
+};
+
+// One Server-Sent Event for a stream; `end`: close the stream after it.
+struct StreamEvent {
+  std::string text;
+  bool end = false;
+};
+
 struct BridgeAction {
-  enum class Kind { kRespond, kHold, kAppend };
+  enum class Kind { kRespond, kHold, kAppend, kStream };
   Kind kind = Kind::kRespond;
-  HttpResponse response;  // kRespond
+  HttpResponse response;  // kRespond; kStream: the head (no body, no length)
   HeldRead held;          // kHold
   AppendJob append;       // kAppend
+  StreamState stream;     // kStream
 };
 
 class BridgeHandler {
  public:
-  // `files` must outlive the handler.
-  BridgeHandler(BridgeConfig config, ChannelFiles* files);
+  // `files` (and `page_files`, if given: the page's own files, served at
+  // every path outside /v1/) must outlive the handler.
+  BridgeHandler(BridgeConfig config, ChannelFiles* files, StaticFiles* page_files = nullptr);
 
   BridgeAction Handle(const HttpRequest& request, absl::string_view body);
 
   // The answer to a held read once its file differs from `held.etag`, or
   // when `expired` (then 304 if it still matches); nullopt: keep holding.
   std::optional<HttpResponse> ResumeHeld(const HeldRead& held, bool expired);
+
+  // The event telling a stream's client about the version of its file now,
+  // as a splice against `stream->etag` when possible; nullopt when the client
+  // has it already. Updates `stream->etag` to what the event carries.
+  std::optional<StreamEvent> NextStreamEvent(StreamState* stream);
 
   // The answer to an append the server ran with `status`.
   HttpResponse AppendDone(const AppendJob& job, const absl::Status& status);
@@ -134,11 +161,16 @@ class BridgeHandler {
   };
 
   BridgeAction Route(const HttpRequest& request, absl::string_view body, const std::string& origin);
-  bool TokenMatches(const HttpRequest& request, absl::string_view query) const;
+  // Whether the request carries the token; `from_cookie` also accepts the
+  // page-file cookie (never for /v1/: a cookie rides on cross-site requests).
+  bool TokenMatches(const HttpRequest& request, absl::string_view query, bool from_cookie) const;
+  std::string TokenCookieName() const;
+  HttpResponse PageFile(const HttpRequest& request, absl::string_view path, absl::string_view query);
   HttpResponse Info(absl::string_view origin);
   BridgeAction GetFile(const HttpRequest& request, absl::string_view name, absl::string_view origin);
   HttpResponse FileReply(absl::string_view name, const std::string& etag, absl::string_view origin,
                          absl::string_view have, bool splice, int waited_s);
+  BridgeAction OpenStream(const HttpRequest& request, absl::string_view name, absl::string_view origin);
   BridgeAction Append(const HttpRequest& request, absl::string_view name, absl::string_view query,
                       absl::string_view body, absl::string_view origin);
   HttpResponse Preflight(absl::string_view origin) const;
@@ -148,9 +180,14 @@ class BridgeHandler {
   void AddCorsHeaders(absl::string_view origin, HttpHeaders* headers) const;
   void RememberSent(absl::string_view name, const std::string& etag, const std::string& text);
   const SentVersion* FindSent(absl::string_view name, absl::string_view etag) const;
+  // `text` as a splice against the version of `name` sent under `have`,
+  // when that is remembered and a splice is worth it.
+  std::optional<Splice> SpliceAgainst(absl::string_view name, absl::string_view have,
+                                      absl::string_view text) const;
 
   const BridgeConfig config_;
   ChannelFiles* const files_;
+  StaticFiles* const page_files_;
   std::vector<std::string> readable_;
   std::vector<std::string> appendable_;
   // Versions of channel files recently sent, newest first: the bases a

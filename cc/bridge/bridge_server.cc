@@ -48,6 +48,7 @@ struct BridgeServer::Connection {
     kHeld,       // a hanging GET, waiting for its file to change
     kAppending,  // the worker runs its append
     kWrite,      // sending a response
+    kStream,     // an event stream: sending events as its file changes
     kDrain,      // response sent, write side shut: discarding input until EOF
   };
   uint64_t id = 0;
@@ -64,6 +65,9 @@ struct BridgeServer::Connection {
   size_t body_reserved = 0;  // counted in body_bytes_reserved_
   absl::Time expires;        // head, body, idle, linger or hanging-GET deadline
   HeldRead held;             // in kHeld
+  StreamState stream;        // in kStream
+  bool stream_due = false;   // the file changed while an event was being sent
+  bool stream_end = false;   // close once `out` is sent
 
   bool Incomplete() const { return state == State::kHead || state == State::kBody; }
   // How much `in` may hold before the connection stops being read.
@@ -102,6 +106,7 @@ absl::StatusOr<std::unique_ptr<BridgeServer>> BridgeServer::Start(std::string di
   config.allow_backend_writes = options.allow_backend_writes;
   config.max_file_bytes = options.max_file_bytes;
   config.max_wait = options.max_wait;
+  config.stream_heartbeat = options.stream_heartbeat;
   std::unique_ptr<BridgeServer> server(new BridgeServer(
       std::move(dir), std::move(options), std::move(config), std::move(listener), std::move(wake)));
   BridgeServer* self = server.get();
@@ -124,7 +129,8 @@ BridgeServer::BridgeServer(std::string dir, BridgeOptions options, BridgeConfig 
     : dir_(std::move(dir)),
       options_(std::move(options)),
       files_(dir_, AppendOptionsFor(options_)),
-      handler_(std::move(config), &files_),
+      page_files_(options_.static_dir.empty() ? nullptr : std::make_unique<StaticDirectory>(options_.static_dir)),
+      handler_(std::move(config), &files_, page_files_.get()),
       listener_(std::move(listener)),
       wake_(std::move(wake)) {}
 
@@ -196,7 +202,10 @@ absl::Status BridgeServer::Serve(absl::Duration timeout) {
     absl::Time next = absl::InfiniteFuture();
     for (Connection& c : connections_) {
       SocketInterest interest{c.fd.get()};
-      if (c.state == Connection::State::kWrite) {
+      if (c.state == Connection::State::kStream) {
+        interest.read = true;  // to see the client close
+        interest.write = !c.out.empty();
+      } else if (c.state == Connection::State::kWrite) {
         interest.write = true;
       } else if (c.state == Connection::State::kDrain || c.in.size() < c.ReadLimit()) {
         interest.read = true;
@@ -226,6 +235,8 @@ absl::Status BridgeServer::Serve(absl::Duration timeout) {
       }
       if (c.state == Connection::State::kWrite) {
         if (!WriteTo(c)) c.dead = true;
+      } else if (c.state == Connection::State::kStream) {
+        if ((!c.out.empty() && !WriteTo(c)) || !ReadFrom(c)) c.dead = true;
       } else if (!ReadFrom(c)) {
         c.dead = true;
       }
@@ -233,7 +244,12 @@ absl::Status BridgeServer::Serve(absl::Duration timeout) {
     FinishAppends();
     if (files_changed_.exchange(false)) {
       for (Connection& c : connections_) {
-        if (c.dead || c.state != Connection::State::kHeld) continue;
+        if (c.dead) continue;
+        if (c.state == Connection::State::kStream) {
+          if (!PushStream(c)) c.dead = true;
+          continue;
+        }
+        if (c.state != Connection::State::kHeld) continue;
         if (std::optional<HttpResponse> r = handler_.ResumeHeld(c.held, /*expired=*/false)) {
           Respond(c, *r);
           if (!WriteTo(c)) c.dead = true;
@@ -245,6 +261,10 @@ absl::Status BridgeServer::Serve(absl::Duration timeout) {
       if (c.dead || c.expires > later) continue;
       if (c.state == Connection::State::kHeld) {
         Respond(c, *handler_.ResumeHeld(c.held, /*expired=*/true));
+        if (!WriteTo(c)) c.dead = true;
+      } else if (c.state == Connection::State::kStream && c.out.empty()) {
+        c.out = ":\n\n";  // heartbeat: a comment line, ignored by clients
+        c.expires = later + options_.idle_timeout;
         if (!WriteTo(c)) c.dead = true;
       } else {
         c.dead = true;  // head or body too slow, idle, stuck sending, or lingered long enough
@@ -297,7 +317,8 @@ void BridgeServer::ReleaseBody(Connection& conn) {
 
 bool BridgeServer::ReadFrom(Connection& conn) {
   char buffer[16 * 1024];
-  if (conn.state == Connection::State::kDrain) {
+  if (conn.state == Connection::State::kDrain || conn.state == Connection::State::kStream) {
+    // Nothing more is read from these: input is discarded until EOF.
     for (;;) {
       absl::StatusOr<Transfer> t = ReceiveSome(conn.fd.get(), buffer, sizeof(buffer));
       if (!t.ok() || (t->bytes == 0 && !t->would_block)) return false;
@@ -333,6 +354,10 @@ bool BridgeServer::WriteTo(Connection& conn) {
   }
   conn.out.clear();
   conn.sent = 0;
+  if (conn.state == Connection::State::kStream && !conn.stream_end) {
+    conn.expires = Now() + options_.stream_heartbeat;
+    return !conn.stream_due || PushStream(conn);
+  }
   if (!conn.keep_alive) {
     ShutdownWrite(conn.fd.get());
     conn.state = Connection::State::kDrain;
@@ -424,7 +449,9 @@ bool BridgeServer::Advance(Connection& conn) {
     ReleaseBody(conn);
     Dispatch(conn, body);
   }
-  if (conn.state == Connection::State::kWrite) return WriteTo(conn);
+  if (conn.state == Connection::State::kWrite || conn.state == Connection::State::kStream) {
+    return WriteTo(conn);
+  }
   return true;
 }
 
@@ -439,13 +466,32 @@ void BridgeServer::Dispatch(Connection& conn, absl::string_view body) {
       conn.expires = Now() + action.held.wait;
       conn.held = std::move(action.held);
       return;
+    case BridgeAction::Kind::kStream: {
+      const size_t streams = std::count_if(connections_.begin(), connections_.end(), [](const Connection& c) {
+        return !c.dead && c.state == Connection::State::kStream;
+      });
+      if (streams >= options_.max_streams) {
+        Respond(conn, Busy("too many event streams are open; retry later", action.stream.origin));
+        return;
+      }
+      conn.keep_alive = false;
+      conn.state = Connection::State::kStream;
+      conn.stream = std::move(action.stream);
+      conn.out = ComposeStreamHead(action.response.status, action.response.headers);
+      conn.sent = 0;
+      conn.expires = Now() + options_.idle_timeout;
+      // The first event (the file as it is, or what changed since the
+      // client's Last-Event-ID) goes with the head.
+      if (std::optional<StreamEvent> first = handler_.NextStreamEvent(&conn.stream)) {
+        conn.out += first->text;
+        conn.stream_end = first->end;
+      }
+      return;
+    }
     case BridgeAction::Kind::kAppend: {
       std::lock_guard<std::mutex> lock(work_mu_);
       if (appends_in_flight_ >= options_.max_queued_appends) {
-        HttpResponse busy = handler_.Error(503, kErrInUse, "too many appends are waiting; retry later",
-                                           action.append.origin);
-        busy.headers.emplace_back("Retry-After", "1");
-        Respond(conn, busy);
+        Respond(conn, Busy("too many appends are waiting; retry later", action.append.origin));
         return;
       }
       ++appends_in_flight_;
@@ -456,6 +502,27 @@ void BridgeServer::Dispatch(Connection& conn, absl::string_view body) {
       work_cv_.notify_one();
       return;
   }
+}
+
+HttpResponse BridgeServer::Busy(absl::string_view message, absl::string_view origin) const {
+  HttpResponse busy = handler_.Error(503, kErrInUse, message, origin);
+  busy.headers.emplace_back("Retry-After", "1");
+  return busy;
+}
+
+bool BridgeServer::PushStream(Connection& conn) {
+  if (!conn.out.empty() || conn.stream_end) {
+    conn.stream_due = !conn.stream_end;  // one event later covers every change until then
+    return true;
+  }
+  conn.stream_due = false;
+  std::optional<StreamEvent> event = handler_.NextStreamEvent(&conn.stream);
+  if (!event) return true;
+  conn.out = std::move(event->text);
+  conn.sent = 0;
+  conn.stream_end = event->end;
+  conn.expires = Now() + options_.idle_timeout;  // the client must take it by then
+  return WriteTo(conn);
 }
 
 void BridgeServer::Respond(Connection& conn, const HttpResponse& response) {

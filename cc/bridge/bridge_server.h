@@ -1,6 +1,7 @@
 // The FileChannel HTTP bridge (spec/bridge.md, bridge version 1): a web page
-// reads a channel directory's files through it, with a hanging GET woken by
-// file change, and appends messages under the channel write protocol. Bound
+// reads a channel directory's files through it, with an event stream (or a
+// hanging GET) woken by file change, and appends messages under the channel
+// write protocol. Bound
 // to 127.0.0.1 only; every request but a CORS preflight must carry the
 // bridge's secret token.
 //
@@ -36,6 +37,7 @@
 #include "cc/bridge/bridge_handler.h"
 #include "cc/bridge/channel_directory.h"
 #include "cc/bridge/http_message.h"
+#include "cc/bridge/static_directory.h"
 #include "cc/file_channel/channel_file_format.h"
 #include "cc/platform/net/loopback_socket.h"
 
@@ -60,6 +62,9 @@ struct BridgeOptions {
   std::vector<std::string> allow_origins;
   // Also accept POST /v1/append/backend_to_frontend.json.
   bool allow_backend_writes = false;
+  // When set, the page's own files are served from this directory at every
+  // path outside /v1/ ("/" is index.html), same-origin with the channel.
+  std::string static_dir;
   // Largest channel file served or written, and largest request body.
   size_t max_file_bytes = kDefaultMaxFileBytes;
   // All request bodies being received at once, over every connection.
@@ -79,6 +84,12 @@ struct BridgeOptions {
   absl::Duration idle_timeout = absl::Seconds(60);
   // Appends waiting for the worker; beyond it, 503 in_use.
   size_t max_queued_appends = 16;
+  // Event streams (GET /v1/stream/) open at once; beyond it, 503 in_use, so
+  // streams cannot take every connection.
+  size_t max_streams = 32;
+  // An idle event stream gets a comment line this often, so both ends notice
+  // a dead connection.
+  absl::Duration stream_heartbeat = absl::Seconds(15);
   // Bound on the wait for the channel lock when creating .channel_info.
   absl::Duration open_timeout = absl::Seconds(10);
   // The time the connection deadlines are measured in. Tests drive it.
@@ -137,6 +148,11 @@ class BridgeServer {
   bool WriteTo(Connection& conn);
   void Dispatch(Connection& conn, absl::string_view body);
   void Respond(Connection& conn, const HttpResponse& response);
+  // 503 in_use with Retry-After: a limit on work in flight was reached.
+  HttpResponse Busy(absl::string_view message, absl::string_view origin) const;
+  // Queues the stream's next event (or marks it due, while one is still
+  // being sent); false: drop the connection.
+  bool PushStream(Connection& conn);
   void ReleaseBody(Connection& conn);
   void FinishAppends();
   void RunWorker();
@@ -144,6 +160,7 @@ class BridgeServer {
   const std::string dir_;
   const BridgeOptions options_;
   ChannelDirectory files_;
+  std::unique_ptr<StaticDirectory> page_files_;  // null: no static_dir
   BridgeHandler handler_;
   LoopbackListener listener_;
   WakePipe wake_;

@@ -159,4 +159,11 @@ std::string ComposeResponse(int status, const HttpHeaders& headers, absl::string
   return out;
 }
 
+std::string ComposeStreamHead(int status, const HttpHeaders& headers) {
+  std::string out = absl::StrCat("HTTP/1.1 ", status, " ", ReasonPhrase(status), "\r\n");
+  for (const auto& [name, value] : headers) absl::StrAppend(&out, name, ": ", value, "\r\n");
+  out += "Connection: close\r\n\r\n";
+  return out;
+}
+
 }  // namespace ipckit::bridge

@@ -63,6 +63,10 @@ absl::string_view ReasonPhrase(int status);
 std::string ComposeResponse(int status, const HttpHeaders& headers, absl::string_view body,
                             bool keep_alive);
 
+// The head of a response whose body runs until the connection closes (an
+// event stream): no Content-Length, Connection: close.
+std::string ComposeStreamHead(int status, const HttpHeaders& headers);
+
 }  // namespace ipckit::bridge
 
 #endif  // IPCKIT_CC_BRIDGE_HTTP_MESSAGE_H_

@@ -3,6 +3,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/string_view.h"
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
@@ -28,8 +30,19 @@ bool SendAll(SocketHandle fd, absl::string_view data) {
 
 std::string ReadUntilClosed(SocketHandle fd, absl::Duration timeout) {
   std::string in;
+  ReadUntil(fd, absl::string_view(), &in, timeout);
+  return in;
+}
+
+bool ReadUntil(SocketHandle fd, absl::string_view marker, std::string* in_out, absl::Duration timeout) {
+  std::string& in = *in_out;
   const absl::Time deadline = absl::Now() + timeout;
+  size_t searched = 0;  // the marker does not begin before this
   for (;;) {
+    if (!marker.empty()) {
+      if (absl::string_view(in).find(marker, searched) != absl::string_view::npos) return true;
+      searched = in.size() < marker.size() ? 0 : in.size() - marker.size() + 1;
+    }
     std::vector<SocketInterest> wait = {{fd, /*read=*/true}};
     absl::Duration left = deadline - absl::Now();
     if (left <= absl::ZeroDuration()) break;
@@ -40,7 +53,7 @@ std::string ReadUntilClosed(SocketHandle fd, absl::Duration timeout) {
     if (!got.ok() || got->bytes == 0) break;
     in.append(buf, got->bytes);
   }
-  return in;
+  return false;
 }
 
 void CloseConnection(SocketHandle fd) { UniqueSocket owned(fd); }

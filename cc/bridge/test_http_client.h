@@ -27,6 +27,11 @@ bool SendAll(SocketHandle fd, absl::string_view data);
 // a broken server only). Does not close `fd`.
 std::string ReadUntilClosed(SocketHandle fd, absl::Duration timeout);
 
+// Appends what arrives to `*in` until it contains `marker` (true), the peer
+// closes, or `timeout` passes (false). For responses that do not end, such
+// as event streams.
+bool ReadUntil(SocketHandle fd, absl::string_view marker, std::string* in, absl::Duration timeout);
+
 // Closes a descriptor ConnectLoopback returned.
 void CloseConnection(SocketHandle fd);
 
