@@ -2,14 +2,17 @@
 // over Winsock): a BridgeServer serving on its own thread, raw HTTP clients
 // on the test thread, and a FileChannel backend on the same directory. It
 // covers what the Windows port changes: start and stop, the token, Origin
-// and Host checks, and requests that read and append channel files. The
+// and Host checks, and requests that read and append channel files, from
+// this process and from client processes (bridge_client_peer). The
 // POSIX-only tests (misbehaving raw clients, a server in another process
 // stopped by a signal, directory modes) are in bridge_test.cc.
 #include <cstdlib>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -18,6 +21,7 @@
 #include "cc/bridge/bridge_server.h"
 #include "cc/bridge/test_http_client.h"
 #include "cc/file_channel/file_channel.h"
+#include "cc/platform/io/child_process.h"
 #include "cc/platform/process/process.h"
 #include "gtest/gtest.h"
 
@@ -26,6 +30,7 @@ namespace {
 
 constexpr absl::Duration kBound = absl::Seconds(20);  // for a broken server only
 constexpr char kPage[] = "http://127.0.0.1:3000";
+constexpr char kClientPeer[] = "cc/bridge/bridge_client_peer";
 
 // A directory no other test uses, under the test's TEST_TMPDIR (a Z: path
 // under Wine); the bridge creates it.
@@ -182,6 +187,34 @@ TEST_F(BridgeLoopbackTest, ABackendAndAPageTalkThroughTheBridge) {
   ASSERT_TRUE(got->has_value());
   EXPECT_EQ((*got)->id, "page-1");
   EXPECT_EQ((*got)->payload_json, R"({"from":"page"})");
+}
+
+// Two client processes append at once, each over its own connection: the
+// backend receives both messages.
+TEST_F(BridgeLoopbackTest, ClientsInOtherProcessesAppendAtOnce) {
+  std::vector<pid_t> peers;
+  for (const char* id : {"peer-a", "peer-b"}) {
+    absl::StatusOr<pid_t> pid =
+        SpawnChild(kClientPeer, {"append", absl::StrCat(server_->port()), server_->token(), id});
+    ASSERT_TRUE(pid.ok()) << pid.status();
+    peers.push_back(*pid);
+  }
+  for (pid_t pid : peers) {
+    absl::StatusOr<int> status = WaitChild(pid, kBound);
+    ASSERT_TRUE(status.ok()) << status.status();
+    EXPECT_TRUE(ExitedWithCode(*status, 0)) << DescribeWaitStatus(*status);
+  }
+  absl::StatusOr<FileChannel> backend = FileChannel::Backend(dir_);
+  ASSERT_TRUE(backend.ok()) << backend.status();
+  std::set<std::string> ids;
+  for (int i = 0; i < 2; ++i) {
+    absl::StatusOr<std::optional<FileMessage>> got = backend->RecvOne(kBound);
+    ASSERT_TRUE(got.ok()) << got.status();
+    ASSERT_TRUE(got->has_value());
+    EXPECT_EQ((*got)->method, "fromPeer");
+    ids.insert((*got)->id);
+  }
+  EXPECT_EQ(ids, (std::set<std::string>{"peer-a", "peer-b"}));
 }
 
 }  // namespace
