@@ -40,6 +40,8 @@ TESTS=(
   //cc/json:json_vectors_test
   //cc/named_pipe:named_pipe_test
   //cc/shm:shm_header_test
+  //cc/shm:shared_memory_test
+  //cc/platform/shm:shm_object_test
   //cc/platform/io:local_stream_test
   //cc/platform/net:loopback_socket_test
   //cc/platform/process:process_test
@@ -56,4 +58,14 @@ wine_env_start wine_test
 trap wine_env_stop EXIT
 
 source tools/sanitizer_bazel.sh
-sanitizer_bazel mingw test -k --config=mingw --test_summary=short --nocache_test_results "$@" "${TESTS[@]}"
+status=0
+sanitizer_bazel mingw test -k --config=mingw --test_summary=short --nocache_test_results "$@" "${TESTS[@]}" || status=$?
+
+# One FileChannel directory shared by a Windows process under Wine and a Linux
+# process (cc/file_channel/cross_system): the .exe from the mingw output base,
+# the Linux peer and the test (tagged manual) from the default one.
+sanitizer_bazel mingw build --config=mingw //cc/file_channel/cross_system:cross_peer || status=1
+cross_exe="$(sanitizer_bazel mingw info --config=mingw bazel-bin)/cc/file_channel/cross_system/cross_peer.exe"
+bazel test --test_summary=short --nocache_test_results --test_env=WINEPREFIX \
+  --test_env=IPCKIT_CROSS_PEER_EXE="$cross_exe" "$@" //cc/file_channel/cross_system:cross_system_test || status=$?
+exit "$status"

@@ -7,6 +7,16 @@
 //                      create, but stop at STEP (locked|sized): print "stopped PID",
 //                      wait for a line on stdin, then go on as create with TEXT ""
 //
+// Modes that need no stdin (for Windows, where tests start the peer without pipes;
+// each exits 0 on success, 1 on an ipckit error, 3 at its deadline, 4 on wrong bytes):
+//   shared_memory_peer reply NAME OFFSET EXPECT REPLY_OFFSET REPLY
+//                      open, check EXPECT at OFFSET, write REPLY at REPLY_OFFSET
+//   shared_memory_peer create_until NAME SIZE TEXT DONE_OFFSET DONE
+//                      create, write TEXT at 0, wait (up to 30 s) until DONE
+//                      appears at DONE_OFFSET, then exit (destroying the owner)
+//   shared_memory_peer create_hang NAME SIZE STEP
+//                      create, but stop at STEP (locked|sized) for 60 s, to be killed
+//
 // After create/open it serves commands until "exit" or end of input:
 //   read OFFSET LEN     -> "data HEX"      (Read)
 //   poke OFFSET TEXT    -> "ok"            (writes through the zero-copy span)
@@ -107,8 +117,56 @@ void StopAtStep(shm_internal::CreationStep step) {
   std::getline(std::cin, line);
 }
 
+// The hook of create_hang: the test kills the peer while it waits here.
+void HangAtStep(shm_internal::CreationStep step) {
+  if (step != stop_at) return;
+  absl::SleepFor(absl::Seconds(60));
+  std::exit(3);
+}
+
+// Whether `step` names a creation step; sets stop_at.
+bool ParseStep(const std::string& step) {
+  if (step != "locked" && step != "sized") return false;
+  stop_at = step == "locked" ? shm_internal::CreationStep::kLocked
+                             : shm_internal::CreationStep::kSized;
+  return true;
+}
+
+int Reply(const std::vector<std::string>& args) {
+  absl::StatusOr<SharedMemory> shm = SharedMemory::Open(args[1], absl::Seconds(5));
+  if (!shm.ok()) return Fail(shm.status());
+  absl::StatusOr<std::string> got = shm->Read(ToSize(args[2]), args[3].size());
+  if (!got.ok()) return Fail(got.status());
+  if (*got != args[3]) return 4;
+  absl::Status wrote = shm->Write(ToSize(args[4]), args[5]);
+  return wrote.ok() ? 0 : Fail(wrote);
+}
+
+int CreateUntil(const std::vector<std::string>& args) {
+  absl::StatusOr<SharedMemory> shm = SharedMemory::Create(args[1], ToSize(args[2]));
+  if (!shm.ok()) return Fail(shm.status());
+  absl::Status wrote = shm->Write(0, args[3]);
+  if (!wrote.ok()) return Fail(wrote);
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (true) {
+    absl::StatusOr<std::string> seen = shm->Read(ToSize(args[4]), args[5].size());
+    if (!seen.ok()) return Fail(seen.status());
+    if (*seen == args[5]) return 0;
+    if (absl::Now() > deadline) return 3;
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+}
+
 int Main(int argc, char** argv) {
   const std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.size() == 6 && args[0] == "reply") return Reply(args);
+  if (args.size() == 6 && args[0] == "create_until") return CreateUntil(args);
+  if (args.size() == 4 && args[0] == "create_hang") {
+    if (!ParseStep(args[3])) return Fail(InvalidArgumentError(args[3]));
+    shm_internal::SetCreationHookForTesting(&HangAtStep);
+    absl::StatusOr<SharedMemory> shm = SharedMemory::Create(args[1], ToSize(args[2]));
+    return shm.ok() ? 3 : Fail(shm.status());
+  }
   if (args.size() == 4 && args[0] == "create") {
     absl::StatusOr<SharedMemory> shm = SharedMemory::Create(args[1], ToSize(args[2]));
     if (!shm.ok()) return Fail(shm.status());
@@ -118,9 +176,7 @@ int Main(int argc, char** argv) {
     return Serve(*shm);
   }
   if (args.size() == 4 && args[0] == "create_stop") {
-    if (args[3] != "locked" && args[3] != "sized") return Fail(InvalidArgumentError(args[3]));
-    stop_at = args[3] == "locked" ? shm_internal::CreationStep::kLocked
-                                  : shm_internal::CreationStep::kSized;
+    if (!ParseStep(args[3])) return Fail(InvalidArgumentError(args[3]));
     shm_internal::SetCreationHookForTesting(&StopAtStep);
     absl::StatusOr<SharedMemory> shm = SharedMemory::Create(args[1], ToSize(args[2]));
     if (!shm.ok()) return Fail(shm.status());

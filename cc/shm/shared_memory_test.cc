@@ -13,7 +13,6 @@
 #include <cstring>
 #include <limits>
 #include <memory>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -22,6 +21,7 @@
 #include "absl/time/clock.h"
 #include "cc/base/error.h"
 #include "cc/platform/process/process.h"
+#include "cc/shm/shared_memory_test_util.h"
 #include "cc/shm/shm_header.h"
 #include "gtest/gtest.h"
 
@@ -33,14 +33,8 @@ namespace {
 // Relative to the runfiles root, which is the test's working directory.
 constexpr char kPeerPath[] = "cc/shm/shared_memory_peer";
 
-// Unique across concurrent test runs. getpid() alone is not: Bazel's sandbox
-// gives every test its own pid namespace, so parallel runs share small pids
-// while sharing /dev/shm.
-std::string UniqueName() {
-  static const uint64_t run = (uint64_t{std::random_device()()} << 32) | std::random_device()();
-  static int counter = 0;
-  return absl::StrCat("ipckit_shmtest_", ::getpid(), "_", absl::Hex(run), "_", counter++);
-}
+using shm_test::UniqueSegmentName;
+std::string UniqueName() { return UniqueSegmentName(); }
 
 // Removes the name at the end of a test whatever happened.
 struct NameGuard {
@@ -276,62 +270,6 @@ TEST(SharedMemoryTest, OwnerNeverRemovesANameReusedBySomeoneElse) {
   absl::StatusOr<SharedMemory> second = SharedMemory::Open(name);
   ASSERT_TRUE(second.ok()) << second.status();
   EXPECT_EQ(*second->Read(0, 6), "second");
-}
-
-TEST(SharedMemoryTest, RefusesBadArguments) {
-  const std::string name = UniqueName();
-  NameGuard guard{name};
-  EXPECT_EQ(ErrorClassOf(SharedMemory::Open(name).status()), kErrNotFound);
-  for (const std::string& bad :
-       {std::string(""), std::string("a/b"), std::string("../x"), std::string(".hidden"),
-        std::string(65, 'x'), std::string("nul\0x", 5)}) {
-    EXPECT_EQ(ErrorClassOf(SharedMemory::Create(bad, 64).status()), kErrInvalidArgument) << bad;
-    EXPECT_EQ(ErrorClassOf(SharedMemory::Open(bad).status()), kErrInvalidArgument) << bad;
-    EXPECT_EQ(ErrorClassOf(SharedMemory::RemoveIfStale(bad)), kErrInvalidArgument) << bad;
-  }
-  absl::Status zero = SharedMemory::Create(name, 0).status();
-  EXPECT_EQ(ErrorClassOf(zero), kErrInvalidArgument);
-  EXPECT_NE(zero.message().find(name), absl::string_view::npos) << zero;
-  EXPECT_EQ(ErrorClassOf(SharedMemory::Create(name, shm::kMaxUserSize + 1).status()), kErrTooLarge);
-  EXPECT_FALSE(Exists(name)) << "a refused Create left an object behind";
-
-  absl::StatusOr<SharedMemory> first = SharedMemory::Create(name, 64);
-  ASSERT_TRUE(first.ok()) << first.status();
-  absl::Status twice = SharedMemory::Create(name, 64).status();
-  EXPECT_EQ(ErrorClassOf(twice), kErrInUse) << twice;
-  EXPECT_TRUE(first->Write(0, "still mine").ok());
-  EXPECT_EQ(*first->Read(0, 10), "still mine");
-}
-
-TEST(SharedMemoryTest, BoundsAreCheckedWithoutOverflow) {
-  const std::string name = UniqueName();
-  NameGuard guard{name};
-  absl::StatusOr<SharedMemory> shm = SharedMemory::Create(name, 100);
-  ASSERT_TRUE(shm.ok()) << shm.status();
-  constexpr size_t kMax = std::numeric_limits<size_t>::max();
-  EXPECT_EQ(*shm->Read(100, 0), "");
-  EXPECT_TRUE(shm->Write(100, "").ok());
-  EXPECT_EQ(shm->Read(0, 100)->size(), 100u);
-  EXPECT_EQ(shm->ReadAll()->size(), 100u);
-  EXPECT_TRUE(shm->Write(98, "ab").ok());
-
-  absl::Status past = shm->Read(90, 11).status();
-  EXPECT_EQ(ErrorClassOf(past), kErrOutOfRange);
-  EXPECT_NE(past.message().find("11 bytes at offset 90"), absl::string_view::npos) << past;
-  EXPECT_NE(past.message().find("size 100"), absl::string_view::npos) << past;
-  EXPECT_NE(past.message().find(name), absl::string_view::npos) << past;
-  EXPECT_EQ(ErrorClassOf(shm->Read(101, 0).status()), kErrOutOfRange);
-  EXPECT_EQ(ErrorClassOf(shm->Read(kMax, 2).status()), kErrOutOfRange);
-  EXPECT_EQ(ErrorClassOf(shm->Read(2, kMax).status()), kErrOutOfRange);  // 2 + len wraps
-  EXPECT_EQ(ErrorClassOf(shm->Write(99, "ab")), kErrOutOfRange);
-  EXPECT_EQ(ErrorClassOf(shm->Write(kMax, "a")), kErrOutOfRange);
-
-  shm->Close();
-  EXPECT_FALSE(shm->is_open());
-  EXPECT_TRUE(shm->data().empty());
-  EXPECT_EQ(ErrorClassOf(shm->Read(0, 1).status()), kErrClosed);
-  EXPECT_EQ(ErrorClassOf(shm->Write(0, "a")), kErrClosed);
-  shm->Close();  // idempotent
 }
 
 TEST(SharedMemoryTest, SegmentIsMode0600WhateverTheUmask) {

@@ -26,12 +26,15 @@ class Mapping {
 
   Mapping() = default;
   Mapping(Mapping&& other) noexcept
-      : data_(std::exchange(other.data_, nullptr)), size_(std::exchange(other.size_, 0)) {}
+      : data_(std::exchange(other.data_, nullptr)),
+        size_(std::exchange(other.size_, 0)),
+        name_holder_(std::exchange(other.name_holder_, nullptr)) {}
   Mapping& operator=(Mapping&& other) noexcept {
     if (this != &other) {
       Reset();
       data_ = std::exchange(other.data_, nullptr);
       size_ = std::exchange(other.size_, 0);
+      name_holder_ = std::exchange(other.name_holder_, nullptr);
     }
     return *this;
   }
@@ -48,9 +51,14 @@ class Mapping {
   void Reset();
 
  private:
-  Mapping(char* data, size_t size) : data_(data), size_(size) {}
+  Mapping(char* data, size_t size, void* name_holder = nullptr)
+      : data_(data), size_(size), name_holder_(name_holder) {}
   char* data_ = nullptr;
   size_t size_ = 0;
+  // Windows: a handle of the file mapping. Its name lasts only while some
+  // handle is open (a view alone does not keep it), and a segment must stay
+  // openable while anyone maps it. POSIX: unused.
+  void* name_holder_ = nullptr;
 };
 
 }  // namespace platform

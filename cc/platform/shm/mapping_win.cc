@@ -18,13 +18,22 @@ absl::StatusOr<Mapping> Mapping::Map(const ShmObject& object, size_t length, Shm
   if (view == nullptr) {
     return WindowsError(::GetLastError(), absl::StrCat("MapViewOfFile(", length, " bytes)"));
   }
-  return Mapping(static_cast<char*>(view), length);
+  HANDLE holder = nullptr;
+  if (!::DuplicateHandle(::GetCurrentProcess(), object.state().file.handle(),
+                         ::GetCurrentProcess(), &holder, 0, FALSE, DUPLICATE_SAME_ACCESS)) {
+    const DWORD err = ::GetLastError();
+    ::UnmapViewOfFile(view);
+    return WindowsError(err, "DuplicateHandle(file mapping)");
+  }
+  return Mapping(static_cast<char*>(view), length, holder);
 }
 
 void Mapping::Reset() {
   if (data_ != nullptr) ::UnmapViewOfFile(data_);
+  if (name_holder_ != nullptr) ::CloseHandle(name_holder_);
   data_ = nullptr;
   size_ = 0;
+  name_holder_ = nullptr;
 }
 
 }  // namespace platform

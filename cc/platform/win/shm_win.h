@@ -7,8 +7,9 @@
 //   // another process:
 //   IPCKIT_ASSIGN_OR_RETURN(win::FileMapping v, win::FileMapping::Open("jobs"));
 //
-// A mapping lives while any process holds a handle or a view of it: there is
-// no unlink, and a crashed owner leaves nothing behind. The size a reader
+// A mapping lives while any process holds a handle or a view of it, and its
+// name while any process holds a handle (a view alone does not keep the name):
+// there is no unlink, and a crashed owner leaves nothing behind. The size a reader
 // sees is the view's, rounded up to whole pages (VirtualQuery), as in 0.1;
 // the ipckit header inside the segment carries the exact size.
 #ifndef IPCKIT_CC_PLATFORM_WIN_SHM_WIN_H_
