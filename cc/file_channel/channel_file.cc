@@ -82,7 +82,7 @@ absl::StatusOr<ChannelLock> ChannelLock::Acquire(const std::string& dir, const D
   absl::Duration backoff = absl::Microseconds(50);
   for (;;) {
     IPCKIT_ASSIGN_OR_RETURN(UniqueFd fd,
-                            OpenOwnedRegularFile(path, kOpenRead | kOpenCreate, NewFileMode(allow_shared), allow_shared));
+                            OpenOwnedRegularFile(path, kOpenReadWrite | kOpenCreate, NewFileMode(allow_shared), allow_shared));
     for (;;) {
       // With no deadline the kernel queues us (no polling); with one we poll
       // with a short backoff because LockFile itself has no timeout.

@@ -23,7 +23,7 @@ namespace {
 absl::StatusOr<UniqueFd> TakeLivenessLock(const std::string& dir, bool allow_shared) {
   const std::string path = absl::StrCat(dir, "/.backend.lock");
   const uint32_t mode = allow_shared ? 0660 : 0600;
-  IPCKIT_ASSIGN_OR_RETURN(UniqueFd fd, OpenOwnedRegularFile(path, kOpenRead | kOpenCreate, mode, allow_shared));
+  IPCKIT_ASSIGN_OR_RETURN(UniqueFd fd, OpenOwnedRegularFile(path, kOpenReadWrite | kOpenCreate, mode, allow_shared));
   IPCKIT_ASSIGN_OR_RETURN(bool locked, LockFile(fd, /*wait=*/false, path));
   if (!locked) return UniqueFd();
   IPCKIT_ASSIGN_OR_RETURN(UniqueFd writer,

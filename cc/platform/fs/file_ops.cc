@@ -114,11 +114,39 @@ absl::StatusOr<std::vector<std::string>> ListDirectory(const std::string& dir) {
 
 absl::StatusOr<bool> LockFile(const UniqueFd& fd, bool wait, absl::string_view path) {
   for (;;) {
-    if (::flock(fd.get(), wait ? LOCK_EX : LOCK_EX | LOCK_NB) == 0) return true;
+    if (::flock(fd.get(), wait ? LOCK_EX : LOCK_EX | LOCK_NB) == 0) break;
     if (errno == EINTR) continue;
     if (!wait && errno == EWOULDBLOCK) return false;
     return ErrnoError(errno, absl::StrCat("flock '", path, "'"));
   }
+#if defined(F_OFD_SETLK)
+  // And a write lock on byte 0 owned by the open file description, which is
+  // what a Windows process under Wine sees: Wine carries LockFileEx out as a
+  // POSIX record lock, which flock does not conflict with (spec/windows.md,
+  // "Across Wine and Linux"). Taken second, so Linux ipckit processes queue
+  // on the flock and only a Wine holder is ever waited for here. A read lock
+  // when the file is open read-only (a write lock needs write access): it
+  // still conflicts with LockFileEx's exclusive lock, and Linux processes
+  // exclude each other by the flock.
+  const int access = ::fcntl(fd.get(), F_GETFL);
+  if (access < 0) return ErrnoError(errno, absl::StrCat("fcntl '", path, "'"));
+  struct flock range = {};
+  range.l_type = (access & O_ACCMODE) == O_RDONLY ? F_RDLCK : F_WRLCK;
+  range.l_whence = SEEK_SET;
+  range.l_start = 0;
+  range.l_len = 1;
+  for (;;) {
+    if (::fcntl(fd.get(), wait ? F_OFD_SETLKW : F_OFD_SETLK, &range) == 0) return true;
+    const int err = errno;
+    if (err == EINTR) continue;
+    if (err == EINVAL) return true;  // a kernel before 3.15 has no OFD locks: flock alone, as before
+    ::flock(fd.get(), LOCK_UN);  // all or nothing: no flock without the OFD lock
+    if (!wait && (err == EAGAIN || err == EACCES)) return false;
+    return ErrnoError(err, absl::StrCat("lock byte 0 of '", path, "'"));
+  }
+#else
+  return true;
+#endif
 }
 
 }  // namespace ipckit

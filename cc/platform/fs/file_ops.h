@@ -73,8 +73,10 @@ absl::Status RemoveFile(const std::string& path);
 // The names in `dir`, without "." and "..", in no particular order.
 absl::StatusOr<std::vector<std::string>> ListDirectory(const std::string& dir);
 
-// An exclusive advisory lock on the whole open file (flock(2); Windows:
-// LockFileEx), released when the descriptor is closed or its process dies.
+// An exclusive advisory lock on the open file (Linux: flock(2) plus an open
+// file description lock on byte 0, which Wine's LockFileEx sees; Windows:
+// LockFileEx on byte 0), released when the descriptor is closed or its
+// process dies.
 // With `wait` it blocks until granted and returns true; without, it returns
 // false at once when another descriptor holds it.
 absl::StatusOr<bool> LockFile(const UniqueFd& fd, bool wait, absl::string_view path);

@@ -1,5 +1,7 @@
 #include "cc/platform/fs/file_ops.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -119,6 +121,36 @@ TEST_F(FileOpsTest, LockFileExcludesAnotherDescriptorUntilClosed) {
   EXPECT_EQ(*LockFile(second, /*wait=*/false, "lock"), true);
   EXPECT_EQ(*LockFile(second, /*wait=*/true, "lock"), true) << "re-locking a held lock must not block";
 }
+
+#if defined(F_OFD_SETLK)
+// A Windows process under Wine locks with LockFileEx, which Wine carries out
+// as a POSIX record lock on byte 0 in the wineserver; flock alone would not
+// see it (spec/windows.md, "Across Wine and Linux"). Record locks of one
+// process do not conflict with each other, so the stand-in for Wine here is a
+// record lock and the check is LockFile's OFD lock, which conflicts with it.
+TEST_F(FileOpsTest, LockFileExcludesARecordLockOnByteZeroBothWays) {
+  Create(Path("lock"), "");
+  UniqueFd wine = *OpenOwnedRegularFile(Path("lock"), kOpenReadWrite);
+  UniqueFd ours = *OpenOwnedRegularFile(Path("lock"), kOpenReadWrite);
+  struct flock range = {};
+  range.l_type = F_WRLCK;
+  range.l_whence = SEEK_SET;
+  range.l_start = 0;
+  range.l_len = 1;
+  ASSERT_EQ(::fcntl(wine.get(), F_SETLK, &range), 0);
+  EXPECT_EQ(*LockFile(ours, /*wait=*/false, "lock"), false) << "granted beside a record lock on byte 0";
+  // Refused as a whole: the flock taken first was let go.
+  UniqueFd third = *OpenOwnedRegularFile(Path("lock"), kOpenRead);
+  EXPECT_EQ(::flock(third.get(), LOCK_EX | LOCK_NB), 0) << "a refused LockFile kept its flock";
+  ::flock(third.get(), LOCK_UN);
+
+  range.l_type = F_UNLCK;
+  ASSERT_EQ(::fcntl(wine.get(), F_SETLK, &range), 0);
+  ASSERT_EQ(*LockFile(ours, /*wait=*/false, "lock"), true);
+  range.l_type = F_WRLCK;
+  EXPECT_EQ(::fcntl(wine.get(), F_SETLK, &range), -1) << "Wine's record lock was granted while LockFile held";
+}
+#endif
 
 }  // namespace
 }  // namespace ipckit
