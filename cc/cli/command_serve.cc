@@ -29,13 +29,15 @@ absl::Status Serve(const std::vector<std::string>& argv) {
   bridge::BridgeOptions options;
   for (size_t i = 0; i < argv.size(); ++i) {
     const std::string& a = argv[i];
-    if (a == "--port" || a == "--allow-origin" || a == "--max-file-bytes") {
+    if (a == "--port" || a == "--allow-origin" || a == "--max-file-bytes" || a == "--static") {
       if (i + 1 == argv.size()) return InvalidArgumentError(absl::StrCat(a, " needs a value"));
       const std::string& v = argv[++i];
       uint32_t port = 0;
       uint64_t bytes = 0;
       if (a == "--allow-origin") {
         options.allow_origins.push_back(v);
+      } else if (a == "--static") {
+        options.static_dir = v;  // the page's own files, same-origin (spec/bridge.md, "Page files")
       } else if (a == "--port") {
         if (!absl::SimpleAtoi(v, &port) || port > 65535) {
           return InvalidArgumentError(absl::StrCat("--port '", v, "' is not a port number (0-65535)"));
@@ -71,7 +73,7 @@ absl::Status Serve(const std::vector<std::string>& argv) {
 }
 
 
-const CommandRegistrar kServe({"serve", "serve DIR [--port N] [--allow-origin ORIGIN]... [--max-file-bytes N] [--no-token]", Serve});
+const CommandRegistrar kServe({"serve", "serve DIR [--port N] [--allow-origin ORIGIN]... [--max-file-bytes N] [--static PAGE_DIR] [--no-token]", Serve});
 
 }  // namespace
 }  // namespace ipckit::cli

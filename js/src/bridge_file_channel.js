@@ -8,10 +8,12 @@
 //   ch.onEvent('status', (s) => render(s));
 //   const user = await ch.sendRequest('getUser', { id: 7 }, { timeoutMs: 5000 });
 //
-// Reads use a hanging GET that the bridge answers when the file changes, so a
-// new message arrives within milliseconds and nobody polls. Each read asks for
-// a splice against the version it already has (A-IM: ipckit-splice), so the
-// bridge sends only what changed, not the whole file every time.
+// Reads use one event stream (GET /v1/stream/, Server-Sent Events) on which
+// the bridge pushes each new version of the incoming file as it changes, as a
+// splice against the version the page holds: a round trip costs the send's
+// fetch plus a push. Against a bridge without streams (or a static server)
+// it falls back to hanging GETs, each also asking for a splice
+// (A-IM: ipckit-splice).
 import {
   IpckitError, InvalidArgumentError, PermissionDeniedError, UnsupportedVersionError, fromSystemError, makeError,
 } from './errors.js';
@@ -24,11 +26,87 @@ import { signalOption } from './abort.js';
 
 const BRIDGE_VERSION = 1;
 const DEFAULT_WAIT_S = 25;
+const LF = 10;
+const DATA = new TextEncoder().encode('data: ');
+const TEXT = new TextDecoder();
 
 const FILES = {
   backend: { incoming: FRONTEND_TO_BACKEND_FILE, outgoing: BACKEND_TO_FRONTEND_FILE },
   frontend: { incoming: BACKEND_TO_FRONTEND_FILE, outgoing: FRONTEND_TO_BACKEND_FILE },
 };
+
+// One event stream block (up to its blank line) as {id, type, header, body}:
+// field lines are read byte by byte, so the data stays the exact bytes sent;
+// `header` is the first data line as text, `body` the other data lines
+// joined by LF. null for a comment-only block (a heartbeat).
+function parseEventBlock(bytes) {
+  let id = null;
+  let type = 'message';
+  const data = [];
+  let start = 0;
+  while (start < bytes.length) {
+    let end = bytes.indexOf(LF, start);
+    if (end < 0) end = bytes.length;
+    const line = bytes.subarray(start, end);
+    start = end + 1;
+    if (line.length === 0 || line[0] === 0x3a) continue;  // blank, or a ':' comment
+    if (DATA.every((b, i) => line[i] === b)) {
+      data.push(line.subarray(DATA.length));
+    } else {
+      const text = TEXT.decode(line);
+      if (text.startsWith('id: ')) id = text.slice(4);
+      else if (text.startsWith('event: ')) type = text.slice(7);
+    }
+  }
+  if (data.length === 0) return null;
+  const size = data.slice(1).reduce((n, d) => n + d.length + 1, -1);
+  const body = new Uint8Array(Math.max(size, 0));
+  let at = 0;
+  for (let i = 1; i < data.length; ++i) {
+    if (i > 1) body[at++] = LF;
+    body.set(data[i], at);
+    at += data[i].length;
+  }
+  return { id, type, header: TEXT.decode(data[0]), body };
+}
+
+// The blocks of an event stream as they arrive, each as its bytes.
+async function* eventBlocks(stream) {
+  const reader = stream.getReader();
+  let buf = new Uint8Array(64 * 1024);
+  let len = 0;
+  let scanned = 0;  // no blank line ends before this
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      if (len + value.length > buf.length) {
+        const grown = new Uint8Array(Math.max(buf.length * 2, len + value.length));
+        grown.set(buf.subarray(0, len));
+        buf = grown;
+      }
+      buf.set(value, len);
+      len += value.length;
+      let begin = 0;
+      for (;;) {
+        let end = -1;
+        for (let i = Math.max(scanned, begin + 1); i < len; ++i) {
+          if (buf[i] === LF && buf[i - 1] === LF) { end = i + 1; break; }
+        }
+        if (end < 0) break;
+        yield buf.slice(begin, end);
+        begin = end;
+        scanned = end;
+      }
+      buf.copyWithin(0, begin, len);
+      len -= begin;
+      scanned = Math.max(len - 1, 0);
+    }
+  } finally {
+    reader.releaseLock();
+    await stream.cancel().catch(() => {});
+  }
+}
 
 function sleep(ms, signal) {
   return new Promise((resolve) => {
@@ -109,11 +187,14 @@ export class BridgeFileChannel extends FileChannelEndpoint {
   #info = null;
   #have = null;  // {etag, bytes}: the incoming file as last read, a splice base
   #splices = 0;
+  #useStream;
+  #transport = null;  // 'stream' or 'poll' once reading
 
   // Connects to the bridge at `baseUrl` (the URL it printed, with its
   // `?token=`) as a frontend. Options: token (instead of the one in the URL),
   // fetch (a fetch implementation, default globalThis.fetch), waitSeconds
-  // (hanging GET length, default 25), skipExisting, requestTimeoutMs,
+  // (hanging GET length, default 25), stream (false: hanging GETs only, no
+  // event stream; default true), skipExisting, requestTimeoutMs,
   // sendTimeoutMs, handlerWaitMs (as for FileChannel), signal (an AbortSignal
   // that ends the connect with its reason).
   static frontend(baseUrl, options = {}) {
@@ -144,6 +225,10 @@ export class BridgeFileChannel extends FileChannelEndpoint {
     this.#auth = token ? { Authorization: `Bearer ${token}` } : {};
     this.#fetch = options.fetch || globalThis.fetch.bind(globalThis);
     this.#waitS = intOption(options.waitSeconds, 'waitSeconds', DEFAULT_WAIT_S, 600);
+    this.#useStream = options.stream ?? true;
+    if (typeof this.#useStream !== 'boolean') {
+      throw new InvalidArgumentError(`BridgeFileChannel: stream must be a boolean, got ${typeof this.#useStream}`);
+    }
   }
 
   get url() { return this.#base; }
@@ -151,6 +236,9 @@ export class BridgeFileChannel extends FileChannelEndpoint {
   get bridgeInfo() { return this.#info; }
   // How many reads came as splices (only what changed) rather than whole files.
   get splicedReads() { return this.#splices; }
+  // How changes arrive: 'stream' (the bridge pushes them), 'poll' (hanging
+  // GETs), or null before the first read.
+  get transport() { return this.#transport; }
 
   _describe() { return this.#base; }
 
@@ -202,13 +290,86 @@ export class BridgeFileChannel extends FileChannelEndpoint {
       etag = first.etag;
     }
     // Deliver what is there after the caller has registered its handlers.
-    setTimeout(() => this.#readLoop(etag), 0);
+    setTimeout(() => this.#receive(etag), 0);
   }
 
-  // One GET of the incoming file: {status, etag, bytes, url, held}.
-  async #read(etag) {
+  async #receive(etag) {
+    if (this.#useStream && await this.#streamLoop()) return;
+    if (!this.closed) this.#readLoop(this.#have ? this.#have.etag : etag);
+  }
+
+  // Reads the incoming file's event stream until closed, reconnecting with
+  // Last-Event-ID (the version held) so nothing written meanwhile is missed.
+  // false at once when the bridge has no streams: the caller polls instead.
+  async #streamLoop() {
+    const url = `${this.#base}/v1/stream/${FILES[this.side].incoming}`;
+    const signal = this.#abort.signal;
+    let backoffMs = 50;
+    while (!this.closed) {
+      try {
+        const headers = { ...this.#auth, Accept: 'text/event-stream' };
+        if (this.#have) headers['Last-Event-ID'] = this.#have.etag;
+        const res = await this.#fetch(url, { headers, cache: 'no-store', signal });
+        const type = res.headers.get('Content-Type') || '';
+        if (res.status === 404 || res.status === 405 || (res.ok && !type.startsWith('text/event-stream'))) {
+          await res.body?.cancel();
+          return false;  // an older bridge, or a static server
+        }
+        if (!res.ok) throw await bridgeError(res, `bridge GET ${url}`);
+        this.#transport = 'stream';
+        for await (const block of eventBlocks(res.body)) {
+          if (this.closed) return true;
+          const event = parseEventBlock(block);
+          if (event) await this.#onStreamEvent(event, url);
+          backoffMs = 50;
+        }
+      } catch (err) {
+        if (this.closed || signal.aborted) return true;
+        this._report(err instanceof IpckitError ? err : makeError('io', `bridge ${this.#base}: ${err.message}`, { cause: err }));
+        await sleep(backoffMs, signal);
+        backoffMs = Math.min(backoffMs * 2, 1000);
+      }
+    }
+    return true;
+  }
+
+  async #onStreamEvent(event, url) {
+    if (event.type === 'file') {
+      if (event.header !== String(event.body.length)) {
+        throw makeError('corrupt', `bridge stream ${url}: a file event of ${event.body.length} bytes says ${event.header}`);
+      }
+      this.#have = event.id ? { etag: event.id, bytes: event.body } : null;
+      this._deliver(event.body, url);
+    } else if (event.type === 'splice') {
+      const spec = /^(\d+) (\d+) (\d+) (\d+) (.*)$/.exec(event.header);
+      const base = this.#have;
+      this.#have = null;  // whatever happens, a reconnect asks for the whole file
+      if (!spec || !base || spec[5] !== base.etag || Number(spec[4]) !== event.body.length) {
+        throw makeError('corrupt', `bridge stream ${url}: a splice (${event.header}) that is not against the version held `
+          + `(${base ? base.etag : 'none'})`);
+      }
+      const bytes = applySplice(base.bytes, Number(spec[1]), Number(spec[2]), Number(spec[3]), event.body);
+      this.#splices += 1;
+      this.#have = { etag: event.id, bytes };
+      this._deliver(bytes, url);
+    } else if (event.type === 'changed') {
+      // Bytes an event cannot carry exactly (a CR): read them with a GET.
+      const r = await this.#read(this.#have ? this.#have.etag : null, false);
+      if (r.status === 200) this._deliver(r.bytes, r.url);
+    } else if (event.type === 'bridge-error') {
+      let body = null;
+      try { body = JSON.parse(event.header); } catch { /* described below */ }
+      throw makeError(body && typeof body.error === 'string' ? body.error : 'io',
+        `bridge stream ${url}: ${body && body.message ? body.message : event.header}`);
+    }
+  }
+
+  // One GET of the incoming file: {status, etag, bytes, url, held}. With an
+  // etag and `wait`, a hanging GET.
+  async #read(etag, wait = true) {
     const url = `${this.#base}/v1/files/${FILES[this.side].incoming}`;
-    const headers = etag === null ? { ...this.#auth } : { ...this.#auth, 'If-None-Match': etag, Prefer: `wait=${this.#waitS}` };
+    const headers = etag === null ? { ...this.#auth } : { ...this.#auth, 'If-None-Match': etag };
+    if (etag !== null && wait) headers.Prefer = `wait=${this.#waitS}`;
     const base = etag !== null && this.#have && this.#have.etag === etag ? this.#have : null;
     if (base) headers['A-IM'] = 'ipckit-splice';
     const res = await this.#fetch(url, { headers, cache: 'no-store', signal: this.#abort.signal });
@@ -238,6 +399,7 @@ export class BridgeFileChannel extends FileChannelEndpoint {
   }
 
   async #readLoop(etag) {
+    this.#transport = 'poll';
     let backoffMs = 50;
     const signal = this.#abort.signal;
     while (!this.closed) {

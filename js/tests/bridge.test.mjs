@@ -84,6 +84,18 @@ describe('page transport via the bridge <-> C++ backend', () => {
     await assert.rejects(fe.sendRequest('never', null, { timeoutMs: 200 }), TimeoutError);
   });
 
+  test('changes arrive on the event stream; stream: false polls with hanging GETs', async () => {
+    assert.deepEqual(await fe.sendRequest('add', { a: 1, b: 2 }, { timeoutMs: 10000 }), { sum: 3 });
+    assert.equal(fe.transport, 'stream');
+    const polling = await BridgeFileChannel.frontend(bridge.url, { stream: false, skipExisting: true });
+    try {
+      assert.deepEqual(await polling.sendRequest('add', { a: 2, b: 3 }, { timeoutMs: 10000 }), { sum: 5 });
+      assert.equal(polling.transport, 'poll');
+    } finally {
+      await polling.close();
+    }
+  });
+
   test('events both ways and requests from the backend', async () => {
     const ticks = [];
     fe.onEvent('tick', (p) => ticks.push(p.i));

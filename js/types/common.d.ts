@@ -363,6 +363,8 @@ export interface BridgeFileChannelOptions extends EndpointOptions {
   fetch?: typeof fetch;
   /** How long the bridge may hold a read (hanging GET). Default 25. */
   waitSeconds?: number;
+  /** Read changes from the bridge's event stream (false: hanging GETs only). Default true. */
+  stream?: boolean;
   /** Ignore messages already in the incoming file. Default false. */
   skipExisting?: boolean;
   /** The bridge's token, instead of the `?token=` of the URL it printed. */
@@ -386,4 +388,6 @@ export class BridgeFileChannel<S extends ChannelSchema = ChannelSchema> extends 
   readonly bridgeInfo: Record<string, unknown> | null;
   /** How many reads came as splices (only what changed) rather than whole files. */
   readonly splicedReads: number;
+  /** How changes arrive: the bridge's event stream, hanging GETs, or null before the first read. */
+  readonly transport: 'stream' | 'poll' | null;
 }
