@@ -7,4 +7,4 @@
 //   const ch = await FileChannel.frontend('./ipc_channel');
 export * from './common.js';
 export { FileChannel } from './node/file_channel.js';
-export { IpcChannel } from './node/ipc_channel.js';
+export { IpcChannel, IpcServer } from './node/ipc_channel.js';

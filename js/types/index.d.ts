@@ -1,5 +1,6 @@
 // ipckit for Node: the portable core plus the FileChannel and IpcChannel
 // transports.
+import { EventEmitter } from 'node:events';
 import type {
   ChannelSchema, EndpointOptions, FileChannelEndpoint, FileChannelEvent, FrameOptions, RetentionPolicy, TimeoutOptions, WaitOptions,
 } from './common.js';
@@ -89,5 +90,28 @@ export class IpcChannel {
   /** Closes the current connection only. */
   disconnect(): void;
   /** Closes everything; a server removes its socket file. */
+  close(): void;
+  /** A server for many clients at once; each connection is a 'connection' event. */
+  static serve(name: string, options?: IpcChannelOptions): Promise<IpcServer>;
+}
+
+/**
+ * The server IpcChannel.serve() returns: each client is its own IpcChannel,
+ * with its own buffers and backpressure. A connection that arrives while
+ * nobody listens for 'connection' is closed.
+ */
+export class IpcServer extends EventEmitter {
+  readonly name: string;
+  readonly path: string;
+  readonly closed: boolean;
+  /** The clients connected now. */
+  readonly clients: IpcChannel[];
+  on(event: 'connection' | 'disconnect', listener: (client: IpcChannel) => void): this;
+  on(event: 'close', listener: () => void): this;
+  once(event: 'connection' | 'disconnect', listener: (client: IpcChannel) => void): this;
+  once(event: 'close', listener: () => void): this;
+  unref(): this;
+  ref(): this;
+  /** Stops listening, removes the socket file and closes every client. */
   close(): void;
 }

@@ -11,8 +11,15 @@
 //   await client.sendJson({ type: 'greeting' });
 //   client.close();
 //
-// Like ipckit 0.1, a server talks to one current client: waitForClient()
-// accepts the next one, closing any previous connection.
+// Like ipckit 0.1, a server from create() talks to one current client:
+// waitForClient() accepts the next one, closing any previous connection.
+// IpcChannel.serve() makes a server for many clients at once (IpcServer):
+// each connection arrives as its own channel on a 'connection' event.
+//
+//   const server = await IpcChannel.serve('jobs');
+//   server.on('connection', async (client) => {
+//     for (;;) await client.send(await client.recv({ timeoutMs: Infinity }));
+//   });
 //
 // Backpressure: sends queue in the channel and go to the socket as it drains.
 // Reading pauses once MAX_QUEUED_FRAMES are unread, but never while a send is
@@ -23,6 +30,7 @@
 // the peer sees a truncated frame, never the message. A send nobody awaits
 // never raises an unhandled rejection. unref() lets a script exit while the
 // channel is open.
+import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import { lstatSync, unlinkSync } from 'node:fs';
 import {
@@ -38,6 +46,10 @@ import { onAbort, signalOption } from '../abort.js';
 const DEFAULT_TIMEOUT_MS = 30000;
 // Received frames buffered ahead of recv() before reading pauses.
 const MAX_QUEUED_FRAMES = 64;
+
+// IpcServer's hooks, which only IpcChannel calls.
+const ACCEPT = Symbol('accept');
+const GONE = Symbol('gone');
 
 function deadlineTimer(timeoutMs, onTimeout) {
   return timeoutMs === Infinity ? null : setTimeout(onTimeout, timeoutMs);
@@ -270,6 +282,7 @@ export class IpcChannel {
   #current = null;      // Connection
   #closed = false;
   #refed = true;
+  #serverOf = null;    // serve(): the IpcServer each connection goes to
 
   constructor(name, path, maxPayload) {
     this.#name = name;
@@ -320,6 +333,19 @@ export class IpcChannel {
         backoff = Math.min(backoff * 2, 100);
       }
     }
+  }
+
+  // A server for many clients at once: an IpcServer whose 'connection'
+  // event gives each client its own channel (send, recv, close), with its
+  // own buffers and backpressure. Errors as create().
+  static async serve(name, options = {}) {
+    checkOptions(options, ['maxPayload'], 'IpcChannel.serve');
+    await ready();
+    const listener = new IpcChannel(name, socketPathFor(name), IpcChannel.#maxPayloadOf(options));
+    const server = new IpcServer(listener);
+    listener.#serverOf = server;
+    await listener.#listen();
+    return server;
   }
 
   static #maxPayloadOf(options) {
@@ -531,6 +557,15 @@ export class IpcChannel {
       return;
     }
     if (!this.#refed) socket.unref();
+    if (this.#serverOf) {
+      const client = new IpcChannel(this.#name, this.#path, this.#maxPayload);
+      client.#refed = this.#refed;
+      client.#current = client.#adopt(socket);
+      const server = this.#serverOf;
+      socket.once('close', () => server[GONE](client));
+      server[ACCEPT](client);
+      return;
+    }
     const waiter = this.#acceptWaiters.shift();
     if (waiter) waiter.resolve(socket);
     else this.#pendingClients.push(socket);
@@ -553,5 +588,62 @@ export class IpcChannel {
       waiter.reject = (e) => { clearTimeout(timer); stopAbort(); reject(e); };
       this.#acceptWaiters.push(waiter);
     });
+  }
+}
+
+// The server IpcChannel.serve() returns. Events: 'connection' (client: an
+// IpcChannel for that connection), 'disconnect' (client, once its
+// connection closed, by either side), 'close' (after close()). A connection
+// that arrives while nobody listens for 'connection' is closed.
+export class IpcServer extends EventEmitter {
+  #listener;
+  #clients = new Set();
+  #closed = false;
+
+  constructor(listener) {
+    super();
+    this.#listener = listener;
+  }
+
+  get name() { return this.#listener.name; }
+  get path() { return this.#listener.path; }
+  get closed() { return this.#closed; }
+  // The clients connected now.
+  get clients() { return [...this.#clients]; }
+
+  [ACCEPT](client) {
+    if (this.#closed || this.listenerCount('connection') === 0) {
+      client.close();
+      return;
+    }
+    this.#clients.add(client);
+    this.emit('connection', client);
+  }
+
+  [GONE](client) {
+    if (this.#clients.delete(client)) this.emit('disconnect', client);
+  }
+
+  // Lets the process exit while the server (and its clients) are open;
+  // ref() undoes it. Both return the server.
+  unref() {
+    this.#listener.unref();
+    for (const c of this.#clients) c.unref();
+    return this;
+  }
+
+  ref() {
+    this.#listener.ref();
+    for (const c of this.#clients) c.ref();
+    return this;
+  }
+
+  // Stops listening, removes the socket file and closes every client.
+  close() {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#listener.close();
+    for (const c of this.#clients) c.close();
+    this.emit('close');
   }
 }
