@@ -120,7 +120,7 @@ absl::StatusOr<bool> LockFile(const UniqueFd& fd, bool wait, absl::string_view p
     return ErrnoError(errno, absl::StrCat("flock '", path, "'"));
   }
 #if defined(F_OFD_SETLK)
-  // And a write lock on byte 0 owned by the open file description, which is
+  // And a write lock on kLockFileByte owned by the open file description, which is
   // what a Windows process under Wine sees: Wine carries LockFileEx out as a
   // POSIX record lock, which flock does not conflict with (spec/windows.md,
   // "Across Wine and Linux"). Taken second, so Linux ipckit processes queue
@@ -133,7 +133,7 @@ absl::StatusOr<bool> LockFile(const UniqueFd& fd, bool wait, absl::string_view p
   struct flock range = {};
   range.l_type = (access & O_ACCMODE) == O_RDONLY ? F_RDLCK : F_WRLCK;
   range.l_whence = SEEK_SET;
-  range.l_start = 0;
+  range.l_start = static_cast<off_t>(kLockFileByte);
   range.l_len = 1;
   for (;;) {
     if (::fcntl(fd.get(), wait ? F_OFD_SETLKW : F_OFD_SETLK, &range) == 0) return true;
@@ -142,7 +142,7 @@ absl::StatusOr<bool> LockFile(const UniqueFd& fd, bool wait, absl::string_view p
     if (err == EINVAL) return true;  // a kernel before 3.15 has no OFD locks: flock alone, as before
     ::flock(fd.get(), LOCK_UN);  // all or nothing: no flock without the OFD lock
     if (!wait && (err == EAGAIN || err == EACCES)) return false;
-    return ErrnoError(err, absl::StrCat("lock byte 0 of '", path, "'"));
+    return ErrnoError(err, absl::StrCat("lock a byte of '", path, "'"));
   }
 #else
   return true;

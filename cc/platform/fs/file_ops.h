@@ -73,10 +73,15 @@ absl::Status RemoveFile(const std::string& path);
 // The names in `dir`, without "." and "..", in no particular order.
 absl::StatusOr<std::vector<std::string>> ListDirectory(const std::string& dir);
 
+// The byte LockFile locks on every OS, far past any lock file's data: Windows
+// byte-range locks are mandatory, so a lock on the pid that .backend.lock
+// carries would stop its readers, and its own writer's second handle.
+inline constexpr uint64_t kLockFileByte = 0x7fffffff;
+
 // An exclusive advisory lock on the open file (Linux: flock(2) plus an open
-// file description lock on byte 0, which Wine's LockFileEx sees; Windows:
-// LockFileEx on byte 0), released when the descriptor is closed or its
-// process dies.
+// file description lock on kLockFileByte, which Wine's LockFileEx sees;
+// Windows: LockFileEx on kLockFileByte), released when the descriptor is
+// closed or its process dies.
 // With `wait` it blocks until granted and returns true; without, it returns
 // false at once when another descriptor holds it.
 absl::StatusOr<bool> LockFile(const UniqueFd& fd, bool wait, absl::string_view path);

@@ -124,21 +124,21 @@ TEST_F(FileOpsTest, LockFileExcludesAnotherDescriptorUntilClosed) {
 
 #if defined(F_OFD_SETLK)
 // A Windows process under Wine locks with LockFileEx, which Wine carries out
-// as a POSIX record lock on byte 0 in the wineserver; flock alone would not
+// as a POSIX record lock in the wineserver; flock alone would not
 // see it (spec/windows.md, "Across Wine and Linux"). Record locks of one
 // process do not conflict with each other, so the stand-in for Wine here is a
 // record lock and the check is LockFile's OFD lock, which conflicts with it.
-TEST_F(FileOpsTest, LockFileExcludesARecordLockOnByteZeroBothWays) {
+TEST_F(FileOpsTest, LockFileExcludesARecordLockOnItsByteBothWays) {
   Create(Path("lock"), "");
   UniqueFd wine = *OpenOwnedRegularFile(Path("lock"), kOpenReadWrite);
   UniqueFd ours = *OpenOwnedRegularFile(Path("lock"), kOpenReadWrite);
   struct flock range = {};
   range.l_type = F_WRLCK;
   range.l_whence = SEEK_SET;
-  range.l_start = 0;
+  range.l_start = static_cast<off_t>(kLockFileByte);
   range.l_len = 1;
   ASSERT_EQ(::fcntl(wine.get(), F_SETLK, &range), 0);
-  EXPECT_EQ(*LockFile(ours, /*wait=*/false, "lock"), false) << "granted beside a record lock on byte 0";
+  EXPECT_EQ(*LockFile(ours, /*wait=*/false, "lock"), false) << "granted beside a record lock on its byte";
   // Refused as a whole: the flock taken first was let go.
   UniqueFd third = *OpenOwnedRegularFile(Path("lock"), kOpenRead);
   EXPECT_EQ(::flock(third.get(), LOCK_EX | LOCK_NB), 0) << "a refused LockFile kept its flock";

@@ -145,7 +145,8 @@ absl::StatusOr<std::vector<std::string>> ListDirectory(const std::string& dir) {
 absl::StatusOr<bool> LockFile(const UniqueFd& fd, bool wait, absl::string_view path) {
   // An expired deadline makes LockExclusive try exactly once.
   absl::Status locked =
-      platform::win::LockExclusive(HandleOf(fd), wait ? Deadline::Never() : Deadline::After(absl::ZeroDuration()), path);
+      platform::win::LockExclusive(HandleOf(fd), wait ? Deadline::Never() : Deadline::After(absl::ZeroDuration()),
+                                   path, kLockFileByte);
   if (locked.ok()) return true;
   if (!wait && ErrorClassOf(locked) == kErrTimeout) return false;
   return locked;

@@ -50,10 +50,23 @@ absl::StatusOr<UniqueHandle> OpenShared(const std::string& path, bool create) {
   return h;
 }
 
-absl::Status LockExclusive(HANDLE file, const Deadline& deadline, absl::string_view what) {
+namespace {
+
+// An OVERLAPPED that names the byte at `offset` (the lock calls take the
+// range's start from it).
+OVERLAPPED At(uint64_t offset) {
+  OVERLAPPED ov{};
+  ov.Offset = static_cast<DWORD>(offset);
+  ov.OffsetHigh = static_cast<DWORD>(offset >> 32);
+  return ov;
+}
+
+}  // namespace
+
+absl::Status LockExclusive(HANDLE file, const Deadline& deadline, absl::string_view what, uint64_t offset) {
   absl::Duration backoff = absl::Microseconds(50);
   while (true) {
-    OVERLAPPED ov{};  // offset 0
+    OVERLAPPED ov = At(offset);
     if (::LockFileEx(file, LOCKFILE_EXCLUSIVE_LOCK | LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0, &ov)) {
       return absl::OkStatus();
     }
@@ -64,8 +77,8 @@ absl::Status LockExclusive(HANDLE file, const Deadline& deadline, absl::string_v
   }
 }
 
-void Unlock(HANDLE file) {
-  OVERLAPPED ov{};
+void Unlock(HANDLE file, uint64_t offset) {
+  OVERLAPPED ov = At(offset);
   ::UnlockFileEx(file, 0, 1, 0, &ov);
 }
 

@@ -12,6 +12,7 @@
 #ifndef IPCKIT_CC_PLATFORM_WIN_FS_WIN_H_
 #define IPCKIT_CC_PLATFORM_WIN_FS_WIN_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -39,11 +40,12 @@ HANDLE HandleOf(const UniqueFd& fd);
 // another process's rename or delete.
 absl::StatusOr<UniqueHandle> OpenShared(const std::string& path, bool create);
 
-// LockFileEx(LOCKFILE_EXCLUSIVE_LOCK) on byte 0, retried with sleeps from
-// 50 us doubling to 10 ms until the deadline (timeout then), as flock is on
-// Linux. The OS drops the lock when the handle closes or the process dies.
-absl::Status LockExclusive(HANDLE file, const Deadline& deadline, absl::string_view what);
-void Unlock(HANDLE file);
+// LockFileEx(LOCKFILE_EXCLUSIVE_LOCK) on the byte at `offset`, retried with
+// sleeps from 50 us doubling to 10 ms until the deadline (timeout then), as
+// flock is on Linux. The OS drops the lock when the handle closes or the
+// process dies.
+absl::Status LockExclusive(HANDLE file, const Deadline& deadline, absl::string_view what, uint64_t offset = 0);
+void Unlock(HANDLE file, uint64_t offset = 0);
 
 // MoveFileExW(from, to, REPLACE_EXISTING | WRITE_THROUGH). While a reader
 // holds `to` open without FILE_SHARE_DELETE the move fails with access denied
