@@ -57,10 +57,11 @@ inline constexpr LocalStreamKind kLocalStreamKind = LocalStreamKind::kUnixSocket
 
 // Who may be at the other end (spec/naming.md, "Who may connect").
 struct LocalStreamAccess {
-  // POSIX: false (the default) requires the peer to run as this user, and a
-  // server's socket file is 0600; true allows any local user (0666).
-  // Windows: the pipe's default security (its creator, SYSTEM and the
-  // administrators) applies either way; remote clients are always refused.
+  // false (the default): the peer must run as this user. POSIX: a server's
+  // socket file is 0600 and both ends check the peer's uid. Windows: the
+  // pipe's DACL admits this user and SYSTEM only, and a client checks the
+  // server process's user. true: any local user (0666; Everyone may read and
+  // write the pipe). Remote clients are always refused on Windows.
   bool allow_other_users = false;
 };
 

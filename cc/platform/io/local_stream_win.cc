@@ -125,8 +125,9 @@ LocalStreamListener& LocalStreamListener::operator=(LocalStreamListener&&) noexc
 LocalStreamListener::~LocalStreamListener() = default;
 
 absl::StatusOr<LocalStreamListener> LocalStreamListener::Listen(const std::string& address,
-                                                                LocalStreamAccess /*access*/) {
-  absl::StatusOr<win::PipeListener> pipe_listener = win::PipeListener::Create(address);
+                                                                LocalStreamAccess access) {
+  absl::StatusOr<win::PipeListener> pipe_listener =
+      win::PipeListener::Create(address, access.allow_other_users);
   if (!pipe_listener.ok()) return pipe_listener.status();
   LocalStreamListener listener;
   listener.listener_ = std::make_unique<win::PipeListener>(*std::move(pipe_listener));
@@ -146,12 +147,12 @@ int LocalStreamListener::fd() const { return -1; }
 
 absl::StatusOr<LocalStream> ConnectLocalStream(const std::string& address,
                                                const Deadline& deadline,
-                                               LocalStreamAccess /*access*/) {
+                                               LocalStreamAccess access) {
   // A zero timeout asks "is anyone serving?", not "wait for a server".
   const bool single_attempt = deadline.Expired();
   absl::Duration backoff = kFirstBackoff;
   for (;;) {
-    absl::StatusOr<win::PipeEnd> end = win::ConnectPipe(address, deadline);
+    absl::StatusOr<win::PipeEnd> end = win::ConnectPipe(address, deadline, access.allow_other_users);
     if (end.ok()) {
       LocalStream stream;
       stream.pipe_ = std::make_unique<win::PipeEnd>(*std::move(end));

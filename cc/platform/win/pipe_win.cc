@@ -1,12 +1,17 @@
 #include "cc/platform/win/pipe_win.h"
 
 #include <windows.h>
+// After windows.h:
+#include <aclapi.h>
+#include <sddl.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "cc/base/error.h"
@@ -67,7 +72,77 @@ absl::StatusOr<DWORD> Finish(HANDLE h, OVERLAPPED* ov, BOOL started, const Deadl
   return n;
 }
 
-absl::StatusOr<UniqueHandle> CreateInstance(const std::wstring& path, bool first, absl::string_view what) {
+struct LocalFreeDeleter {
+  void operator()(void* p) const { ::LocalFree(p); }
+};
+
+// The TOKEN_USER of `process`'s token (its user's SID inside).
+absl::StatusOr<std::vector<BYTE>> TokenUserOf(HANDLE process, absl::string_view what) {
+  HANDLE raw = nullptr;
+  if (!::OpenProcessToken(process, TOKEN_QUERY, &raw)) {
+    return WindowsError(::GetLastError(), absl::StrCat("OpenProcessToken of ", what));
+  }
+  UniqueHandle token(raw);
+  DWORD size = 0;
+  ::GetTokenInformation(token.get(), TokenUser, nullptr, 0, &size);
+  std::vector<BYTE> info(size);
+  if (size == 0 || !::GetTokenInformation(token.get(), TokenUser, info.data(), size, &size)) {
+    return WindowsError(::GetLastError(), absl::StrCat("GetTokenInformation of ", what));
+  }
+  return info;
+}
+
+PSID SidIn(std::vector<BYTE>& token_user) {
+  return reinterpret_cast<TOKEN_USER*>(token_user.data())->User.Sid;
+}
+
+std::string SidText(PSID sid) {
+  wchar_t* text = nullptr;
+  if (!::ConvertSidToStringSidW(sid, &text)) return "?";
+  std::unique_ptr<wchar_t, LocalFreeDeleter> owned(text);
+  return std::string(text, text + ::wcslen(text));  // SIDs are ASCII
+}
+
+// The security descriptor every instance of a pipe gets: full access for
+// SYSTEM and this user, nobody else (as mode 0600 on Linux); with
+// `allow_other_users`, read and write for Everyone as well (0666).
+absl::StatusOr<std::unique_ptr<void, LocalFreeDeleter>> PipeSecurity(bool allow_other_users) {
+  absl::StatusOr<std::vector<BYTE>> me = TokenUserOf(::GetCurrentProcess(), "this process");
+  if (!me.ok()) return me.status();
+  const std::string sid = SidText(SidIn(*me));
+  std::string sddl = absl::StrCat("D:P(A;;GA;;;SY)(A;;GA;;;", sid, ")");
+  if (allow_other_users) sddl += "(A;;GRGW;;;WD)";
+  const std::wstring wide = Widen(sddl);
+  PSECURITY_DESCRIPTOR sd = nullptr;
+  if (!::ConvertStringSecurityDescriptorToSecurityDescriptorW(wide.c_str(), SDDL_REVISION_1, &sd, nullptr)) {
+    return WindowsError(::GetLastError(), absl::StrCat("security descriptor ", sddl));
+  }
+  return std::unique_ptr<void, LocalFreeDeleter>(sd);
+}
+
+// OK if the server at the other end of client handle `pipe` runs as this
+// user; permission_denied if it runs as another (or we may not even look).
+absl::Status CheckServerUser(HANDLE pipe, absl::string_view what) {
+  ULONG pid = 0;
+  if (!::GetNamedPipeServerProcessId(pipe, &pid)) {
+    return WindowsError(::GetLastError(), absl::StrCat("server process of ", what));
+  }
+  const std::string server = absl::StrCat("the server of ", what, " (pid ", pid, ")");
+  UniqueHandle process(::OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid));
+  absl::StatusOr<std::vector<BYTE>> theirs =
+      process.valid() ? TokenUserOf(process.get(), server) : WindowsError(::GetLastError(), server);
+  absl::StatusOr<std::vector<BYTE>> ours = TokenUserOf(::GetCurrentProcess(), "this process");
+  if (!ours.ok()) return ours.status();
+  if (theirs.ok() && ::EqualSid(SidIn(*theirs), SidIn(*ours))) return absl::OkStatus();
+  const std::string who = theirs.ok() ? absl::StrCat("runs as ", SidText(SidIn(*theirs)))
+                                      : absl::StrCat("cannot be inspected (", theirs.status().message(), ")");
+  return MakeError(absl::StatusCode::kPermissionDenied, kErrPermissionDenied,
+                   absl::StrCat(server, " ", who, ", not as this user (", SidText(SidIn(*ours)),
+                                "); refused (allow_other_users permits it)"));
+}
+
+absl::StatusOr<UniqueHandle> CreateInstance(const std::wstring& path, bool first, bool allow_other_users,
+                                            absl::string_view what) {
   // FILE_FLAG_FIRST_PIPE_INSTANCE below is what makes the name ours on
   // Windows; Wine ignores it, so ask first whether any server has the name
   // (a pipe exists: an instance is free, or all are busy).
@@ -76,9 +151,15 @@ absl::StatusOr<UniqueHandle> CreateInstance(const std::wstring& path, bool first
   }
   DWORD open_mode = PIPE_ACCESS_DUPLEX | FILE_FLAG_OVERLAPPED;
   if (first) open_mode |= FILE_FLAG_FIRST_PIPE_INSTANCE;
+  absl::StatusOr<std::unique_ptr<void, LocalFreeDeleter>> security = PipeSecurity(allow_other_users);
+  if (!security.ok()) return security.status();
+  SECURITY_ATTRIBUTES attributes{};
+  attributes.nLength = sizeof(attributes);
+  attributes.lpSecurityDescriptor = security->get();
+  attributes.bInheritHandle = FALSE;
   UniqueHandle pipe(::CreateNamedPipeW(path.c_str(), open_mode,
                                        PIPE_TYPE_BYTE | PIPE_READMODE_BYTE | PIPE_WAIT | PIPE_REJECT_REMOTE_CLIENTS,
-                                       PIPE_UNLIMITED_INSTANCES, kPipeBufferBytes, kPipeBufferBytes, 0, nullptr));
+                                       PIPE_UNLIMITED_INSTANCES, kPipeBufferBytes, kPipeBufferBytes, 0, &attributes));
   if (!pipe.valid()) {
     const DWORD err = ::GetLastError();
     // FILE_FLAG_FIRST_PIPE_INSTANCE on a name another server holds.
@@ -154,11 +235,13 @@ absl::Status PipeEnd::WriteAll(absl::string_view data, const Deadline& deadline,
   return absl::OkStatus();
 }
 
-absl::StatusOr<PipeListener> PipeListener::Create(absl::string_view name) {
+absl::StatusOr<PipeListener> PipeListener::Create(absl::string_view name, bool allow_other_users) {
   PipeListener listener;
   listener.path_ = PipePath(name);
   listener.what_ = absl::StrCat("named pipe ", name);
-  absl::StatusOr<UniqueHandle> first = CreateInstance(listener.path_, /*first=*/true, listener.what_);
+  listener.allow_other_users_ = allow_other_users;
+  absl::StatusOr<UniqueHandle> first =
+      CreateInstance(listener.path_, /*first=*/true, allow_other_users, listener.what_);
   if (!first.ok()) return first.status();
   listener.pending_ = std::move(*first);
   absl::StatusOr<UniqueHandle> event = MakeEvent();
@@ -172,7 +255,7 @@ absl::StatusOr<PipeEnd> PipeListener::Accept(const Deadline& deadline) {
   const std::string what = absl::StrCat("accept on ", what_);
   while (true) {
     if (!pending_.valid()) {
-      absl::StatusOr<UniqueHandle> next = CreateInstance(path_, /*first=*/false, what_);
+      absl::StatusOr<UniqueHandle> next = CreateInstance(path_, /*first=*/false, allow_other_users_, what_);
       if (!next.ok()) return next.status();
       pending_ = std::move(*next);
     }
@@ -189,7 +272,7 @@ absl::StatusOr<PipeEnd> PipeListener::Accept(const Deadline& deadline) {
       // The next instance at once, so that the next client finds one
       // listening (with none, it would see no server at all). If this fails,
       // the next Accept tries again.
-      absl::StatusOr<UniqueHandle> next = CreateInstance(path_, /*first=*/false, what_);
+      absl::StatusOr<UniqueHandle> next = CreateInstance(path_, /*first=*/false, allow_other_users_, what_);
       if (next.ok()) pending_ = std::move(*next);
       return PipeEnd::Adopt(connected, what_);
     }
@@ -203,20 +286,29 @@ absl::StatusOr<PipeEnd> PipeListener::Accept(const Deadline& deadline) {
       // A cancelled ConnectNamedPipe may leave the instance refusing clients
       // (Wine does): replace it, opening the new one before closing the old
       // so that the name never disappears.
-      absl::StatusOr<UniqueHandle> fresh = CreateInstance(path_, /*first=*/false, what_);
+      absl::StatusOr<UniqueHandle> fresh = CreateInstance(path_, /*first=*/false, allow_other_users_, what_);
       if (fresh.ok()) pending_ = std::move(*fresh);
     }
     return n.status();
   }
 }
 
-absl::StatusOr<PipeEnd> ConnectPipe(absl::string_view name, const Deadline& deadline) {
+absl::StatusOr<PipeEnd> ConnectPipe(absl::string_view name, const Deadline& deadline, bool allow_other_users) {
   const std::wstring path = PipePath(name);
   const std::string what = absl::StrCat("named pipe ", name);
   while (true) {
     HANDLE h = ::CreateFileW(path.c_str(), GENERIC_READ | GENERIC_WRITE, 0, nullptr, OPEN_EXISTING,
                              FILE_FLAG_OVERLAPPED, nullptr);
-    if (h != INVALID_HANDLE_VALUE) return PipeEnd::Adopt(h, what);
+    if (h != INVALID_HANDLE_VALUE) {
+      UniqueHandle pipe(h);
+      if (!allow_other_users) {
+        // Before a byte is sent: a server of another user may be squatting
+        // the name.
+        absl::Status same_user = CheckServerUser(pipe.get(), what);
+        if (!same_user.ok()) return same_user;
+      }
+      return PipeEnd::Adopt(pipe.release(), what);
+    }
     const DWORD err = ::GetLastError();
     if (err == ERROR_FILE_NOT_FOUND) return NotFoundError(absl::StrCat(what, ": no server has this name"));
     if (err != ERROR_PIPE_BUSY) return WindowsError(err, absl::StrCat("connect to ", what));
@@ -266,6 +358,22 @@ absl::StatusOr<ChildPipe> MakeChildPipe(PipeDirection direction) {
       Finish(ours->handle(), &ov, started, Deadline::After(absl::Seconds(5)), what, &error);
   if (!connected.ok() && error != ERROR_PIPE_CONNECTED) return connected.status();
   return ChildPipe{std::move(*ours), std::move(child_end)};
+}
+
+absl::StatusOr<std::string> PipeDaclOf(const PipeEnd& end) {
+  PACL dacl = nullptr;
+  PSECURITY_DESCRIPTOR sd = nullptr;
+  const DWORD err = ::GetSecurityInfo(end.handle(), SE_KERNEL_OBJECT, DACL_SECURITY_INFORMATION, nullptr, nullptr,
+                                      &dacl, nullptr, &sd);
+  if (err != ERROR_SUCCESS) return WindowsError(err, "GetSecurityInfo of a pipe");
+  std::unique_ptr<void, LocalFreeDeleter> owned_sd(sd);
+  wchar_t* text = nullptr;
+  if (!::ConvertSecurityDescriptorToStringSecurityDescriptorW(sd, SDDL_REVISION_1, DACL_SECURITY_INFORMATION, &text,
+                                                              nullptr)) {
+    return WindowsError(::GetLastError(), "ConvertSecurityDescriptorToStringSecurityDescriptor");
+  }
+  std::unique_ptr<wchar_t, LocalFreeDeleter> owned_text(text);
+  return std::string(text, text + ::wcslen(text));  // SDDL is ASCII
 }
 
 }  // namespace win

@@ -8,6 +8,11 @@
 //   IPCKIT_ASSIGN_OR_RETURN(win::PipeEnd client, win::ConnectPipe("jobs", dl));
 //   IPCKIT_RETURN_IF_ERROR(client.WriteAll("hello", dl, "named pipe jobs"));
 //
+// Who may connect (spec/naming.md, "Who may connect"; spec/windows.md): by
+// default the pipe's DACL grants access to this user (and SYSTEM) only, as
+// mode 0600 does on Linux, and a client refuses a server that runs as
+// another user (permission_denied); `allow_other_users` lifts both.
+//
 // Every handle is opened for overlapped I/O, so each call waits on an event
 // with the time left, and cancels its I/O (CancelIoEx) when the deadline
 // passes: no call blocks past its deadline. Errors use the error classes of
@@ -56,11 +61,15 @@ class PipeEnd {
   bool valid() const { return pipe_.valid(); }
   HANDLE handle() const { return pipe_.get(); }
 
+  // Takes an overlapped pipe handle, with events for its I/O (AnonymousPipe
+  // adopts the ends it makes and the ones a child inherits).
+  static absl::StatusOr<PipeEnd> Adopt(HANDLE pipe, absl::string_view what);
+
  private:
   friend class PipeListener;
-  friend absl::StatusOr<PipeEnd> ConnectPipe(absl::string_view name, const Deadline& deadline);
+  friend absl::StatusOr<PipeEnd> ConnectPipe(absl::string_view name, const Deadline& deadline,
+                                             bool allow_other_users);
   friend absl::StatusOr<ChildPipe> MakeChildPipe(PipeDirection direction);
-  static absl::StatusOr<PipeEnd> Adopt(HANDLE pipe, absl::string_view what);
 
   UniqueHandle pipe_;
   UniqueHandle read_event_;   // one OVERLAPPED event per direction, so a
@@ -71,8 +80,9 @@ class PipeEnd {
 // accepts clients one by one, each on its own pipe instance.
 class PipeListener {
  public:
-  // in_use if another server already owns `name`.
-  static absl::StatusOr<PipeListener> Create(absl::string_view name);
+  // in_use if another server already owns `name`. Without
+  // `allow_other_users` only this user (and SYSTEM) may open the pipe.
+  static absl::StatusOr<PipeListener> Create(absl::string_view name, bool allow_other_users = false);
 
   PipeListener() = default;
   PipeListener(PipeListener&&) = default;
@@ -87,13 +97,20 @@ class PipeListener {
  private:
   std::wstring path_;
   std::string what_;
+  bool allow_other_users_ = false;
   UniqueHandle pending_;  // the instance the next client connects to
   UniqueHandle event_;
 };
 
 // Connects to the server of `name`. not_found if no server has the name;
 // while all its instances are busy, waits (WaitNamedPipe) until the deadline.
-absl::StatusOr<PipeEnd> ConnectPipe(absl::string_view name, const Deadline& deadline);
+// A server that runs as another user is permission_denied (the handle is
+// closed before anything is sent) unless `allow_other_users`.
+absl::StatusOr<PipeEnd> ConnectPipe(absl::string_view name, const Deadline& deadline,
+                                    bool allow_other_users = false);
+
+// The pipe's DACL in SDDL (for tests and diagnostics): what Create set.
+absl::StatusOr<std::string> PipeDaclOf(const PipeEnd& end);
 
 // An anonymous pipe to or from a child process (AnonymousPipe on Windows):
 // our end overlapped (so it honours deadlines) and not inheritable, the

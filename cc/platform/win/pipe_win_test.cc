@@ -95,6 +95,28 @@ TEST(PipeTest, SecondServerForANameIsInUse) {
   EXPECT_EQ(ErrorClassOf(second.status()), kErrInUse) << second.status();
 }
 
+// The DACL as Create set it: this user and SYSTEM, Everyone only if allowed.
+TEST(PipeSecurityTest, OnlyThisUserUnlessOtherUsersAreAllowed) {
+  for (bool allow : {false, true}) {
+    const std::string name = UniqueName();
+    absl::StatusOr<PipeListener> listener = PipeListener::Create(name, allow);
+    ASSERT_TRUE(listener.ok()) << listener.status();
+    // The client checks that the server runs as this user: it does.
+    absl::StatusOr<PipeEnd> client = ConnectPipe(name, Soon());
+    ASSERT_TRUE(client.ok()) << client.status();
+    absl::StatusOr<PipeEnd> server = listener->Accept(Soon());
+    ASSERT_TRUE(server.ok()) << server.status();
+    absl::StatusOr<std::string> dacl = PipeDaclOf(*server);
+    ASSERT_TRUE(dacl.ok()) << dacl.status();
+    EXPECT_NE(dacl->find("D:P"), std::string::npos) << *dacl;  // protected: nothing inherited
+    EXPECT_NE(dacl->find(";;;SY)"), std::string::npos) << *dacl;
+    EXPECT_NE(dacl->find(";;;S-1-5-"), std::string::npos) << *dacl;  // this user's SID
+    EXPECT_EQ(dacl->find(";;;WD)") != std::string::npos, allow) << *dacl;
+    ASSERT_TRUE(client->WriteAll("ok", Soon(), "client").ok());
+    EXPECT_EQ(ReadN(*server, 2), "ok");
+  }
+}
+
 TEST(PipeTest, ConnectWithoutServerIsNotFound) {
   absl::StatusOr<PipeEnd> end = ConnectPipe(UniqueName(), Soon());
   EXPECT_EQ(ErrorClassOf(end.status()), kErrNotFound) << end.status();
