@@ -11,7 +11,10 @@
 // from its own server: the browser's cost of one HTTP round trip, which every
 // bridge request pays. That floor is printed on stdout as one JSON line,
 // {"fetch_floor_ns": [...]}, for the benchmark to report beside the latency.
-// Uses the built npm package in js/dist (js/run_tests.sh builds it).
+// The page reads changes from the bridge's event stream (the default
+// transport); IPCKIT_BENCH_BRIDGE_TRANSPORT=poll makes it use hanging GETs,
+// for comparing the two. Uses the built npm package in js/dist
+// (js/run_tests.sh builds it).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -24,6 +27,7 @@ if (!dir || !python) {
   process.exit(2);
 }
 const FLOOR_FETCHES = 100;
+const STREAM = process.env.IPCKIT_BENCH_BRIDGE_TRANSPORT !== 'poll';
 
 function pageHtml(bridgeUrl) {
   return `<!doctype html><meta charset="utf-8"><title>ipckit bench frontend</title>
@@ -36,7 +40,7 @@ try {
     await (await fetch('/pkg/esm/browser.js', { cache: 'no-store' })).text();
     out.fetchFloorMs.push(performance.now() - t0);
   }
-  const ch = await BridgeFileChannel.frontend(${JSON.stringify(bridgeUrl)});
+  const ch = await BridgeFileChannel.frontend(${JSON.stringify(bridgeUrl)}, { stream: ${STREAM} });
   let stop;
   const stopped = new Promise((resolve) => { stop = resolve; });
   ch.onRequest('echo', (params) => params);
@@ -44,6 +48,7 @@ try {
   ch.onError((err) => { out.error = String(err); });
   await ch.sendEvent('ready', { page: true });
   await stopped;
+  out.transport = ch.transport;
   await ch.close();
 } catch (e) {
   out.error = String((e && e.stack) || e);
@@ -88,6 +93,7 @@ try {
   if (out.error) throw new Error(`the page failed: ${out.error}\n${browser.log()}`);
   const floorNs = out.fetchFloorMs.map((ms) => Math.round(ms * 1e6));
   process.stdout.write(`${JSON.stringify({ fetch_floor_ns: floorNs })}\n`);
+  console.error(`browser_frontend: the page read changes by ${out.transport}`);
 } catch (err) {
   console.error(`browser_frontend (${CHROMIUM}): ${err.stack || err}`);
   code = 1;

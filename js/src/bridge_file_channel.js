@@ -311,9 +311,10 @@ export class BridgeFileChannel extends FileChannelEndpoint {
         if (this.#have) headers['Last-Event-ID'] = this.#have.etag;
         const res = await this.#fetch(url, { headers, cache: 'no-store', signal });
         const type = res.headers.get('Content-Type') || '';
-        if (res.status === 404 || res.status === 405 || (res.ok && !type.startsWith('text/event-stream'))) {
+        if (res.status === 404 || res.status === 405 || res.status === 503
+            || (res.ok && !type.startsWith('text/event-stream'))) {
           await res.body?.cancel();
-          return false;  // an older bridge, or a static server
+          return false;  // an older bridge, a static server, or every stream slot taken
         }
         if (!res.ok) throw await bridgeError(res, `bridge GET ${url}`);
         this.#transport = 'stream';
