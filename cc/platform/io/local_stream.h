@@ -88,8 +88,9 @@ class LocalStream {
   // Fills all of `buf`. End of stream before the first byte is peer_closed;
   // after some, truncated. On timeout the bytes already read are lost.
   absl::Status ReadExact(absl::Span<char> buf, const Deadline& deadline, absl::string_view what);
-  // Writes at least one byte of `data` (0 for empty data). A closed reader is
-  // peer_closed; never SIGPIPE.
+  // Writes at least one byte of `data` (0 for empty data; on Windows all of
+  // it unless the deadline cuts it short). A closed reader is peer_closed;
+  // never SIGPIPE.
   absl::StatusOr<size_t> WriteSome(absl::string_view data, const Deadline& deadline,
                                    absl::string_view what);
   absl::Status WriteAll(absl::string_view data, const Deadline& deadline, absl::string_view what);
