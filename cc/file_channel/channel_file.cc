@@ -284,9 +284,12 @@ absl::Status AppendToChannelFile(const std::string& dir, absl::string_view name,
   }
   if (options.remove_stale_temps) RemoveStaleTempFiles(dir);
   IPCKIT_ASSIGN_OR_RETURN(FileSnapshot current, ReadChannelFile(path, options.max_file_bytes, shared));
+  const std::vector<uint64_t> positions =
+      options.reader_positions ? options.reader_positions() : std::vector<uint64_t>();
   IPCKIT_ASSIGN_OR_RETURN(AppendResult result,
                           AppendToIndexedChannelText(*index, std::move(current.text), path, new_messages,
-                                                     options.retention, NowUnixMs(), options.max_file_bytes));
+                                                     options.retention, NowUnixMs(), options.max_file_bytes,
+                                                     positions));
   IPCKIT_RETURN_IF_ERROR(
       ReplaceFileAtomically(dir, name, result.text, current.exists ? current.mode : 0, options.fsync, shared));
   return absl::OkStatus();

@@ -17,6 +17,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,9 @@ struct AppendOptions {
   // Accept files and locks of other users in the directory (the caller opted
   // in to a shared directory: FileChannelOptions::allow_shared_directory).
   bool allow_shared_directory = false;
+  // Called under the lock: the cursor positions of the file's named readers
+  // (format 2, rules W2/W3; ReadReaderPositions). Empty: none are registered.
+  std::function<std::vector<uint64_t>()> reader_positions;
 };
 
 // A file's content at one moment. A missing file reads as exists == false

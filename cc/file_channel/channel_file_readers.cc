@@ -188,7 +188,11 @@ ClaimDecision DecideClaim(absl::string_view request_id, const Claims& claims,
   }
   for (const ClaimEntry& e : claims) {
     if (e.request_id != request_id) continue;
-    const bool ours = e.claim.reader == mine.reader && e.claim.pid == mine.pid;
+    // A name is open in one instance at a time, so a claim under our name is
+    // ours even from an earlier process (a restart); an anonymous one is ours
+    // by pid.
+    const bool ours = mine.reader.empty() ? e.claim.reader.empty() && e.claim.pid == mine.pid
+                                          : e.claim.reader == mine.reader;
     if (!ours && alive(e.claim)) {
       d.outcome = ClaimOutcome::kClaimedByOther;
       d.holder = e.claim;

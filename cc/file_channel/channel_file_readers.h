@@ -104,8 +104,9 @@ struct ClaimDecision {
 // `claims` is the claims file as read under the lock, `request_ids` the ids
 // in the request file as read, `reply_file` the scanned file the claimant
 // writes its responses to, `alive(claim)` whether a claimant still runs (a
-// named one's reader lock is held, an anonymous one's pid lives). A claim by
-// `mine` itself (same reader name and pid) is kept as ours.
+// named one's reader lock is held, an anonymous one's pid lives). A claim
+// under our own reader name (any pid: an earlier instance of this reader), or
+// for an anonymous reader under its own pid, is ours.
 ClaimDecision DecideClaim(absl::string_view request_id, const Claims& claims,
                           const std::vector<std::string>& request_ids,
                           const std::vector<ScannedMessage>& reply_file, const Claim& mine,

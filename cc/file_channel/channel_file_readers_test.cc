@@ -97,9 +97,15 @@ TEST(DecideClaim, AnsweredClaimedByLiveOtherOrClaimed) {
   EXPECT_EQ(taken.outcome, ClaimOutcome::kClaimed);
   EXPECT_EQ(taken.claims, (Claims{{"r2", mine}}));
 
-  // Our own earlier claim (same name and pid) is ours, alive or not.
-  ClaimDecision again = DecideClaim("r2", {{"r2", {"tab2", 20, 90}}}, {"r2"}, replies, mine, all_alive);
+  // Our own earlier claim is ours, alive or not: by name (a restarted
+  // instance has another pid), or for an anonymous reader by pid.
+  ClaimDecision again = DecideClaim("r2", {{"r2", {"tab2", 19, 90}}}, {"r2"}, replies, mine, all_alive);
   EXPECT_EQ(again.outcome, ClaimOutcome::kClaimed);
+  const Claim anonymous{"", 20, 100};
+  EXPECT_EQ(DecideClaim("r2", {{"r2", {"", 20, 90}}}, {"r2"}, replies, anonymous, all_alive).outcome,
+            ClaimOutcome::kClaimed);
+  EXPECT_EQ(DecideClaim("r2", {{"r2", {"", 21, 90}}}, {"r2"}, replies, anonymous, all_alive).outcome,
+            ClaimOutcome::kClaimedByOther);
 }
 
 }  // namespace

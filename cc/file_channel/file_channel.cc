@@ -2,6 +2,7 @@
 
 #include <limits.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <utility>
 
@@ -63,7 +64,31 @@ absl::StatusOr<FileChannel> FileChannel::Open(absl::string_view dir_in, FileChan
   if (side == FileChannelSide::kBackend) {
     IPCKIT_ASSIGN_OR_RETURN(channel.liveness_lock_, TakeLivenessLock(channel.dir_, options.allow_shared_directory));
   }
-  if (options.skip_existing) {
+  if (!options.reader_name.empty()) {
+    IPCKIT_ASSIGN_OR_RETURN(NamedReaderFiles files,
+                            NamedReaderFiles::Open(channel.dir_, channel.incoming_name(), options.reader_name,
+                                                   options.allow_shared_directory));
+    const bool resumes = files.saved().has_value();
+    channel.named_inbox_.emplace(files.saved().value_or(ReaderCursor()));
+    channel.reader_files_.emplace(std::move(files));
+    if (!resumes) {
+      // Registered at once, so writers keep what arrives from now on for it,
+      // and a loss after this moment is reported.
+      IPCKIT_ASSIGN_OR_RETURN(FileSnapshot snapshot,
+                              ReadChannelFile(channel.incoming_path(), options.max_file_bytes,
+                                              options.allow_shared_directory));
+      if (options.skip_existing) {
+        IPCKIT_RETURN_IF_ERROR(channel.named_inbox_->SkipAll(std::move(snapshot.text), channel.incoming_path()));
+      } else {
+        std::vector<uint64_t> known = ReadReaderPositions(channel.dir_, channel.incoming_name(), NowUnixMs(),
+                                                          options.reader_ttl, options.allow_shared_directory);
+        const uint64_t floor = known.empty() ? 0 : *std::max_element(known.begin(), known.end());
+        IPCKIT_RETURN_IF_ERROR(
+            channel.named_inbox_->StartBefore(snapshot.text, channel.incoming_path(), floor));
+      }
+      IPCKIT_RETURN_IF_ERROR(channel.reader_files_->Save(channel.named_inbox_->cursor(), options.fsync));
+    }
+  } else if (options.skip_existing) {
     IPCKIT_ASSIGN_OR_RETURN(FileSnapshot snapshot,
                             ReadChannelFile(channel.incoming_path(), options.max_file_bytes,
                                             options.allow_shared_directory));
@@ -137,6 +162,10 @@ AppendOptions FileChannel::MakeAppendOptions() const {
   // cleans up after writers that were killed mid-write.
   append.remove_stale_temps = true;
   append.allow_shared_directory = options_.allow_shared_directory;
+  append.reader_positions = [dir = dir_, file = std::string(outgoing_name()), ttl = options_.reader_ttl,
+                             shared = options_.allow_shared_directory] {
+    return ReadReaderPositions(dir, file, NowUnixMs(), ttl, shared);
+  };
   return append;
 }
 
@@ -144,8 +173,49 @@ absl::Status FileChannel::Poll() {
   const std::string path = incoming_path();
   IPCKIT_ASSIGN_OR_RETURN(FileSnapshot snapshot,
                           ReadChannelFile(path, options_.max_file_bytes, options_.allow_shared_directory));
-  IPCKIT_ASSIGN_OR_RETURN(std::vector<FileMessage> fresh, inbox_.TakeNew(std::move(snapshot.text), path));
+  std::vector<FileMessage> fresh;
+  if (named_inbox_) {
+    const ReaderCursor before = named_inbox_->cursor();
+    absl::StatusOr<std::vector<FileMessage>> taken = named_inbox_->TakeNew(std::move(snapshot.text), path);
+    if (!(named_inbox_->cursor() == before)) cursor_dirty_ = true;  // data_loss moves it too
+    if (!taken.ok()) return taken.status();
+    fresh = *std::move(taken);
+  } else {
+    IPCKIT_ASSIGN_OR_RETURN(fresh, inbox_.TakeNew(std::move(snapshot.text), path));
+  }
+  IPCKIT_RETURN_IF_ERROR(KeepClaimed(fresh));
   for (FileMessage& m : fresh) pending_.push_back(std::move(m));
+  return absl::OkStatus();
+}
+
+absl::Status FileChannel::KeepClaimed(std::vector<FileMessage>& fresh) {
+  if (!options_.claim_requests) return absl::OkStatus();
+  std::vector<std::string> request_ids;
+  for (const FileMessage& m : fresh) {
+    if (m.type == MessageType::kRequest) request_ids.push_back(m.id);
+  }
+  if (request_ids.empty()) return absl::OkStatus();
+  const Claim mine{options_.reader_name, platform::CurrentProcessId(), NowUnixMs()};
+  IPCKIT_ASSIGN_OR_RETURN(ChannelLock lock, ChannelLock::Acquire(dir_, Deadline::After(options_.open_timeout),
+                                                                 options_.allow_shared_directory));
+  IPCKIT_ASSIGN_OR_RETURN(std::vector<bool> ours,
+                          ClaimRequests(dir_, incoming_name(), outgoing_name(), request_ids, mine,
+                                        options_.max_file_bytes, options_.allow_shared_directory));
+  size_t next = 0;
+  std::vector<FileMessage> kept;
+  kept.reserve(fresh.size());
+  for (FileMessage& m : fresh) {
+    if (m.type == MessageType::kRequest && !ours[next++]) continue;  // answered, or another reader's
+    kept.push_back(std::move(m));
+  }
+  fresh = std::move(kept);
+  return absl::OkStatus();
+}
+
+absl::Status FileChannel::SaveCursorIfDelivered() {
+  if (!reader_files_ || !cursor_dirty_ || !pending_.empty()) return absl::OkStatus();
+  IPCKIT_RETURN_IF_ERROR(reader_files_->Save(named_inbox_->cursor(), options_.fsync));
+  cursor_dirty_ = false;
   return absl::OkStatus();
 }
 
@@ -181,6 +251,7 @@ absl::StatusOr<std::vector<FileMessage>> FileChannel::Recv() {
   if (!status.ok() && pending_.empty()) return status;
   std::vector<FileMessage> out(std::make_move_iterator(pending_.begin()), std::make_move_iterator(pending_.end()));
   pending_.clear();
+  IPCKIT_RETURN_IF_ERROR(SaveCursorIfDelivered());
   return out;
 }
 
@@ -192,6 +263,7 @@ absl::StatusOr<std::optional<FileMessage>> FileChannel::RecvOne(absl::Duration t
   }
   FileMessage m = std::move(pending_.front());
   pending_.pop_front();
+  IPCKIT_RETURN_IF_ERROR(SaveCursorIfDelivered());
   return m;
 }
 
@@ -218,6 +290,7 @@ absl::StatusOr<FileMessage> FileChannel::WaitResponse(absl::string_view request_
       if (it->type == MessageType::kResponse && it->reply_to == request_id) {
         FileMessage m = std::move(*it);
         pending_.erase(it);
+        IPCKIT_RETURN_IF_ERROR(SaveCursorIfDelivered());
         return m;
       }
     }
@@ -236,7 +309,11 @@ absl::StatusOr<FileMessage> FileChannel::WaitResponse(absl::string_view request_
 absl::Status FileChannel::Clear(absl::Duration timeout) {
   IPCKIT_RETURN_IF_ERROR(EmptyChannelFiles(dir_, {kBackendToFrontendFile, kFrontendToBackendFile},
                                            MakeAppendOptions(), Deadline::After(timeout)));
+  // Cursors stay (pos stays monotonic for named readers); claims go with the
+  // requests they were on.
+  IPCKIT_RETURN_IF_ERROR(RemoveClaims(dir_, {kBackendToFrontendFile, kFrontendToBackendFile}));
   pending_.clear();
+  IPCKIT_RETURN_IF_ERROR(SaveCursorIfDelivered());
   outgoing_index_ = ChannelFileIndex();
   // Whatever was sent after the files were emptied is new to this reader.
   inbox_ = InboxTracker();

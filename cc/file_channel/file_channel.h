@@ -28,6 +28,7 @@
 #include "absl/time/time.h"
 #include "cc/base/deadline.h"
 #include "cc/file_channel/channel_file.h"
+#include "cc/file_channel/channel_file_reader_io.h"
 #include "cc/file_channel/file_index.h"
 #include "cc/file_channel/inbox.h"
 #include "cc/file_channel/message.h"
@@ -39,14 +40,30 @@ namespace ipckit {
 enum class FileChannelSide { kBackend, kFrontend };
 
 struct FileChannelOptions {
-  RetentionPolicy retention;                    // 1000 messages, 60 s
+  RetentionPolicy retention;                    // acknowledged / 1000 messages / 8 MiB
   size_t max_file_bytes = kDefaultMaxFileBytes;  // per channel file, read and write
   bool fsync = false;                           // see AppendOptions::fsync
   bool ipckit01_lock = true;                    // see AppendOptions::ipckit01_lock
   bool force_polling = false;                   // wait by polling instead of inotify
   // Skip the messages already in the incoming file when opening (default:
   // deliver them, so requests sent before this endpoint started are served).
+  // A named reader that resumes from its cursor ignores it; a new one starts
+  // at the end of the file as it is when it opens (nothing sent later is lost).
   bool skip_existing = false;
+  // Format 2 named reader (spec/file_channel.md, "Readers: anonymous and
+  // named"): non-empty keeps a cursor in the directory under this name
+  // ([A-Za-z0-9_-]{1,64}), so a restarted endpoint resumes where the last one
+  // stopped (no replay, nothing lost) and writers prune what it took. One
+  // open FileChannel per name (in_use otherwise). Empty: anonymous, as in
+  // format 1.
+  std::string reader_name;
+  // Deliver a request only after claiming it under the channel lock (rule
+  // C1): a request goes to one endpoint of this side, once, across restarts;
+  // one already answered is not delivered again. Off: every reader gets every
+  // request (format 1).
+  bool claim_requests = true;
+  // Writers delete cursors this old whose reader is not open (rule W2).
+  absl::Duration reader_ttl = kDefaultReaderTtl;
   // Bounds the wait for the channel lock while opening.
   absl::Duration open_timeout = absl::Seconds(10);
   // Accept a channel directory that another user owns or that group or
@@ -151,8 +168,13 @@ class FileChannel {
   absl::StatusOr<std::string> Send(MessageType type, std::optional<std::string> method,
                                    std::optional<std::string> reply_to, absl::string_view payload_json,
                                    std::optional<std::string> error, absl::Duration timeout);
-  // Reads the incoming file and queues what is new.
+  // Reads the incoming file and queues what is new (and, for requests, ours).
   absl::Status Poll();
+  // The requests of `fresh` this endpoint may not deliver (rule C1) removed.
+  absl::Status KeepClaimed(std::vector<FileMessage>& fresh);
+  // A named reader writes its cursor once the application has every message
+  // it took (rule R6).
+  absl::Status SaveCursorIfDelivered();
   // Waits for the incoming file to change. The first call arms the watcher
   // and returns at once, so the caller re-checks after arming.
   absl::Status WaitForChange(const Deadline& deadline, bool* timed_out);
@@ -162,7 +184,10 @@ class FileChannel {
   FileChannelOptions options_;
   std::string sender_id_;
   uint64_t next_seq_ = 1;
-  InboxTracker inbox_;
+  InboxTracker inbox_;                    // anonymous readers
+  std::optional<NamedReaderFiles> reader_files_;  // named readers: lock and cursor file
+  std::optional<CursorInbox> named_inbox_;
+  bool cursor_dirty_ = false;             // named_inbox_ moved since the last save
   ChannelFileIndex outgoing_index_;  // the outgoing file as of our last write
   std::deque<FileMessage> pending_;
   std::optional<DirWatcher> watcher_;

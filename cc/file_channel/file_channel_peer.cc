@@ -7,6 +7,11 @@
 //       after 30 s without messages.
 //   file_channel_peer burst <dir> <writer> <count> [--polling] [--no-ipckit01-lock]
 //       Frontend. Sends <count> events "burst" {"writer":W,"i":I} back to back.
+//   file_channel_peer handle <dir> [--reader=NAME]
+//       Frontend (named reader NAME, if given). Sends event "ready" once
+//       open; answers each request "work" with {"i":<payload>,"pid":<its pid>};
+//       exits 0 at event "quit", 3 after 30 s without messages.
+//   Options: --ack-grace-ms=N sets the writer's ack_grace.
 //   file_channel_peer die-mid-write <dir>
 //       Frontend. Sends one 64 KiB event with the file size limit at 4 KiB,
 //       and SIGKILLs itself when the temp file reaches it: a writer killed
@@ -17,12 +22,14 @@
 #include <cstdlib>
 #include <string>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "cc/base/error.h"
 #include "cc/file_channel/file_channel.h"
 #include "cc/platform/process/control.h"
+#include "cc/platform/process/process.h"
 
 namespace {
 
@@ -74,6 +81,24 @@ int Burst(const std::string& dir, int writer, int count, const ipckit::FileChann
   return 0;
 }
 
+int Handle(const std::string& dir, const ipckit::FileChannelOptions& options) {
+  auto channel = ipckit::FileChannel::Frontend(dir, options);
+  if (!channel.ok()) return Fail(channel.status(), "open frontend");
+  auto ready = channel->SendEvent("ready", absl::StrCat("\"", options.reader_name, "\""));
+  if (!ready.ok()) return Fail(ready.status(), "send ready");
+  const uint32_t pid = ipckit::platform::CurrentProcessId();
+  for (;;) {
+    auto next = channel->RecvOne(absl::Seconds(30));
+    if (!next.ok()) return Fail(next.status(), "recv");
+    if (!next->has_value()) return 3;
+    const ipckit::FileMessage& m = **next;
+    if (m.type == ipckit::MessageType::kEvent && m.method == "quit") return 0;
+    if (m.type != ipckit::MessageType::kRequest || m.method != "work") continue;
+    auto sent = channel->SendResponse(m.id, absl::StrCat("{\"i\":", m.payload_json, ",\"pid\":", pid, "}"));
+    if (!sent.ok()) return Fail(sent.status(), "send");
+  }
+}
+
 int DieMidWrite(const std::string& dir, const ipckit::FileChannelOptions& options) {
   auto channel = ipckit::FileChannel::Frontend(dir, options);  // creates the files while they are small
   if (!channel.ok()) return Fail(channel.status(), "open frontend");
@@ -95,9 +120,15 @@ int main(int argc, char** argv) {
   for (int i = 3; i < argc; ++i) {
     if (std::string(argv[i]) == "--polling") options.force_polling = true;
     if (std::string(argv[i]) == "--no-ipckit01-lock") options.ipckit01_lock = false;
+    if (absl::StartsWith(argv[i], "--reader=")) options.reader_name = std::string(argv[i]).substr(9);
+    int64_t grace_ms = 0;
+    if (absl::StartsWith(argv[i], "--ack-grace-ms=") && absl::SimpleAtoi(std::string(argv[i]).substr(15), &grace_ms)) {
+      options.retention.ack_grace = absl::Milliseconds(grace_ms);
+    }
   }
   if (mode == "serve") return Serve(dir, options);
   if (mode == "die-mid-write") return DieMidWrite(dir, options);
+  if (mode == "handle") return Handle(dir, options);
   int writer = 0, count = 0;
   if (mode == "burst" && argc >= 5 && absl::SimpleAtoi(argv[3], &writer) && absl::SimpleAtoi(argv[4], &count)) {
     return Burst(dir, writer, count, options);

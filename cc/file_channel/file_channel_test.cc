@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -622,6 +623,183 @@ TEST_F(FileChannelTest, ChangeFdWakesAnEventLoop) {
   ASSERT_TRUE(got.ok() && got->has_value()) << got.status();
   EXPECT_EQ((*got)->method, "tick");
   EXPECT_EQ(*backend.ChangeFd(), *fd);  // the same watch throughout
+}
+
+// ------------------------------------------------- format 2 (named readers, claims)
+// Frontends run as separate processes (file_channel_peer handle / burst);
+// the backend is this process.
+
+// Waits for the "ready" event of a handle peer (sent once it is open).
+void AwaitReady(FileChannel& backend, absl::string_view name) {
+  auto m = backend.RecvOne(absl::Seconds(20));
+  ASSERT_TRUE(m.ok()) << m.status();
+  ASSERT_TRUE(m->has_value()) << "no ready event from " << name;
+  EXPECT_EQ((*m)->method, "ready");
+  EXPECT_EQ((*m)->payload_json, absl::StrCat("\"", name, "\""));
+}
+
+// request id -> number of responses to it in the frontends' file.
+std::map<std::string, int> ResponsesInFile(const std::string& dir) {
+  auto messages = ParseChannelFile(ReadFileOrDie(absl::StrCat(dir, "/frontend_to_backend.json")));
+  EXPECT_TRUE(messages.ok()) << messages.status();
+  std::map<std::string, int> count;
+  if (messages.ok()) {
+    for (const FileMessage& m : *messages) {
+      if (m.type == MessageType::kResponse && m.reply_to) ++count[*m.reply_to];
+    }
+  }
+  return count;
+}
+
+std::vector<std::string> SendWork(FileChannel& backend, int from, int to) {
+  std::vector<std::string> ids;
+  for (int i = from; i < to; ++i) {
+    auto id = backend.SendRequest("work", absl::StrCat(i));
+    EXPECT_TRUE(id.ok()) << id.status();
+    ids.push_back(id.ok() ? *id : "");
+  }
+  return ids;
+}
+
+TEST_F(FileChannelTest, TwoFrontendProcessesHandleEachRequestOnce) {
+  FileChannel backend = Open(FileChannelSide::kBackend);
+  PeerProcess tab1 = PeerProcess::Start({"handle", dir_, "--reader=tab1"});
+  PeerProcess tab2 = PeerProcess::Start({"handle", dir_, "--reader=tab2"});
+  ASSERT_TRUE(tab1.started() && tab2.started());
+  std::vector<std::string> seen_ready;
+  for (int i = 0; i < 2; ++i) {
+    auto m = backend.RecvOne(absl::Seconds(20));
+    ASSERT_TRUE(m.ok() && m->has_value()) << "a frontend did not start";
+    seen_ready.push_back((*m)->payload_json);
+  }
+  std::vector<std::string> ids = SendWork(backend, 0, 40);
+  for (const std::string& id : ids) {
+    auto r = backend.WaitResponse(id, absl::Seconds(20));
+    ASSERT_TRUE(r.ok()) << r.status();
+  }
+  ASSERT_TRUE(backend.SendEvent("quit", "null").ok());
+  EXPECT_EQ(tab1.Wait(absl::Seconds(20)), 0);
+  EXPECT_EQ(tab2.Wait(absl::Seconds(20)), 0);
+  // Both frontends have exited: every request was answered exactly once.
+  std::map<std::string, int> responses = ResponsesInFile(dir_);
+  for (const std::string& id : ids) EXPECT_EQ(responses[id], 1) << id;
+  EXPECT_TRUE(backend.Recv()->empty()) << "a request was answered twice";
+}
+
+TEST_F(FileChannelTest, KilledFrontendRestartsWithoutRerunOrLoss) {
+  FileChannel backend = Open(FileChannelSide::kBackend);
+  std::vector<std::string> ids;
+  {
+    PeerProcess first = PeerProcess::Start({"handle", dir_, "--reader=main"});
+    AwaitReady(backend, "main");
+    for (const std::string& id : SendWork(backend, 0, 5)) {
+      ASSERT_TRUE(backend.WaitResponse(id, absl::Seconds(20)).ok());
+      ids.push_back(id);
+    }
+    EXPECT_EQ(first.Wait(absl::ZeroDuration()), -1);  // still waiting for more: SIGKILLed now
+  }
+  // Sent while no frontend runs: the restarted one must get these, and only these.
+  std::vector<std::string> later = SendWork(backend, 5, 10);
+  PeerProcess second = PeerProcess::Start({"handle", dir_, "--reader=main"});
+  AwaitReady(backend, "main");
+  for (const std::string& id : later) {
+    auto r = backend.WaitResponse(id, absl::Seconds(20));
+    ASSERT_TRUE(r.ok()) << r.status();
+    ids.push_back(id);
+  }
+  ASSERT_TRUE(backend.SendEvent("quit", "null").ok());
+  EXPECT_EQ(second.Wait(absl::Seconds(20)), 0);
+  std::map<std::string, int> responses = ResponsesInFile(dir_);
+  for (const std::string& id : ids) EXPECT_EQ(responses[id], 1) << id;
+  EXPECT_TRUE(backend.Recv()->empty()) << "a request was handled again after the restart";
+}
+
+TEST_F(FileChannelTest, SecondInstanceOfANameIsRefused) {
+  FileChannelOptions named;
+  named.reader_name = "main";
+  FileChannel first = Open(FileChannelSide::kFrontend, named);
+  auto second = FileChannel::Frontend(dir_, named);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(ErrorClassOf(second.status()), kErrInUse);
+  EXPECT_TRUE(absl::StrContains(second.status().message(), "its own reader name")) << second.status();
+  named.reader_name = "a.b";
+  EXPECT_EQ(ErrorClassOf(FileChannel::Frontend(dir_, named).status()), kErrInvalidArgument);
+}
+
+TEST_F(FileChannelTest, NewNamedReaderStartingNowLosesNothingSentAfterItOpened) {
+  FileChannel backend = Open(FileChannelSide::kBackend);
+  ASSERT_TRUE(backend.SendEvent("old", "1").ok());
+  FileChannelOptions now;
+  now.reader_name = "late";
+  now.skip_existing = true;
+  {
+    FileChannel frontend = Open(FileChannelSide::kFrontend, now);
+    ASSERT_TRUE(backend.SendEvent("new", "2").ok());
+    // Closed before reading: its cursor was registered at open.
+  }
+  ASSERT_TRUE(backend.SendEvent("newer", "3").ok());
+  FileChannel resumed = Open(FileChannelSide::kFrontend, now);
+  auto got = resumed.Recv();
+  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_EQ(got->size(), 2u);
+  EXPECT_EQ((*got)[0].method, "new");
+  EXPECT_EQ((*got)[1].method, "newer");
+}
+
+TEST_F(FileChannelTest, AcknowledgedMessagesArePrunedAndAnonymousReadersGetTheGrace) {
+  FileChannelOptions writer;
+  writer.retention.ack_grace = absl::Hours(1);
+  FileChannel backend = Open(FileChannelSide::kBackend, writer);
+  FileChannelOptions named;
+  named.reader_name = "main";
+  FileChannel main = Open(FileChannelSide::kFrontend, named);
+  FileChannelOptions anonymous;  // what an ipckit 0.1 reader is: no cursor
+  FileChannel other = Open(FileChannelSide::kFrontend, anonymous);
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(backend.SendEvent("e", absl::StrCat(i)).ok());
+  ASSERT_EQ(main.Recv()->size(), 5u);  // acknowledged: the cursor file says pos 5
+  ASSERT_TRUE(backend.SendEvent("e", "5").ok());
+  // Within the grace nothing acknowledged is dropped: the anonymous reader gets all.
+  EXPECT_EQ(other.Recv()->size(), 6u);
+  EXPECT_EQ(ParseChannelFile(ReadFileOrDie(backend.outgoing_path()))->size(), 6u);
+
+  // Past the grace (zero here) the next write drops what every named reader took.
+  ASSERT_EQ(main.Recv()->size(), 1u);
+  FileChannelOptions no_grace;
+  no_grace.retention.ack_grace = absl::ZeroDuration();
+  FileChannel pruning_backend = Open(FileChannelSide::kBackend, no_grace);
+  ASSERT_TRUE(pruning_backend.SendEvent("e", "6").ok());
+  auto left = ParseChannelFile(ReadFileOrDie(backend.outgoing_path()));
+  ASSERT_TRUE(left.ok());
+  ASSERT_EQ(left->size(), 1u);
+  EXPECT_EQ((*left)[0].pos, 7u);
+  EXPECT_EQ(main.Recv()->size(), 1u);
+  EXPECT_EQ(other.Recv()->size(), 1u);
+}
+
+TEST_F(FileChannelTest, FileStaysBoundedAfterABurst) {
+  FileChannelOptions named;
+  named.reader_name = "backend";
+  named.retention.ack_grace = absl::ZeroDuration();
+  FileChannel backend = Open(FileChannelSide::kBackend, named);
+  // 3000 events from another process, faster than anyone reads.
+  PeerProcess burst = PeerProcess::Start({"burst", dir_, "1", "3000"});
+  ASSERT_EQ(burst.Wait(absl::Seconds(120)), 0);
+  const std::string path = backend.incoming_path();
+  const std::string after_burst = ReadFileOrDie(path);
+  EXPECT_EQ(ParseChannelFile(after_burst)->size(), 1000u);  // the count bound
+  // The backend fell 2000 behind: told once, then it gets what is there.
+  auto lost = backend.Recv();
+  ASSERT_FALSE(lost.ok());
+  EXPECT_EQ(ErrorClassOf(lost.status()), kErrDataLoss);
+  EXPECT_TRUE(absl::StrContains(lost.status().message(), "pos 1..2000")) << lost.status();
+  EXPECT_EQ(backend.Recv()->size(), 1000u);
+  // Everything is acknowledged: the next write leaves only itself.
+  PeerProcess one = PeerProcess::Start({"burst", dir_, "2", "1", "--ack-grace-ms=0"});
+  ASSERT_EQ(one.Wait(absl::Seconds(20)), 0);
+  const std::string after_ack = ReadFileOrDie(path);
+  EXPECT_EQ(ParseChannelFile(after_ack)->size(), 1u);
+  std::printf("after a 3000-message burst: %zu bytes; after the backend acknowledged: %zu bytes\n",
+              after_burst.size(), after_ack.size());
 }
 
 }  // namespace

@@ -130,7 +130,7 @@ absl::StatusOr<std::vector<FileMessage>> CursorInbox::TakeNew(std::string text, 
   for (const ScannedMessage& s : messages) {
     if (!s.message.pos) continue;
     const uint64_t first = *s.message.pos;
-    if (cursor_.pos != 0 && first > cursor_.pos + 1) {
+    if (first > cursor_.pos + 1) {
       const uint64_t from = cursor_.pos + 1, to = first - 1;
       cursor_.pos = to;  // reported once; the next read takes what is there
       return DataLossError(absl::StrCat(label, ": messages were pruned before this reader took them: pos ", from,
@@ -155,6 +155,19 @@ absl::StatusOr<std::vector<FileMessage>> CursorInbox::TakeNew(std::string text, 
   cursor_.ids = PoslessIds(messages);
   index_ = std::move(next);
   return out;
+}
+
+absl::Status CursorInbox::StartBefore(absl::string_view text, absl::string_view label, uint64_t floor) {
+  IPCKIT_ASSIGN_OR_RETURN(std::vector<ScannedMessage> scanned, ScanChannelFile(text, label));
+  cursor_.pos = floor;
+  for (const ScannedMessage& s : scanned) {
+    if (s.message.pos) {
+      cursor_.pos = *s.message.pos - 1;
+      break;
+    }
+  }
+  cursor_.ids.clear();
+  return absl::OkStatus();
 }
 
 absl::Status CursorInbox::SkipAll(std::string text, absl::string_view label) {

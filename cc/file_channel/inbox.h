@@ -70,15 +70,21 @@ class CursorInbox {
 
   // The messages of `text` past the cursor, in file order, each once: those
   // with a pos above cursor().pos, and pos-less ones whose id is not in
-  // cursor().ids. When the first pos in the file is more than one past a
-  // non-zero cursor pos, returns data_loss naming the missing pos range and
-  // moves the cursor to just before it, so the next call returns what is
-  // there. corrupt/too_large from scanning leave the state untouched.
+  // cursor().ids. When the first pos in the file is more than one past the
+  // cursor's pos, returns data_loss naming the missing pos range and moves
+  // the cursor to just before it, so the next call returns what is there.
+  // corrupt/too_large from scanning leave the state untouched.
   absl::StatusOr<std::vector<FileMessage>> TakeNew(std::string text, absl::string_view label);
 
   // Moves the cursor to the end of `text` without returning anything (a
   // reader that starts at "now").
   absl::Status SkipAll(std::string text, absl::string_view label);
+
+  // Places a new reader's cursor just before the first message of `text`
+  // (rule R4), so that it takes the whole file and a later loss is
+  // reported: pos = the first pos in the file - 1, or `floor` (the highest pos
+  // the writers know: NextPos - 1) when no message in it has one; ids empty.
+  absl::Status StartBefore(absl::string_view text, absl::string_view label, uint64_t floor);
 
   // pos and ids; updated_ms is the caller's to set when it writes the file.
   const ReaderCursor& cursor() const { return cursor_; }

@@ -153,9 +153,15 @@ TEST(CursorInbox, APosGapIsDataLossOnceThenTheRestArrives) {
   EXPECT_EQ(ErrorClassOf(lost.status()), "data_loss");
   EXPECT_TRUE(absl::StrContains(lost.status().message(), "pos 4..6")) << lost.status();
   EXPECT_EQ(Ids(inbox.TakeNew(File({AtPos("g", 7), AtPos("h", 8)}), "f")), (Strings{"g", "h"}));
-  // A new reader (pos 0) has nothing to lose.
+  // A new reader starts just before the file's first message: nothing lost yet.
   CursorInbox fresh;
-  EXPECT_EQ(Ids(fresh.TakeNew(File({AtPos("g", 7)}), "f")), Strings{"g"});
+  ASSERT_TRUE(fresh.StartBefore(File({Foreign("x", 1), AtPos("g", 7)}), "f", 0).ok());
+  EXPECT_EQ(fresh.cursor().pos, 6u);
+  EXPECT_EQ(Ids(fresh.TakeNew(File({Foreign("x", 1), AtPos("g", 7)}), "f")), (Strings{"x", "g"}));
+  // With no pos in the file it starts at the writers' floor.
+  CursorInbox empty;
+  ASSERT_TRUE(empty.StartBefore(File({}), "f", 12).ok());
+  EXPECT_EQ(empty.cursor().pos, 12u);
 }
 
 TEST(CursorInbox, SkipAllStartsAtTheEnd) {

@@ -11,7 +11,7 @@ if [ ! -s "$deps" ]; then
   exit 1
 fi
 # OS code: this package's OS layer and the platform seam.
-forbidden='^//cc/file_channel:(uuid|channel_file|channel_info|file_channel)$|^//cc/platform|^//cc/channel:ipc_channel$'
+forbidden='^//cc/file_channel:(uuid|channel_file|channel_file_reader_io|channel_info|file_channel)$|^//cc/platform|^//cc/channel:ipc_channel$'
 if bad="$(grep -E "$forbidden" "$deps")"; then
   echo "FAIL: pure libraries depend on OS libraries:"
   echo "$bad"

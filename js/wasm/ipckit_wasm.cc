@@ -714,6 +714,11 @@ class NamedInbox {
     return MessagesToJs(*fresh, raw_payload);
   }
   val SkipAll(val text, const std::string& label) { return StatusVal(inbox_.SkipAll(BytesArg(text), label)); }
+  // A new reader's start (rule R4): just before the file's first message, or
+  // `floor` (the highest cursor pos) when none has a pos.
+  val StartBefore(val text, const std::string& label, double floor) {
+    return StatusVal(inbox_.StartBefore(BytesArg(text), label, static_cast<uint64_t>(floor)));
+  }
   // {pos, ids, updated: 0}: set updated when writing the cursor file.
   val Cursor() const { return CursorToJs(inbox_.cursor()); }
 
@@ -827,6 +832,7 @@ EMSCRIPTEN_BINDINGS(ipckit) {
       .constructor<emscripten::val>()
       .function("takeNew", &w::NamedInbox::TakeNew)
       .function("skipAll", &w::NamedInbox::SkipAll)
+      .function("startBefore", &w::NamedInbox::StartBefore)
       .function("cursor", &w::NamedInbox::Cursor);
   emscripten::class_<w::ChannelFileWriter>("ChannelFileWriter")
       .constructor<>()
