@@ -7,8 +7,6 @@
 #ifndef IPCKIT_CC_CLI_INTERNAL_DEMO_UTIL_H_
 #define IPCKIT_CC_CLI_INTERNAL_DEMO_UTIL_H_
 
-#include <sys/types.h>
-
 #include <cstddef>
 #include <functional>
 #include <ostream>
@@ -19,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "cc/platform/io/child_process.h"  // pid_t
 
 namespace ipckit::cli {
 
