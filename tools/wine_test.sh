@@ -44,9 +44,11 @@ TESTS=(
   //cc/platform/shm:shm_object_test
   //cc/platform/io:local_stream_test
   //cc/platform/net:loopback_socket_test
+  //cc/platform/fs:file_ops_win_test
   //cc/platform/process:process_test
   //cc/platform/random:secure_random_test
   //cc/platform/win:error_win_test
+  //cc/platform/watch:dir_watcher_win_test
   //cc/platform/win:fs_win_test
   //cc/platform/win:pipe_win_test
   //cc/platform/win:shm_win_test

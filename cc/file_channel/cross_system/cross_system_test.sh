@@ -2,7 +2,7 @@
 # A FileChannel directory shared by a Windows process under Wine and a Linux
 # process (spec/windows.md, "Across Wine and Linux"):
 #   1. Wine backend, Linux frontend: event, request/response and events back;
-#   2. Linux backend, Wine frontend: the same;
+#   2. Linux backend, Wine frontend: the same; and both under Wine;
 #   3. the files each side wrote are format-1 channel files with no 0.1 lock
 #      file or temp file left behind;
 #   4. the channel lock (.lock) held on one system makes the other wait, both
@@ -81,6 +81,7 @@ PY
 
 exchange wine_backend wine linux '{"from":"linux","n":1}'
 exchange linux_backend linux wine '{"from":"wine","n":2}'
+exchange wine_only wine wine '{"from":"wine","n":3}'  # two Windows processes
 
 # lock_check NAME HOLDER-SYSTEM: the other system's try-lock is busy while the
 # holder holds .lock, and granted once it lets go.

@@ -55,7 +55,8 @@ absl::StatusOr<size_t> ReadFileSome(const UniqueFd& fd, char* buffer, size_t siz
 // Writes all of `data` at the file position (a blocking file descriptor).
 absl::Status WriteFileAll(const UniqueFd& fd, absl::string_view data, absl::string_view path);
 
-// Flushes the file's data to the device (fsync).
+// Flushes the file's data to the device (fsync; Windows: FlushFileBuffers,
+// which needs a descriptor open for writing).
 absl::Status SyncFile(const UniqueFd& fd, absl::string_view path);
 // Makes renames and creations in `dir` durable (fsync of the directory; a
 // no-op where the OS has no such call).
