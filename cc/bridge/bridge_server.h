@@ -12,8 +12,8 @@
 // This is the I/O half: sockets, timers and threads. What a request means is
 // decided by BridgeHandler (bridge_handler.h), the one copy of those rules.
 // One thread serves every connection with poll(2); a watcher thread wakes it
-// when a channel file changes; a worker thread runs appends, so a wait for
-// the channel lock never stalls other requests.
+// when a channel file changes; a worker thread runs appends that find the
+// channel lock held, so a wait for it never stalls other requests.
 #ifndef IPCKIT_CC_BRIDGE_BRIDGE_SERVER_H_
 #define IPCKIT_CC_BRIDGE_BRIDGE_SERVER_H_
 
