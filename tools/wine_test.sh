@@ -41,6 +41,7 @@ TESTS=(
   //cc/named_pipe:named_pipe_test
   //cc/shm:shm_header_test
   //cc/shm:shared_memory_test
+  //cc/pipe:anonymous_pipe_test
   //cc/platform/shm:shm_object_test
   //cc/platform/io:local_stream_test
   //cc/platform/net:loopback_socket_test

@@ -6,7 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "cc/base/deadline.h"
 #include "cc/base/error.h"
-#include "cc/platform/io/fd_io.h"
+#include "cc/platform/pipe/anon_pipe.h"
 
 namespace ipckit {
 namespace {
@@ -16,27 +16,15 @@ absl::Status NoEnd(absl::string_view end) {
                                   " end (closed, taken, or never received)"));
 }
 
-// Checks that `fd` is open in a mode that allows reading (`read`) or writing.
-absl::Status CheckEnd(int fd, bool read, absl::string_view end) {
-  absl::StatusOr<fd_io::AccessMode> mode = fd_io::AccessModeOf(fd);
-  if (!mode.ok()) return mode.status();
-  if (read ? !mode->read : !mode->write) {
-    return InvalidArgumentError(absl::StrCat("fd ", fd, " passed as the ", end,
-                                             " end is not open for ",
-                                             read ? "reading" : "writing"));
-  }
-  return absl::OkStatus();
-}
-
 }  // namespace
 
 absl::StatusOr<AnonymousPipe> AnonymousPipe::Create() {
-  absl::StatusOr<fd_io::PipeFds> fds = fd_io::MakePipe();
-  if (!fds.ok()) return fds.status();
-  return AnonymousPipe(std::move(fds->reader), std::move(fds->writer));
+  absl::StatusOr<platform::AnonPipeEnds> ends = platform::MakeAnonPipe();
+  if (!ends.ok()) return ends.status();
+  return AnonymousPipe(std::move(ends->reader), std::move(ends->writer));
 }
 
-AnonymousPipe::AnonymousPipe(UniqueFd reader, UniqueFd writer)
+AnonymousPipe::AnonymousPipe(platform::AnonPipeEnd reader, platform::AnonPipeEnd writer)
     : reader_(std::move(reader)),
       writer_(std::move(writer)),
       reader_name_(absl::StrCat("anonymous pipe read end (fd ", reader_.get(), ")")),
@@ -48,46 +36,46 @@ absl::StatusOr<AnonymousPipe> AnonymousPipe::FromFds(int reader_fd, int writer_f
   }
   // Validate everything before changing any flags.
   if (reader_fd >= 0) {
-    absl::Status ok = CheckEnd(reader_fd, /*read=*/true, "read");
+    absl::Status ok = platform::ValidateAnonPipeEnd(reader_fd, /*read=*/true);
     if (!ok.ok()) return ok;
   }
   if (writer_fd >= 0) {
-    absl::Status ok = CheckEnd(writer_fd, /*read=*/false, "write");
+    absl::Status ok = platform::ValidateAnonPipeEnd(writer_fd, /*read=*/false);
     if (!ok.ok()) return ok;
   }
-  for (int fd : {reader_fd, writer_fd}) {
+  platform::AnonPipeEnd ends[2];
+  for (int i : {0, 1}) {
+    const int fd = i == 0 ? reader_fd : writer_fd;
     if (fd < 0) continue;
-    absl::Status s = fd_io::SetCloseOnExec(fd, true);
-    if (s.ok()) s = fd_io::SetNonBlocking(fd, true);
-    if (!s.ok()) return s;
+    absl::StatusOr<platform::AnonPipeEnd> end = platform::AdoptAnonPipeEnd(fd);
+    if (!end.ok()) return end.status();
+    ends[i] = *std::move(end);
   }
-  return AnonymousPipe(UniqueFd(reader_fd), UniqueFd(writer_fd));
+  return AnonymousPipe(std::move(ends[0]), std::move(ends[1]));
 }
 
 absl::Status AnonymousPipe::SetInheritable(int fd, bool inheritable) {
-  return fd_io::SetCloseOnExec(fd, !inheritable);
+  return platform::SetAnonPipeInheritable(fd, inheritable);
 }
 
 absl::StatusOr<size_t> AnonymousPipe::Read(absl::Span<char> buf, absl::Duration timeout) {
   if (!reader_.valid()) return NoEnd("read");
-  return fd_io::ReadSome(reader_.get(), buf, Deadline::After(timeout), reader_name_);
+  return reader_.ReadSome(buf, Deadline::After(timeout), reader_name_);
 }
 
 absl::Status AnonymousPipe::ReadExact(absl::Span<char> buf, absl::Duration timeout) {
   if (!reader_.valid()) return NoEnd("read");
-  return fd_io::ReadExact(reader_.get(), buf, Deadline::After(timeout), reader_name_);
+  return reader_.ReadExact(buf, Deadline::After(timeout), reader_name_);
 }
 
 absl::StatusOr<size_t> AnonymousPipe::Write(absl::string_view data, absl::Duration timeout) {
   if (!writer_.valid()) return NoEnd("write");
-  return fd_io::WriteSome(writer_.get(), fd_io::FdKind::kPipe, data, Deadline::After(timeout),
-                          writer_name_);
+  return writer_.WriteSome(data, Deadline::After(timeout), writer_name_);
 }
 
 absl::Status AnonymousPipe::WriteAll(absl::string_view data, absl::Duration timeout) {
   if (!writer_.valid()) return NoEnd("write");
-  return fd_io::WriteAll(writer_.get(), fd_io::FdKind::kPipe, data, Deadline::After(timeout),
-                         writer_name_);
+  return writer_.WriteAll(data, Deadline::After(timeout), writer_name_);
 }
 
 }  // namespace ipckit

@@ -15,6 +15,11 @@
 // and expects a blocking descriptor should be given one with
 // fd_io::SetNonBlocking(fd, false) after the parent has closed its own copy,
 // or the parent should create a plain pipe for it.
+//
+// Windows (spec/windows.md, "AnonymousPipe"): an "fd" is a handle's value,
+// inheritable or not (HANDLE_FLAG_INHERIT) as above; both ends are
+// overlapped handles of a one-instance named pipe, so every call has a
+// deadline in the child too. FromFds checks the handle's access rights.
 #ifndef IPCKIT_CC_PIPE_ANONYMOUS_PIPE_H_
 #define IPCKIT_CC_PIPE_ANONYMOUS_PIPE_H_
 
@@ -27,7 +32,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
-#include "cc/platform/unique_fd.h"
+#include "cc/platform/pipe/anon_pipe.h"
 
 namespace ipckit {
 
@@ -82,15 +87,16 @@ class AnonymousPipe {
   int reader_fd() const { return reader_.get(); }
   int writer_fd() const { return writer_.get(); }
 
-  // Gives up ownership of an end (e.g. to dup2 it onto a child's stdin).
-  UniqueFd TakeReader() { return std::move(reader_); }
-  UniqueFd TakeWriter() { return std::move(writer_); }
+  // Gives up ownership of an end (e.g. to dup2 it onto a child's stdin);
+  // release() it to own the bare number (Windows: a duplicate handle).
+  platform::AnonPipeEnd TakeReader() { return std::move(reader_); }
+  platform::AnonPipeEnd TakeWriter() { return std::move(writer_); }
 
  private:
-  AnonymousPipe(UniqueFd reader, UniqueFd writer);
+  AnonymousPipe(platform::AnonPipeEnd reader, platform::AnonPipeEnd writer);
 
-  UniqueFd reader_;
-  UniqueFd writer_;
+  platform::AnonPipeEnd reader_;
+  platform::AnonPipeEnd writer_;
   // For error messages, made once rather than per call.
   std::string reader_name_;
   std::string writer_name_;

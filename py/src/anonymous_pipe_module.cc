@@ -52,8 +52,8 @@ class PyAnonymousPipe : public StreamCalls<AnonymousPipe> {
   }
 
  private:
-  int Detach(Access access, UniqueFd (AnonymousPipe::*take)(), const char* end) {
-    UniqueFd fd = RunLocked(endpoint(), access, [&](AnonymousPipe& p) { return (p.*take)(); });
+  int Detach(Access access, platform::AnonPipeEnd (AnonymousPipe::*take)(), const char* end) {
+    platform::AnonPipeEnd fd = RunLocked(endpoint(), access, [&](AnonymousPipe& p) { return (p.*take)(); });
     if (!fd.valid()) {
       ThrowError(kErrClosed, absl::StrCat("anonymous pipe: the ", end,
                                           " end was already taken or closed"));
