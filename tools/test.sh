@@ -87,7 +87,7 @@ run_suite "C++ under Wine (mingw)" count_bazel tools/wine_test.sh
 # The conformance suite against the Windows testee under Wine, with the Linux
 # C++ testee on a shared FileChannel directory.
 run_suite "Conformance under Wine" count_plain conformance/run_tests.sh --windows
-run_suite "CLI demo under Wine" count_plain cc/cli/demo_wine_test.sh
+run_suite "CLI under Wine" count_plain cc/cli/cli_wine_test.sh
 run_suite "Fuzz smoke" count_plain tools/fuzz.sh 5
 
 # A failed suite's last lines go just above the summary: CI keeps only the
