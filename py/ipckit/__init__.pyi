@@ -383,12 +383,15 @@ class BridgeServer:
     close() (from another thread) or Ctrl-C. port=0 picks a free port.
     `allow_origins` are other origins (e.g. "http://127.0.0.1:3000") whose
     pages may read and write; the bridge's own origin may always write.
+    `static_dir`: the page's own files, served on the bridge's origin at every
+    path outside /v1/ (spec/bridge.md, "Page files").
     `python -m ipckit serve DIR --port N` runs one from the command line.
     """
 
     def __init__(self, dir: _Name, port: int = 0, allow_origins: Iterable[str] = (), *,
                  token: Optional[str] = "", allow_backend_writes: bool = False,
-                 max_file_bytes: int = 67108864, max_wait: float = 30.0) -> None: ...
+                 max_file_bytes: int = 67108864, max_wait: float = 30.0,
+                 static_dir: Optional[_Name] = None) -> None: ...
     def serve_forever(self) -> None:
         """Serve requests until close() or Ctrl-C (KeyboardInterrupt)."""
     def close(self) -> None:

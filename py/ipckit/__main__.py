@@ -82,7 +82,8 @@ def _cmd_serve(args):
     with ipckit.BridgeServer(args.dir, args.port, args.allow_origin,
                              token=None if args.no_token else "",
                              allow_backend_writes=args.allow_backend_writes,
-                             max_file_bytes=args.max_file_bytes) as bridge:
+                             max_file_bytes=args.max_file_bytes,
+                             static_dir=args.static) as bridge:
         if bridge.token is None:
             print(_ipckit.BRIDGE_NO_TOKEN_WARNING, file=sys.stderr, flush=True)
         print("ipckit bridge for %s on %s (Ctrl-C stops)" % (args.dir, bridge.url), flush=True)
@@ -131,6 +132,8 @@ def _parser():
                        help="also accept appends to backend_to_frontend.json")
     serve.add_argument("--max-file-bytes", type=int, default=64 << 20,
                        help="largest channel file and request body (default 64 MiB)")
+    serve.add_argument("--static", metavar="PAGE_DIR",
+                       help="also serve the page's own files from PAGE_DIR, on the bridge's origin")
     serve.set_defaults(run=_cmd_serve)
     peer = commands.add_parser("_demo-peer")  # the demo's second process; not for users
     peer.add_argument("tag")

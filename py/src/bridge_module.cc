@@ -30,7 +30,7 @@ class PyBridgeServer {
   // opt-out), else the token to require.
   PyBridgeServer(const PathArg& dir, int port, std::vector<std::string> allow_origins,
                  const std::optional<std::string>& token, bool allow_backend_writes,
-                 size_t max_file_bytes, double max_wait) {
+                 size_t max_file_bytes, double max_wait, const py::object& static_dir) {
     if (port < 0 || port > 65535) {
       ThrowError(kErrInvalidArgument, absl::StrCat("port ", port, " is not in 0..65535"));
     }
@@ -45,6 +45,9 @@ class PyBridgeServer {
     options.max_wait = absl::Seconds(max_wait);
     options.require_token = token.has_value();
     options.token = token.value_or("");
+    if (!static_dir.is_none()) {
+      options.static_dir = py::module_::import("os").attr("fspath")(static_dir).cast<std::string>();
+    }
     absl::StatusOr<std::unique_ptr<bridge::BridgeServer>> server = [&] {
       py::gil_scoped_release release;  // may wait for the channel lock
       return bridge::BridgeServer::Start(dir, std::move(options));
@@ -125,14 +128,17 @@ machine no one else uses.
 The server listens from construction on; requests are handled while
 serve_forever() runs. port=0 picks a free port (see .port / .url).
 allow_origins lists other origins whose pages may read and write; the bridge's
-own origin may always write. The page side is BridgeFileChannel in the npm
+own origin may always write. static_dir: a directory of the page's own files,
+served at every path outside /v1/ on the bridge's origin (spec/bridge.md, "Page
+files"). The page side is BridgeFileChannel in the npm
 package; `python -m ipckit serve DIR` runs this from the command line.
 )doc")
       .def(py::init<const PathArg&, int, std::vector<std::string>,
-                    const std::optional<std::string>&, bool, size_t, double>(),
+                    const std::optional<std::string>&, bool, size_t, double, const py::object&>(),
            py::arg("dir"), py::arg("port") = 0, py::arg("allow_origins") = std::vector<std::string>(),
            py::kw_only(), py::arg("token") = std::string(), py::arg("allow_backend_writes") = false,
-           py::arg("max_file_bytes") = kDefaultMaxFileBytes, py::arg("max_wait") = 30.0)
+           py::arg("max_file_bytes") = kDefaultMaxFileBytes, py::arg("max_wait") = 30.0,
+           py::arg("static_dir") = py::none())
       .def("serve_forever", &PyBridgeServer::ServeForever,
            "Serve requests until close() (from another thread) or Ctrl-C (KeyboardInterrupt).")
       .def("close", &PyBridgeServer::Close,

@@ -192,11 +192,35 @@ def test_bridge_server_in_process(tmp_path):
         ipckit.BridgeServer(channel_dir, port=70000)
 
 
+def test_bridge_serves_the_page_files_given_as_static_dir(tmp_path):
+    web = tmp_path / "web"
+    web.mkdir(mode=0o700)
+    (web / "index.html").write_text("<p>page</p>")
+    (tmp_path / "secret.txt").write_text("SECRET")
+    (web / "link.txt").symlink_to(tmp_path / "secret.txt")
+    with ipckit.BridgeServer(str(tmp_path / "channel"), static_dir=web) as server:
+        thread = threading.Thread(target=server.serve_forever)
+        thread.start()
+        try:
+            status, headers, body = _http(server.url)
+            assert (status, body) == (200, b"<p>page</p>")
+            assert headers["Content-Type"] == "text/html; charset=utf-8"
+            assert "HttpOnly" in headers["Set-Cookie"]
+            assert _http(server.origin + "/")[0] == 401, "no token, no page"
+            status, _, body = _http(server.origin + "/link.txt", token=server.token)
+            assert status == 403 and b"SECRET" not in body, "a symlink out of the directory"
+            assert _http(server.origin + "/../secret.txt", token=server.token)[0] in (400, 404)
+        finally:
+            server.close()
+            thread.join(timeout=10)
+
+
 def test_serve_help_lists_the_options():
     result = subprocess.run([sys.executable, "-m", "ipckit", "serve", "--help"],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0
     assert "--allow-origin" in result.stdout and "--port" in result.stdout
+    assert "--static" in result.stdout
 
 
 def test_every_request_but_a_preflight_needs_the_token(bridge):
