@@ -1,15 +1,14 @@
 #include "cc/shm_msg/inspect.h"
 
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/mman.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "cc/base/error.h"
+#include "cc/platform/process/process.h"
+#include "cc/platform/shm/shm_object.h"
+#include "cc/platform/testing/forked_child.h"
 #include "cc/shm_msg/publisher.h"
 #include "cc/shm_msg/subscriber.h"
 #include "cc/shm_msg/test_util.h"
@@ -26,13 +25,20 @@ const ServiceInfo* Find(const std::vector<ServiceInfo>& all, const std::string& 
   return nullptr;
 }
 
-// Waits for the child's byte on `ready` (it has joined), then closes the pipe.
-bool ChildJoined(int ready[2]) {
-  char c = 0;
-  const bool joined = ::read(ready[0], &c, 1) == 1;
-  ::close(ready[0]);
-  ::close(ready[1]);
-  return joined;
+// A forked child that runs `join` (true once it joined) and then waits to be
+// killed; an error unless it joined.
+absl::StatusOr<platform::ForkedChild> StartJoined(const std::function<bool()>& join) {
+  absl::StatusOr<platform::ForkedChild> child =
+      platform::ForkedChild::Start([&](platform::ForkedChild& self) {
+        if (!join()) return 1;
+        self.Send('j');
+        self.Receive(absl::InfiniteDuration());  // until killed, or the test ends
+        return 0;
+      });
+  if (child.ok() && child->Receive(absl::Seconds(30)) != 'j') {
+    return absl::InternalError("the child did not join");
+  }
+  return child;
 }
 
 TEST(InspectTest, ListsParticipantsAndTellsTheDeadFromTheLiving) {
@@ -41,17 +47,13 @@ TEST(InspectTest, ListsParticipantsAndTellsTheDeadFromTheLiving) {
   config.max_subscribers = 3;
   absl::StatusOr<Publisher> pub = Publisher::Create(name, config);
   ASSERT_TRUE(pub.ok()) << pub.status();
-  int ready[2];
-  ASSERT_EQ(::pipe(ready), 0);
-  const pid_t child = ::fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
+  std::unique_ptr<Subscriber> kept;  // the child's, alive until it is killed
+  absl::StatusOr<platform::ForkedChild> child = StartJoined([&] {
     absl::StatusOr<Subscriber> sub = Subscriber::Create(name, config);
-    if (!sub.ok()) ::_exit(1);
-    (void)!::write(ready[1], "j", 1);
-    while (true) ::pause();
-  }
-  ASSERT_TRUE(ChildJoined(ready));
+    if (sub.ok()) kept = std::make_unique<Subscriber>(*std::move(sub));
+    return sub.ok();
+  });
+  ASSERT_TRUE(child.ok()) << child.status();
 
   absl::StatusOr<std::vector<ServiceInfo>> all = ListServices();
   ASSERT_TRUE(all.ok()) << all.status();
@@ -62,15 +64,13 @@ TEST(InspectTest, ListsParticipantsAndTellsTheDeadFromTheLiving) {
   EXPECT_EQ(info->state, 1u);
   ASSERT_EQ(info->participants.size(), 2u);
   EXPECT_EQ(info->participants[0].entry, 0u);
-  EXPECT_EQ(info->participants[0].pid, static_cast<uint32_t>(::getpid()));
+  EXPECT_EQ(info->participants[0].pid, platform::CurrentProcessId());
   EXPECT_EQ(info->participants[0].liveness, platform::Liveness::kAlive);
   EXPECT_EQ(info->participants[1].entry, 1u);
-  EXPECT_EQ(info->participants[1].pid, static_cast<uint32_t>(child));
+  EXPECT_EQ(info->participants[1].pid, static_cast<uint32_t>(child->pid()));
   EXPECT_EQ(info->participants[1].liveness, platform::Liveness::kAlive);
 
-  ASSERT_EQ(::kill(child, SIGKILL), 0);
-  int status = 0;
-  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  child->Kill();
   absl::StatusOr<ServiceInfo> after = InspectService(name);
   ASSERT_TRUE(after.ok()) << after.status();
   ASSERT_EQ(after->participants.size(), 2u);  // inspecting reclaims nothing
@@ -89,21 +89,18 @@ TEST(InspectTest, ListsParticipantsAndTellsTheDeadFromTheLiving) {
 
 TEST(InspectTest, AServiceWhoseEveryParticipantWasKilledIsRemoved) {
   const std::string name = testing::UniqueServiceName("inspect_dead");
-  int ready[2];
-  ASSERT_EQ(::pipe(ready), 0);
-  const pid_t child = ::fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
+  std::unique_ptr<Subscriber> kept_sub;  // the child's, alive until it is killed
+  std::unique_ptr<Publisher> kept_pub;
+  absl::StatusOr<platform::ForkedChild> child = StartJoined([&] {
     absl::StatusOr<Subscriber> sub = Subscriber::Create(name, ServiceConfig());
     absl::StatusOr<Publisher> pub = Publisher::Create(name, ServiceConfig());
-    if (!sub.ok() || !pub.ok() || !pub->SendCopy("held").ok()) ::_exit(1);
-    (void)!::write(ready[1], "j", 1);
-    while (true) ::pause();
-  }
-  ASSERT_TRUE(ChildJoined(ready));
-  ASSERT_EQ(::kill(child, SIGKILL), 0);
-  int status = 0;
-  ASSERT_EQ(::waitpid(child, &status, 0), child);
+    if (!sub.ok() || !pub.ok() || !pub->SendCopy("held").ok()) return false;
+    kept_sub = std::make_unique<Subscriber>(*std::move(sub));
+    kept_pub = std::make_unique<Publisher>(*std::move(pub));
+    return true;
+  });
+  ASSERT_TRUE(child.ok()) << child.status();
+  child->Kill();
   ASSERT_TRUE(testing::ServiceExists(name));
   absl::StatusOr<bool> removed = RemoveIfAbandoned(name);
   ASSERT_TRUE(removed.ok()) << removed.status();
@@ -115,12 +112,9 @@ TEST(InspectTest, AServiceWhoseEveryParticipantWasKilledIsRemoved) {
 TEST(InspectTest, AForeignObjectIsListedAsCorruptAndAMissingOneIsNotFound) {
   const std::string name = testing::UniqueServiceName("inspect_foreign");
   const std::string object = "/ipckit_msg." + name;
-  const int fd = ::shm_open(object.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600);
-  ASSERT_GE(fd, 0);
-  ASSERT_EQ(::write(fd, std::string(200, 'z').data(), 200), 200);
-  ::close(fd);
+  testing::PlantObject(object, std::string(200, 'z'), 200);
   absl::StatusOr<std::vector<ServiceInfo>> all = ListServices();
-  ::shm_unlink(object.c_str());
+  (void)platform::ShmUnlink(object);
   ASSERT_TRUE(all.ok()) << all.status();
   const ServiceInfo* info = Find(*all, name);
   ASSERT_NE(info, nullptr);

@@ -1,8 +1,3 @@
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <cstring>
 #include <random>
 #include <string>
@@ -11,6 +6,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "cc/base/error.h"
+#include "cc/platform/shm/shm_object.h"
+#include "cc/platform/testing/forked_child.h"
 #include "cc/shm_msg/publisher.h"
 #include "cc/shm_msg/subscriber.h"
 #include "cc/shm_msg/test_util.h"
@@ -222,28 +219,23 @@ TEST(PubSubTest, SleepingSubscriberIsWokenByASend) {
 
 TEST(PubSubTest, ServiceIsPrivateToItsUserWhateverTheUmask) {
   const std::string name = UniqueName();
-  const mode_t old = ::umask(0);
-  absl::StatusOr<Publisher> pub = Publisher::Create(name, Small());
-  ::umask(old);
+  absl::StatusOr<Publisher> pub = [&] {
+    platform::ScopedUmask open_to_all(0);
+    return Publisher::Create(name, Small());
+  }();
   ASSERT_TRUE(pub.ok()) << pub.status();
-  struct stat st;
-  ASSERT_EQ(::stat(("/dev/shm/ipckit_msg." + name).c_str(), &st), 0);
-  EXPECT_EQ(st.st_mode & 0777, 0600u);
-}
-
-// Writes a raw object where a service would be, as a foreign program might.
-void MakeRawObject(const std::string& name, const std::string& bytes, off_t size) {
-  int fd = ::shm_open(("/ipckit_msg." + name).c_str(), O_RDWR | O_CREAT | O_EXCL, 0600);
-  ASSERT_GE(fd, 0);
-  ASSERT_EQ(::ftruncate(fd, size), 0);
-  ASSERT_EQ(::pwrite(fd, bytes.data(), bytes.size(), 0), static_cast<ssize_t>(bytes.size()));
-  ::close(fd);
+  absl::StatusOr<platform::ShmObject> object =
+      platform::ShmOpen("/ipckit_msg." + name, platform::ShmAccess::kReadOnly);
+  ASSERT_TRUE(object.ok()) << object.status();
+  absl::StatusOr<platform::ObjectInfo> info = platform::StatObject(*object);
+  ASSERT_TRUE(info.ok()) << info.status();
+  EXPECT_EQ(info->mode & 0777, 0600u);
 }
 
 TEST(PubSubTest, HostileObjectsGetAClearErrorNeverAHang) {
   struct Case {
     std::string bytes;
-    off_t size;
+    uint64_t size;
     const char* error;
   };
   const Case cases[] = {
@@ -254,7 +246,7 @@ TEST(PubSubTest, HostileObjectsGetAClearErrorNeverAHang) {
   };
   for (const Case& c : cases) {
     const std::string name = UniqueName();
-    MakeRawObject(name, c.bytes, c.size);
+    testing::PlantObject("/ipckit_msg." + name, c.bytes, c.size);
     PublisherOptions options;
     options.open_timeout = absl::Milliseconds(100);
     const absl::Time start = absl::Now();
@@ -262,7 +254,7 @@ TEST(PubSubTest, HostileObjectsGetAClearErrorNeverAHang) {
     EXPECT_EQ(ErrorClassOf(pub.status()), c.error) << pub.status();
     EXPECT_LT(absl::Now() - start, absl::Seconds(5));
     EXPECT_TRUE(ServiceExists(name));  // someone else's object is never removed
-    ::shm_unlink(("/ipckit_msg." + name).c_str());
+    (void)platform::ShmUnlink("/ipckit_msg." + name);
   }
 }
 

@@ -1,15 +1,12 @@
 #include "cc/shm_msg/wait_set.h"
 
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <string>
 #include <vector>
 
 #include "absl/time/clock.h"
 #include "cc/base/error.h"
 #include "cc/platform/io/fd_io.h"
+#include "cc/platform/testing/forked_child.h"
 #include "cc/shm_msg/event.h"
 #include "cc/shm_msg/publisher.h"
 #include "cc/shm_msg/subscriber.h"
@@ -22,32 +19,27 @@ namespace {
 
 using Indices = std::vector<size_t>;
 
-// A pipe from the platform seam, ends blocking (the child reads its steps).
+// A pipe from the platform seam that nobody writes to.
 struct Pipe {
   fd_io::PipeFds fds = *fd_io::MakePipe();
   int r = fds.reader.get();
-  int w = fds.writer.get();
-  Pipe() { EXPECT_TRUE(fd_io::SetNonBlocking(r, false).ok()); }
 };
 
-char ReadByte(int fd) {
-  char c = 0;
-  return ::read(fd, &c, 1) == 1 ? c : 0;
-}
-
 // The child: a publisher on `topic` and a notifier on `events`, each step
-// done when the parent sends a byte on `go`; then it waits to be killed.
-[[noreturn]] void RunChild(const std::string& topic, const std::string& events, int go, int data) {
+// done when the parent sends a byte; the last step sends a byte back (the fd
+// in the wait set); then it waits to be killed.
+int RunChild(const std::string& topic, const std::string& events, platform::ForkedChild& self) {
   absl::StatusOr<Publisher> pub = Publisher::Create(topic, ServiceConfig());
   absl::StatusOr<Notifier> notifier = Notifier::Create(events);
-  if (!pub.ok() || !notifier.ok()) ::_exit(1);
-  ReadByte(go);
-  if (!pub->SendCopy("hello").ok()) ::_exit(2);
-  ReadByte(go);
-  if (!notifier->Notify(7).ok()) ::_exit(3);
-  ReadByte(go);
-  if (::write(data, "d", 1) != 1) ::_exit(4);
-  while (true) ::pause();
+  if (!pub.ok() || !notifier.ok()) return 1;
+  self.Receive(absl::InfiniteDuration());
+  if (!pub->SendCopy("hello").ok()) return 2;
+  self.Receive(absl::InfiniteDuration());
+  if (!notifier->Notify(7).ok()) return 3;
+  self.Receive(absl::InfiniteDuration());
+  if (!self.Send('d')) return 4;
+  self.Receive(absl::InfiniteDuration());  // until killed, or the test ends
+  return 0;
 }
 
 TEST(WaitSetTest, WakesOnASampleAnEventAnFdAndAKilledPublisher) {
@@ -56,18 +48,17 @@ TEST(WaitSetTest, WakesOnASampleAnEventAnFdAndAKilledPublisher) {
   absl::StatusOr<Subscriber> sub = Subscriber::Create(topic, ServiceConfig());
   absl::StatusOr<Listener> listener = Listener::Create(events);
   ASSERT_TRUE(sub.ok() && listener.ok());
-  Pipe go, data;
-  const pid_t child = ::fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) RunChild(topic, events, go.r, data.w);
+  absl::StatusOr<platform::ForkedChild> child = platform::ForkedChild::Start(
+      [&](platform::ForkedChild& self) { return RunChild(topic, events, self); });
+  ASSERT_TRUE(child.ok()) << child.status();
 
   WaitSet set;
   EXPECT_EQ(set.Add(*sub), 0u);
   EXPECT_EQ(set.Add(*listener), 1u);
-  EXPECT_EQ(set.AddFd(data.r), 2u);
+  EXPECT_EQ(set.AddFd(child->receive_fd()), 2u);
   // Each step is started by us, so whether the wait is already asleep when it
   // happens decides nothing: the result is the same either way.
-  ASSERT_EQ(::write(go.w, "g", 1), 1);
+  ASSERT_TRUE(child->Send('g'));
   absl::StatusOr<std::vector<size_t>> ready = set.Wait(absl::Seconds(30));
   ASSERT_TRUE(ready.ok()) << ready.status();
   EXPECT_EQ(*ready, Indices({0u}));
@@ -76,7 +67,7 @@ TEST(WaitSetTest, WakesOnASampleAnEventAnFdAndAKilledPublisher) {
   EXPECT_EQ(sample->view(), "hello");
   sample->Release();
 
-  ASSERT_EQ(::write(go.w, "g", 1), 1);
+  ASSERT_TRUE(child->Send('g'));
   ready = set.Wait(absl::Seconds(30));
   ASSERT_TRUE(ready.ok()) << ready.status();
   EXPECT_EQ(*ready, Indices({1u}));
@@ -84,19 +75,19 @@ TEST(WaitSetTest, WakesOnASampleAnEventAnFdAndAKilledPublisher) {
   ASSERT_TRUE(id.ok()) << id.status();
   EXPECT_EQ(*id, 7u);
 
-  ASSERT_EQ(::write(go.w, "g", 1), 1);
+  ASSERT_TRUE(child->Send('g'));
   ready = set.Wait(absl::Seconds(30));
   ASSERT_TRUE(ready.ok()) << ready.status();
   EXPECT_EQ(*ready, Indices({2u}));
-  EXPECT_EQ(ReadByte(data.r), 'd');
+  EXPECT_EQ(child->Receive(absl::Seconds(5)), 'd');
 
-  // Killed: both services lose their publisher, seen by the liveness check.
-  ASSERT_EQ(::kill(child, SIGKILL), 0);
-  int status = 0;
-  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  // Killed: both services lose their publisher, seen by the liveness check
+  // (and the child's channel, the fd, reads end of stream).
+  child->Kill();
   ready = set.Wait(absl::Seconds(30));
   ASSERT_TRUE(ready.ok()) << ready.status();
-  EXPECT_EQ(*ready, Indices({0u, 1u}));
+  EXPECT_EQ(*ready, Indices({0u, 1u, 2u}));
+  EXPECT_EQ(child->Receive(absl::ZeroDuration()), 0);
   EXPECT_EQ(ErrorClassOf(sub->Receive(absl::ZeroDuration()).status()), "peer_closed");
   EXPECT_EQ(ErrorClassOf(listener->Wait(absl::ZeroDuration()).status()), "peer_closed");
 }
