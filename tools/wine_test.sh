@@ -30,6 +30,7 @@ TESTS=(
   //cc/channel:frame_test
   //cc/channel:ipc_channel_test
   //cc/channel:json_channel_test
+  //cc/file_channel/cross_system:file_channel_win_test
   //cc/file_channel:channel_file_format_test
   //cc/file_channel:channel_info_format_test
   //cc/file_channel:file_channel_vectors_test

@@ -313,6 +313,7 @@ absl::Status EmptyChannelFiles(const std::string& dir, const std::vector<absl::s
     if (current.ok()) {
       absl::StatusOr<FileStatus> st = StatOpenFile(*current, path);
       if (st.ok()) mode = st->permissions;
+      current->reset();  // closed before the replace: Wine refuses to rename over an open file
     } else if (ErrorClassOf(current.status()) != kErrNotFound) {
       return current.status();
     }
