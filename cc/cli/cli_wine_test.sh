@@ -14,9 +14,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 source tools/sanitizer_bazel.sh
 source tools/wine_env.sh
 
-# The rows the Windows build has today; the anonymous pipe joins when
-# AnonymousPipe builds for Windows.
-METHODS=(named_pipe shared_memory ipc_channel file_channel)
+# The rows the Windows build has (all of Linux's).
+METHODS=(anonymous_pipe named_pipe shared_memory ipc_channel file_channel)
 
 if ! sanitizer_bazel mingw build --config=mingw //cc/cli:ipckit; then
   echo "cli_wine_test: bazel build failed"
