@@ -1,15 +1,5 @@
 #include "cc/shm/shared_memory.h"
 
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstring>
 #include <limits>
 #include <memory>
@@ -20,12 +10,15 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "cc/base/error.h"
+#include "cc/platform/io/child_process.h"
 #include "cc/platform/process/process.h"
+#include "cc/platform/shm/shm_object.h"
+#include "cc/platform/testing/forked_child.h"
+#include "cc/platform/testing/piped_process.h"
+#include "cc/platform/testing/shm_plant.h"
 #include "cc/shm/shared_memory_test_util.h"
 #include "cc/shm/shm_header.h"
 #include "gtest/gtest.h"
-
-extern char** environ;
 
 namespace ipckit {
 namespace {
@@ -39,114 +32,33 @@ std::string UniqueName() { return UniqueSegmentName(); }
 // Removes the name at the end of a test whatever happened.
 struct NameGuard {
   std::string name;
-  ~NameGuard() { ::shm_unlink(("/" + name).c_str()); }
+  ~NameGuard() { (void)platform::ShmUnlink("/" + name); }
 };
 
 bool Exists(const std::string& name) {
-  int fd = ::shm_open(("/" + name).c_str(), O_RDONLY, 0);
-  if (fd < 0) return false;
-  ::close(fd);
-  return true;
+  return platform::ShmOpen("/" + name, platform::ShmAccess::kReadOnly).ok();
 }
 
 // Makes an object by hand, as a foreign program (or ipckit 0.1) would.
-void MakeRawObject(const std::string& name, absl::string_view bytes, off_t size) {
-  int fd = ::shm_open(("/" + name).c_str(), O_RDWR | O_CREAT | O_EXCL, 0600);
-  ASSERT_GE(fd, 0) << std::strerror(errno);
-  ASSERT_EQ(::ftruncate(fd, size), 0);
-  if (!bytes.empty()) {
-    ASSERT_EQ(::pwrite(fd, bytes.data(), bytes.size(), 0), static_cast<ssize_t>(bytes.size()));
-  }
-  ::close(fd);
+void MakeRawObject(const std::string& name, absl::string_view bytes, uint64_t size) {
+  platform::PlantShmObject("/" + name, std::string(bytes), size);
+}
+
+// The object's stat, as the OS reports it.
+platform::ObjectInfo StatOf(const std::string& name) {
+  absl::StatusOr<platform::ShmObject> object =
+      platform::ShmOpen("/" + name, platform::ShmAccess::kReadOnly);
+  EXPECT_TRUE(object.ok()) << object.status();
+  if (!object.ok()) return {};
+  absl::StatusOr<platform::ObjectInfo> info = platform::StatObject(*object);
+  EXPECT_TRUE(info.ok()) << info.status();
+  return info.ok() ? *info : platform::ObjectInfo();
 }
 
 // A shared_memory_peer process with pipes to its stdin and stdout.
-class Peer {
+class Peer : public platform::PipedProcess {
  public:
-  explicit Peer(const std::vector<std::string>& args) {
-    int in[2], out[2];
-    if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0) return;
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, in[0], STDIN_FILENO);
-    posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-    std::vector<std::string> argv_store = {kPeerPath};
-    argv_store.insert(argv_store.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (std::string& a : argv_store) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    const int rc = ::posix_spawn(&pid_, kPeerPath, &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    ::close(in[0]);
-    ::close(out[1]);
-    to_peer_ = in[1];
-    from_peer_ = out[0];
-    if (rc != 0) {
-      ADD_FAILURE() << "posix_spawn " << kPeerPath << ": " << std::strerror(rc);
-      pid_ = -1;
-    }
-  }
-  Peer(const Peer&) = delete;
-  Peer& operator=(const Peer&) = delete;
-  ~Peer() {
-    CloseStdin();
-    if (from_peer_ >= 0) ::close(from_peer_);
-    if (pid_ > 0 && !reaped_) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-  }
-
-  pid_t pid() const { return pid_; }
-
-  // The next line of output without the newline; "" on EOF or after `timeout`.
-  std::string ReadLine(absl::Duration timeout = absl::Seconds(10)) {
-    const absl::Time deadline = absl::Now() + timeout;
-    while (true) {
-      const size_t nl = buffer_.find('\n');
-      if (nl != std::string::npos) {
-        std::string line = buffer_.substr(0, nl);
-        buffer_.erase(0, nl + 1);
-        return line;
-      }
-      const absl::Duration left = deadline - absl::Now();
-      if (left <= absl::ZeroDuration()) return "";
-      pollfd p{from_peer_, POLLIN, 0};
-      if (::poll(&p, 1, static_cast<int>(absl::ToInt64Milliseconds(left)) + 1) <= 0) continue;
-      char chunk[512];
-      const ssize_t n = ::read(from_peer_, chunk, sizeof(chunk));
-      if (n <= 0) return "";
-      buffer_.append(chunk, static_cast<size_t>(n));
-    }
-  }
-
-  void Send(const std::string& line) {
-    const std::string with_nl = line + "\n";
-    ASSERT_EQ(::write(to_peer_, with_nl.data(), with_nl.size()),
-              static_cast<ssize_t>(with_nl.size()));
-  }
-
-  void CloseStdin() {
-    if (to_peer_ >= 0) ::close(to_peer_);
-    to_peer_ = -1;
-  }
-
-  void Kill(int sig) { ::kill(pid_, sig); }
-
-  // Waits for exit and returns the raw wait status.
-  int Wait() {
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    reaped_ = true;
-    return status;
-  }
-
- private:
-  pid_t pid_ = -1;
-  int to_peer_ = -1;
-  int from_peer_ = -1;
-  bool reaped_ = false;
-  std::string buffer_;
+  explicit Peer(const std::vector<std::string>& args) : PipedProcess(kPeerPath, args) {}
 };
 
 std::string Hex(absl::string_view bytes) { return absl::BytesToHexString(bytes); }
@@ -176,7 +88,7 @@ TEST(SharedMemoryTest, CreatedHereSeenAndChangedByPeer) {
   std::memcpy(shm->data().data() + 1000, "span bytes", 10);
 
   Peer peer({"open", name});
-  EXPECT_EQ(peer.ReadLine(), absl::StrCat("opened 4096 0 ", ::getpid()));
+  EXPECT_EQ(peer.ReadLine(), absl::StrCat("opened 4096 0 ", platform::CurrentProcessId()));
   peer.Send("read 0 15");
   EXPECT_EQ(peer.ReadLine(), "data " + Hex("hello from test"));
   peer.Send("peek 1000 10");
@@ -187,7 +99,7 @@ TEST(SharedMemoryTest, CreatedHereSeenAndChangedByPeer) {
   EXPECT_EQ(std::string(shm->data().data() + 2000, 9), "from-peer");
   peer.Send("exit");
   const int status = peer.Wait();
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_TRUE(ExitedWithCode(status, 0)) << DescribeWaitStatus(status);
 
   // The opener is gone; it must not have removed the name.
   EXPECT_TRUE(Exists(name));
@@ -220,7 +132,7 @@ TEST(SharedMemoryTest, CreatedByPeerSeenAndChangedHere) {
   // The owner exits: its destructor removes the name. Our mapping still works.
   peer.Send("exit");
   const int status = peer.Wait();
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_TRUE(ExitedWithCode(status, 0)) << DescribeWaitStatus(status);
   EXPECT_FALSE(Exists(name));
   EXPECT_EQ(ErrorClassOf(SharedMemory::Open(name).status()), kErrNotFound);
   EXPECT_EQ(*shm->Read(0, 12), "peer says hi");
@@ -262,7 +174,7 @@ TEST(SharedMemoryTest, OwnerNeverRemovesANameReusedBySomeoneElse) {
     absl::StatusOr<SharedMemory> first = SharedMemory::Create(name, 64);
     ASSERT_TRUE(first.ok()) << first.status();
     // Someone removes the name behind the owner's back and a peer reuses it.
-    ASSERT_EQ(::shm_unlink(("/" + name).c_str()), 0);
+    ASSERT_TRUE(platform::ShmUnlink("/" + name).ok());
     peer = std::make_unique<Peer>(std::vector<std::string>{"create", name, "64", "second"});
     ASSERT_EQ(peer->ReadLine(), absl::StrCat("ready ", peer->pid()));
   }  // the first owner is destroyed here
@@ -275,36 +187,30 @@ TEST(SharedMemoryTest, OwnerNeverRemovesANameReusedBySomeoneElse) {
 TEST(SharedMemoryTest, SegmentIsMode0600WhateverTheUmask) {
   // 0277 would leave 0400 without the fchmod; 0 would leave 0666 were the
   // mode passed to shm_open wider.
-  for (const mode_t mask : {0277, 0, 022, 077}) {
+  for (const uint32_t mask : {0277, 0, 022, 077}) {
     SCOPED_TRACE(absl::StrCat("umask ", absl::Hex(mask)));
     const std::string name = UniqueName();
     NameGuard guard{name};
-    const mode_t old = ::umask(mask);
-    absl::StatusOr<SharedMemory> shm = SharedMemory::Create(name, 64);
-    ::umask(old);
+    absl::StatusOr<SharedMemory> shm = [&] {
+      platform::ScopedUmask scoped(mask);
+      return SharedMemory::Create(name, 64);
+    }();
     ASSERT_TRUE(shm.ok()) << shm.status();
-    int fd = ::shm_open(("/" + name).c_str(), O_RDONLY, 0);
-    ASSERT_GE(fd, 0);
-    struct stat st;
-    ASSERT_EQ(::fstat(fd, &st), 0);
-    ::close(fd);
-    EXPECT_EQ(st.st_mode & 07777, 0600u);
-    EXPECT_EQ(st.st_uid, ::geteuid());
+    const platform::ObjectInfo info = StatOf(name);
+    EXPECT_EQ(info.mode, 0600u);
+    EXPECT_EQ(info.owner_uid, platform::CurrentUserId());
   }
 }
 
 // Another user's segment is refused even where the OS would let us in (root,
 // or a 0666 object), unless allow_other_users; it is never removed.
 TEST(SharedMemoryTest, AnotherUsersSegmentIsRefusedUnlessAllowed) {
-  if (::geteuid() != 0) GTEST_SKIP() << "needs root to chown a segment to another user";
+  if (platform::CurrentUserId() != 0) GTEST_SKIP() << "needs root to chown a segment to another user";
   const std::string name = UniqueName();
   NameGuard guard{name};
   absl::StatusOr<SharedMemory> mine = SharedMemory::Create(name, 64);
   ASSERT_TRUE(mine.ok()) << mine.status();
-  const int fd = ::shm_open(("/" + name).c_str(), O_RDWR, 0);
-  ASSERT_GE(fd, 0);
-  ASSERT_EQ(::fchown(fd, 65534, 65534), 0) << std::strerror(errno);
-  ::close(fd);
+  ASSERT_TRUE(platform::ChownShmObject("/" + name, 65534, 65534));
 
   absl::Status opened = SharedMemory::Open(name).status();
   EXPECT_EQ(ErrorClassOf(opened), kErrPermissionDenied) << opened;
@@ -329,7 +235,7 @@ TEST(SharedMemoryTest, ForeignAndCorruptSegmentsAreRefusedAndKept) {
   struct Case {
     std::string what;
     std::string bytes;
-    off_t size;
+    uint64_t size;
     absl::string_view error_class;
     std::string message;
   };
@@ -365,7 +271,7 @@ TEST(SharedMemoryTest, OpenTimesOutOnASegmentThatNeverBecomesReady) {
   NameGuard guard{name};
   shm::HeaderFields fields;
   fields.user_size = 64;
-  fields.creator_pid = static_cast<uint32_t>(::getpid());
+  fields.creator_pid = platform::CurrentProcessId();
   fields.state = shm::SegmentState::kInitializing;
   MakeRawObject(name, *shm::BuildHeader(fields), 128);
   const absl::Time start = absl::Now();
@@ -404,14 +310,14 @@ TEST(SharedMemoryTest, KilledCreatorIsStaleAndRemovable) {
   EXPECT_EQ(ErrorClassOf(SharedMemory::Create(name, 64).status()), kErrInUse);
   EXPECT_TRUE(Exists(name));
 
-  peer.Kill(SIGKILL);
+  peer.Kill();
   // Not reaped yet: a zombie has exited and counts as dead.
   for (int i = 0; i < 200 && !ListedStale(name); ++i) absl::SleepFor(absl::Milliseconds(10));
   uint32_t stale_pid = 0;
   EXPECT_TRUE(ListedStale(name, &stale_pid));
   EXPECT_EQ(stale_pid, static_cast<uint32_t>(peer.pid()));
   const int status = peer.Wait();
-  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+  EXPECT_TRUE(WasKilled(status)) << DescribeWaitStatus(status);
   EXPECT_TRUE(ListedStale(name));
 
   removed = SharedMemory::RemoveIfStale(name);
@@ -426,7 +332,7 @@ TEST(SharedMemoryTest, CreateReclaimsASegmentWhoseCreatorWasKilled) {
   NameGuard guard{name};
   Peer peer({"create", name, "4096", "old contents"});
   ASSERT_EQ(peer.ReadLine(), absl::StrCat("ready ", peer.pid()));
-  peer.Kill(SIGKILL);
+  peer.Kill();
   peer.Wait();
   EXPECT_TRUE(Exists(name));
 
@@ -443,7 +349,7 @@ TEST(SharedMemoryTest, CreateReclaimsASegmentWhoseCreatorWasKilled) {
 TEST(SharedMemoryTest, HalfCreatedObjectWithoutACreatorIsCorruptAndReclaimed) {
   struct Case {
     std::string what;
-    off_t size;
+    uint64_t size;
   };
   for (const Case& c : std::vector<Case>{{"empty object", 0}, {"all zeros", 4160}}) {
     SCOPED_TRACE(c.what);
@@ -486,7 +392,7 @@ TEST(SharedMemoryTest, CreatorStoppedMidCreationIsWaitedForThenReclaimedWhenKill
       EXPECT_EQ(ErrorClassOf(SharedMemory::Create(name, 64).status()), kErrInUse);
       EXPECT_TRUE(Exists(name));
 
-      creator.Kill(SIGKILL);
+      creator.Kill();
       creator.Wait();
       const absl::Time start = absl::Now();
       opened = SharedMemory::Open(name, absl::Seconds(20)).status();
@@ -539,16 +445,11 @@ TEST(SharedMemoryTest, NothingIsEverTruncatedUnderAMapping) {
 
   // Live creator: refused, and the object keeps its size.
   EXPECT_EQ(ErrorClassOf(SharedMemory::Create(name, 64).status()), kErrInUse);
-  const int fd = ::shm_open(("/" + name).c_str(), O_RDONLY, 0);
-  ASSERT_GE(fd, 0);
-  struct stat st;
-  ASSERT_EQ(::fstat(fd, &st), 0);
-  ::close(fd);
-  EXPECT_EQ(st.st_size, 64 + 8192);
+  EXPECT_EQ(StatOf(name).size, 64u + 8192u);
 
   // Dead creator: reclaimed as a new, smaller object; the old mapping still
   // reads its last bytes (a truncated object would raise SIGBUS here).
-  creator.Kill(SIGKILL);
+  creator.Kill();
   creator.Wait();
   absl::StatusOr<SharedMemory> fresh = SharedMemory::Create(name, 64);
   ASSERT_TRUE(fresh.ok()) << fresh.status();

@@ -9,6 +9,7 @@
 #include "cc/platform/process/process.h"
 #include "cc/platform/shm/shm_object.h"
 #include "cc/platform/testing/forked_child.h"
+#include "cc/platform/testing/shm_plant.h"
 #include "cc/shm_msg/publisher.h"
 #include "cc/shm_msg/subscriber.h"
 #include "cc/shm_msg/test_util.h"
@@ -112,7 +113,7 @@ TEST(InspectTest, AServiceWhoseEveryParticipantWasKilledIsRemoved) {
 TEST(InspectTest, AForeignObjectIsListedAsCorruptAndAMissingOneIsNotFound) {
   const std::string name = testing::UniqueServiceName("inspect_foreign");
   const std::string object = "/ipckit_msg." + name;
-  testing::PlantObject(object, std::string(200, 'z'), 200);
+  platform::PlantShmObject(object, std::string(200, 'z'), 200);
   absl::StatusOr<std::vector<ServiceInfo>> all = ListServices();
   (void)platform::ShmUnlink(object);
   ASSERT_TRUE(all.ok()) << all.status();

@@ -8,6 +8,7 @@
 #include "cc/base/error.h"
 #include "cc/platform/shm/shm_object.h"
 #include "cc/platform/testing/forked_child.h"
+#include "cc/platform/testing/shm_plant.h"
 #include "cc/shm_msg/publisher.h"
 #include "cc/shm_msg/subscriber.h"
 #include "cc/shm_msg/test_util.h"
@@ -246,7 +247,7 @@ TEST(PubSubTest, HostileObjectsGetAClearErrorNeverAHang) {
   };
   for (const Case& c : cases) {
     const std::string name = UniqueName();
-    testing::PlantObject("/ipckit_msg." + name, c.bytes, c.size);
+    platform::PlantShmObject("/ipckit_msg." + name, c.bytes, c.size);
     PublisherOptions options;
     options.open_timeout = absl::Milliseconds(100);
     const absl::Time start = absl::Now();

@@ -2,20 +2,16 @@
 //
 //   const std::string name = shm_msg::testing::UniqueServiceName("pubsub");
 //   EXPECT_FALSE(shm_msg::testing::ServiceExists(name));
-//   shm_msg::testing::PlantObject("/ipckit_msg." + name, "not a service", 4096);
 #ifndef IPCKIT_CC_SHM_MSG_TEST_UTIL_H_
 #define IPCKIT_CC_SHM_MSG_TEST_UTIL_H_
 
 #include <cstdint>
-#include <cstring>
 #include <random>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "cc/platform/process/process.h"
-#include "cc/platform/shm/mapping.h"
 #include "cc/platform/shm/shm_object.h"
-#include "gtest/gtest.h"
 
 namespace ipckit {
 namespace shm_msg {
@@ -32,21 +28,6 @@ inline std::string UniqueServiceName(const std::string& prefix) {
 // Whether the service's shm object still has its name.
 inline bool ServiceExists(const std::string& name) {
   return platform::ShmOpen("/ipckit_msg." + name, platform::ShmAccess::kReadOnly).ok();
-}
-
-// Makes a raw shm object `object_name` of `size` bytes starting with
-// `bytes`, as a foreign program (or a creator that died early) would.
-inline void PlantObject(const std::string& object_name, const std::string& bytes, uint64_t size) {
-  ASSERT_LE(bytes.size(), size);
-  absl::StatusOr<platform::ShmObject> object =
-      platform::ShmCreateExclusive(object_name, 0600, size);
-  ASSERT_TRUE(object.ok()) << object.status();
-  ASSERT_TRUE(platform::ResizeObject(*object, size).ok());
-  if (bytes.empty()) return;
-  absl::StatusOr<platform::Mapping> map =
-      platform::Mapping::Map(*object, bytes.size(), platform::ShmAccess::kReadWrite);
-  ASSERT_TRUE(map.ok()) << map.status();
-  std::memcpy(map->data(), bytes.data(), bytes.size());
 }
 
 }  // namespace testing
