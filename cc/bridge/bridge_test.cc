@@ -182,7 +182,7 @@ TEST_F(BridgeTest, InfoDescribesTheBridgeAndChannel) {
   EXPECT_EQ(r.Header("content-type"), "application/json");
   EXPECT_TRUE(absl::StrContains(r.body, R"("protocol":"ipckit-bridge")")) << r.body;
   EXPECT_TRUE(absl::StrContains(r.body, R"("bridge_version":1)")) << r.body;
-  EXPECT_TRUE(absl::StrContains(r.body, R"("format_version":1)")) << r.body;
+  EXPECT_TRUE(absl::StrContains(r.body, R"("format_version":2)")) << r.body;
   EXPECT_TRUE(absl::StrContains(r.body, R"("protocol":"file-ipc")")) << "channel_info embedded: " << r.body;
   EXPECT_TRUE(absl::StrContains(r.body, R"("appendable":["frontend_to_backend.json"])")) << r.body;
   EXPECT_TRUE(absl::StrContains(r.body, R"("max_wait_ms":30000)")) << r.body;
@@ -340,8 +340,10 @@ TEST_F(BridgeTest, AppendReachesTheBackend) {
   EXPECT_EQ((*got)->id, id);
   EXPECT_EQ((*got)->method, "getData");
   EXPECT_EQ((*got)->payload_json, R"({"key":"user_info"})");
-  // Byte for byte: the message text in the file is the client's.
+  // Byte for byte: the message text in the file is the client's, with the
+  // pos the writer stamps (FileChannel format 2) as its last field.
   std::string message_text(absl::StripSuffix(absl::StripPrefix(body, "[\n"), "\n]\n"));
+  message_text = absl::StrCat(absl::StripSuffix(message_text, "}"), ",\"pos\":1}");
   EXPECT_TRUE(absl::StrContains(ReadFile(dir_ + "/frontend_to_backend.json"), message_text));
 
   // Clients may not write the backend's file.

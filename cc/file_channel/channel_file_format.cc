@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "cc/base/error.h"
@@ -29,6 +30,14 @@ uint64_t NextPos(const std::vector<ScannedMessage>& scanned, const std::vector<u
 absl::StatusOr<std::string> StampPos(absl::string_view message_text, uint64_t pos) {
   if (message_text.empty() || message_text.back() != '}') {
     return InvalidArgumentError("cannot stamp pos: the message text is not one JSON object");
+  }
+  // A text from elsewhere (a bridge client) that carries pos itself would get
+  // it twice; only such texts pay for a parse.
+  if (absl::StrContains(message_text, "\"pos\"")) {
+    absl::StatusOr<FileMessage> parsed = ParseMessage(message_text);
+    if (parsed.ok() && parsed->pos) {
+      return InvalidArgumentError("a message to append already has \"pos\"; the writer stamps it");
+    }
   }
   // ComposeMessage writes pos last, so the stamped text is exactly what it
   // would write for the message with pos set. An object with no field yet

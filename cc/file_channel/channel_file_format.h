@@ -77,7 +77,7 @@ uint64_t NextPos(const std::vector<ScannedMessage>& scanned, const std::vector<u
 
 // `message_text` (one JSON object, as ComposeMessage writes it, without pos)
 // with `"pos":<pos>` added as its last field. invalid_argument if it does not
-// end with '}'.
+// end with '}' or already has a pos field.
 absl::StatusOr<std::string> StampPos(absl::string_view message_text, uint64_t pos);
 
 // AppendToChannelText for a caller that has already scanned `existing`

@@ -148,6 +148,12 @@ TEST(StampPos, AddsPosAsTheLastField) {
   ASSERT_TRUE(stamped.ok());
   EXPECT_EQ(*stamped, *with_pos);
   EXPECT_EQ(ErrorClassOf(StampPos("[1]", 1).status()), "invalid_argument");
+  EXPECT_EQ(ErrorClassOf(StampPos(*with_pos, 43).status()), "invalid_argument");  // never twice
+  m.pos.reset();
+  m.payload_json = R"({"pos":1})";  // "pos" inside the payload is no pos field
+  auto payload_pos = StampPos(*ComposeMessage(m), 2);
+  ASSERT_TRUE(payload_pos.ok()) << payload_pos.status();
+  EXPECT_TRUE(absl::EndsWith(*payload_pos, R"({"pos":1},"pos":2})")) << *payload_pos;
 }
 
 TEST(AppendToChannelText, RefusesCorruptAndOversized) {

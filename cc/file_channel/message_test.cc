@@ -185,6 +185,20 @@ TEST(ComposeChannelFile, Layout) {
   EXPECT_EQ(ComposeChannelFile({"{\"a\":1}", "{\"b\":2}"}), "[\n{\"a\":1},\n{\"b\":2}\n]\n");
 }
 
+TEST(ParseMessage, PosIsAnOptionalUnsignedIntegerWrittenLast) {
+  auto m = ParseMessage(R"({"id":"a","timestamp":1,"type":"event","payload":null,"pos":18446744073709551615})");
+  ASSERT_TRUE(m.ok()) << m.status();
+  EXPECT_EQ(m->pos, 18446744073709551615u);
+  EXPECT_EQ(*ComposeMessage(*m), R"({"id":"a","timestamp":1,"type":"event","payload":null,"pos":18446744073709551615})");
+  EXPECT_FALSE(ParseMessage(R"({"id":"a","timestamp":1,"type":"event","pos":null})")->pos);
+  for (const char* bad : {R"({"id":"a","timestamp":1,"type":"event","pos":-1})",
+                          R"({"id":"a","timestamp":1,"type":"event","pos":1.5})",
+                          R"({"id":"a","timestamp":1,"type":"event","pos":"1"})",
+                          R"({"id":"a","timestamp":1,"type":"event","pos":1,"pos":2})"}) {
+    EXPECT_EQ(ErrorClassOf(ParseMessage(bad).status()), "corrupt") << bad;
+  }
+}
+
 TEST(MessageType, Names) {
   EXPECT_EQ(MessageTypeName(MessageType::kRequest), "request");
   EXPECT_EQ(*ParseMessageType("response"), MessageType::kResponse);

@@ -333,11 +333,13 @@ class FileChannel:
 
     @staticmethod
     def backend(dir: _Name, *, skip_existing: bool = False, fsync: bool = False,
-                        allow_shared_directory: bool = False) -> FileChannel:
+                        allow_shared_directory: bool = False, reader: Optional[str] = None,
+                        claim_requests: bool = True) -> FileChannel:
         """Open the backend side of the channel in `dir` (created if missing)."""
     @staticmethod
     def frontend(dir: _Name, *, skip_existing: bool = False, fsync: bool = False,
-                         allow_shared_directory: bool = False) -> FileChannel:
+                         allow_shared_directory: bool = False, reader: Optional[str] = None,
+                         claim_requests: bool = True) -> FileChannel:
         """Open the frontend side of the channel in `dir`."""
     def send_request(self, method: str, params: JsonValue = None, *,
                      timeout: Optional[float] = None) -> str:

@@ -993,17 +993,21 @@ class FileChannel(_Wrapper):
 
     @classmethod
     def backend(cls, dir: Any, *, skip_existing: bool = False, fsync: bool = False,
-                allow_shared_directory: bool = False) -> FileChannel:
+                allow_shared_directory: bool = False, reader: Optional[str] = None,
+                claim_requests: bool = True) -> FileChannel:
         """Open the backend side in `dir` (as ipckit.FileChannel.backend)."""
         return cls(_core.FileChannel.backend(dir, skip_existing=skip_existing, fsync=fsync,
-                                             allow_shared_directory=allow_shared_directory))
+                                             allow_shared_directory=allow_shared_directory,
+                                             reader=reader, claim_requests=claim_requests))
 
     @classmethod
     def frontend(cls, dir: Any, *, skip_existing: bool = False, fsync: bool = False,
-                 allow_shared_directory: bool = False) -> FileChannel:
+                 allow_shared_directory: bool = False, reader: Optional[str] = None,
+                 claim_requests: bool = True) -> FileChannel:
         """Open the frontend side in `dir` (as ipckit.FileChannel.frontend)."""
         return cls(_core.FileChannel.frontend(dir, skip_existing=skip_existing, fsync=fsync,
-                                              allow_shared_directory=allow_shared_directory))
+                                              allow_shared_directory=allow_shared_directory,
+                                              reader=reader, claim_requests=claim_requests))
 
     @property
     def raw(self) -> _core.FileChannel:

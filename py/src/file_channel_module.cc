@@ -59,9 +59,12 @@ class PyFileChannel {
         side_(endpoint_.Get()->side()) {}
 
   static std::unique_ptr<PyFileChannel> Open(const std::string& dir, FileChannelSide side,
-                                             bool skip_existing, bool fsync, bool allow_shared_directory) {
+                                             bool skip_existing, bool fsync, bool allow_shared_directory,
+                                             const std::optional<std::string>& reader, bool claim_requests) {
     FileChannelOptions options;
     options.skip_existing = skip_existing;
+    options.reader_name = reader.value_or("");
+    options.claim_requests = claim_requests;
     options.fsync = fsync;
     options.allow_shared_directory = allow_shared_directory;
     // send_event(timestamp_ms=...) sets it for that send; 0: the clock.
@@ -212,26 +215,36 @@ without a lock of your own (calls are serialized, but recv state is shared).
   cls
       .def_static(
           "backend",
-          [](const PathArg& dir, bool skip_existing, bool fsync, bool allow_shared_directory) {
+          [](const PathArg& dir, bool skip_existing, bool fsync, bool allow_shared_directory,
+             const std::optional<std::string>& reader, bool claim_requests) {
             return PyFileChannel::Open(dir, FileChannelSide::kBackend, skip_existing, fsync,
-                                       allow_shared_directory);
+                                       allow_shared_directory, reader, claim_requests);
           },
           py::arg("dir"), py::kw_only(), py::arg("skip_existing") = false,
-          py::arg("fsync") = false, py::arg("allow_shared_directory") = false,
+          py::arg("fsync") = false, py::arg("allow_shared_directory") = false, py::arg("reader") = py::none(),
+          py::arg("claim_requests") = true,
           "Open the backend side of the channel in `dir`, creating what is missing (the\n"
           "directory 0700, .channel_info and both channel files 0600).\n"
           "skip_existing: ignore messages already waiting; fsync: flush each write to disk;\n"
           "allow_shared_directory: accept a directory another user owns or that group or\n"
           "others can write (they can then read, forge or delete every message); without\n"
-          "it such a directory raises PermissionError.")
+          "it such a directory raises PermissionError.\n"
+          "reader: a name ([A-Za-z0-9_-]{1,64}) that keeps this reader's place in the\n"
+          "directory, so a restart resumes with no replay and nothing lost (one open\n"
+          "channel per name, else InUseError); skip_existing then applies only to a new\n"
+          "name. claim_requests: deliver a request only after claiming it, so one\n"
+          "reader of this side gets it, once (False: every reader gets every request).")
       .def_static(
           "frontend",
-          [](const PathArg& dir, bool skip_existing, bool fsync, bool allow_shared_directory) {
+          [](const PathArg& dir, bool skip_existing, bool fsync, bool allow_shared_directory,
+             const std::optional<std::string>& reader, bool claim_requests) {
             return PyFileChannel::Open(dir, FileChannelSide::kFrontend, skip_existing, fsync,
-                                       allow_shared_directory);
+                                       allow_shared_directory, reader, claim_requests);
           },
           py::arg("dir"), py::kw_only(), py::arg("skip_existing") = false,
-          py::arg("fsync") = false, py::arg("allow_shared_directory") = false, "Open the frontend side of the channel in `dir`.")
+          py::arg("fsync") = false, py::arg("allow_shared_directory") = false, py::arg("reader") = py::none(),
+          py::arg("claim_requests") = true,
+          "Open the frontend side of the channel in `dir` (options as for backend).")
       .def("send_request", &PyFileChannel::SendRequest, py::arg("method"),
            py::arg("params") = py::none(), py::kw_only(), py::arg("timeout") = py::none(),
            "Send a request; returns its id. `params` is any JSON-serializable value.")

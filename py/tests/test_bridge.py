@@ -97,7 +97,7 @@ def test_request_response_round_trip_and_event(bridge):
     assert status == 200
     info = json.loads(body)
     assert info["protocol"] == "ipckit-bridge"
-    assert info["bridge_version"] == 1 and info["format_version"] == 1
+    assert info["bridge_version"] == 1 and info["format_version"] == 2
     assert info["channel_info"]["protocol"] == "file-ipc"
 
     with ipckit.FileChannel.backend(channel_dir) as backend:

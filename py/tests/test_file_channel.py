@@ -315,3 +315,95 @@ def test_multiprocessing_spawn_frontend(channel_dir):
     finally:
         proc.join(timeout=20)
     assert proc.exitcode == 0
+
+
+# Format 2 (spec/file_channel.md): named readers and claimed requests.
+HANDLER = """
+import ipckit, os, sys
+f = ipckit.FileChannel.frontend(sys.argv[1], reader=sys.argv[2])
+print("ready", flush=True)
+while True:
+    m = f.recv_one(timeout=20)
+    assert m is not None, "no message"
+    if m["type"] == "event" and m["method"] == "quit":
+        break
+    if m["type"] == "request":
+        print("handled", m["payload"], flush=True)
+        f.send_response(m["id"], {"i": m["payload"], "pid": os.getpid()})
+"""
+
+
+def _responses_per_request(channel_dir):
+    with open(os.path.join(channel_dir, "frontend_to_backend.json")) as fh:
+        messages = json.load(fh)
+    counts = {}
+    for m in messages:
+        if m["type"] == "response":
+            counts[m["reply_to"]] = counts.get(m["reply_to"], 0) + 1
+    return counts
+
+
+def test_two_named_frontends_handle_each_request_once(channel_dir, child):
+    backend = ipckit.FileChannel.backend(channel_dir)
+    tabs = [child(HANDLER, channel_dir, name) for name in ("tab1", "tab2")]
+    for tab in tabs:
+        tab.expect("ready")
+    ids = [backend.send_request("work", i) for i in range(30)]
+    for request_id in ids:
+        backend.wait_response(request_id, timeout=20)
+    backend.send_event("quit", None)
+    handled = sorted(int(line.split()[1]) for tab in tabs for line in tab.finish().splitlines())
+    assert handled == list(range(30))
+    assert _responses_per_request(channel_dir) == {request_id: 1 for request_id in ids}
+
+
+def test_restarted_named_frontend_reruns_nothing_and_loses_nothing(channel_dir, child):
+    backend = ipckit.FileChannel.backend(channel_dir)
+    first = child(HANDLER, channel_dir, "main")
+    first.expect("ready")
+    early = [backend.send_request("work", i) for i in range(3)]
+    first_pid = {backend.wait_response(request_id, timeout=20)["payload"]["pid"] for request_id in early}
+    assert first_pid == {first.proc.pid}
+    first.kill()
+    late = [backend.send_request("work", i) for i in range(3, 6)]  # sent while no frontend runs
+    second = child(HANDLER, channel_dir, "main")
+    second.expect("ready")
+    for request_id in late:
+        backend.wait_response(request_id, timeout=20)
+    backend.send_event("quit", None)
+    assert second.finish().splitlines() == ["handled 3", "handled 4", "handled 5"]
+    assert _responses_per_request(channel_dir) == {request_id: 1 for request_id in early + late}
+
+
+def test_reader_name_is_one_instance_and_validated(channel_dir):
+    with ipckit.FileChannel.frontend(channel_dir, reader="main"):
+        with pytest.raises(ipckit.InUseError, match="its own reader name"):
+            ipckit.FileChannel.frontend(channel_dir, reader="main")
+    ipckit.FileChannel.frontend(channel_dir, reader="main").close()  # free again once closed
+    with pytest.raises(ipckit.InvalidArgumentError):
+        ipckit.FileChannel.frontend(channel_dir, reader="a/b")
+
+
+def test_named_backend_resumes_and_acknowledged_messages_are_pruned(channel_dir):
+    frontend = ipckit.FileChannel.frontend(channel_dir)
+    with ipckit.FileChannel.backend(channel_dir, reader="server") as backend:
+        frontend.send_event("a", 1)
+        assert [m["method"] for m in backend.recv()] == ["a"]
+    frontend.send_event("b", 2)
+    with ipckit.FileChannel.backend(channel_dir, reader="server") as backend:
+        assert [m["method"] for m in backend.recv()] == ["b"]  # no replay of "a"
+    with open(os.path.join(channel_dir, ".reader.frontend_to_backend.server.json")) as fh:
+        assert json.load(fh)["pos"] == 2
+
+
+def test_claim_requests_off_gives_every_reader_every_request(channel_dir):
+    backend = ipckit.FileChannel.backend(channel_dir)
+    one = ipckit.FileChannel.frontend(channel_dir, claim_requests=False)
+    two = ipckit.FileChannel.frontend(channel_dir, claim_requests=False)
+    request_id = backend.send_request("work", 1)
+    assert [m["id"] for m in one.recv()] == [request_id]
+    assert [m["id"] for m in two.recv()] == [request_id]
+    claimed = ipckit.FileChannel.frontend(channel_dir)
+    assert [m["id"] for m in claimed.recv()] == [request_id]
+    # A live claimant (this process) holds it against another reader.
+    assert ipckit.FileChannel.frontend(channel_dir, reader="other").recv() == []
