@@ -29,6 +29,7 @@
 #include "cc/bridge/splice.h"
 #include "cc/channel/frame.h"
 #include "cc/file_channel/channel_file_format.h"
+#include "cc/file_channel/channel_file_readers.h"
 #include "cc/file_channel/inbox.h"
 #include "cc/file_channel/message.h"
 #include "cc/json/json.h"
@@ -168,9 +169,10 @@ absl::StatusOr<FileMessage> MessageFromValue(const Value& v) {
     if (it == v.MemberEnd() || it->value.IsNull()) continue;
     IPCKIT_ASSIGN_OR_RETURN(*field, GetString(v, key));
   }
-  auto seq = v.FindMember("seq");
-  if (seq != v.MemberEnd() && !seq->value.IsNull()) {
-    IPCKIT_ASSIGN_OR_RETURN(m.seq, GetU64(v, "seq"));
+  for (auto [key, field] : {std::pair{"seq", &m.seq}, std::pair{"pos", &m.pos}}) {
+    auto it = v.FindMember(key);
+    if (it == v.MemberEnd() || it->value.IsNull()) continue;
+    IPCKIT_ASSIGN_OR_RETURN(*field, GetU64(v, key));
   }
   auto payload = v.FindMember("payload");
   if (payload != v.MemberEnd()) {
@@ -194,6 +196,7 @@ absl::StatusOr<Value> MessageToValue(const FileMessage& m, Alloc& a) {
   if (m.error) v.AddMember("error", Str(*m.error, a), a);
   if (m.seq) v.AddMember("seq", *m.seq, a);
   if (m.sender) v.AddMember("sender", Str(*m.sender, a), a);
+  if (m.pos) v.AddMember("pos", *m.pos, a);
   return v;
 }
 
@@ -228,6 +231,26 @@ Value IdList(const std::vector<FileMessage>& messages, Alloc& a) {
   return ids;
 }
 
+// Appends the messages of in["sends"] to `text`, one write each (so
+// retention applies between sends), and outputs the file's "text" and
+// "file_ids".
+absl::Status AppendSends(const Value& in, const RetentionPolicy& retention, uint64_t now_ms, uint64_t max_file_bytes,
+                         const std::vector<uint64_t>& reader_positions, std::string& text, Value& out, Alloc& a) {
+  IPCKIT_ASSIGN_OR_RETURN(const Value* sends, Field(in, "sends"));
+  if (!sends->IsArray()) return InvalidArgumentError("'sends' is not an array");
+  for (const Value& send : sends->GetArray()) {
+    IPCKIT_ASSIGN_OR_RETURN(FileMessage m, MessageFromValue(send));
+    IPCKIT_ASSIGN_OR_RETURN(std::string message, ComposeMessage(m));
+    IPCKIT_ASSIGN_OR_RETURN(AppendResult merged, AppendToChannelText(text, "existing", {message}, retention, now_ms,
+                                                                     max_file_bytes, reader_positions));
+    text = std::move(merged.text);
+  }
+  IPCKIT_ASSIGN_OR_RETURN(std::vector<FileMessage> in_file, ParseChannelFile(text, "merged"));
+  out.AddMember("text", Str(text, a), a);
+  out.AddMember("file_ids", IdList(in_file, a), a);
+  return absl::OkStatus();
+}
+
 // Writers append `sends` to `existing`, one write each, under the retention
 // rules; then a reader that last read `reader_seen` reads the result.
 absl::Status FileChannelMerge(const Value& in, Value& out, Alloc& a) {
@@ -249,20 +272,8 @@ absl::Status FileChannelMerge(const Value& in, Value& out, Alloc& a) {
   if (in.HasMember("max_file_bytes")) {
     IPCKIT_ASSIGN_OR_RETURN(max_file_bytes, GetU64(in, "max_file_bytes"));
   }
-  IPCKIT_ASSIGN_OR_RETURN(const Value* sends, Field(in, "sends"));
-  if (!sends->IsArray()) return InvalidArgumentError("'sends' is not an array");
-  // Each send is one write: append, then prune (so retention applies between sends).
   std::string text = existing;
-  for (const Value& send : sends->GetArray()) {
-    IPCKIT_ASSIGN_OR_RETURN(FileMessage m, MessageFromValue(send));
-    IPCKIT_ASSIGN_OR_RETURN(std::string message, ComposeMessage(m));
-    IPCKIT_ASSIGN_OR_RETURN(AppendResult merged, AppendToChannelText(text, "existing", {message}, retention,
-                                                                     now_ms, max_file_bytes));
-    text = std::move(merged.text);
-  }
-  IPCKIT_ASSIGN_OR_RETURN(std::vector<FileMessage> in_file, ParseChannelFile(text, "merged"));
-  out.AddMember("text", Str(text, a), a);
-  out.AddMember("file_ids", IdList(in_file, a), a);
+  IPCKIT_RETURN_IF_ERROR(AppendSends(in, retention, now_ms, max_file_bytes, {}, text, out, a));
   InboxTracker reader;
   if (reader_saw) {
     IPCKIT_RETURN_IF_ERROR(reader.TakeNew(seen, "reader_seen").status());
@@ -276,6 +287,134 @@ absl::Status FileChannelMerge(const Value& in, Value& out, Alloc& a) {
   out.AddMember("reader_error", Str(ErrorClassOf(fresh.status()), a), a);
   IPCKIT_ASSIGN_OR_RETURN(std::vector<FileMessage> after, reader.TakeNew(text, "merged"));
   out.AddMember("new_ids_after_error", IdList(after, a), a);
+  return absl::OkStatus();
+}
+
+// A cursor object {"pos","ids"[,"updated"]} as a ReaderCursor.
+absl::StatusOr<ReaderCursor> CursorFromValue(const Value& v) {
+  ReaderCursor c;
+  IPCKIT_ASSIGN_OR_RETURN(c.pos, GetU64(v, "pos"));
+  IPCKIT_ASSIGN_OR_RETURN(const Value* ids, Field(v, "ids"));
+  if (!ids->IsArray()) return InvalidArgumentError("'ids' is not an array");
+  for (const Value& id : ids->GetArray()) {
+    if (!id.IsString()) return InvalidArgumentError("an id is not a string");
+    c.ids.emplace_back(id.GetString(), id.GetStringLength());
+  }
+  if (v.HasMember("updated")) {
+    IPCKIT_ASSIGN_OR_RETURN(c.updated_ms, GetU64(v, "updated"));
+  }
+  return c;
+}
+
+Value CursorToValue(const ReaderCursor& c, bool with_updated, Alloc& a) {
+  Value v(rapidjson::kObjectType);
+  v.AddMember("pos", c.pos, a);
+  Value ids(rapidjson::kArrayType);
+  for (const std::string& id : c.ids) ids.PushBack(Str(id, a), a);
+  v.AddMember("ids", ids, a);
+  if (with_updated) v.AddMember("updated", c.updated_ms, a);
+  return v;
+}
+
+// Format 2: `sends` appended with named readers at `readers` cursors, then
+// each reader (a CursorInbox from its cursor) reads the result once.
+absl::Status FileChannelRetain(const Value& in, Value& out, Alloc& a) {
+  std::string text;
+  if (in.HasMember("existing") && !in["existing"].IsNull()) {
+    IPCKIT_ASSIGN_OR_RETURN(text, GetString(in, "existing"));
+  }
+  RetentionPolicy retention;
+  IPCKIT_ASSIGN_OR_RETURN(retention.max_messages, GetU64(in, "max_messages"));
+  IPCKIT_ASSIGN_OR_RETURN(uint64_t grace_ms, GetU64(in, "ack_grace_ms"));
+  retention.ack_grace = absl::Milliseconds(grace_ms);
+  if (in.HasMember("max_bytes")) {
+    IPCKIT_ASSIGN_OR_RETURN(retention.max_bytes, GetU64(in, "max_bytes"));
+  }
+  IPCKIT_ASSIGN_OR_RETURN(uint64_t now_ms, GetU64(in, "now_ms"));
+  IPCKIT_ASSIGN_OR_RETURN(const Value* readers, Field(in, "readers"));
+  if (!readers->IsObject()) return InvalidArgumentError("'readers' is not an object");
+  std::vector<std::pair<std::string, ReaderCursor>> cursors;
+  std::vector<uint64_t> positions;
+  for (const auto& r : readers->GetObject()) {
+    IPCKIT_ASSIGN_OR_RETURN(ReaderCursor c, CursorFromValue(r.value));
+    positions.push_back(c.pos);
+    cursors.emplace_back(std::string(r.name.GetString(), r.name.GetStringLength()), std::move(c));
+  }
+  IPCKIT_RETURN_IF_ERROR(AppendSends(in, retention, now_ms, kDefaultMaxFileBytes, positions, text, out, a));
+  Value results(rapidjson::kObjectType);
+  for (auto& [name, cursor] : cursors) {
+    CursorInbox reader(cursor);
+    Value result(rapidjson::kObjectType);
+    absl::StatusOr<std::vector<FileMessage>> fresh = reader.TakeNew(text, "merged");
+    if (fresh.ok()) {
+      result.AddMember("new_ids", IdList(*fresh, a), a);
+    } else {
+      result.AddMember("error", Str(ErrorClassOf(fresh.status()), a), a);
+      IPCKIT_ASSIGN_OR_RETURN(std::vector<FileMessage> after, reader.TakeNew(text, "merged"));
+      result.AddMember("new_ids_after_error", IdList(after, a), a);
+    }
+    result.AddMember("cursor", CursorToValue(reader.cursor(), false, a), a);
+    results.AddMember(Str(name, a), result, a);
+  }
+  out.AddMember("readers", results, a);
+  return absl::OkStatus();
+}
+
+// Claim rule C1 on the given files, with liveness from the input's lists.
+absl::Status FileChannelClaim(const Value& in, Value& out, Alloc& a) {
+  IPCKIT_ASSIGN_OR_RETURN(std::string claims_text, GetString(in, "claims"));
+  IPCKIT_ASSIGN_OR_RETURN(Claims claims, ParseClaims(claims_text, "claims"));
+  IPCKIT_ASSIGN_OR_RETURN(std::string request_id, GetString(in, "request_id"));
+  IPCKIT_ASSIGN_OR_RETURN(std::string request_text, GetString(in, "request_file"));
+  IPCKIT_ASSIGN_OR_RETURN(std::string reply_text, GetString(in, "reply_file"));
+  IPCKIT_ASSIGN_OR_RETURN(std::vector<ScannedMessage> requests, ScanChannelFile(request_text, "request_file"));
+  IPCKIT_ASSIGN_OR_RETURN(std::vector<ScannedMessage> replies, ScanChannelFile(reply_text, "reply_file"));
+  std::vector<std::string> request_ids;
+  for (const ScannedMessage& s : requests) request_ids.push_back(s.message.id);
+  IPCKIT_ASSIGN_OR_RETURN(const Value* mine_value, Field(in, "mine"));
+  Claim mine;
+  IPCKIT_ASSIGN_OR_RETURN(mine.reader, GetString(*mine_value, "reader"));
+  IPCKIT_ASSIGN_OR_RETURN(uint64_t pid, GetU64(*mine_value, "pid"));
+  mine.pid = static_cast<uint32_t>(pid);
+  IPCKIT_ASSIGN_OR_RETURN(mine.at_ms, GetU64(*mine_value, "at"));
+  IPCKIT_ASSIGN_OR_RETURN(const Value* alive_readers, Field(in, "alive_readers"));
+  IPCKIT_ASSIGN_OR_RETURN(const Value* alive_pids, Field(in, "alive_pids"));
+  auto alive = [&](const Claim& c) {
+    if (c.reader.empty()) {
+      for (const Value& p : alive_pids->GetArray()) if (p.IsUint() && p.GetUint() == c.pid) return true;
+      return false;
+    }
+    for (const Value& r : alive_readers->GetArray()) if (r.IsString() && c.reader == r.GetString()) return true;
+    return false;
+  };
+  ClaimDecision d = DecideClaim(request_id, claims, request_ids, replies, mine, alive);
+  out.AddMember("outcome", Str(ClaimOutcomeName(d.outcome), a), a);
+  if (d.outcome == ClaimOutcome::kClaimed) out.AddMember("claims", Str(ComposeClaims(d.claims), a), a);
+  return absl::OkStatus();
+}
+
+// A cursor or claims file parsed ("value") and composed again ("text").
+absl::Status FileChannelReaderFile(const Value& in, Value& out, Alloc& a) {
+  IPCKIT_ASSIGN_OR_RETURN(std::string kind, GetString(in, "kind"));
+  IPCKIT_ASSIGN_OR_RETURN(std::string text, GetString(in, "text"));
+  if (kind == "cursor") {
+    IPCKIT_ASSIGN_OR_RETURN(ReaderCursor c, ParseReaderCursor(text, "cursor"));
+    out.AddMember("value", CursorToValue(c, true, a), a);
+    out.AddMember("text", Str(ComposeReaderCursor(c), a), a);
+    return absl::OkStatus();
+  }
+  IPCKIT_ASSIGN_OR_RETURN(Claims claims, ParseClaims(text, "claims"));
+  Value list(rapidjson::kArrayType);
+  for (const ClaimEntry& e : claims) {
+    Value v(rapidjson::kObjectType);
+    v.AddMember("request_id", Str(e.request_id, a), a);
+    v.AddMember("reader", Str(e.claim.reader, a), a);
+    v.AddMember("pid", e.claim.pid, a);
+    v.AddMember("at", e.claim.at_ms, a);
+    list.PushBack(v, a);
+  }
+  out.AddMember("value", list, a);
+  out.AddMember("text", Str(ComposeClaims(claims), a), a);
   return absl::OkStatus();
 }
 
@@ -305,6 +444,8 @@ constexpr NamedOp kOps[] = {
     {"json_loads", JsonLoads},
     {"file_channel_parse", FileChannelParse}, {"file_channel_compose", FileChannelCompose},
     {"file_channel_merge", FileChannelMerge}, {"bridge_splice_apply", BridgeSpliceApply},
+    {"file_channel_retain", FileChannelRetain}, {"file_channel_claim", FileChannelClaim},
+    {"file_channel_reader_file", FileChannelReaderFile},
 };
 
 // Runs the role (it acks with Ready() once its object is open), closes the

@@ -18,6 +18,9 @@ const dist = process.env.IPCKIT_JS_DIST || path.join(here, '..', '..', 'js', 'di
 const ipckit = await import(pathToFileURL(path.join(path.resolve(dist), 'esm', 'index.js')).href);
 // The core loads lazily; the ops below call its synchronous functions.
 await ipckit.ready();
+// Format 2's reader functions come straight from the WASM core
+// (spec/file_channel.md, "Vectors and core functions").
+const { core } = await import(pathToFileURL(path.join(path.resolve(dist), 'esm', 'core.js')).href);
 
 // ---------------------------------------------------------------- protocol I/O
 
@@ -70,13 +73,69 @@ const toMessage = (m) => {
   if (m.method !== undefined) out.method = m.method;
   if (m.replyTo !== undefined) out.reply_to = m.replyTo;
   out.payload = m.payload;
-  for (const k of ['error', 'seq', 'sender']) if (m[k] !== undefined) out[k] = m[k];
+  for (const k of ['error', 'seq', 'sender', 'pos']) if (m[k] !== undefined) out[k] = m[k];
   return out;
 };
 const fromMessage = (m) => ({ ...m, replyTo: m.reply_to, reply_to: undefined });
 const ids = (messages) => messages.map((m) => m.id);
+// A core result's value; its error ({error, message}) thrown as the testee reports it.
+const coreValue = (r) => {
+  if (r && r.error !== undefined) throw Object.assign(new Error(r.message), { errorClass: r.error });
+  return r.value;
+};
+const cursorOut = (c) => ({ pos: c.pos, ids: c.ids });
 
 const OPS = {
+  file_channel_retain: (i) => {
+    const readers = Object.entries(i.readers);
+    const options = { nowMs: i.now_ms, maxMessages: i.max_messages, ackGraceMs: i.ack_grace_ms, maxBytes: i.max_bytes,
+      readerPositions: readers.map(([, c]) => c.pos) };
+    let file = Buffer.from(i.existing ?? '');
+    for (const send of i.sends) {  // one write per send
+      file = coreValue(core().appendToChannelTextWithOptions(file, 'existing',
+        [ipckit.composeMessage(fromMessage(send))], options)).bytes;
+    }
+    const out = { text: Buffer.from(file).toString('utf8'), file_ids: ids(ipckit.parseChannelFile(file, 'merged')),
+      readers: {} };
+    for (const [name, cursor] of readers) {
+      const inbox = new (core().NamedInbox)(cursor);
+      try {
+        const r = {};
+        const first = inbox.takeNew(file, 'merged', false);
+        if (first.error !== undefined) {
+          r.error = first.error;  // reported once; the next read goes on
+          r.new_ids_after_error = ids(coreValue(inbox.takeNew(file, 'merged', false)));
+        } else {
+          r.new_ids = ids(first.value);
+        }
+        r.cursor = cursorOut(inbox.cursor());
+        out.readers[name] = r;
+      } finally {
+        inbox.delete();
+      }
+    }
+    return out;
+  },
+  file_channel_claim: (i) => {
+    const claims = coreValue(core().parseClaims(Buffer.from(i.claims), 'claims')).map((e) => ({
+      ...e, alive: e.reader === '' ? i.alive_pids.includes(e.pid) : i.alive_readers.includes(e.reader),
+    }));
+    const requestIds = ids(ipckit.parseChannelFile(i.request_file, 'request_file'));
+    const d = coreValue(core().decideClaim(i.request_id, claims, requestIds, Buffer.from(i.reply_file), i.mine));
+    return d.claims === undefined ? { outcome: d.outcome } : { outcome: d.outcome, claims: d.claims };
+  },
+  file_channel_reader_file: (i) => {
+    const text = Buffer.from(i.text);
+    if (i.kind === 'cursor') {
+      const c = coreValue(core().parseReaderCursor(text, 'cursor'));
+      return { value: c, text: core().composeReaderCursor(c) };
+    }
+    const claims = coreValue(core().parseClaims(text, 'claims'));
+    return {
+      value: claims.map((e) => ({ request_id: e.requestId, reader: e.reader, pid: e.pid, at: e.at })),
+      text: core().composeClaims(claims),
+    };
+  },
   frame_encode: (i) => ({ hex: hex(ipckit.encodeFrame(bytes(i.payload_hex), { maxPayload: i.max_payload })) }),
   frame_decode: (i) => {
     const r = ipckit.decodeFrames(bytes(i.hex), { maxPayload: i.max_payload });
