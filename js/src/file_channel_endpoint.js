@@ -5,7 +5,14 @@
 // bridge transport (bridge_file_channel.js: fetch) subclass it and provide
 //   _append(texts, timeoutMs)  write message texts to the outgoing file
 //   _shutdown()                stop reading
-// and call _deliver(bytes, label) with the incoming file's content.
+// and call _deliver(bytes, label) with the incoming file's content. Format 2
+// transports (spec/file_channel.md) may also provide
+//   _claim(message)            resolve true if this endpoint may run the
+//                              request's handler (rule C1; default: true)
+//   _settled()                 a request left the in-flight set (its
+//                              response is written, or it was skipped), so
+//                              a named reader's cursor may move past it
+// and use _cursorFloor() (the lowest pos still in flight) and _useInbox().
 //
 //   class MyTransport extends FileChannelEndpoint {
 //     async _append(texts, timeoutMs) { /* lock, append, replace */ }
@@ -75,6 +82,7 @@ export class FileChannelEndpoint extends EventTarget {
   #requestHandlers = new Map();
   #handlerWaitMs;
   #waitingRequests = new Set();  // {message, timer}: requests parked until a handler is registered
+  #inflight = new Map();   // request id -> pos (or undefined): parked, being claimed or handled
   #eventListeners = new Map();
   #errorListeners = new Set();
   #errorEventListeners = new Map();  // 'error' listeners added by addEventListener -> once
@@ -114,7 +122,7 @@ export class FileChannelEndpoint extends EventTarget {
       if (method === '*' || waiting.message.method === method) {
         this.#waitingRequests.delete(waiting);
         clearTimeout(waiting.timer);
-        this.#onRequest(waiting.message);
+        this.#runRequest(waiting.message, handler);
       }
     }
     return () => {
@@ -222,6 +230,31 @@ export class FileChannelEndpoint extends EventTarget {
   // Stops reading (watchers, timers, requests in flight).
   _shutdown() {}
 
+  // Whether this endpoint may run the handler of request `m` (format 2's
+  // claim, rule C1). The default claims everything.
+  async _claim(m) {  // eslint-disable-line no-unused-vars
+    return true;
+  }
+
+  // Called when a request leaves the in-flight set.
+  _settled() {}
+
+  // The lowest pos of a request still parked or being handled (Infinity if
+  // none): a named reader's cursor stays below it (rule R6), so a crash
+  // before the response leaves the request to be taken over (rule C2).
+  _cursorFloor() {
+    let floor = Infinity;
+    for (const pos of this.#inflight.values()) if (pos !== undefined && pos < floor) floor = pos;
+    return floor;
+  }
+
+  // Reads through `inbox` from now on (a named reader's NamedInbox, with the
+  // interface of Inbox), disposing the previous one.
+  _useInbox(inbox) {
+    this.#inbox.dispose();
+    this.#inbox = inbox;
+  }
+
   // Runs a transport's opening steps, `open()`; if they fail, or `signal`
   // aborts first (ending the wait at once, with its reason), tears the
   // endpoint down and rejects. `open` must check `closed` after each wait.
@@ -241,20 +274,26 @@ export class FileChannelEndpoint extends EventTarget {
   // Takes the new messages of the incoming file's current content and
   // dispatches them. A data_loss gap is reported once and the messages after
   // it are delivered; a corrupt file is reported and nothing is consumed.
+  // Returns whether anything was taken (or a loss reported).
   _deliver(bytes, label) {
-    if (this.#closed) return;
+    if (this.#closed) return false;
+    let moved = false;
     for (let attempt = 0; attempt < 2; ++attempt) {
       let fresh;
       try {
         fresh = this.#inbox.takeNew(bytes, label);
       } catch (err) {
         this._report(err);
-        if (err.errorClass === 'data_loss') continue;
-        return;
+        if (err.errorClass === 'data_loss') {
+          moved = true;
+          continue;
+        }
+        return moved;
       }
       for (const m of fresh) this.#dispatch(m);
-      return;
+      return moved || fresh.length > 0;
     }
+    return moved;
   }
 
   // Marks the incoming file's current messages as taken (skipExisting).
@@ -298,6 +337,7 @@ export class FileChannelEndpoint extends EventTarget {
     for (const item of this.#outbox.splice(0)) item.reject(reason);
     for (const waiting of this.#waitingRequests) clearTimeout(waiting.timer);
     this.#waitingRequests.clear();
+    this.#inflight.clear();
     for (const it of [...this.#iterators]) it.end();
     // A read in flight checks `closed` before it would use the inbox again.
     this.#inbox.dispose();
@@ -407,33 +447,50 @@ export class FileChannelEndpoint extends EventTarget {
       this.#awaitHandler(m);
       return;
     }
+    this.#runRequest(m, handler);
+  }
+
+  // Claims request `m` (skipped if another endpoint has it or answered it),
+  // runs `handler` and writes its response.
+  #runRequest(m, handler) {
+    this.#inflight.set(m.id, m.pos);
     (async () => {
-      let result;
       try {
-        result = await handler(m.payload, m);
-      } catch (err) {
-        await this.sendError(m.id, errorText(err));
-        return;
-      }
-      try {
-        await this.sendResponse(m.id, result === undefined ? null : result);
-      } catch (err) {
-        // E.g. a result that is not JSON: the requester still gets an answer.
-        if (err instanceof IpckitError && err.errorClass !== 'closed' && !this.#closed) {
-          await this.sendError(m.id, `the response could not be sent: ${err.message}`);
-        }
-        throw err;
+        if (await this._claim(m)) await this.#answer(m, handler);
+      } finally {
+        this.#inflight.delete(m.id);
+        if (!this.#closed) this._settled();
       }
     })().catch((err) => this._report(err));
+  }
+
+  async #answer(m, handler) {
+    let result;
+    try {
+      result = await handler(m.payload, m);
+    } catch (err) {
+      await this.sendError(m.id, errorText(err));
+      return;
+    }
+    try {
+      await this.sendResponse(m.id, result === undefined ? null : result);
+    } catch (err) {
+      // E.g. a result that is not JSON: the requester still gets an answer.
+      if (err instanceof IpckitError && err.errorClass !== 'closed' && !this.#closed) {
+        await this.sendError(m.id, `the response could not be sent: ${err.message}`);
+      }
+      throw err;
+    }
   }
 
   // Parks a request until onRequest() registers a handler for its method, or
   // answers it with format 1's error text after handlerWaitMs (spec/
   // file_channel.md, claim rule C3's handler_wait).
   #awaitHandler(m) {
-    const noHandler = () => {
-      this.sendError(m.id, `no handler for method '${m.method}'`).catch((err) => this._report(err));
-    };
+    const noHandler = () => this.#runRequest(m, () => {
+      throw new Error(`no handler for method '${m.method}'`);
+    });
+    this.#inflight.set(m.id, m.pos);
     if (this.#handlerWaitMs === 0) {
       noHandler();
       return;

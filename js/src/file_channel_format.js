@@ -24,10 +24,18 @@ export const CHANNEL_INFO_FILE = constants.channelInfoFile;
 export const DEFAULT_MAX_FILE_BYTES = constants.defaultMaxFileBytes;
 export const MAX_CHANNEL_INFO_BYTES = constants.maxChannelInfoBytes;
 export const FILE_CHANNEL_FORMAT_VERSION = constants.fileChannelFormatVersion;
+// Format 2 retention (spec/file_channel.md, rule W3): a writer drops the
+// first message while every named reader has it and it is ackGraceMs old,
+// or while the file holds more than maxMessages or maxBytes. minAgeMs is
+// format 1's rule, accepted and no longer applied.
 export const DEFAULT_RETENTION = Object.freeze({
   maxMessages: constants.defaultRetentionMaxMessages,
   minAgeMs: constants.defaultRetentionMinAgeMs,
+  maxBytes: constants.defaultRetentionMaxBytes,
+  ackGraceMs: constants.defaultAckGraceMs,
 });
+// A cursor this old whose reader is not running is deleted by writers (W2).
+export const DEFAULT_READER_TTL_MS = constants.defaultReaderTtlMs;
 
 const TYPES = new Set(['request', 'response', 'event']);
 const U32_MAX = 0xffffffff;
@@ -88,24 +96,31 @@ export function composeChannelFile(messageTexts) {
 
 function appendArgs(existing, messageTexts, options) {
   const retention = options.retention || {};
+  const positions = options.readerPositions || [];
   return [
     toBytes(existing, 'channel file'),
     String(options.label || 'channel file'),
     Array.from(messageTexts, String),
-    // size_t is 32 bits in WASM.
-    intOption(retention.maxMessages, 'retention.maxMessages', DEFAULT_RETENTION.maxMessages, U32_MAX),
-    intOption(retention.minAgeMs, 'retention.minAgeMs', DEFAULT_RETENTION.minAgeMs),
-    intOption(options.nowMs, 'nowMs', Date.now()),
-    intOption(options.maxFileBytes, 'maxFileBytes', DEFAULT_MAX_FILE_BYTES, U32_MAX),
+    {
+      // size_t is 32 bits in WASM.
+      maxMessages: intOption(retention.maxMessages, 'retention.maxMessages', DEFAULT_RETENTION.maxMessages, U32_MAX),
+      maxBytes: intOption(retention.maxBytes, 'retention.maxBytes', DEFAULT_RETENTION.maxBytes, U32_MAX),
+      ackGraceMs: intOption(retention.ackGraceMs, 'retention.ackGraceMs', DEFAULT_RETENTION.ackGraceMs),
+      nowMs: intOption(options.nowMs, 'nowMs', Date.now()),
+      maxFileBytes: intOption(options.maxFileBytes, 'maxFileBytes', DEFAULT_MAX_FILE_BYTES, U32_MAX),
+      readerPositions: Array.from(positions, (p) => intOption(p, 'readerPositions[]', 0)),
+    },
   ];
 }
 
-// The new file after appending `messageTexts` to `existing` and pruning per
-// `retention` at `nowMs`: {bytes, kept, pruned}, the file as UTF-8 bytes.
-// Existing messages stay byte for byte. CorruptError if `existing` is corrupt
-// (never overwrite it); TooLargeError past maxFileBytes.
+// The new file after appending `messageTexts` to `existing`, each stamped
+// with the next pos, and pruning per `retention` at `nowMs` given the cursor
+// positions of the file's named readers (`readerPositions`, rule W3):
+// {bytes, kept, pruned, firstPos}, the file as UTF-8 bytes. Existing
+// messages stay byte for byte. CorruptError if `existing` is corrupt (never
+// overwrite it); TooLargeError past maxFileBytes.
 export function appendToChannelText(existing, messageTexts, options = {}) {
-  return unwrap(core().appendToChannelText(...appendArgs(existing, messageTexts, options)));
+  return unwrap(core().appendToChannelTextWithOptions(...appendArgs(existing, messageTexts, options)));
 }
 
 // appendToChannelText for a writer that appends to one file again and again:
@@ -117,7 +132,7 @@ export class ChannelFileWriter {
 
   append(existing, messageTexts, options = {}) {
     if (!this.#writer) throw new InvalidArgumentError('ChannelFileWriter was disposed');
-    return unwrap(this.#writer.append(...appendArgs(existing, messageTexts, options)));
+    return unwrap(this.#writer.appendWithOptions(...appendArgs(existing, messageTexts, options)));
   }
 
   dispose() {
@@ -144,21 +159,75 @@ export function validateChannelInfo(text, label = CHANNEL_INFO_FILE) {
   check(core().validateChannelInfo(toBytes(text, 'channel info'), String(label)));
 }
 
+// ---- Format 2 reader files (spec/file_channel.md, "Format 2") ----
+
+// Throws InvalidArgumentError unless `name` is a reader name ([A-Za-z0-9_-]{1,64}).
+export function validateReaderName(name) {
+  if (typeof name !== 'string') throw new InvalidArgumentError(`reader name must be a string, not ${typeof name}`);
+  check(core().validateReaderName(name));
+}
+
+// {cursor, lock, claims}: the names, in the channel directory, of reader
+// `name`'s cursor and lock files for channel file `channelFile`, and of that
+// file's claims file.
+export function readerFileNames(channelFile, name) {
+  return core().readerFileNames(String(channelFile), String(name));
+}
+
+// The reader name of `fileName` if it is a cursor file of `channelFile`, else null.
+export function readerNameOfCursorFile(channelFile, fileName) {
+  return core().readerNameOfCursorFile(String(channelFile), String(fileName));
+}
+
+// A cursor {pos, ids, updated} from its file's text; CorruptError naming `label`.
+export function parseReaderCursor(text, label = 'cursor file') {
+  return unwrap(core().parseReaderCursor(toBytes(text, 'cursor file'), String(label)));
+}
+
+export function composeReaderCursor(cursor) {
+  return core().composeReaderCursor(cursor);
+}
+
+// Whether writers may delete `cursor` (rule W2; its reader's lock not held).
+export function cursorExpired(cursor, nowMs, ttlMs = DEFAULT_READER_TTL_MS) {
+  return core().cursorExpired(cursor, nowMs, ttlMs);
+}
+
+// The claims file: [{requestId, reader, pid, at}]; empty text is none.
+export function parseClaims(text, label = 'claims file') {
+  return unwrap(core().parseClaims(toBytes(text, 'claims file'), String(label)));
+}
+
+// Rule C1: may `mine` ({reader, pid, at}) run request `requestId`'s handler?
+// `claims` as parseClaims gives them, each with `alive` set by the caller
+// (a named claimant's lock is held, an anonymous one's pid lives);
+// `requestIds` the ids in the request file, `replyFile` the file responses
+// go to. -> {outcome: 'claimed' | 'answered' | 'claimed_by_other', claims
+// (the claims file text to write when claimed), holder}.
+export function decideClaim(requestId, claims, requestIds, replyFile, mine) {
+  return unwrap(core().decideClaim(String(requestId), claims, Array.from(requestIds, String),
+    toBytes(replyFile, 'reply file'), mine));
+}
+
 // A reader's memory of one channel file: takeNew(text) returns the messages
 // it has not returned before, in file order, each id once. A sequence gap
 // (messages pruned before they were read) throws DataLossError once; the next
 // call delivers what is there. CorruptError leaves the state untouched.
 // Holds WASM memory: call dispose() when done.
 export class Inbox {
-  #tracker = new (core().Inbox)();
+  #tracker;
+
+  constructor(tracker = new (core().Inbox)()) {
+    this.#tracker = tracker;
+  }
 
   takeNew(text, label = 'channel file', options = {}) {
-    return unwrap(this.#live().takeNew(toBytes(text, 'channel file'), String(label), Boolean(options.payloadJson)));
+    return unwrap(this._live().takeNew(toBytes(text, 'channel file'), String(label), Boolean(options.payloadJson)));
   }
 
   // Marks everything in `text` as taken without returning it.
   skipAll(text, label = 'channel file') {
-    check(this.#live().skipAll(toBytes(text, 'channel file'), String(label)));
+    check(this._live().skipAll(toBytes(text, 'channel file'), String(label)));
   }
 
   dispose() {
@@ -168,8 +237,33 @@ export class Inbox {
     }
   }
 
-  #live() {
-    if (!this.#tracker) throw new InvalidArgumentError('Inbox was disposed');
+  _live() {
+    if (!this.#tracker) throw new InvalidArgumentError('the inbox was disposed');
     return this.#tracker;
+  }
+}
+
+// A named reader's memory of one channel file (rules R2-R5), started from
+// its cursor: takeNew(text) returns the messages past it, in file order; a
+// pos gap (pruned before it read them) throws DataLossError once.
+// cursor() is what the reader writes to its cursor file. Holds WASM memory:
+// call dispose() when done. skipAll(text): a new reader that starts at the
+// end of the file.
+export class NamedInbox extends Inbox {
+  constructor(cursor = { pos: 0, ids: [] }) {
+    super(new (core().NamedInbox)(cursor));
+  }
+
+  // A new reader's start (rule R4): just before the first message of
+  // `text`, or at `floor` (the highest cursor pos of the file's readers)
+  // when no message in it has a pos.
+  startBefore(text, label = 'channel file', floor = 0) {
+    check(this._live().startBefore(toBytes(text, 'channel file'), String(label), intOption(floor, 'floor', 0)));
+  }
+
+  // {pos, ids}: how far this reader has taken.
+  cursor() {
+    const c = this._live().cursor();
+    return { pos: c.pos, ids: c.ids };
   }
 }

@@ -117,14 +117,19 @@ for (const [label, ipckit] of [['esm', esm], ['cjs', cjs]]) {
       assert.deepEqual(ipckit.parseChannelFile(bytes).map((x) => x.id), ['a1', 'a2']);
     });
 
-    test('retention prunes only old messages beyond maxMessages', () => {
-      const texts = [0, 1, 2].map((i) => ipckit.composeMessage({ id: `m${i}`, timestamp: 1000 + i, type: 'event', method: 'e' }));
-      const file = ipckit.composeChannelFile(texts);
-      const young = ipckit.appendToChannelText(file, [], { retention: { maxMessages: 1, minAgeMs: 60000 }, nowMs: 2000 });
-      assert.equal(young.pruned, 0);
-      const old = ipckit.appendToChannelText(file, [], { retention: { maxMessages: 1, minAgeMs: 60000 }, nowMs: 100000 });
-      assert.equal(old.pruned, 2);
-      assert.deepEqual(ipckit.parseChannelFile(old.bytes).map((x) => x.id), ['m2']);
+    test('retention (format 2): maxMessages bounds young messages too; named readers prune what all took, after ackGraceMs', () => {
+      const msg = (i) => ipckit.composeMessage({ id: `m${i}`, timestamp: 1000 + i, type: 'event', method: 'e' });
+      const three = ipckit.appendToChannelText('', [0, 1, 2].map(msg), { nowMs: 1003 });
+      assert.deepEqual(ipckit.parseChannelFile(three.bytes).map((x) => x.pos), [1, 2, 3]);
+      const bounded = ipckit.appendToChannelText(three.bytes, [msg(3)], { retention: { maxMessages: 2 }, nowMs: 1004 });
+      assert.deepEqual(ipckit.parseChannelFile(bounded.bytes).map((x) => x.id), ['m2', 'm3']);
+      // Two readers; one has taken up to pos 2, so only pos 1 and 2 may go, once ackGraceMs old.
+      const ack = (nowMs) => ipckit.appendToChannelText(three.bytes, [msg(9)],
+        { retention: { ackGraceMs: 500 }, nowMs, readerPositions: [3, 2] });
+      assert.equal(ack(1100).pruned, 0);
+      assert.deepEqual(ipckit.parseChannelFile(ack(5000).bytes).map((x) => x.id), ['m2', 'm9']);
+      // No named reader: nothing is acknowledged.
+      assert.equal(ipckit.appendToChannelText(three.bytes, [msg(9)], { nowMs: 100000 }).pruned, 0);
     });
 
     test('ChannelFileWriter appends as appendToChannelText does, across other writers and rewrites', () => {
@@ -183,7 +188,7 @@ for (const [label, ipckit] of [['esm', esm], ['cjs', cjs]]) {
       assert.throws(() => ipckit.parseMessage('{"id":"x"}'), ipckit.CorruptError);
       assert.throws(() => ipckit.composeMessage({ id: '', type: 'event', timestamp: 1 }), ipckit.InvalidArgumentError);
       assert.throws(() => ipckit.composeMessage({ id: 'x', type: 'nope' }), ipckit.InvalidArgumentError);
-      assert.throws(() => ipckit.validateChannelInfo('{"protocol":"file-ipc","version":"1.0","format_version":2}'),
+      assert.throws(() => ipckit.validateChannelInfo('{"protocol":"file-ipc","version":"1.0","format_version":3}'),
         ipckit.UnsupportedVersionError);
       ipckit.validateChannelInfo(ipckit.composeChannelInfo(5));
     });

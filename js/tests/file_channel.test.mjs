@@ -127,11 +127,14 @@ describe('Node frontend <-> C++ backend', () => {
     // The backend may still be finishing its last write (its ipckit 0.1
     // <stem>.lock goes after the rename that woke us): wait, bounded, for
     // the directory to settle to exactly the protocol's files.
-    const expected = ['.channel_info', '.lock', 'backend_to_frontend.json', 'frontend_to_backend.json'];
-    let names = readdirSync(tmp.dir).sort();
+    // .backend.lock: the backend's liveness lock. Claims files (requests are
+    // claimed before their handler runs, format 2) come and go with requests.
+    const expected = ['.backend.lock', '.channel_info', '.lock', 'backend_to_frontend.json', 'frontend_to_backend.json'];
+    const list = () => readdirSync(tmp.dir).filter((n) => !n.startsWith('.claims.')).sort();
+    let names = list();
     for (const until = Date.now() + 5000; JSON.stringify(names) !== JSON.stringify(expected) && Date.now() < until;) {
       await sleep(5);
-      names = readdirSync(tmp.dir).sort();
+      names = list();
     }
     assert.deepEqual(names, expected);
     const sent = ipckit.parseChannelFile(readFileSync(path.join(tmp.dir, 'frontend_to_backend.json')));

@@ -16,9 +16,6 @@ import { spawnWithLines, startPyBackend } from './python_helpers.mjs';
 const { FileChannel, parseChannelFile, ready } = await import(DIST_ESM);
 await ready();
 const CHILD = path.join(JS_DIR, 'tests', 'fc_frontend_child.mjs');
-// What the implementation still lacks: these tests are reported, not failed,
-// until it lands (node:test's todo).
-const TODO = process.env.IPCKIT_FORMAT2_TODO === '0' ? false : 'format 2 is not implemented in the Node transport yet';
 
 // A frontend process; cmd(c) sends one command and resolves with its answer.
 async function startFrontend(dir, options, tag) {
@@ -67,7 +64,7 @@ describe('FileChannel format 2 (Node frontends, Python backend)', () => {
     t.cleanup();
   });
 
-  test('a reloaded frontend (same reader name) runs no handler again and replays no event', { todo: TODO }, async () => {
+  test('a reloaded frontend (same reader name) runs no handler again and replays no event', async () => {
     const a = await frontend({ reader: 'reload' }, 'a');
     await a.cmd({ op: 'handle', method: 'hello' });
     const asked = await a.cmd({ op: 'request', method: 'ask', params: { method: 'hello', params: 1 } });
@@ -89,7 +86,7 @@ describe('FileChannel format 2 (Node frontends, Python backend)', () => {
     await b.close();
   });
 
-  test('two frontends on one channel: each backend request is handled once', { todo: TODO }, async () => {
+  test('two frontends on one channel: each backend request is handled once', async () => {
     const a = await frontend({ reader: 'tab-a' }, 'a');
     const b = await frontend({ reader: 'tab-b' }, 'b');
     await a.cmd({ op: 'handle', method: 'work' });
@@ -107,7 +104,7 @@ describe('FileChannel format 2 (Node frontends, Python backend)', () => {
     await b.close();
   });
 
-  test('a new named reader takes what was sent before and while it started; start "now" only what comes after', { todo: TODO }, async () => {
+  test('a new named reader takes what was sent before and while it started; start "now" only what comes after', async () => {
     const ctl = await frontend({ reader: 'ctl' }, 'ctl');
     await ctl.cmd({ op: 'request', method: 'emit', params: { name: 'early', count: 5 } });
     const fresh = await frontend({ reader: 'fresh' }, 'fresh');
@@ -124,7 +121,7 @@ describe('FileChannel format 2 (Node frontends, Python backend)', () => {
     for (const c of [ctl, fresh, late]) await c.close();
   });
 
-  test('files stay bounded after a burst, in both directions', { todo: TODO }, async () => {
+  test('files stay bounded after a burst, in both directions', async () => {
     const a = await frontend({ reader: 'burst' }, 'a');
     await a.cmd({ op: 'request', method: 'emit', params: { name: 'burst', count: 1500 } }, 120000);
     await a.cmd({ op: 'request', method: 'emit', params: { name: 'marker5', count: 1 } });
@@ -142,7 +139,7 @@ describe('FileChannel format 2 (Node frontends, Python backend)', () => {
     }
   });
 
-  test('a named reader that fell behind the count bound gets data_loss once, then the rest', { todo: TODO }, async () => {
+  test('a named reader that fell behind the count bound gets data_loss once, then the rest', async () => {
     const slow = await frontend({ reader: 'slow' }, 'slow');
     await slow.cmd({ op: 'request', method: 'emit', params: { name: 'marker6', count: 1 } });
     await slow.cmd({ op: 'until', name: 'marker6' });

@@ -29,6 +29,7 @@ import { LOCK_FILE } from '../file_channel_format.js';
 //   "U"       unlock                                            -> "open"
 //   "R"       reopen the lock file (it was replaced)            -> "open"
 //   "S"       probe: is anyone holding it? (LOCK_SH|LOCK_NB, released at once) -> "free" | "held"
+//   "P <path>" probe another file: is anyone holding it? (one that cannot be opened counts as held) -> "free" | "held"
 //   "W"       wait in the kernel until no one holds it (LOCK_SH, released at once) -> "free"
 // The file is opened read-write and created with mode 0600 (0660 in a
 // directory shared on purpose), like the core's open; as the core does, the
@@ -40,7 +41,7 @@ import { LOCK_FILE } from '../file_channel_format.js';
 // 2 ms, as the spec says; after locking, checks that .lock still names the
 // locked file (else reopens and tries again).
 const PERL_SCRIPT = String.raw`
-use strict; use warnings; use Fcntl qw(:flock :mode O_RDWR O_CREAT O_EXCL O_NOFOLLOW O_NONBLOCK);
+use strict; use warnings; use Fcntl qw(:flock :mode O_RDONLY O_RDWR O_CREAT O_EXCL O_NOFOLLOW O_NONBLOCK);
 $| = 1;
 my $path = shift; my $shared = (shift // '') eq 'shared'; my $fh;
 sub reopen {
@@ -69,6 +70,9 @@ while (defined(my $cmd = <STDIN>)) {
     print $got ? "locked\n" : $timed ? "busy\n" : "failed\n";
   } elsif ($cmd eq 'S') {
     if (flock($fh, LOCK_SH | LOCK_NB)) { flock($fh, LOCK_UN); print "free\n"; } else { print "held\n"; }
+  } elsif ($cmd =~ /^P (.+)$/) {
+    my $g; if (sysopen($g, $1, O_RDONLY | O_NOFOLLOW | O_NONBLOCK)) { print flock($g, LOCK_SH | LOCK_NB) ? "free\n" : "held\n"; close($g); }
+    else { print "held\n"; }
   } elsif ($cmd eq 'W') { flock($fh, LOCK_SH); flock($fh, LOCK_UN); print "free\n"; }
   elsif ($cmd eq 'U') { flock($fh, LOCK_UN); print "open\n"; }
   elsif ($cmd eq 'R') { reopen(); print "open\n"; }
@@ -96,6 +100,8 @@ while IFS= read -r cmd; do
     "L "*) ms=\${cmd#L }
        if flock -x -w "$((ms / 1000)).$(printf '%03d' $((ms % 1000)))" 9; then echo locked; else echo busy; fi ;;
     S) if flock -s -n 9; then flock -u 9; echo free; else echo held; fi ;;
+    "P "*) p=\${cmd#P }
+       if [ ! -f "$p" ] || [ -L "$p" ]; then echo held; elif flock -s -n "$p" true; then echo free; else echo held; fi ;;
     W) if flock -s 9; then flock -u 9; echo free; else echo failed; fi ;;
     U|R) exec 9>&-; check "$1" "$2"; if exec 9<>"$1"; then echo open; else echo failed; fi ;;
     *) echo failed ;;
@@ -212,6 +218,18 @@ export class ChannelLockHelper {
     await this.#start();
     const answer = await this.#command('S');
     if (answer !== 'free' && answer !== 'held') throw makeError('io', `probing '${this.#lockPath}' failed`);
+    return answer === 'held';
+  }
+
+  // Whether another process holds a lock on `file` (any path; one that
+  // cannot be opened, a missing one too, counts as held: spec/
+  // file_channel.md, rule C1), e.g. a named reader's .lock, probed without
+  // taking it. Usable while this helper's own lock is held.
+  async probeFile(file) {
+    if (String(file).includes('\n')) throw makeError('invalid_argument', `a lock path with a newline: ${JSON.stringify(file)}`);
+    await this.#start();
+    const answer = await this.#command(`P ${file}`);
+    if (answer !== 'free' && answer !== 'held') throw makeError('io', `probing '${file}' failed`);
     return answer === 'held';
   }
 

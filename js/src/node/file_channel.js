@@ -25,7 +25,8 @@ import { ClosedError, InvalidArgumentError, TimeoutError, fromSystemError } from
 import { intOption, timeoutOption } from '../bytes.js';
 import {
   BACKEND_TO_FRONTEND_FILE, CHANNEL_INFO_FILE, DEFAULT_MAX_FILE_BYTES, DEFAULT_RETENTION, FRONTEND_TO_BACKEND_FILE,
-  MAX_CHANNEL_INFO_BYTES, ChannelFileWriter, appendToChannelText, composeChannelInfo, validateChannelInfo,
+  MAX_CHANNEL_INFO_BYTES, ChannelFileWriter, NamedInbox, appendToChannelText, composeChannelInfo, validateChannelInfo,
+  validateReaderName,
 } from '../file_channel_format.js';
 import { FileChannelEndpoint, FileChannelEvent } from '../file_channel_endpoint.js';
 import { ready } from '../core.js';
@@ -36,6 +37,7 @@ import {
   checkChannelDirectory, makePrivateDirs, openOwnedRegularFile, readChannelFile, removeStaleTempFiles,
   replaceFileAtomically,
 } from './channel_files.js';
+import { NamedReader, claimUnderLock, readerPositions, removeClaims } from './channel_readers.js';
 
 const DEFAULT_OPEN_TIMEOUT_MS = 10000;
 // How often a watching channel checks that its directory is still the one it
@@ -57,6 +59,8 @@ export function fileOptions(o) {
     retention: {
       maxMessages: intOption(retention.maxMessages, 'retention.maxMessages', DEFAULT_RETENTION.maxMessages, 2 ** 32 - 1),
       minAgeMs: intOption(retention.minAgeMs, 'retention.minAgeMs', DEFAULT_RETENTION.minAgeMs),
+      maxBytes: intOption(retention.maxBytes, 'retention.maxBytes', DEFAULT_RETENTION.maxBytes, 2 ** 32 - 1),
+      ackGraceMs: intOption(retention.ackGraceMs, 'retention.ackGraceMs', DEFAULT_RETENTION.ackGraceMs),
     },
     maxFileBytes: intOption(o.maxFileBytes, 'maxFileBytes', DEFAULT_MAX_FILE_BYTES, 2 ** 32 - 1, 1),
     fsync: Boolean(o.fsync),
@@ -132,6 +136,7 @@ export async function emptyChannelFiles(lock, dir, options, timeoutMs) {
           if (err.errorClass !== 'not_found') throw err;
         }
         replaceFileAtomically(dir, n, EMPTY_CHANNEL, mode, options.fsync, shared);
+        removeClaims(dir, n);
       }
     } finally {
       for (const h of held) h.release();
@@ -148,25 +153,29 @@ export async function appendToChannelFile(lock, dir, name, texts, options, timeo
   await lock.withLock(timeoutMs, async (deadlineMs) => {
     const ipckit01 = await Ipckit01FileLock.acquire(dir, name, deadlineMs, options.allowSharedDirectory);
     try {
-      appendUnderLock(dir, name, texts, options, removeStaleTemps, writer);
+      await appendUnderLock(lock, dir, name, texts, options, removeStaleTemps, writer);
     } finally {
       ipckit01.release();
     }
   });
 }
 
-// The write protocol's locked part for <dir>/<name>: read, append with
-// retention (refusing a corrupt file), replace atomically. Call with both
-// locks held (appendToChannelFile).
-export function appendUnderLock(dir, name, texts, options, removeStaleTemps, writer) {
+// The write protocol's locked part for <dir>/<name>: read, append (pos
+// stamped) with retention by the named readers' cursors (refusing a corrupt
+// file), replace atomically. Call with both locks held (appendToChannelFile);
+// `lock` is the .lock helper, which probes reader locks.
+export async function appendUnderLock(lock, dir, name, texts, options, removeStaleTemps, writer) {
   if (removeStaleTemps) removeStaleTempFiles(dir);
   const file = path.join(dir, name);
+  const nowMs = Date.now();
+  const positions = await readerPositions(lock, dir, name, options, nowMs);
   const current = readChannelFile(file, options.maxFileBytes, options.allowSharedDirectory);
   const appendOptions = {
     label: file,
     retention: options.retention,
-    nowMs: Date.now(),
+    nowMs,
     maxFileBytes: options.maxFileBytes,
+    readerPositions: positions,
   };
   const result = writer
     ? writer.append(current.bytes, texts, appendOptions)
@@ -188,6 +197,8 @@ export class FileChannel extends FileChannelEndpoint {
   #startTimer = null;
   #reading = false;
   #readAgain = false;
+  #reader = null;        // a named reader's NamedReader (lock and cursor file)
+  #inbox = null;         // its NamedInbox (the endpoint reads through it)
   #livenessLock = null;  // a backend's helper holding .backend.lock
   #liveness = null;      // a frontend's watch: {helper, online, dirty, wake, first}
 
@@ -197,7 +208,14 @@ export class FileChannel extends FileChannelEndpoint {
   //   retention: {maxMessages = 1000, minAgeMs = 60000}: when writers prune;
   //   maxFileBytes = 64 MiB: per channel file, read and write;
   //   fsync = false: fsync writes (survive power loss);
-  //   skipExisting = false: ignore messages already in the incoming file;
+  //   reader: a name ([A-Za-z0-9_-]{1,64}) for this reader: it keeps a
+  //     cursor in the directory and resumes from it when an endpoint with
+  //     the name opens again (a reload neither replays events nor misses
+  //     what came meanwhile); one process at a time per name (InUseError).
+  //     Default: anonymous (memory only: a restart takes the file's
+  //     messages again, except requests already answered or claimed);
+  //   start = 'all': 'now' takes only messages appended after the open;
+  //   skipExisting = false: the same as start: 'now' (format 1's name);
   //   openTimeoutMs = 10000, sendTimeoutMs = 10000: lock waits;
   //   requestTimeoutMs = 30000: sendRequest's default timeout;
   //   handlerWaitMs = 5000: how long a request for a method with no handler
@@ -225,7 +243,17 @@ export class FileChannel extends FileChannelEndpoint {
     const signal = signalOption(options.signal, 'FileChannel.open');
     if (signal && signal.aborted) throw signal.reason;
     await ready();
-    const parsed = { ...fileOptions(options), skipExisting: Boolean(options.skipExisting), forcePolling: Boolean(options.forcePolling) };
+    const parsed = {
+      ...fileOptions(options), forcePolling: Boolean(options.forcePolling), reader: null, startNow: Boolean(options.skipExisting),
+    };
+    if (options.reader !== undefined && options.reader !== null) {
+      validateReaderName(options.reader);
+      parsed.reader = options.reader;
+    }
+    if (options.start !== undefined && options.start !== 'all' && options.start !== 'now') {
+      throw new InvalidArgumentError(`FileChannel: start must be 'all' or 'now', not ${String(options.start)}`);
+    }
+    if (options.start === 'now') parsed.startNow = true;
     const resolved = await makeChannelDir(dir, parsed.allowSharedDirectory);
     const channel = new FileChannel(resolved, side, parsed, options);
     await channel._openAbortable(signal, () => channel.#openFiles());
@@ -264,7 +292,8 @@ export class FileChannel extends FileChannelEndpoint {
     await emptyChannelFiles(this.#lock, this.#dir, this.#options, timeoutMs);
     this.#writer.dispose();
     this.#writer = new ChannelFileWriter();
-    this._resetInbox();
+    // A named reader keeps its cursor: pos goes on from the cursors.
+    if (!this.#reader) this._resetInbox();
   }
 
   // Whether a backend has the channel open now (spec/file_channel.md,
@@ -363,6 +392,7 @@ export class FileChannel extends FileChannelEndpoint {
     this.#stopWatching();
     this.#lock.close();
     if (this.#livenessLock) this.#livenessLock.close();
+    if (this.#reader) this.#reader.close();
     if (this.#liveness) {
       this.#liveness.helper.close();
       if (this.#liveness.wake) this.#liveness.wake();
@@ -375,7 +405,8 @@ export class FileChannel extends FileChannelEndpoint {
       this.#options.allowSharedDirectory, true);
     if (this.closed) throw new ClosedError(`FileChannel ${this._describe()} was closed while opening`);
     if (this.side === 'backend') await this.#takeLivenessLock();
-    if (this.#options.skipExisting) {
+    if (this.#options.reader !== null) await this.#openNamedReader();
+    else if (this.#options.startNow) {
       const snap = readChannelFile(this.incomingPath, this.#options.maxFileBytes, this.#options.allowSharedDirectory);
       this._skipAll(snap.bytes, this.incomingPath);
     }
@@ -385,6 +416,27 @@ export class FileChannel extends FileChannelEndpoint {
     this.#startTimer = setImmediate(() => {
       this.#startTimer = null;
       this.#scheduleRead();
+    });
+  }
+
+  // Opens the named reader: resumes from its cursor, or (a new reader, rule
+  // R4) starts just before the file's first message, or at its end with
+  // start: 'now', and writes the cursor before open() returns, so writers
+  // keep what arrives from then on.
+  async #openNamedReader() {
+    const { incoming } = SIDES[this.side];
+    this.#reader = await NamedReader.open(this.#dir, incoming, this.#options.reader, this.#options);
+    if (this.closed) throw new ClosedError(`FileChannel ${this._describe()} was closed while opening`);
+    const resumed = this.#reader.cursor;
+    this.#inbox = new NamedInbox(resumed || { pos: 0, ids: [] });
+    this._useInbox(this.#inbox);
+    if (resumed) return;
+    await this.#lock.withLock(this.#options.openTimeoutMs, async () => {
+      const floor = Math.max(0, ...await readerPositions(this.#lock, this.#dir, incoming, this.#options));
+      const snap = readChannelFile(this.incomingPath, this.#options.maxFileBytes, this.#options.allowSharedDirectory);
+      if (this.#options.startNow) this.#inbox.skipAll(snap.bytes, this.incomingPath);
+      else this.#inbox.startBefore(snap.bytes, this.incomingPath, floor);
+      this.#reader.write(this.#inbox.cursor(), true);
     });
   }
 
@@ -522,6 +574,33 @@ export class FileChannel extends FileChannelEndpoint {
       this._report(err);
       return;
     }
-    this._deliver(snap.bytes, file);
+    if (this._deliver(snap.bytes, file)) this.#writeCursor();
+  }
+
+  // Rule R6: a named reader's cursor after the application has the
+  // messages, but below any request still parked or being handled.
+  #writeCursor() {
+    if (!this.#reader || this.closed) return;
+    const cursor = this.#inbox.cursor();
+    const floor = this._cursorFloor();
+    if (floor !== Infinity && floor - 1 < cursor.pos) cursor.pos = Math.max(this.#reader.cursor.pos, floor - 1);
+    try {
+      this.#reader.write(cursor);
+    } catch (err) {
+      this._report(err);
+    }
+  }
+
+  _settled() {
+    this.#writeCursor();
+  }
+
+  // Rule C1: under .lock, claim request `m` unless it is answered or a live
+  // claimant has it.
+  async _claim(m) {
+    const { incoming, outgoing } = SIDES[this.side];
+    const me = { reader: this.#options.reader || '', pid: process.pid };
+    return this.#lock.withLock(this._sendTimeoutMs,
+      () => claimUnderLock(this.#lock, this.#dir, incoming, outgoing, m.id, me, this.#options));
   }
 }
