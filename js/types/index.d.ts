@@ -1,6 +1,5 @@
 // ipckit for Node: the portable core plus the FileChannel and IpcChannel
 // transports.
-import { EventEmitter } from 'node:events';
 import type {
   ChannelSchema, EndpointOptions, FileChannelEndpoint, FileChannelEvent, FrameOptions, RetentionPolicy, TimeoutOptions, WaitOptions,
 } from './common.js';
@@ -14,8 +13,17 @@ export interface FileChannelOptions extends EndpointOptions {
   maxFileBytes?: number;
   /** fsync every write (survives power loss). Default false. */
   fsync?: boolean;
-  /** Ignore messages already in the incoming file when opening. Default false. */
+  /** The same as start: 'now' (format 1's name). Default false. */
   skipExisting?: boolean;
+  /**
+   * A reader name ([A-Za-z0-9_-]{1,64}): the endpoint keeps a cursor in the directory and resumes from
+   * it when it opens again under the name (a reload replays no event and misses nothing sent
+   * meanwhile). One instance at a time per name: InUseError otherwise. Default: anonymous (memory
+   * only). Requests are claimed before a handler runs either way, so none runs twice.
+   */
+  reader?: string;
+  /** Where a new reader starts: 'all' (the file's messages) or 'now' (only what comes after the open). */
+  start?: 'all' | 'now';
   /** Bound on the lock wait while opening. Default 10000. */
   openTimeoutMs?: number;
   /** Ends the open (its lock wait) with `signal.reason`. */
@@ -100,7 +108,7 @@ export class IpcChannel {
  * with its own buffers and backpressure. A connection that arrives while
  * nobody listens for 'connection' is closed.
  */
-export class IpcServer extends EventEmitter {
+export class IpcServer {
   readonly name: string;
   readonly path: string;
   readonly closed: boolean;
@@ -110,6 +118,8 @@ export class IpcServer extends EventEmitter {
   on(event: 'close', listener: () => void): this;
   once(event: 'connection' | 'disconnect', listener: (client: IpcChannel) => void): this;
   once(event: 'close', listener: () => void): this;
+  /** Removes a listener (an EventEmitter from node:events at runtime). */
+  off(event: 'connection' | 'disconnect' | 'close', listener: (...args: any[]) => void): this;
   unref(): this;
   ref(): this;
   /** Stops listening, removes the socket file and closes every client. */
