@@ -142,6 +142,8 @@ export interface FileMessage {
   seq?: number;
   /** Id of the writing endpoint (format 1 extension). */
   sender?: string;
+  /** The message's place in its file's append history, stamped by the writer (format 2). */
+  pos?: number;
 }
 
 /** What composeMessage takes: a message with `payload` (any JSON value) or `payloadJson` (JSON text). */
@@ -158,11 +160,20 @@ export interface MessageSpec {
   sender?: string;
 }
 
+/**
+ * When writers prune the front of a channel file (format 2, spec/file_channel.md rule W3): while
+ * every named reader has taken the first message and it is ackGraceMs old, or while the file holds
+ * more than maxMessages or maxBytes.
+ */
 export interface RetentionPolicy {
-  /** Writers prune only while the file holds more than this... */
+  /** The file's message bound. Default 1000. */
   maxMessages?: number;
-  /** ...and only messages at least this old. */
+  /** Format 1's age rule: accepted, no longer applied. */
   minAgeMs?: number;
+  /** The file's byte bound. Default 8 MiB. */
+  maxBytes?: number;
+  /** How long an acknowledged message stays for anonymous and ipckit 0.1 readers. Default 500. */
+  ackGraceMs?: number;
 }
 
 export const BACKEND_TO_FRONTEND_FILE: string;
@@ -188,12 +199,18 @@ export function parseChannelFile(text: BytesLike, label?: string, options?: Pars
 export function scanChannelFile(text: BytesLike, label?: string): { id: string; begin: number; end: number }[];
 /** A channel file from message texts. */
 export function composeChannelFile(messageTexts: Iterable<string>): string;
-/** The file after appending and pruning: UTF-8 bytes plus counts. */
-export function appendToChannelText(
-  existing: BytesLike,
-  messageTexts: Iterable<string>,
-  options?: { label?: string; retention?: RetentionPolicy; nowMs?: number; maxFileBytes?: number },
-): { bytes: Uint8Array; kept: number; pruned: number };
+export interface AppendOptions {
+  label?: string;
+  retention?: RetentionPolicy;
+  nowMs?: number;
+  maxFileBytes?: number;
+  /** The cursor positions of the file's named readers (acknowledged pruning). */
+  readerPositions?: number[];
+}
+/** UTF-8 bytes, counts, and the pos stamped on the first new message. */
+export interface AppendResult { bytes: Uint8Array; kept: number; pruned: number; firstPos: number }
+/** The file after appending (each new message stamped with the next pos) and pruning. */
+export function appendToChannelText(existing: BytesLike, messageTexts: Iterable<string>, options?: AppendOptions): AppendResult;
 /**
  * appendToChannelText for a writer that appends to one file repeatedly: it
  * remembers what it wrote last, so each append scans only what other writers
@@ -204,8 +221,8 @@ export class ChannelFileWriter {
   append(
     existing: BytesLike,
     messageTexts: Iterable<string>,
-    options?: { label?: string; retention?: RetentionPolicy; nowMs?: number; maxFileBytes?: number },
-  ): { bytes: Uint8Array; kept: number; pruned: number };
+    options?: AppendOptions,
+  ): AppendResult;
   dispose(): void;
 }
 /** A bridge splice (spec/bridge.md): new = body[0, at) + old[from, to) + body[at, ). */
