@@ -43,6 +43,17 @@ absl::StatusOr<platform::ShmObject> HoldOnceMade(const std::string& name) {
   }
 }
 
+// Whether `expected` appears at `offset` within 30 s: the peer writes its
+// text just after Create has published the segment.
+bool WaitForBytes(const SharedMemory& shm, size_t offset, const std::string& expected) {
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (*shm.Read(offset, expected.size()) != expected) {
+    if (absl::Now() > deadline) return false;
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  return true;
+}
+
 void ExpectExitCode(pid_t pid, int code) {
   absl::StatusOr<int> status = WaitChild(pid, absl::Seconds(30));
   ASSERT_TRUE(status.ok()) << status.status();
@@ -73,7 +84,7 @@ TEST(SharedMemoryWinTest, CreatedByAnotherProcessOutlivesItWhileHeld) {
   EXPECT_FALSE(shm->is_owner());
   EXPECT_EQ(shm->size(), 8192u);  // from the header, not the page-rounded view
   EXPECT_EQ(shm->creator_pid(), static_cast<uint32_t>(*peer));
-  EXPECT_EQ(*shm->Read(0, 12), "peer-says-hi");
+  EXPECT_TRUE(WaitForBytes(*shm, 0, "peer-says-hi"));
   ASSERT_TRUE(shm->Write(8000, "bye").ok());
   ExpectExitCode(*peer, 0);
 
