@@ -3,6 +3,7 @@
 # output base), run under Wine:
 # - `demo`: its table must have the rows of the methods the Windows build
 #   links (cc/cli/BUILD), in order;
+# - `info`: the platform and Windows's object names (\\.\pipe\NAME, Local\NAME);
 # - `serve`: the bridge prints its URL, answers /v1/info with the token,
 #   appends a message to the channel file, and exits 0 on SIGINT (Wine turns
 #   it into Ctrl-C).
@@ -40,6 +41,16 @@ elif cc/cli/check_demo_table.sh "${METHODS[@]}" <<<"$out"; then
   passed=$((passed + 1))
 else
   fail "the demo's table"
+fi
+
+# info: Windows's names for the objects.
+info="$(cd "$work" && timeout 60 wine ./ipckit.exe info my_channel | tr -d '\r')" || true
+if grep -q '^platform Windows' <<<"$info" &&
+   grep -qF 'named pipe \\.\pipe\my_channel' <<<"$info" &&
+   grep -qF 'file mapping Local\my_channel' <<<"$info"; then
+  passed=$((passed + 1))
+else
+  fail "info: $info"
 fi
 
 # serve: the ready line is the URL; every wait below has a deadline.

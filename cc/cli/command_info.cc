@@ -7,7 +7,9 @@
 #include "cc/base/error.h"
 #include "cc/base/name.h"
 #include "cc/base/version.h"
+#include "cc/cli/internal/os_objects.h"
 #include "cc/cli/internal/registry.h"
+#include "cc/platform/io/local_stream.h"
 #include "cc/platform/process/control.h"
 
 namespace ipckit::cli {
@@ -20,13 +22,12 @@ absl::Status Info(const std::vector<std::string>& args) {
             << "platform " << OsDescription() << "\n";
   std::string name = args.empty() ? "my_channel" : args[0];
   std::cout << "name '" << name << "' maps to:\n";
-  absl::StatusOr<std::string> socket = SocketPathFor(name);
-  std::cout << "  NamedPipe, IpcChannel  unix socket "
-            << (socket.ok() ? *socket : std::string(socket.status().message())) << "\n";
+  absl::StatusOr<std::string> stream = platform::LocalStreamAddress(name);
+  std::cout << "  NamedPipe, IpcChannel  "
+            << (stream.ok() ? StreamObject(*stream) : std::string(stream.status().message())) << "\n";
   absl::StatusOr<std::string> shm = ShmObjectNameFor(name);
-  std::cout << "  SharedMemory           POSIX shm object "
-            << (shm.ok() ? *shm + " (/dev/shm" + *shm + ")" : std::string(shm.status().message()))
-            << "\n";
+  std::cout << "  SharedMemory           "
+            << (shm.ok() ? ShmObject(*shm) : std::string(shm.status().message())) << "\n";
   std::cout << "  FileChannel            directory " << name
             << "/{backend_to_frontend,frontend_to_backend}.json\n";
   return absl::OkStatus();
