@@ -111,21 +111,24 @@ std::vector<uint64_t> ReadReaderPositions(const std::string& dir, absl::string_v
 absl::StatusOr<std::vector<bool>> ClaimRequests(const std::string& dir, absl::string_view request_file,
                                                 absl::string_view reply_file,
                                                 const std::vector<std::string>& request_ids, const Claim& mine,
-                                                size_t max_file_bytes, bool allow_shared) {
+                                                size_t max_file_bytes, bool allow_shared,
+                                                ChannelFileIndex& request_index, ChannelFileIndex& reply_index) {
   const std::string stem = ChannelFileStem(request_file);
   const std::string claims_name = ClaimsFileName(stem);
   const std::string claims_path = PathIn(dir, claims_name);
   IPCKIT_ASSIGN_OR_RETURN(std::optional<std::string> claims_text, ReadReaderFile(claims_path, allow_shared));
   IPCKIT_ASSIGN_OR_RETURN(Claims claims, ParseClaims(claims_text.value_or(""), claims_path));
-  const std::string request_path = PathIn(dir, request_file);
-  IPCKIT_ASSIGN_OR_RETURN(FileSnapshot requests, ReadChannelFile(request_path, max_file_bytes, allow_shared));
-  IPCKIT_ASSIGN_OR_RETURN(std::vector<ScannedMessage> scanned_requests, ScanChannelFile(requests.text, request_path));
+  // Both files as they are under the lock, scanned incrementally.
+  for (auto [name, index] : {std::pair{request_file, &request_index}, std::pair{reply_file, &reply_index}}) {
+    const std::string path = PathIn(dir, name);
+    IPCKIT_ASSIGN_OR_RETURN(FileSnapshot snapshot, ReadChannelFile(path, max_file_bytes, allow_shared));
+    IPCKIT_ASSIGN_OR_RETURN(ChannelFileIndex::Update update, index->Prepare(std::move(snapshot.text), path));
+    index->Commit(std::move(update));
+  }
   std::vector<std::string> ids_in_file;
-  ids_in_file.reserve(scanned_requests.size());
-  for (const ScannedMessage& s : scanned_requests) ids_in_file.push_back(s.message.id);
-  const std::string reply_path = PathIn(dir, reply_file);
-  IPCKIT_ASSIGN_OR_RETURN(FileSnapshot replies, ReadChannelFile(reply_path, max_file_bytes, allow_shared));
-  IPCKIT_ASSIGN_OR_RETURN(std::vector<ScannedMessage> scanned_replies, ScanChannelFile(replies.text, reply_path));
+  ids_in_file.reserve(request_index.messages().size());
+  for (const ScannedMessage& s : request_index.messages()) ids_in_file.push_back(s.message.id);
+  const std::vector<ScannedMessage>& scanned_replies = reply_index.messages();
 
   std::vector<bool> ours;
   bool changed = false;

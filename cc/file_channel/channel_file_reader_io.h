@@ -21,6 +21,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "cc/file_channel/channel_file_readers.h"
+#include "cc/file_channel/file_index.h"
 #include "cc/platform/unique_fd.h"
 
 namespace ipckit {
@@ -73,11 +74,14 @@ std::vector<uint64_t> ReadReaderPositions(const std::string& dir, absl::string_v
 // reader that answers into `reply_file`; call with the channel lock held.
 // Returns, per id, whether `mine` claimed it (the claims file is then
 // written); a request that is answered, or claimed by an open reader or live
-// process, is not ours. corrupt for a corrupt claims file.
+// process, is not ours. corrupt for a corrupt claims file. `request_index`
+// and `reply_index` keep the two files as last scanned across calls, so each
+// call scans only what was appended since.
 absl::StatusOr<std::vector<bool>> ClaimRequests(const std::string& dir, absl::string_view request_file,
                                                 absl::string_view reply_file,
                                                 const std::vector<std::string>& request_ids, const Claim& mine,
-                                                size_t max_file_bytes, bool allow_shared);
+                                                size_t max_file_bytes, bool allow_shared,
+                                                ChannelFileIndex& request_index, ChannelFileIndex& reply_index);
 
 // Deletes the claims files of `channel_files` (clear); missing ones are fine.
 absl::Status RemoveClaims(const std::string& dir, const std::vector<absl::string_view>& channel_files);

@@ -200,7 +200,8 @@ absl::Status FileChannel::KeepClaimed(std::vector<FileMessage>& fresh) {
                                                                  options_.allow_shared_directory));
   IPCKIT_ASSIGN_OR_RETURN(std::vector<bool> ours,
                           ClaimRequests(dir_, incoming_name(), outgoing_name(), request_ids, mine,
-                                        options_.max_file_bytes, options_.allow_shared_directory));
+                                        options_.max_file_bytes, options_.allow_shared_directory,
+                                        claim_request_index_, claim_reply_index_));
   size_t next = 0;
   std::vector<FileMessage> kept;
   kept.reserve(fresh.size());

@@ -188,6 +188,9 @@ class FileChannel {
   std::optional<NamedReaderFiles> reader_files_;  // named readers: lock and cursor file
   std::optional<CursorInbox> named_inbox_;
   bool cursor_dirty_ = false;             // named_inbox_ moved since the last save
+  // The request and reply files as ClaimRequests last scanned them.
+  ChannelFileIndex claim_request_index_;
+  ChannelFileIndex claim_reply_index_;
   ChannelFileIndex outgoing_index_;  // the outgoing file as of our last write
   std::deque<FileMessage> pending_;
   std::optional<DirWatcher> watcher_;
