@@ -101,7 +101,8 @@ export async function claimUnderLock(lock, dir, requestFile, replyFile, requestI
   const claimsName = readerFileNames(requestFile, me.reader || 'x').claims;
   const claimsPath = path.join(dir, claimsName);
   const claims = parseClaims(readChannelFile(claimsPath, MAX_READER_FILE_BYTES, shared).bytes, claimsPath);
-  for (const c of claims) c.alive = await claimantAlive(lock, dir, requestFile, c);
+  // Only the claim on this request decides (C1); the others are kept as they are.
+  for (const c of claims) c.alive = c.requestId === requestId ? await claimantAlive(lock, dir, requestFile, c) : true;
   const requests = readChannelFile(path.join(dir, requestFile), options.maxFileBytes, shared).bytes;
   const requestIds = scanChannelFile(requests, path.join(dir, requestFile)).map((m) => m.id);
   const replies = readChannelFile(path.join(dir, replyFile), options.maxFileBytes, shared).bytes;
