@@ -7,6 +7,11 @@ provides them).
 
 The backend (this process) sends a request and waits for its response; the
 frontend answers each "echo" request with its params and stops on "stop".
+The history rows (issue 13's goals) measure the Node frontend as a named
+reader, with the backend a named reader too, on a fresh channel, after 3000
+events were sent to it, and 1 s after one 5 MB event was taken: format 2's
+writers prune what every named reader acknowledged, so the cost should not
+grow with what was sent before.
 Both sides wait on file change (inotify in ipckit); the page reads and writes
 through the HTTP bridge (`python -m ipckit serve`), whose held GETs wake on
 file change too. The channel directory is a fresh one under $TMPDIR (default
@@ -30,6 +35,12 @@ from common import Samples, emit, fmt_us, progress, result, skip
 
 SUITE = "py_file_channel"
 TIMEOUT_S = 30.0
+NODE_NAMED = "Python backend <-> Node frontend, named readers"
+HISTORY_ROWS = (
+    (f"{NODE_NAMED}, fresh channel", None),
+    (f"{NODE_NAMED}, 3000 messages already sent", "burst"),
+    (f"{NODE_NAMED}, 1 s after one 5 MB message was consumed", "large"),
+)
 FETCH_FLOOR = "Chromium fetch() of a static file (diagnostic: the floor of every bridge request)"
 
 
@@ -51,18 +62,34 @@ def run_python_frontend(directory: str) -> None:
     channel.close()
 
 
+def send_history(backend, history: str) -> None:
+    """What was sent before the measurement: 3000 events, or one 5 MB event.
+    Returns once the frontend has taken them (it answers an echo sent after
+    them, in file order), and, for the 5 MB event, 1 s later."""
+    if history == "burst":
+        for i in range(3000):
+            backend.send_event("history", {"i": i, "text": "ping"})
+    elif history == "large":
+        backend.send_event("history", {"blob": "x" * (5 * 1000 * 1000)})
+    backend.wait_response(backend.send_request("echo", None), timeout=TIMEOUT_S)
+    if history == "large":
+        time.sleep(1.0)
+
+
 def measure(label: str, frontend_command: list[str], directory: str, warmup: int,
-            iters: int) -> tuple[Samples, dict]:
+            iters: int, history: Optional[str] = None, reader: Optional[str] = None) -> tuple[Samples, dict]:
     """The latency samples, and what the frontend printed as JSON on stdout."""
     import ipckit
 
-    backend = ipckit.FileChannel.backend(directory)
+    backend = ipckit.FileChannel.backend(directory, reader=reader) if reader else ipckit.FileChannel.backend(directory)
     frontend = subprocess.Popen(frontend_command, stdout=subprocess.PIPE, text=True)
     samples = Samples()
     try:
         ready = backend.recv_one(timeout=TIMEOUT_S)
         if ready is None or ready.get("method") != "ready":
             raise RuntimeError(f"{label}: the frontend did not start: {ready!r}")
+        if history is not None:
+            send_history(backend, history)
         clock = time.perf_counter_ns
         for i in range(warmup + iters):
             params = {"i": i, "text": "ping"}
@@ -95,6 +122,7 @@ def main() -> None:
     parser.add_argument("--browser-frontend",
                         help="a Node script taking the channel dir and a python with ipckit")
     parser.add_argument("--browser-skip-reason", help="why there is no Chromium frontend")
+    parser.add_argument("--only", help="measure only the rows whose label contains this text")
     parser.add_argument("--frontend", help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.frontend:
@@ -102,30 +130,35 @@ def main() -> None:
         return
 
     warmup = max(options.iters // 10, 10)
-    frontends: list[tuple[str, Optional[list[str]], str]] = [
+    frontends: list[tuple[str, Optional[list[str]], str, Optional[str], Optional[str]]] = [
         ("Python backend <-> Python frontend",
-         [sys.executable, os.path.abspath(__file__), "--frontend", "{dir}"], ""),
+         [sys.executable, os.path.abspath(__file__), "--frontend", "{dir}"], "", None, None),
     ]
     if options.node_frontend:
         frontends.append(("Python backend <-> Node frontend",
-                          ["node", os.path.abspath(options.node_frontend), "{dir}"], ""))
+                          ["node", os.path.abspath(options.node_frontend), "{dir}"], "", None, None))
+        for label, history in HISTORY_ROWS:
+            frontends.append((label, ["node", os.path.abspath(options.node_frontend), "{dir}", "bench-frontend"],
+                              "", history, "bench-backend"))
     else:
-        frontends.append(("Python backend <-> Node frontend", None,
-                          options.node_skip_reason or "no Node frontend given"))
+        for label in ["Python backend <-> Node frontend"] + [row[0] for row in HISTORY_ROWS]:
+            frontends.append((label, None, options.node_skip_reason or "no Node frontend given", None, None))
     browser = "Python backend <-> Chromium page frontend (HTTP bridge)"
     if options.browser_frontend:
         frontends.append((browser, ["node", os.path.abspath(options.browser_frontend), "{dir}",
-                                    sys.executable], ""))
+                                    sys.executable], "", None, None))
     else:
-        frontends.append((browser, None, options.browser_skip_reason or "no Chromium frontend given"))
-    for label, command, reason in frontends:
+        frontends.append((browser, None, options.browser_skip_reason or "no Chromium frontend given", None, None))
+    if options.only:
+        frontends = [f for f in frontends if options.only in f[0]]
+    for label, command, reason, history, reader in frontends:
         if command is None:
             skip(SUITE, label, 0, reason)
             continue
         directory = tempfile.mkdtemp(prefix="ipckit-bench-fc-")
         try:
             samples, printed = measure(label, [a.replace("{dir}", directory) for a in command],
-                                       directory, warmup, options.iters)
+                                       directory, warmup, options.iters, history, reader)
         except Exception as error:  # Recorded, with the reason.
             skip(SUITE, label, 0, f"{type(error).__name__}: {error}")
             continue

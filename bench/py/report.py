@@ -267,6 +267,12 @@ def goals(res: Results) -> list[dict[str, Any]]:
                     "value": None if fc is None else fc / 1e6, "op": "<=", "target": 5.0,
                     "unit": "ms", "status": "N/A" if fc is None else ("PASS" if fc <= 5e6 else "MISS"),
                     "how": "median, backend send_request -> wait_response"})
+    named = "Python backend <-> Node frontend, named readers"
+    for after in ("3000 messages already sent", "1 s after one 5 MB message was consumed"):
+        ratio_goal(f"FileChannel Node <-> Python request -> response, {after} / fresh channel",
+                   median("py_file_channel", f"{named}, {after}"),
+                   median("py_file_channel", f"{named}, fresh channel"), "<=", 1.5,
+                   "median, backend send_request -> wait_response; both sides named readers (issue 13)")
     return out
 
 
