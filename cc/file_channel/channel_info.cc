@@ -6,6 +6,7 @@
 #include "absl/strings/string_view.h"
 #include "cc/base/status_macros.h"
 #include "cc/file_channel/channel_file.h"
+#include "cc/file_channel/channel_info_format.h"
 #include "cc/platform/fs/file_ops.h"
 
 namespace ipckit {
@@ -20,10 +21,19 @@ absl::Status EnsureFiles(const std::string& dir, const Deadline& deadline, bool 
   std::vector<absl::string_view> files;
   if (channel_files) files = {kBackendToFrontendFile, kFrontendToBackendFile};
   // Returns whether everything is in place; validates .channel_info.
+  // A .channel_info of an older format (0.1's has none) is raised to ours:
+  // older format endpoints then refuse the channel rather than prune it by
+  // their rules (spec/file_channel.md, "Compatibility").
+  auto current = [&](const FileSnapshot& info) -> absl::StatusOr<bool> {
+    IPCKIT_ASSIGN_OR_RETURN(ChannelInfoFields fields, ReadChannelInfo(info.text, info_path));
+    return fields.format_version == kFileChannelFormatVersion;
+  };
   auto check = [&]() -> absl::StatusOr<bool> {
     IPCKIT_ASSIGN_OR_RETURN(FileSnapshot info, ReadChannelFile(info_path, kMaxChannelInfoBytes, allow_shared));
-    if (info.exists) IPCKIT_RETURN_IF_ERROR(ValidateChannelInfo(info.text, info_path));
     bool complete = info.exists;
+    if (info.exists) {
+      IPCKIT_ASSIGN_OR_RETURN(complete, current(info));
+    }
     for (absl::string_view name : files) {
       if (!StatLink(absl::StrCat(dir, "/", name)).ok()) complete = false;
     }
@@ -35,11 +45,16 @@ absl::Status EnsureFiles(const std::string& dir, const Deadline& deadline, bool 
   // no writer's first message is replaced by an empty file.
   IPCKIT_ASSIGN_OR_RETURN(ChannelLock lock, ChannelLock::Acquire(dir, deadline, allow_shared));
   IPCKIT_ASSIGN_OR_RETURN(FileSnapshot info, ReadChannelFile(info_path, kMaxChannelInfoBytes, allow_shared));
-  if (info.exists) {
-    IPCKIT_RETURN_IF_ERROR(ValidateChannelInfo(info.text, info_path));
-  } else {
+  if (!info.exists) {
     IPCKIT_RETURN_IF_ERROR(
         ReplaceFileAtomically(dir, kChannelInfoFile, ComposeChannelInfo(NowUnixMs()), 0, false, allow_shared));
+  } else {
+    IPCKIT_ASSIGN_OR_RETURN(ChannelInfoFields fields, ReadChannelInfo(info.text, info_path));
+    if (fields.format_version != kFileChannelFormatVersion) {
+      IPCKIT_RETURN_IF_ERROR(ReplaceFileAtomically(dir, kChannelInfoFile,
+                                                   ComposeChannelInfo(fields.created_ms.value_or(NowUnixMs())),
+                                                   info.mode, false, allow_shared));
+    }
   }
   for (absl::string_view name : files) {
     // A file that exists is left alone, whatever it is: reads and writes

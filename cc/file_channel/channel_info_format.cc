@@ -51,6 +51,7 @@ class InfoHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, InfoH
   bool version_not_string_ = false;
   bool has_format_version_ = false;
   std::optional<uint64_t> format_version_;
+  std::optional<uint64_t> created_;
 
  private:
   enum class Kind { kString, kUnsigned, kOther };
@@ -63,6 +64,8 @@ class InfoHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, InfoH
     } else if (key_ == "format_version") {
       has_format_version_ = true;
       if (kind == Kind::kUnsigned) format_version_ = number_;
+    } else if (key_ == "created" && kind == Kind::kUnsigned) {
+      created_ = number_;
     }
     return true;
   }
@@ -81,6 +84,10 @@ std::string ComposeChannelInfo(uint64_t created_ms) {
 }
 
 absl::Status ValidateChannelInfo(absl::string_view text, absl::string_view label) {
+  return ReadChannelInfo(text, label).status();
+}
+
+absl::StatusOr<ChannelInfoFields> ReadChannelInfo(absl::string_view text, absl::string_view label) {
   InfoHandler handler;
   rapidjson::MemoryStream stream(text.data(), text.size());
   rapidjson::Reader reader;
@@ -120,7 +127,10 @@ absl::Status ValidateChannelInfo(absl::string_view text, absl::string_view label
                                                   " is newer than the supported ", kFileChannelFormatVersion));
     }
   }
-  return absl::OkStatus();
+  ChannelInfoFields fields;
+  fields.format_version = handler.format_version_.value_or(0);
+  fields.created_ms = handler.created_;
+  return fields;
 }
 
 }  // namespace ipckit

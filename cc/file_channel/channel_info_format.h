@@ -10,9 +10,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
 namespace ipckit {
@@ -31,6 +33,15 @@ std::string ComposeChannelInfo(uint64_t created_ms);
 // ignored. unsupported_version for anything else that is a JSON object,
 // corrupt for text that is not one.
 absl::Status ValidateChannelInfo(absl::string_view text, absl::string_view label);
+
+// What an opening endpoint needs of a valid .channel_info: its format version
+// (0 when absent, as ipckit 0.1 writes it) and "created" (if an unsigned
+// integer). Errors as ValidateChannelInfo.
+struct ChannelInfoFields {
+  uint64_t format_version = 0;
+  std::optional<uint64_t> created_ms;
+};
+absl::StatusOr<ChannelInfoFields> ReadChannelInfo(absl::string_view text, absl::string_view label);
 
 }  // namespace ipckit
 

@@ -48,5 +48,17 @@ TEST(ChannelInfo, ValidationRules) {
   }
 }
 
+TEST(ReadChannelInfo, FormatVersionAndCreated) {
+  auto v01 = ReadChannelInfo(R"({"version":"1.0","protocol":"file-ipc","created":7})", "i");
+  ASSERT_TRUE(v01.ok()) << v01.status();
+  EXPECT_EQ(v01->format_version, 0u);
+  EXPECT_EQ(v01->created_ms, 7u);
+  auto v2 = ReadChannelInfo(ComposeChannelInfo(9), "i");
+  ASSERT_TRUE(v2.ok());
+  EXPECT_EQ(v2->format_version, 2u);
+  EXPECT_EQ(v2->created_ms, 9u);
+  EXPECT_FALSE(ReadChannelInfo(R"({"version":"1.0","protocol":"file-ipc","created":"x"})", "i")->created_ms);
+}
+
 }  // namespace
 }  // namespace ipckit

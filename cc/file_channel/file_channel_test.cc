@@ -208,10 +208,15 @@ TEST_F(FileChannelTest, ValidatesExistingChannelInfo) {
   ASSERT_EQ(::mkdir(dir_.c_str(), 0755), 0);
   std::string info = dir_ + "/.channel_info";
   // ipckit 0.1 style with fields we do not know: accepted.
-  ASSERT_TRUE(WriteFileInPlace(info, R"({"version": "1.0", "protocol": "file-ipc", "created_at": 1})"));
+  ASSERT_TRUE(WriteFileInPlace(info, R"({"version": "1.0", "protocol": "file-ipc", "created": 1732500000000, "x": 1})"));
   EXPECT_TRUE(FileChannel::Backend(dir_).ok());
-  ASSERT_TRUE(WriteFileInPlace(info, R"({"version":"1.3","protocol":"file-ipc"})"));
+  // Raised to format 2 (keeping 0.1's "created"), so format-1 endpoints refuse it.
+  EXPECT_EQ(ReadFileOrDie(info), R"({"version":"1.0","protocol":"file-ipc","format_version":2,"created":)"
+                                 "1732500000000}\n")
+      << "written: " << ReadFileOrDie(info);
+  ASSERT_TRUE(WriteFileInPlace(info, R"({"version":"1.3","protocol":"file-ipc","format_version":1})"));
   EXPECT_TRUE(FileChannel::Backend(dir_).ok());
+  EXPECT_TRUE(absl::StrContains(ReadFileOrDie(info), R"("format_version":2,)")) << ReadFileOrDie(info);
   ASSERT_TRUE(WriteFileInPlace(info, R"({"version":"2.0","protocol":"file-ipc"})"));
   auto v2 = FileChannel::Backend(dir_);
   EXPECT_EQ(ErrorClassOf(v2.status()), "unsupported_version");
