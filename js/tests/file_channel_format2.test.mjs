@@ -2,8 +2,9 @@
 // file_channel.md, "Format 2: cursors, claims and bounded retention"):
 // exactly-once handling across reloads and several frontends, nothing lost at
 // start-up, files bounded after a burst, data_loss for a reader that fell
-// behind. Every frontend is its own Node process (fc_frontend_child.mjs), the
-// backend the Python package's (py_backend.py). No sleeps: a frontend knows it
+// behind, a SIGKILLed frontend restarted. Every frontend is its own Node
+// process (fc_frontend_child.mjs), the backend the Python package's
+// (py_backend.py). No sleeps: a frontend knows it
 // has taken everything up to a point when a marker event the backend sent
 // after it arrives (delivery is in file order).
 import assert from 'node:assert/strict';
@@ -84,6 +85,31 @@ describe('FileChannel format 2 (Node frontends, Python backend)', () => {
     assert.equal(second.seen.tick, undefined, 'old events were replayed');
     assert.equal(second.seen.marker1, undefined, 'old events were replayed');
     await b.close();
+  });
+
+  test('a frontend killed with SIGKILL and restarted under its name reruns nothing and gets what came meanwhile', async () => {
+    const a = await frontend({ reader: 'crash' }, 'a');
+    await a.cmd({ op: 'handle', method: 'work' });
+    const asked = await a.cmd({ op: 'request', method: 'ask', params: { method: 'work', params: 1 } });
+    assert.deepEqual(asked.reply.result, { by: 'a' });
+    await a.cmd({ op: 'request', method: 'emit', params: { name: 'before', count: 2 } });
+    await a.cmd({ op: 'request', method: 'emit', params: { name: 'marker8', count: 1 } });
+    // The cursor is written when the read that took the marker ends, before
+    // the listener's answer reaches stdout.
+    await a.cmd({ op: 'until', name: 'marker8' });
+    a.proc.kill();
+    await within(10000, a.proc.exited, 'the killed frontend');
+
+    const ctl = await frontend({ reader: 'ctl3' }, 'ctl3');
+    await ctl.cmd({ op: 'request', method: 'emit', params: { name: 'while', count: 3 } });
+    await ctl.cmd({ op: 'request', method: 'emit', params: { name: 'marker9', count: 1 } });
+    const b = await frontend({ reader: 'crash' }, 'b');
+    await b.cmd({ op: 'handle', method: 'work' });
+    const got = await b.cmd({ op: 'until', name: 'marker9' });
+    assert.deepEqual(got.handled, [], 'the answered request ran again');
+    assert.equal(got.seen.before, undefined, 'events taken before the kill came again');
+    assert.deepEqual(got.seen.while, [0, 1, 2].map((i) => ({ i })));
+    for (const c of [ctl, b]) await c.close();
   });
 
   test('two frontends on one channel: each backend request is handled once', async () => {
