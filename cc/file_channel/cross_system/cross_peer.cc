@@ -12,7 +12,8 @@
 //                                   "response <json>", "event <name> <json>"
 //                                   for what comes back, in order.
 //   cross_peer hold-lock <dir>      Takes the channel lock (.lock), prints
-//                                   "locked", holds it until stdin closes.
+//                                   "locked", holds it until the file
+//                                   <dir>/release appears, prints "released".
 //   cross_peer try-lock <dir> <ms>  Prints "locked" or "busy": whether the
 //                                   channel lock is granted within <ms>.
 //
@@ -28,6 +29,8 @@
 #include "cc/base/error.h"
 #include "cc/file_channel/channel_file.h"
 #include "cc/file_channel/file_channel.h"
+#include "cc/platform/fs/file_ops.h"
+#include "cc/platform/watch/dir_watcher.h"
 
 namespace {
 
@@ -93,12 +96,21 @@ int Call(const std::string& dir, const std::string& payload) {
 }
 
 int HoldLock(const std::string& dir) {
+  // Watching before the lock is announced, so the release is not missed.
+  auto watcher = ipckit::DirWatcher::Open(dir, {"release"});
+  if (!watcher.ok()) return Fail(watcher.status(), "watch");
   auto lock = ipckit::ChannelLock::Acquire(dir, ipckit::Deadline::After(kMessageWait));
   if (!lock.ok()) return Fail(lock.status(), "lock");
   Say("locked");
-  // Held until the test closes our stdin (or dies, which closes it too).
-  while (std::fgetc(stdin) != EOF) {
+  // (A file, not stdin: a Wine program's stdin on a FIFO, and children
+  // inheriting its write end, made "until stdin closes" unreliable.)
+  const ipckit::Deadline deadline = ipckit::Deadline::After(kMessageWait);
+  while (!ipckit::StatPath(dir + "/release").ok()) {
+    auto changed = watcher->Wait(deadline);
+    if (!changed.ok()) return Fail(changed.status(), "wait for release");
+    if (!*changed) return Fail(ipckit::TimeoutError("no release file for 30 s"), "hold");
   }
+  Say("released");
   return 0;
 }
 

@@ -41,6 +41,17 @@ wait_line() {
   echo "no line '$2' in $1 after 60 s:"; cat "$1"; return 1
 }
 
+# wait_exit PID: its exit status once it exits (60 s at most, then it is
+# killed and this fails).
+wait_exit() {
+  local i
+  for i in $(seq 1 1200); do
+    kill -0 "$1" 2>/dev/null || { wait "$1"; return; }
+    sleep 0.05
+  done
+  echo "process $1 still running after 60 s"; kill "$1"; return 1
+}
+
 expected() {
   printf '%s\n' "response $1" "event pong $1" "event tick $1" 'response "bye"'
 }
@@ -56,13 +67,15 @@ exchange() {
   else "$linux_peer" serve "$bdir" >"$tmp/$name.backend" 2>&1 & fi
   local bpid=$!; pids+=("$bpid")
   wait_line "$tmp/$name.backend" ready || { fail "$name: backend not ready"; return; }
-  local got
-  if [ "$frontend" = wine ]; then got="$(win call "$fdir" "$payload" 2>&1 | tr -d '\r')" || true
-  else got="$("$linux_peer" call "$fdir" "$payload" 2>&1)" || true; fi
+  local got status=0
+  if [ "$frontend" = wine ]; then got="$(win call "$fdir" "$payload" 2>&1)" || status=$?
+  else got="$("$linux_peer" call "$fdir" "$payload" 2>&1)" || status=$?; fi
+  got="$(tr -d '\r' <<<"$got")"
   if [ "$got" != "$(expected "$payload")" ]; then
-    fail "$name: frontend saw:"; echo "$got"; echo "expected:"; expected "$payload"
+    fail "$name: frontend (exit status $status) saw:"; echo "$got"; echo "expected:"; expected "$payload"
+    echo "backend's output:"; cat "$tmp/$name.backend"
   fi
-  if ! wait "$bpid"; then fail "$name: backend exited non-zero:"; cat "$tmp/$name.backend"; fi
+  if ! wait_exit "$bpid"; then fail "$name: backend failed:"; cat "$tmp/$name.backend"; fi
   # The files: format 1 as file_channel.md gives it, nothing left over.
   python3 - "$dir" <<'PY' || fail "$name: channel files"
 import json, os, sys
@@ -88,18 +101,16 @@ exchange wine_only wine wine '{"from":"wine","n":3}'  # two Windows processes
 lock_check() {
   local name="$1" holder="$2" dir="$tmp/$1" before=$failures
   mkdir -p "$dir"
-  mkfifo "$tmp/$name.in"
-  if [ "$holder" = wine ]; then win hold-lock "$(winpath "$dir")" <"$tmp/$name.in" >"$tmp/$name.out" 2>&1 &
-  else "$linux_peer" hold-lock "$dir" <"$tmp/$name.in" >"$tmp/$name.out" 2>&1 & fi
+  if [ "$holder" = wine ]; then win hold-lock "$(winpath "$dir")" >"$tmp/$name.out" 2>&1 &
+  else "$linux_peer" hold-lock "$dir" >"$tmp/$name.out" 2>&1 & fi
   local hpid=$!; pids+=("$hpid")
-  exec 3>"$tmp/$name.in"
-  wait_line "$tmp/$name.out" locked || { fail "$name: holder never locked"; exec 3>&-; return; }
+  wait_line "$tmp/$name.out" locked || { fail "$name: holder never locked"; return 0; }
   local other
   if [ "$holder" = wine ]; then other="$("$linux_peer" try-lock "$dir" 300 2>&1)"
   else other="$(win try-lock "$(winpath "$dir")" 300 2>&1 | tr -d '\r')"; fi
-  [ "$other" = busy ] || fail "$name: while the $holder side held .lock the other side got: $other"
-  exec 3>&-  # the holder exits and its lock goes with it
-  wait "$hpid" || fail "$name: holder exited non-zero"
+  [ "$other" = busy ] || { fail "$name: while the $holder side held .lock the other side got: $other"; cat "$tmp/$name.out"; }
+  : >"$dir/release"  # the holder exits and its lock goes with it
+  wait_exit "$hpid" || { fail "$name: holder failed"; cat "$tmp/$name.out"; }
   if [ "$holder" = wine ]; then other="$("$linux_peer" try-lock "$dir" 5000 2>&1)"
   else other="$(win try-lock "$(winpath "$dir")" 5000 2>&1 | tr -d '\r')"; fi
   [ "$other" = locked ] || fail "$name: after release the other side got: $other"
