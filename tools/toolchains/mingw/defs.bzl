@@ -12,3 +12,10 @@ WINDOWS_ONLY = select({
     "//tools/toolchains/mingw:windows": [],
     "//conditions:default": ["@platforms//:incompatible"],
 })
+
+# The reverse: a test of POSIX-only rules (modes, owners, symlinks, fork),
+# skipped by a --config=mingw build instead of failing it.
+POSIX_ONLY = select({
+    "//tools/toolchains/mingw:windows": ["@platforms//:incompatible"],
+    "//conditions:default": [],
+})
