@@ -2,6 +2,7 @@
 reverse, for NamedPipe, IpcChannel, SharedMemory and FileChannel, plus an
 AnonymousPipe end handed to a C++ child. The C++ side is py/tests/cpp_peer.cc."""
 
+import json
 import os
 import subprocess
 
@@ -118,6 +119,44 @@ def test_file_channel_cpp_backend_python_frontend(cpp_peer, tmp_path):
     assert request["payload"] == {"id": 7}
     frontend.send_response(request["id"], {"name": "Ada", "id": 7})
     assert _finish(proc) == '{"name":"Ada","id":7}\n'
+
+
+PY_FRONTEND = """
+import ipckit, sys
+f = ipckit.FileChannel.frontend(sys.argv[1], reader="py")
+print("ready", flush=True)
+while True:
+    m = f.recv_one(timeout=20)
+    assert m is not None, "no message"
+    if m["type"] == "event" and m["method"] == "quit":
+        break
+    if m["type"] == "request":
+        print("handled", m["payload"], flush=True)
+        f.send_response(m["id"], {"by": "py"})
+"""
+
+
+def test_file_channel_cpp_and_python_frontends_handle_each_request_once(cpp_peer, tmp_path, child):
+    # FileChannel format 2: a C++ frontend (anonymous) and a Python one (named)
+    # on one channel claim each request under the lock; each is answered once.
+    d = str(tmp_path / "ch")
+    backend = ipckit.FileChannel.backend(d)
+    count = 30
+    proc = _start(cpp_peer, "file-serve", d, count)
+    assert proc.stdout.readline() == "ready\n"
+    py = child(PY_FRONTEND, d)
+    py.expect("ready")
+    ids = [backend.send_request("work", i) for i in range(count)]
+    by = [backend.wait_response(i, timeout=20)["payload"] for i in ids]
+    backend.send_event("quit", None)
+    handled_by_py = [int(line.split()[1]) for line in py.finish().splitlines()]
+    proc.kill()  # it waits for the requests the Python frontend took
+    proc.communicate()
+    assert sum(1 for p in by if p == {"by": "py"}) == len(handled_by_py)
+    assert sum(1 for p in by if p.get("method") == "work") == count - len(handled_by_py)
+    with open(os.path.join(d, "frontend_to_backend.json")) as fh:
+        answers = [m["reply_to"] for m in json.load(fh) if m["type"] == "response"]
+    assert sorted(answers) == sorted(ids)  # each exactly once
 
 
 def test_anonymous_pipe_to_a_cpp_child(cpp_peer):
