@@ -236,6 +236,13 @@ export class FileChannelEndpoint extends EventTarget {
     return true;
   }
 
+  // Whether request `m` may still be claimed (not answered, no live
+  // claimant), checked without claiming: a request parked for a handler
+  // (C3) must be one nobody has taken. The default: yes.
+  async _mayClaim(m) {  // eslint-disable-line no-unused-vars
+    return true;
+  }
+
   // Called when a request leaves the in-flight set.
   _settled() {}
 
@@ -487,10 +494,28 @@ export class FileChannelEndpoint extends EventTarget {
   // answers it with format 1's error text after handlerWaitMs (spec/
   // file_channel.md, claim rule C3's handler_wait).
   #awaitHandler(m) {
+    this.#inflight.set(m.id, m.pos);
+    this._mayClaim(m).then((open) => {
+      if (this.#closed) return;
+      if (!open) {
+        // Answered or claimed already (e.g. before a reader started): skip.
+        this.#inflight.delete(m.id);
+        this._settled();
+        return;
+      }
+      const handler = this.#requestHandlers.get(m.method) || this.#requestHandlers.get('*');
+      if (handler) this.#runRequest(m, handler);  // registered during the check
+      else this.#park(m);
+    }, (err) => {
+      this._report(err);
+      if (!this.#closed) this.#park(m);
+    });
+  }
+
+  #park(m) {
     const noHandler = () => this.#runRequest(m, () => {
       throw new Error(`no handler for method '${m.method}'`);
     });
-    this.#inflight.set(m.id, m.pos);
     if (this.#handlerWaitMs === 0) {
       noHandler();
       return;

@@ -28,12 +28,10 @@ function nextLiveness(ch) {
 async function startNodeBackend(dir) {
   const source = `
     const { FileChannel } = await import(${JSON.stringify(DIST_ESM)});
-    const ch = await FileChannel.backend(${JSON.stringify(dir)});
-    console.log('ready');
-    process.stdin.on('data', async () => { await ch.close(); console.log('closed'); });
-    process.stdin.resume();`;
+    await FileChannel.backend(${JSON.stringify(dir)});
+    console.log('ready');`;
+  // The open channel keeps the process alive until the test kills it.
   const proc = spawnWithLines(process.execPath, ['--input-type=module', '-e', source], { cwd: JS_DIR });
-  proc.child.stdin = null;
   await proc.waitLine(/^ready$/, 20000);
   return proc;
 }

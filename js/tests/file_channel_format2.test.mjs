@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, describe, test } from 'node:test';
 import { DIST_ESM, JS_DIR, tempDir, within } from './helpers.mjs';
 import { spawnWithLines, startPyBackend } from './python_helpers.mjs';
 
@@ -57,6 +57,11 @@ describe('FileChannel format 2 (Node frontends, Python backend)', () => {
   before(async () => {
     t = tempDir();
     py = await startPyBackend(t.dir);
+  });
+
+  // A test that fails leaves no frontend behind to answer the next one's requests.
+  afterEach(() => {
+    for (const c of children.splice(0)) c.proc.kill();
   });
 
   after(() => {

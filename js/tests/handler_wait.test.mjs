@@ -11,6 +11,20 @@ const { FileChannel, InvalidArgumentError, RemoteError } = await import(DIST_ESM
 
 const pair = (frontendOptions) => openChannelPair(FileChannel, frontendOptions);
 
+describe('FileChannel options', () => {
+  test('an unknown option, a bad reader name or start is InvalidArgumentError (issue 13 defect 12)', async () => {
+    const t = tempDir();
+    try {
+      for (const options of [{ timeout: 5 }, { retention: { maxAge: 1 } }, { reader: 'a b' }, { reader: '' },
+        { start: 'later' }]) {
+        await assert.rejects(FileChannel.frontend(t.dir, options), InvalidArgumentError, JSON.stringify(options));
+      }
+    } finally {
+      t.cleanup();
+    }
+  });
+});
+
 describe('requests before their handler', () => {
   test('a request that arrived before onRequest() is handled once the handler is registered', async () => {
     const { backend, frontend, cleanup } = await pair();

@@ -95,8 +95,9 @@ async function claimantAlive(lock, dir, requestFile, claim) {
 // Rule C1, with `lock` (the channel's .lock helper) held by the caller:
 // claims request `requestId` of `requestFile` for `me` ({reader, pid}) unless
 // it is answered in `replyFile` or a live claimant has it. Resolves true if
-// this endpoint may run the handler (the claim is then written).
-export async function claimUnderLock(lock, dir, requestFile, replyFile, requestId, me, options) {
+// this endpoint may run the handler (the claim is then written). With
+// `write` false it only says whether the claim would be granted.
+export async function claimUnderLock(lock, dir, requestFile, replyFile, requestId, me, options, write = true) {
   const shared = options.allowSharedDirectory;
   const claimsName = readerFileNames(requestFile, me.reader || 'x').claims;
   const claimsPath = path.join(dir, claimsName);
@@ -108,7 +109,7 @@ export async function claimUnderLock(lock, dir, requestFile, replyFile, requestI
   const replies = readChannelFile(path.join(dir, replyFile), options.maxFileBytes, shared).bytes;
   const d = decideClaim(requestId, claims, requestIds, replies, { reader: me.reader || '', pid: me.pid, at: Date.now() });
   if (d.outcome !== 'claimed') return false;
-  replaceFileAtomically(dir, claimsName, d.claims, 0, options.fsync, shared);
+  if (write) replaceFileAtomically(dir, claimsName, d.claims, 0, options.fsync, shared);
   return true;
 }
 

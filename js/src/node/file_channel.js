@@ -22,7 +22,7 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { ClosedError, InvalidArgumentError, TimeoutError, fromSystemError } from '../errors.js';
-import { intOption, timeoutOption } from '../bytes.js';
+import { checkOptions, intOption, timeoutOption } from '../bytes.js';
 import {
   BACKEND_TO_FRONTEND_FILE, CHANNEL_INFO_FILE, DEFAULT_MAX_FILE_BYTES, DEFAULT_RETENTION, FRONTEND_TO_BACKEND_FILE,
   MAX_CHANNEL_INFO_BYTES, ChannelFileWriter, NamedInbox, appendToChannelText, composeChannelInfo, validateChannelInfo,
@@ -52,9 +52,18 @@ export const SIDES = {
   frontend: { incoming: BACKEND_TO_FRONTEND_FILE, outgoing: FRONTEND_TO_BACKEND_FILE },
 };
 
+// What FileChannel.open() takes (a typo is InvalidArgumentError, never
+// silently ignored).
+const OPEN_OPTIONS = [
+  'retention', 'maxFileBytes', 'fsync', 'openTimeoutMs', 'allowSharedDirectory', 'skipExisting', 'forcePolling',
+  'signal', 'reader', 'start', 'requestTimeoutMs', 'sendTimeoutMs', 'handlerWaitMs',
+];
+const RETENTION_OPTIONS = ['maxMessages', 'minAgeMs', 'maxBytes', 'ackGraceMs'];
+
 // Options shared by the Node transport and the bridge server.
 export function fileOptions(o) {
   const retention = o.retention || {};
+  checkOptions(retention, RETENTION_OPTIONS, 'FileChannel retention');
   return {
     retention: {
       maxMessages: intOption(retention.maxMessages, 'retention.maxMessages', DEFAULT_RETENTION.maxMessages, 2 ** 32 - 1),
@@ -240,6 +249,7 @@ export class FileChannel extends FileChannelEndpoint {
 
   static async open(dir, side, options = {}) {
     if (!SIDES[side]) throw new InvalidArgumentError(`FileChannel: side must be "frontend" or "backend", not ${String(side)}`);
+    checkOptions(options, OPEN_OPTIONS, 'FileChannel.open');
     const signal = signalOption(options.signal, 'FileChannel.open');
     if (signal && signal.aborted) throw signal.reason;
     await ready();
@@ -596,11 +606,15 @@ export class FileChannel extends FileChannelEndpoint {
   }
 
   // Rule C1: under .lock, claim request `m` unless it is answered or a live
-  // claimant has it.
-  async _claim(m) {
+  // claimant has it (with `write` false: only tell whether it would be).
+  async _claim(m, write = true) {
     const { incoming, outgoing } = SIDES[this.side];
     const me = { reader: this.#options.reader || '', pid: process.pid };
     return this.#lock.withLock(this._sendTimeoutMs,
-      () => claimUnderLock(this.#lock, this.#dir, incoming, outgoing, m.id, me, this.#options));
+      () => claimUnderLock(this.#lock, this.#dir, incoming, outgoing, m.id, me, this.#options, write));
+  }
+
+  _mayClaim(m) {
+    return this._claim(m, false);
   }
 }
