@@ -259,8 +259,9 @@ async function fileRole(req, ready) {
             const r = toMessage(m);
             r.payload_json = ipckit.jsonDumps(r.payload);
             delete r.payload;
-            delete r.seq;
+            delete r.seq;  // writer metadata, which the live scripts do not compare
             delete r.sender;
+            delete r.pos;
             return r;
           }) };
         }
