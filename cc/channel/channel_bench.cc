@@ -1,15 +1,15 @@
 // Rough IpcChannel numbers between two processes (fork, no exec): round-trip
 // latency of small messages and one-way throughput of 1 MiB messages.
 // Not a test; run with `bazel run -c opt //cc/channel:channel_bench`.
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <cstdio>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "cc/channel/ipc_channel.h"
+#include "cc/platform/io/child_process.h"
+#include "cc/platform/process/process.h"
+#include "cc/platform/testing/forked_child.h"
 
 namespace {
 
@@ -36,14 +36,19 @@ int Child(const std::string& name) {
 }  // namespace
 
 int main() {
-  std::string name = absl::StrCat("ipckit-bench-", ::getpid());
+  std::string name = absl::StrCat("ipckit-bench-", ipckit::platform::CurrentProcessId());
   absl::StatusOr<ipckit::IpcChannel> server = ipckit::IpcChannel::Create(name);
   if (!server.ok()) {
     std::fprintf(stderr, "%s\n", server.status().ToString().c_str());
     return 1;
   }
-  pid_t pid = ::fork();
-  if (pid == 0) _exit(Child(name));
+  using ipckit::platform::ForkedChild;
+  absl::StatusOr<ForkedChild> child =
+      ForkedChild::Start([&name](ForkedChild&) { return Child(name); });
+  if (!child.ok()) {
+    std::fprintf(stderr, "%s\n", child.status().ToString().c_str());
+    return 1;
+  }
   if (!server->WaitForClient(absl::Seconds(10)).ok()) return 1;
 
   std::string small(64, 's'), reply;
@@ -60,11 +65,10 @@ int main() {
   }
   if (!server->RecvInto(&reply, absl::Seconds(30)).ok()) return 1;
   double seconds = absl::ToDoubleSeconds(absl::Now() - start);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
+  absl::StatusOr<int> status = child->Wait(absl::Seconds(30));
   std::printf("64-byte round trip: %.1f us (%d round trips)\n", absl::ToDoubleMicroseconds(rtt),
               kRoundTrips);
   std::printf("1 MiB messages one way: %.0f MiB/s (%d messages, child counted %s bytes)\n",
               kBigMessages / seconds, kBigMessages, reply.c_str());
-  return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
+  return status.ok() && ipckit::ExitedWithCode(*status, 0) ? 0 : 1;
 }
