@@ -1,20 +1,11 @@
 // The bridge over real HTTP: the server runs in a child process (bridge_peer
 // serve), this test is the page, and FileChannel endpoints in this process or
 // a third one are the backend.
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,9 +23,13 @@
 #include "cc/bridge/test_http_client.h"
 #include "cc/file_channel/file_channel.h"
 #include "cc/file_channel/message.h"
+#include "cc/platform/fs/file_ops.h"
+#include "cc/platform/io/child_process.h"
+#include "cc/platform/net/loopback_socket.h"
+#include "cc/platform/process/process.h"
+#include "cc/platform/testing/file_plant.h"
+#include "cc/platform/testing/piped_process.h"
 #include "gtest/gtest.h"
-
-extern char** environ;
 
 namespace ipckit {
 namespace {
@@ -50,26 +45,17 @@ void WriteFile(const std::string& path, const std::string& text) {
   std::ofstream(path, std::ios::binary) << text;
 }
 
-pid_t Spawn(const std::vector<std::string>& args, int stdout_fd = -1) {
-  std::vector<char*> argv;
-  std::string peer = kPeer;
-  argv.push_back(peer.data());
-  std::vector<std::string> copy = args;
-  for (std::string& a : copy) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  if (stdout_fd >= 0) posix_spawn_file_actions_adddup2(&actions, stdout_fd, 1);
-  pid_t pid = -1;
-  int rc = posix_spawn(&pid, kPeer, &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  return rc == 0 ? pid : -1;
+// bridge_peer with `args`, sharing this test's stdout; -1 if it cannot start.
+pid_t Spawn(const std::vector<std::string>& args) {
+  absl::StatusOr<pid_t> pid = SpawnChild(kPeer, args);
+  EXPECT_TRUE(pid.ok()) << pid.status();
+  return pid.ok() ? *pid : -1;
 }
 
+// How `pid` ended, as a shell reports it; -1 if it did not within 30 s.
 int WaitExit(pid_t pid) {
-  int status = 0;
-  if (waitpid(pid, &status, 0) != pid) return -1;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  absl::StatusOr<int> status = WaitChild(pid, absl::Seconds(30));
+  return status.ok() ? ExitCodeOf(*status) : -1;
 }
 
 using bridge::Exchange;
@@ -81,26 +67,34 @@ int Connect(uint16_t port) { return bridge::ConnectLoopback(port); }
 // Reads `fd` to EOF (or `timeout`) and parses the first response; closes fd.
 HttpResult ReadResult(int fd, absl::Duration timeout) {
   HttpResult result = bridge::ParseResponse(bridge::ReadUntilClosed(fd, timeout));
-  close(fd);
+  bridge::CloseConnection(fd);
   return result;
+}
+
+// Whether `fd` has something to read (data, EOF or a reset) within `timeout`.
+bool Readable(int fd, absl::Duration timeout) {
+  std::vector<SocketInterest> wait = {{fd, /*read=*/true}};
+  absl::StatusOr<bool> waited = WaitForSockets(wait, timeout);
+  return waited.ok() && wait[0].ready;
 }
 
 // Whether the peer closed `fd` (EOF or reset) within `timeout`.
 bool ClosedByPeer(int fd, absl::Duration timeout) {
-  pollfd p{fd, POLLIN, 0};
-  if (poll(&p, 1, static_cast<int>(absl::ToInt64Milliseconds(timeout))) <= 0) return false;
+  if (!Readable(fd, timeout)) return false;
   char buf[4096];
-  ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
-  return n <= 0;
+  absl::StatusOr<Transfer> n = ReceiveSome(fd, buf, sizeof(buf));
+  return !n.ok() || (n->bytes == 0 && !n->would_block);
 }
 
 class BridgeTest : public ::testing::Test {
  protected:
   void SetUp() override {
     static int counter = 0;
-    root_ = absl::StrCat("/tmp/ipckit_bridge_test_", getpid(), "_", counter++);
+    root_ = absl::StrCat("/tmp/ipckit_bridge_test_", platform::CurrentProcessId(), "_", counter++);
     dir_ = root_ + "/channel";
-    ASSERT_EQ(mkdir(root_.c_str(), 0700), 0);
+    ASSERT_TRUE(std::filesystem::create_directory(root_));
+    std::filesystem::permissions(root_, std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::replace);
   }
 
   void TearDown() override {
@@ -111,18 +105,11 @@ class BridgeTest : public ::testing::Test {
 
   // Starts bridge_peer serve on `dir_` and reads the URL it prints.
   void StartServer(std::vector<std::string> extra = {}) {
-    int fds[2];
-    ASSERT_EQ(pipe(fds), 0);
     std::vector<std::string> args = {"serve", dir_};
     args.insert(args.end(), extra.begin(), extra.end());
-    server_ = Spawn(args, fds[1]);
-    close(fds[1]);
-    ASSERT_GT(server_, 0);
-    std::string line;
-    char c;
-    pollfd p{fds[0], POLLIN, 0};
-    while (poll(&p, 1, 10000) > 0 && read(fds[0], &c, 1) == 1 && c != '\n') line += c;
-    close(fds[0]);
+    server_ = std::make_unique<platform::PipedProcess>(kPeer, args);
+    ASSERT_GT(server_->pid(), 0);
+    const std::string line = server_->ReadLine(absl::Seconds(10));
     absl::string_view rest = line;
     ASSERT_TRUE(absl::ConsumePrefix(&rest, "http://127.0.0.1:")) << line;
     size_t slash = rest.find('/');
@@ -136,10 +123,12 @@ class BridgeTest : public ::testing::Test {
   }
 
   void StopServer() {
-    if (server_ <= 0) return;
-    kill(server_, SIGTERM);
-    EXPECT_EQ(WaitExit(server_), 0) << "the bridge must stop cleanly on SIGTERM";
-    server_ = -1;
+    if (server_ == nullptr) return;
+    if (server_->pid() > 0) {
+      server_->Terminate();
+      EXPECT_EQ(ExitCodeOf(server_->Wait()), 0) << "the bridge must stop cleanly on SIGTERM";
+    }
+    server_.reset();
   }
 
   std::string Host() const { return absl::StrCat("127.0.0.1:", port_); }
@@ -170,7 +159,7 @@ class BridgeTest : public ::testing::Test {
 
   std::string root_;
   std::string dir_;
-  pid_t server_ = -1;
+  std::unique_ptr<platform::PipedProcess> server_;
   uint16_t port_ = 0;
   std::string token_;
 };
@@ -326,7 +315,7 @@ TEST_F(BridgeTest, HangingGetIsWokenByAnotherProcessWrite) {
 
 TEST_F(BridgeTest, AppendReachesTheBackend) {
   StartServer();
-  const std::string id = absl::StrCat("req-", getpid());
+  const std::string id = absl::StrCat("req-", platform::CurrentProcessId());
   const std::string body = RequestBody(id, "getData");
   HttpResult r = Post("/v1/append/frontend_to_backend.json?timeout_ms=2000", body);
   ASSERT_EQ(r.status, 200) << r.body;
@@ -610,33 +599,15 @@ TEST_F(BridgeTest, SlowClientsCannotLockOthersOut) {
   }
   // ... because the oldest incomplete connections made room.
   EXPECT_TRUE(ClosedByPeer(slow[0], absl::Seconds(10)));
-  for (int fd : slow) close(fd);
+  for (int fd : slow) bridge::CloseConnection(fd);
 }
 
 TEST_F(BridgeTest, GetIsAnsweredWhileAnAppendWaitsForTheLock) {
   StartServer();
   // Another process holds the channel lock until its stdin closes.
-  int in_pipe[2];
-  int out_pipe[2];
-  ASSERT_EQ(pipe(in_pipe), 0);
-  ASSERT_EQ(pipe(out_pipe), 0);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, in_pipe[0], 0);
-  posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
-  posix_spawn_file_actions_addclose(&actions, in_pipe[1]);
-  std::string peer = kPeer, mode = "hold-lock", dir = dir_;
-  char* argv[] = {peer.data(), mode.data(), dir.data(), nullptr};
-  pid_t holder = -1;
-  ASSERT_EQ(posix_spawn(&holder, kPeer, &actions, nullptr, argv, environ), 0);
-  posix_spawn_file_actions_destroy(&actions);
-  close(in_pipe[0]);
-  close(out_pipe[1]);
-  char held[5] = {};
-  pollfd p{out_pipe[0], POLLIN, 0};
-  ASSERT_GT(poll(&p, 1, 10000), 0);
-  ASSERT_EQ(read(out_pipe[0], held, 4), 4);
-  ASSERT_EQ(std::string(held), "held");
+  platform::PipedProcess holder(kPeer, {"hold-lock", dir_});
+  ASSERT_GT(holder.pid(), 0);
+  ASSERT_EQ(holder.ReadLine(absl::Seconds(10)), "held");
 
   // The append waits for that lock (up to 30 s)...
   const std::string body = RequestBody("waits-1", "m");
@@ -652,12 +623,11 @@ TEST_F(BridgeTest, GetIsAnsweredWhileAnAppendWaitsForTheLock) {
     HttpResult r = Get("/v1/info", "", absl::Seconds(10));
     EXPECT_EQ(r.status, 200) << "a GET must not wait for another request's lock";
   }
-  pollfd pending{post, POLLIN, 0};
-  EXPECT_EQ(poll(&pending, 1, 0), 0) << "the append cannot have finished with the lock held";
+  EXPECT_FALSE(Readable(post, absl::ZeroDuration()))
+      << "the append cannot have finished with the lock held";
   // Released: the append completes.
-  close(in_pipe[1]);
-  EXPECT_EQ(WaitExit(holder), 0);
-  close(out_pipe[0]);
+  holder.CloseStdin();
+  EXPECT_EQ(ExitCodeOf(holder.Wait()), 0);
   HttpResult appended = ReadResult(post, absl::Seconds(20));
   EXPECT_EQ(appended.status, 200) << appended.body;
   EXPECT_TRUE(absl::StrContains(ReadFile(dir_ + "/frontend_to_backend.json"), "waits-1"));
@@ -696,10 +666,11 @@ TEST_F(BridgeTest, SymlinkOutOfTheChannelIsRefusedAndNotSent) {
   StartServer();
   const std::string secret = root_ + "/private_secret.json";
   WriteFile(secret, "[\"TOP-SECRET-PRIVATE\"]\n");
-  ASSERT_EQ(chmod(secret.c_str(), 0600), 0);
+  std::filesystem::permissions(secret, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+                               std::filesystem::perm_options::replace);
   const std::string link = dir_ + "/backend_to_frontend.json";
-  unlink(link.c_str());
-  ASSERT_EQ(symlink(secret.c_str(), link.c_str()), 0);
+  std::filesystem::remove(link);
+  std::filesystem::create_symlink(secret, link);
   HttpResult r = Get("/v1/files/backend_to_frontend.json");
   EXPECT_EQ(r.status, 403);
   EXPECT_TRUE(absl::StrContains(r.body, R"("error":"permission_denied")")) << r.body;
@@ -710,8 +681,8 @@ TEST_F(BridgeTest, SymlinkOutOfTheChannelIsRefusedAndNotSent) {
   EXPECT_FALSE(absl::StrContains(held.body, "TOP-SECRET")) << held.body;
   // A FIFO is refused at once, never waited on.
   const std::string fifo = dir_ + "/frontend_to_backend.json";
-  unlink(fifo.c_str());
-  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  std::filesystem::remove(fifo);
+  ASSERT_TRUE(platform::MakeFifo(fifo, 0600).ok());
   HttpResult f = Get("/v1/files/frontend_to_backend.json", "", absl::Seconds(10));
   EXPECT_EQ(f.status, 403) << f.body;
 }

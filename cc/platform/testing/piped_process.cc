@@ -84,6 +84,10 @@ void PipedProcess::Kill() {
   if (pid_ > 0 && !reaped_) ::kill(pid_, SIGKILL);
 }
 
+void PipedProcess::Terminate() {
+  if (pid_ > 0 && !reaped_) ::kill(pid_, SIGTERM);
+}
+
 int PipedProcess::Wait(absl::Duration timeout) {
   if (pid_ <= 0 || reaped_) return -1;
   absl::StatusOr<int> status = WaitChild(pid_, timeout);

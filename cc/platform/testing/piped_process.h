@@ -40,6 +40,8 @@ class PipedProcess {
   void CloseStdin() { to_child_.reset(); }
   // SIGKILL (the process dies at once; Wait() reaps it).
   void Kill();
+  // SIGTERM: asks it to stop cleanly (Wait() then sees how it ended).
+  void Terminate();
   // Waits for the process to end; its wait status (child_process.h reads it).
   int Wait(absl::Duration timeout = absl::Seconds(30));
 

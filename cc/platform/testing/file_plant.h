@@ -1,0 +1,24 @@
+// Test helpers that plant POSIX file kinds a portable test cannot make with
+// std::filesystem, so tests outside cc/platform need no system headers.
+// POSIX only (Windows has no FIFOs in the file system).
+//
+//   ASSERT_TRUE(platform::MakeFifo(dir + "/frontend_to_backend.json", 0600).ok());
+//   // ... the code under test must refuse it at once, never block on it ...
+#ifndef IPCKIT_CC_PLATFORM_TESTING_FILE_PLANT_H_
+#define IPCKIT_CC_PLATFORM_TESTING_FILE_PLANT_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/status.h"
+
+namespace ipckit {
+namespace platform {
+
+// A named pipe (mkfifo) at `path` with permission bits `mode` (less the umask).
+absl::Status MakeFifo(const std::string& path, uint32_t mode);
+
+}  // namespace platform
+}  // namespace ipckit
+
+#endif  // IPCKIT_CC_PLATFORM_TESTING_FILE_PLANT_H_
