@@ -1,6 +1,6 @@
-// Test helpers that plant POSIX file kinds a portable test cannot make with
-// std::filesystem, so tests outside cc/platform need no system headers.
-// POSIX only (Windows has no FIFOs in the file system).
+// Test helpers that plant what a portable test cannot make with
+// std::filesystem (FIFOs, other users' files), so tests outside cc/platform
+// need no system headers. POSIX only (Windows has no FIFOs or uids).
 //
 //   ASSERT_TRUE(platform::MakeFifo(dir + "/frontend_to_backend.json", 0600).ok());
 //   // ... the code under test must refuse it at once, never block on it ...
@@ -17,6 +17,10 @@ namespace platform {
 
 // A named pipe (mkfifo) at `path` with permission bits `mode` (less the umask).
 absl::Status MakeFifo(const std::string& path, uint32_t mode);
+
+// chown(2) of `path` (following a symlink): what a test running as root does
+// to make a file or directory another user's.
+absl::Status ChownPath(const std::string& path, uint32_t uid, uint32_t gid);
 
 }  // namespace platform
 }  // namespace ipckit

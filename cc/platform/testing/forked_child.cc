@@ -1,5 +1,6 @@
 #include "cc/platform/testing/forked_child.h"
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -58,6 +59,28 @@ absl::StatusOr<int> ForkedChild::Wait(absl::Duration timeout) {
   absl::StatusOr<int> status = WaitChild(pid_, timeout);
   pid_ = 0;  // reaped either way: WaitChild kills one that outlives `timeout`
   return status;
+}
+
+namespace {
+
+// CPU time of all the children this process has reaped so far.
+absl::Duration ReapedChildrenCpuTime() {
+  struct rusage usage = {};
+  ::getrusage(RUSAGE_CHILDREN, &usage);
+  return absl::DurationFromTimeval(usage.ru_utime) + absl::DurationFromTimeval(usage.ru_stime);
+}
+
+}  // namespace
+
+absl::StatusOr<ForkedChild::End> ForkedChild::WaitWithCpuTime(absl::Duration timeout) {
+  const absl::Duration before = ReapedChildrenCpuTime();
+  absl::StatusOr<int> status = Wait(timeout);
+  if (!status.ok()) return status.status();
+  return End{*status, ReapedChildrenCpuTime() - before};
+}
+
+bool BecomeUser(uint32_t uid, uint32_t gid) {
+  return ::setgid(static_cast<gid_t>(gid)) == 0 && ::setuid(static_cast<uid_t>(uid)) == 0;
 }
 
 ScopedUmask::ScopedUmask(uint32_t mask) : old_(::umask(static_cast<mode_t>(mask))) {}

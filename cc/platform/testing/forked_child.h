@@ -54,6 +54,14 @@ class ForkedChild {
   void Kill();
   // In the parent: the child's wait status once it ends (WaitChild).
   absl::StatusOr<int> Wait(absl::Duration timeout);
+  // Wait, and the CPU time (user + system) the child used: what a test of a
+  // "waits without spinning" rule measures. Exact while no other child of
+  // this process is reaped during the wait (the tests reap on one thread).
+  struct End {
+    int wait_status = 0;
+    absl::Duration cpu;
+  };
+  absl::StatusOr<End> WaitWithCpuTime(absl::Duration timeout);
 
  private:
   ForkedChild(pid_t pid, UniqueFd to_other, UniqueFd from_other)
@@ -63,6 +71,10 @@ class ForkedChild {
   UniqueFd to_other_;
   UniqueFd from_other_;
 };
+
+// In a forked child running as root: become `uid`/`gid` for good (setgid,
+// then setuid), to act as another user. False if either call fails.
+bool BecomeUser(uint32_t uid, uint32_t gid);
 
 // Sets the process's umask to `mask` until destroyed, then restores it.
 class ScopedUmask {
