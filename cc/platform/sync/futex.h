@@ -12,8 +12,9 @@
 // wakers in different processes that map the same object meet. Callers keep
 // the "is anyone asleep?" bookkeeping themselves (spec/shm_messaging.md,
 // Waking) so that a wake with nobody asleep costs no system call.
-// Windows (planned): WaitOnAddress does not cross processes, so the seam will
-// map each word to a named event; the signatures here do not assume futexes.
+// Windows: WaitOnAddress does not cross processes, so FutexWait polls the
+// word (a short spin, then sleeps growing to 1 ms) and FutexWake does
+// nothing (futex_win.cc, spec/windows.md "Zero-copy messaging").
 #ifndef IPCKIT_CC_PLATFORM_SYNC_FUTEX_H_
 #define IPCKIT_CC_PLATFORM_SYNC_FUTEX_H_
 

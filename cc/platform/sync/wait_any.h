@@ -8,8 +8,8 @@
 //
 // Linux: futex_waitv(2) (Linux 5.16+) for the words, poll(2) for the fds;
 // with both, a helper thread sleeps on the words for the length of the call
-// and wakes the poll through an eventfd. Windows (planned):
-// WaitForMultipleObjects on the words' named events and the handles.
+// and wakes the poll through an eventfd. Windows: the words are polled like
+// FutexWait's, and fds are refused as unimplemented (wait_any_win.cc).
 #ifndef IPCKIT_CC_PLATFORM_SYNC_WAIT_ANY_H_
 #define IPCKIT_CC_PLATFORM_SYNC_WAIT_ANY_H_
 
