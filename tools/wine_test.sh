@@ -19,7 +19,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # on a thread, raw HTTP clients, a FileChannel backend), and the Windows
 # platform code (loopback sockets, Win32
 # errors, process liveness, random bytes, named and anonymous pipes, file
-# mappings, file locks, replace and directory watching; spec/windows.md).
+# mappings, file locks, replace and directory watching, polled futex words;
+# spec/windows.md), and zero-copy pub/sub across two processes.
 TESTS=(
   //cc/base:deadline_test
   //cc/base:error_test
@@ -49,6 +50,8 @@ TESTS=(
   //cc/platform/fs:file_ops_win_test
   //cc/platform/process:process_test
   //cc/platform/random:secure_random_test
+  //cc/platform/sync:futex_win_test
+  //cc/shm_msg:pubsub_process_test
   //cc/platform/win:error_win_test
   //cc/platform/watch:dir_watcher_win_test
   //cc/platform/win:fs_win_test
