@@ -1,5 +1,6 @@
-// Publish/subscribe across two real processes, on Linux and under Wine: this
-// test publishes, pubsub_process_peer subscribes. With a queue of 2 and
+// Publish/subscribe and request/response across two real processes, on Linux
+// and under Wine: this test publishes (or serves), pubsub_process_peer
+// subscribes (or calls). With a queue of 2 and
 // kBlock, each side waits on the other's shared words many times, which on
 // Windows exercises the polled futex (spec/windows.md, Zero-copy messaging).
 #include <cstdio>
@@ -13,6 +14,7 @@
 #include "cc/platform/process/process.h"
 #include "cc/shm_msg/process_test_config.h"
 #include "cc/shm_msg/publisher.h"
+#include "cc/shm_msg/rpc.h"
 #include "gtest/gtest.h"
 
 namespace ipckit {
@@ -23,12 +25,21 @@ namespace {
 constexpr char kPeerPath[] = "cc/shm_msg/pubsub_process_peer";
 constexpr int kMessages = 200;
 
+std::string UniqueName() {
+  return absl::StrCat("procs_", platform::CurrentProcessId(), "_", absl::Hex(std::random_device()()));
+}
+
+void ExpectExitsWithZero(pid_t peer) {
+  absl::StatusOr<int> status = WaitChild(peer, absl::Seconds(30));
+  ASSERT_TRUE(status.ok()) << status.status();
+  EXPECT_TRUE(ExitedWithCode(*status, 0)) << DescribeWaitStatus(*status);
+}
+
 TEST(PubSubProcessTest, AnotherProcessReceivesEverySampleInOrder) {
-  const std::string name = absl::StrCat("procs_", platform::CurrentProcessId(), "_",
-                                        absl::Hex(std::random_device()()));
+  const std::string name = UniqueName();
   absl::StatusOr<Publisher> pub = Publisher::Create(name, ProcessTestConfig());
   ASSERT_TRUE(pub.ok()) << pub.status();
-  absl::StatusOr<pid_t> peer = SpawnChild(kPeerPath, {name, std::to_string(kMessages)});
+  absl::StatusOr<pid_t> peer = SpawnChild(kPeerPath, {"subscribe", name, std::to_string(kMessages)});
   ASSERT_TRUE(peer.ok()) << peer.status();
   // Samples sent before the peer joins are not its to receive: wait for it.
   const Deadline joined = Deadline::After(absl::Seconds(30));
@@ -41,9 +52,24 @@ TEST(PubSubProcessTest, AnotherProcessReceivesEverySampleInOrder) {
   }
   // For the record, not asserted: how long the handoffs took.
   std::printf("%d samples sent in %s\n", kMessages, absl::FormatDuration(absl::Now() - start).c_str());
-  absl::StatusOr<int> status = WaitChild(*peer, absl::Seconds(30));
-  ASSERT_TRUE(status.ok()) << status.status();
-  EXPECT_TRUE(ExitedWithCode(*status, 0)) << DescribeWaitStatus(*status);
+  ExpectExitsWithZero(*peer);
+}
+
+// The server exists before the client process starts, so none of its
+// requests can go unheard.
+TEST(PubSubProcessTest, AnotherProcessCallsAServerHere) {
+  const std::string name = UniqueName();
+  absl::StatusOr<Server> server = Server::Create(name);
+  ASSERT_TRUE(server.ok()) << server.status();
+  absl::StatusOr<pid_t> peer = SpawnChild(kPeerPath, {"call", name, std::to_string(kMessages)});
+  ASSERT_TRUE(peer.ok()) << peer.status();
+  for (int i = 1; i <= kMessages; ++i) {
+    absl::StatusOr<Request> request = server->Receive(absl::Seconds(20));
+    ASSERT_TRUE(request.ok()) << "request " << i << ": " << request.status();
+    EXPECT_EQ(request->view(), absl::StrCat("q", i));
+    ASSERT_TRUE(server->Respond(*request, absl::StrCat("re:", request->view())).ok());
+  }
+  ExpectExitsWithZero(*peer);
 }
 
 }  // namespace

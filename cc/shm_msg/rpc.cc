@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <cstring>
+#include <random>
 #include <string>
 #include <utility>
 
-#include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "cc/base/deadline.h"
 #include "cc/base/error.h"
@@ -81,9 +81,11 @@ Client::Client(Publisher requests, Subscriber responses, RpcOptions options)
       options_(options),
       pid_(platform::CurrentProcess().pid) {
   // A random start, so that a late response to an earlier holder of this
-  // entry never matches one of our ids.
-  absl::BitGen random;
-  next_id_ = absl::Uniform<uint64_t>(random, 1, uint64_t{1} << 62);
+  // entry never matches one of our ids. std::random_device, not absl::BitGen:
+  // the mingw build of abseil leaves out absl/random (spec/windows.md).
+  std::random_device random;
+  const uint64_t bits = (uint64_t{random()} << 32) | random();
+  next_id_ = 1 + bits % ((uint64_t{1} << 62) - 1);
 }
 
 absl::StatusOr<Client> Client::Create(absl::string_view name, const RpcOptions& options) {
