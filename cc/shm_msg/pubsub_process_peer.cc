@@ -4,6 +4,8 @@
 //       (ProcessTestConfig()) and receives "m1".."mN" in order
 //   pubsub_process_peer call NAME N        a Client of NAME: calls "q1".."qN"
 //       and expects "re:q1".."re:qN" back
+//   pubsub_process_peer notify NAME N      listens on NAME.ack, notifies
+//       1..N on NAME.b, then waits for event N on NAME.ack before it leaves
 //
 // Each step within 20 s; exits 0, or prints why to stderr and exits 1.
 #include <cstdio>
@@ -13,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "cc/base/error.h"
+#include "cc/shm_msg/event.h"
 #include "cc/shm_msg/process_test_config.h"
 #include "cc/shm_msg/rpc.h"
 #include "cc/shm_msg/subscriber.h"
@@ -54,12 +57,27 @@ int Call(const std::string& name, int n) {
   return 0;
 }
 
+int Notify(const std::string& name, int n) {
+  // Joined before the first event, so the test's acknowledgement is heard.
+  absl::StatusOr<Listener> ack = Listener::Create(name + ".ack");
+  if (!ack.ok()) return Fail("join ack", ack.status());
+  absl::StatusOr<Notifier> notifier = Notifier::Create(name + ".b");
+  if (!notifier.ok()) return Fail("join", notifier.status());
+  for (int i = 1; i <= n; ++i) {
+    if (absl::Status s = notifier->Notify(i); !s.ok()) return Fail(absl::StrCat("notify ", i), s);
+  }
+  absl::StatusOr<uint64_t> acked = ack->Wait(absl::Seconds(20));
+  if (!acked.ok()) return Fail("ack", acked.status());
+  return *acked == static_cast<uint64_t>(n) ? 0 : 1;
+}
+
 int Run(int argc, char** argv) {
   int n = 0;
   if (argc != 4 || !absl::SimpleAtoi(argv[3], &n)) return 2;
   const std::string mode = argv[1];
   if (mode == "subscribe") return Subscribe(argv[2], n);
   if (mode == "call") return Call(argv[2], n);
+  if (mode == "notify") return Notify(argv[2], n);
   return 2;
 }
 

@@ -13,8 +13,10 @@
 #include "cc/platform/io/child_process.h"
 #include "cc/platform/process/process.h"
 #include "cc/shm_msg/process_test_config.h"
+#include "cc/shm_msg/event.h"
 #include "cc/shm_msg/publisher.h"
 #include "cc/shm_msg/rpc.h"
+#include "cc/shm_msg/wait_set.h"
 #include "gtest/gtest.h"
 
 namespace ipckit {
@@ -69,6 +71,35 @@ TEST(PubSubProcessTest, AnotherProcessCallsAServerHere) {
     EXPECT_EQ(request->view(), absl::StrCat("q", i));
     ASSERT_TRUE(server->Respond(*request, absl::StrCat("re:", request->view())).ok());
   }
+  ExpectExitsWithZero(*peer);
+}
+
+// A wait-set here on two listeners, one of which another process notifies.
+// Events may be dropped oldest-first when the listener falls behind, so the
+// test asserts order and the last id, not every id.
+TEST(PubSubProcessTest, AWaitSetWakesOnEventsFromAnotherProcess) {
+  const std::string name = UniqueName();
+  absl::StatusOr<Listener> quiet = Listener::Create(name + ".a");
+  absl::StatusOr<Listener> busy = Listener::Create(name + ".b");
+  absl::StatusOr<Notifier> ack = Notifier::Create(name + ".ack");
+  ASSERT_TRUE(quiet.ok() && busy.ok() && ack.ok());
+  WaitSet set;
+  set.Add(*quiet);
+  const size_t b = set.Add(*busy);
+  absl::StatusOr<pid_t> peer = SpawnChild(kPeerPath, {"notify", name, std::to_string(kMessages)});
+  ASSERT_TRUE(peer.ok()) << peer.status();
+  uint64_t last = 0;
+  while (last < kMessages) {
+    absl::StatusOr<std::vector<size_t>> ready = set.Wait(absl::Seconds(20));
+    ASSERT_TRUE(ready.ok()) << "after event " << last << ": " << ready.status();
+    ASSERT_EQ(*ready, std::vector<size_t>{b});
+    absl::StatusOr<uint64_t> id = busy->Wait(absl::ZeroDuration());
+    ASSERT_TRUE(id.ok()) << id.status();
+    EXPECT_GT(*id, last);
+    last = *id;
+  }
+  EXPECT_EQ(last, static_cast<uint64_t>(kMessages));
+  ASSERT_TRUE(ack->Notify(kMessages).ok());
   ExpectExitsWithZero(*peer);
 }
 
