@@ -3,6 +3,7 @@
 // fork. Across processes: cc/shm_msg's crash_test under Wine.
 #include <atomic>
 #include <climits>
+#include <cstdio>
 #include <thread>
 #include <vector>
 
@@ -55,6 +56,25 @@ TEST(FutexWinTest, SeesAChangeFromAnotherThread) {
   waiter.join();
   EXPECT_TRUE(waited.ok()) << waited;
   EXPECT_LT(took, absl::Seconds(5));
+}
+
+// For the record, not asserted: how late a waiter that has reached its 1 ms
+// sleeps sees a change (the 100 ms pause only makes that likely; the test's
+// outcome does not depend on it).
+TEST(FutexWinTest, ReportsTheWakeUpLatencyOfASleepingWaiter) {
+  std::atomic<uint32_t> word{0};
+  absl::Status waited;
+  absl::Time returned;
+  std::thread waiter([&] {
+    waited = FutexWait(&word, 0, absl::Seconds(10));
+    returned = absl::Now();
+  });
+  absl::SleepFor(absl::Milliseconds(100));
+  const absl::Time changed = absl::Now();
+  word.fetch_add(1);
+  waiter.join();
+  EXPECT_TRUE(waited.ok()) << waited;
+  std::printf("wake-up latency: %s\n", absl::FormatDuration(returned - changed).c_str());
 }
 
 TEST(WaitAnyWinTest, ReturnsWhenAnyWordChanges) {
