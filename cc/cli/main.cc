@@ -4,7 +4,7 @@
 //   ipckit info [NAME]          versions, platform, and where NAME maps on this OS
 //   ipckit listen NAME [--count N] [--timeout SECONDS]
 //   ipckit send NAME MESSAGE [--timeout SECONDS]
-//   ipckit serve DIR [--port N] [--allow-origin ORIGIN]... [--no-token]   the FileChannel HTTP bridge
+//   ipckit serve DIR [--port N] [--allow-origin ORIGIN]... [--static PAGE_DIR] [--no-token]   the FileChannel HTTP bridge
 //   ipckit services [--clean]   shared-memory messaging services and their participants
 //
 // demo, listen and send are here; the other commands register from their own
