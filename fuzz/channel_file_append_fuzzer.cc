@@ -4,8 +4,8 @@
 // writer's index last saw, the file's current text, then one message per part.
 // Invariants: the indexed append gives the same result as the plain one; the
 // result scans to the kept old messages byte for byte followed by the new
-// ones; pruning only drops from the front; the index afterwards equals a scan
-// of the result.
+// ones, each stamped with the next pos (format 2, rule W1); pruning only
+// drops from the front; the index afterwards equals a scan of the result.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -49,6 +49,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (parts[i].empty()) continue;
     auto message = ipckit::ParseMessage(parts[i]);
     if (!message.ok()) continue;
+    message->pos.reset();  // writers send messages without pos; the append stamps it
     auto text = ipckit::ComposeMessage(*message);
     if (text.ok()) sends.push_back(*std::move(text));
   }
@@ -82,8 +83,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   for (size_t i = 0; i < sends.size(); ++i) {
     const ipckit::ScannedMessage& m = (*after)[plain->kept + i];
-    IPCKIT_FUZZ_CHECK(absl::string_view(plain->text).substr(m.begin, m.end - m.begin) == sends[i],
-                      "new messages follow in order, byte for byte");
+    auto stamped = ipckit::StampPos(sends[i], plain->first_pos + i);
+    IPCKIT_FUZZ_CHECK(stamped.ok(), "a composed message without pos can be stamped");
+    IPCKIT_FUZZ_CHECK(absl::string_view(plain->text).substr(m.begin, m.end - m.begin) == *stamped,
+                      "new messages follow in order, byte for byte, each with the next pos");
   }
   IPCKIT_FUZZ_CHECK(index.text() == plain->text && ipckit::fuzz::SameScan(index.messages(), *after),
                     "the writer's index holds the result");
