@@ -273,6 +273,16 @@ def goals(res: Results) -> list[dict[str, Any]]:
                    median("py_file_channel", f"{named}, {after}"),
                    median("py_file_channel", f"{named}, fresh channel"), "<=", 1.5,
                    "median, backend send_request -> wait_response; both sides named readers (issue 13)")
+    python_fc = median("py_file_channel", "Python backend <-> Python frontend")
+    for frontend, label in (("Node", "Python backend <-> Node frontend"),
+                            ("Node, named readers", f"{named}, fresh channel")):
+        ratio_goal(f"FileChannel Node <-> Python request -> response / Python <-> Python ({frontend})",
+                   median("py_file_channel", label), python_fc, "<=", 1.2,
+                   "median, backend send_request -> wait_response (issue 13)")
+    ratio_goal("FileChannel Chromium page <-> Python request -> response / one Chromium fetch() of a static file",
+               median("py_file_channel", "Python backend <-> Chromium page frontend (HTTP bridge)"),
+               median("py_file_channel", "Chromium fetch() of a static file (diagnostic: the floor of every bridge request)"),
+               "<=", 1.3, "median; the page reads the bridge's event stream (issue 13)")
     return out
 
 
