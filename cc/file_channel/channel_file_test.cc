@@ -1,17 +1,9 @@
 #include "cc/file_channel/channel_file.h"
 
-#include <dirent.h>
-#include <signal.h>
-#include <sys/stat.h>
-#include <sys/time.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <poll.h>
-#include <sys/resource.h>
-
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <functional>
 #include <set>
 #include <string>
@@ -26,6 +18,10 @@
 #include "cc/file_channel/message.h"
 #include "cc/file_channel/test_util.h"
 #include "cc/file_channel/uuid.h"
+#include "cc/platform/fs/file_ops.h"
+#include "cc/platform/process/process.h"
+#include "cc/platform/testing/file_plant.h"
+#include "cc/platform/testing/forked_child.h"
 #include "gtest/gtest.h"
 
 namespace ipckit {
@@ -51,21 +47,24 @@ std::vector<std::string> IdsOf(absl::string_view text) {
 }
 
 std::vector<std::string> DirEntries(const std::string& dir) {
-  std::vector<std::string> out;
-  DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr) return out;
-  while (struct dirent* e = ::readdir(d)) {
-    std::string name = e->d_name;
-    if (name != "." && name != "..") out.push_back(name);
-  }
-  ::closedir(d);
+  std::vector<std::string> out = ListDirectory(dir).value_or(std::vector<std::string>{});
   std::sort(out.begin(), out.end());
   return out;
 }
 
+// The pid of a process that has exited and been reaped.
+uint32_t DeadPid() {
+  absl::StatusOr<platform::ForkedChild> child = platform::ForkedChild::Start([](platform::ForkedChild&) { return 0; });
+  EXPECT_TRUE(child.ok()) << child.status();
+  if (!child.ok()) return 0;
+  const uint32_t pid = static_cast<uint32_t>(child->pid());
+  EXPECT_TRUE(child->Wait(absl::Seconds(30)).ok());
+  return pid;
+}
+
 // Runs `attempt` (which returns an error class, "" for success) in a forked
 // child, so that a wait that ignores its deadline cannot hang the test. The
-// parent gives it `limit`; the child's CPU time comes from wait4(2).
+// parent gives it `limit`; the child's CPU time comes from its rusage.
 struct ChildResult {
   bool finished = false;     // within `limit`
   std::string error_class;   // what `attempt` returned
@@ -75,31 +74,27 @@ struct ChildResult {
 
 ChildResult RunInChild(const std::function<std::string()>& attempt, absl::Duration limit) {
   ChildResult result;
-  int out[2];
-  EXPECT_EQ(::pipe(out), 0);
   absl::Time start = absl::Now();
-  pid_t child = ::fork();
-  EXPECT_GE(child, 0);
-  if (child == 0) {
-    ::close(out[0]);
-    std::string cls = attempt();
-    (void)!::write(out[1], cls.data(), cls.size());
-    ::_exit(0);
+  absl::StatusOr<platform::ForkedChild> child = platform::ForkedChild::Start([&](platform::ForkedChild& self) {
+    // The error class, then a newline: "finished" (error classes have none).
+    for (char c : attempt() + "\n") self.Send(c);
+    return 0;
+  });
+  EXPECT_TRUE(child.ok()) << child.status();
+  if (!child.ok()) return result;
+  const absl::Time deadline = start + limit;
+  for (char c; (c = child->Receive(std::max(deadline - absl::Now(), absl::ZeroDuration()))) != 0;) {
+    if (c == '\n') {
+      result.finished = true;
+      break;
+    }
+    result.error_class += c;
   }
-  ::close(out[1]);
-  struct pollfd pfd = {out[0], POLLIN, 0};
-  int ready = ::poll(&pfd, 1, static_cast<int>(absl::ToInt64Milliseconds(limit)));
-  result.finished = ready == 1;
-  if (!result.finished) ::kill(child, SIGKILL);
-  char buf[64];
-  ssize_t n = result.finished ? ::read(out[0], buf, sizeof(buf)) : 0;
-  if (n > 0) result.error_class.assign(buf, static_cast<size_t>(n));
-  ::close(out[0]);
-  int status = 0;
-  struct rusage usage;
-  EXPECT_EQ(::wait4(child, &status, 0, &usage), child);
+  if (!result.finished) child->Kill();
+  absl::StatusOr<platform::ForkedChild::End> end = child->WaitWithCpuTime(absl::Seconds(30));
+  EXPECT_TRUE(end.ok()) << end.status();
   result.wall = absl::Now() - start;
-  result.cpu = absl::DurationFromTimeval(usage.ru_utime) + absl::DurationFromTimeval(usage.ru_stime);
+  if (end.ok()) result.cpu = end->cpu;
   return result;
 }
 
@@ -113,16 +108,19 @@ void ExpectOneSecondTimeoutWithLittleCpu(const std::function<std::string()>& att
   EXPECT_LT(r.cpu, absl::Milliseconds(50)) << "CPU over a 1 s wait: " << r.cpu;
 }
 
+// Sets the modification time of `path` 10 s back.
 void MakeOld(const std::string& path) {
-  struct timeval old_times[2] = {{::time(nullptr) - 10, 0}, {::time(nullptr) - 10, 0}};
-  ASSERT_EQ(::utimes(path.c_str(), old_times), 0);
+  std::error_code error;
+  std::filesystem::last_write_time(path, std::filesystem::file_time_type::clock::now() - std::chrono::seconds(10),
+                                   error);
+  ASSERT_FALSE(error) << path << ": " << error.message();
 }
 
 class ChannelFileTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = ScratchPath("cf");
-    ASSERT_EQ(::mkdir(dir_.c_str(), 0755), 0);
+    ASSERT_TRUE(platform::MakeDirectory(dir_, 0755).ok());
   }
   void TearDown() override { RemoveTree(dir_); }
   std::string dir_;
@@ -169,41 +167,37 @@ TEST_F(ChannelFileTest, CorruptFileIsNeverOverwritten) {
 
 TEST_F(ChannelFileTest, PrivateFilesAre0600AndSharedKeepTheirMode) {
   std::string path = absl::StrCat(dir_, "/", kBackendToFrontendFile);
-  mode_t old_umask = ::umask(0);
-  ASSERT_TRUE(AppendToChannelFile(dir_, kBackendToFrontendFile, {Msg("a", 1)}, AppendOptions(), Deadline::Never()).ok());
-  ::umask(old_umask);
-  struct stat st;
-  ASSERT_EQ(::stat(path.c_str(), &st), 0);
-  EXPECT_EQ(st.st_mode & 0777, 0600u) << "created under umask 0";
-  ASSERT_EQ(::stat((dir_ + "/.lock").c_str(), &st), 0);
-  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  {
+    platform::ScopedUmask no_umask(0);
+    ASSERT_TRUE(AppendToChannelFile(dir_, kBackendToFrontendFile, {Msg("a", 1)}, AppendOptions(), Deadline::Never()).ok());
+  }
+  ASSERT_TRUE(std::filesystem::is_regular_file(path));
+  EXPECT_EQ(platform::ModeOf(path), 0600u) << "created under umask 0";
+  ASSERT_TRUE(std::filesystem::is_regular_file(dir_ + "/.lock"));
+  EXPECT_EQ(platform::ModeOf(dir_ + "/.lock"), 0600u);
   // A 0.1 file readable by others loses those bits at the next write.
-  ASSERT_EQ(::chmod(path.c_str(), 0644), 0);
+  ASSERT_TRUE(platform::SetMode(path, 0644).ok());
   ASSERT_TRUE(AppendToChannelFile(dir_, kBackendToFrontendFile, {Msg("b", 2)}, AppendOptions(), Deadline::Never()).ok());
-  ASSERT_EQ(::stat(path.c_str(), &st), 0);
-  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(platform::ModeOf(path), 0600u);
   // In a shared directory (opted in) the file keeps its mode.
   AppendOptions shared;
   shared.allow_shared_directory = true;
-  ASSERT_EQ(::chmod(path.c_str(), 0640), 0);
+  ASSERT_TRUE(platform::SetMode(path, 0640).ok());
   ASSERT_TRUE(AppendToChannelFile(dir_, kBackendToFrontendFile, {Msg("c", 3)}, shared, Deadline::Never()).ok());
-  ASSERT_EQ(::stat(path.c_str(), &st), 0);
-  EXPECT_EQ(st.st_mode & 0777, 0640u);
+  EXPECT_EQ(platform::ModeOf(path), 0640u);
 }
 
 TEST_F(ChannelFileTest, RemovesStaleTempFilesOnRequest) {
-  pid_t dead = ::fork();
-  ASSERT_GE(dead, 0);
-  if (dead == 0) ::_exit(0);
-  ASSERT_EQ(::waitpid(dead, nullptr, 0), dead);
+  const uint32_t dead = DeadPid();
+  ASSERT_NE(dead, 0u);
   const std::string stale = absl::StrCat(".frontend_to_backend.json.tmp-", dead, "-abcd");
-  const std::string own = absl::StrCat(".backend_to_frontend.json.tmp-", ::getpid(), "-1234");
+  const std::string own = absl::StrCat(".backend_to_frontend.json.tmp-", platform::CurrentProcessId(), "-1234");
   const std::string live = ".backend_to_frontend.json.tmp-1-2";  // pid 1 is alive: not stale
   for (const std::string& name : {stale, own, live, std::string("keep.txt")}) {
     ASSERT_TRUE(WriteFileInPlace(absl::StrCat(dir_, "/", name), "x"));
   }
   const std::string fifo = absl::StrCat(".channel_info.tmp-", dead, "-ff");  // not a file: left alone
-  ASSERT_EQ(::mkfifo((dir_ + "/" + fifo).c_str(), 0600), 0);
+  ASSERT_TRUE(platform::MakeFifo(dir_ + "/" + fifo, 0600).ok());
   AppendOptions options;
   options.remove_stale_temps = true;
   ASSERT_TRUE(AppendToChannelFile(dir_, kFrontendToBackendFile, {Msg("a", 1)}, options, Deadline::Never()).ok());
@@ -213,22 +207,15 @@ TEST_F(ChannelFileTest, RemovesStaleTempFilesOnRequest) {
 }
 
 TEST_F(ChannelFileTest, LockExcludesOtherProcessesAndDiesWithThem) {
-  int ready[2];
-  ASSERT_EQ(::pipe(ready), 0);
-  pid_t child = ::fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
+  absl::StatusOr<platform::ForkedChild> child = platform::ForkedChild::Start([&](platform::ForkedChild& self) {
     // A separate process holds the lock until it is killed.
     auto lock = ChannelLock::Acquire(dir_, Deadline::Never());
-    char c = lock.ok() ? 'y' : 'n';
-    (void)!::write(ready[1], &c, 1);
-    for (;;) ::pause();
-  }
-  ::close(ready[1]);
-  char c = 0;
-  ASSERT_EQ(::read(ready[0], &c, 1), 1);
-  ::close(ready[0]);
-  ASSERT_EQ(c, 'y');
+    self.Send(lock.ok() ? 'y' : 'n');
+    self.Receive(absl::InfiniteDuration());  // nothing comes: held until killed
+    return 0;
+  });
+  ASSERT_TRUE(child.ok()) << child.status();
+  ASSERT_EQ(child->Receive(absl::Seconds(30)), 'y');
 
   absl::Time start = absl::Now();
   auto blocked = ChannelLock::Acquire(dir_, Deadline::After(absl::Milliseconds(100)));
@@ -239,8 +226,7 @@ TEST_F(ChannelFileTest, LockExcludesOtherProcessesAndDiesWithThem) {
   EXPECT_LT(waited, absl::Seconds(2));
 
   // The kernel releases the lock of a dead holder: no stale lock.
-  ASSERT_EQ(::kill(child, SIGKILL), 0);
-  ASSERT_EQ(::waitpid(child, nullptr, 0), child);
+  child->Kill();
   auto got = ChannelLock::Acquire(dir_, Deadline::After(absl::Seconds(5)));
   EXPECT_TRUE(got.ok()) << got.status();
 }
@@ -261,24 +247,23 @@ TEST_F(ChannelFileTest, Ipckit01LockIsTakenAndReleased) {
   {
     auto lock = Ipckit01FileLock::Acquire(dir_, kFrontendToBackendFile, Deadline::Never());
     ASSERT_TRUE(lock.ok()) << lock.status();
-    EXPECT_EQ(ReadFileOrDie(lock_path), absl::StrCat(::getpid(), "\n"));
+    EXPECT_EQ(ReadFileOrDie(lock_path), absl::StrCat(platform::CurrentProcessId(), "\n"));
   }
-  struct stat st;
-  EXPECT_NE(::stat(lock_path.c_str(), &st), 0);  // removed on release
+  EXPECT_FALSE(std::filesystem::exists(lock_path));  // removed on release
   ASSERT_TRUE(AppendToChannelFile(dir_, kFrontendToBackendFile, {Msg("a", 1)}, AppendOptions(), Deadline::Never()).ok());
   EXPECT_EQ(DirEntries(dir_), (std::vector<std::string>{".lock", "frontend_to_backend.json"}));
 }
 
 TEST_F(ChannelFileTest, Ipckit01LockHeldByLiveWriterBlocks) {
   const std::string lock_path = dir_ + "/backend_to_frontend.lock";
-  ASSERT_TRUE(WriteFileInPlace(lock_path, absl::StrCat(::getpid(), "\n")));  // a live pid, fresh
+  ASSERT_TRUE(WriteFileInPlace(lock_path, absl::StrCat(platform::CurrentProcessId(), "\n")));  // a live pid, fresh
   absl::Time start = absl::Now();
   auto s = AppendToChannelFile(dir_, kBackendToFrontendFile, {Msg("a", 1)}, AppendOptions(),
                                Deadline::After(absl::Milliseconds(100)));
   EXPECT_EQ(ErrorClassOf(s), "timeout") << s;
   EXPECT_TRUE(absl::StrContains(s.message(), lock_path)) << s;
   EXPECT_GE(absl::Now() - start, absl::Milliseconds(95));
-  EXPECT_EQ(ReadFileOrDie(lock_path), absl::StrCat(::getpid(), "\n"));  // not ours to remove
+  EXPECT_EQ(ReadFileOrDie(lock_path), absl::StrCat(platform::CurrentProcessId(), "\n"));  // not ours to remove
   // Without the 0.1 lock the write goes through.
   AppendOptions no_legacy;
   no_legacy.ipckit01_lock = false;
@@ -288,20 +273,17 @@ TEST_F(ChannelFileTest, Ipckit01LockHeldByLiveWriterBlocks) {
 TEST_F(ChannelFileTest, StaleIpckit01LocksAreRemoved) {
   const std::string lock_path = dir_ + "/backend_to_frontend.lock";
   // Left by a process that has exited.
-  pid_t child = ::fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) ::_exit(0);
-  ASSERT_EQ(::waitpid(child, nullptr, 0), child);
+  const uint32_t child = DeadPid();
+  ASSERT_NE(child, 0u);
   ASSERT_TRUE(WriteFileInPlace(lock_path, absl::StrCat(child, "\n")));
   auto dead = Ipckit01FileLock::Acquire(dir_, kBackendToFrontendFile, Deadline::After(absl::Seconds(2)));
   ASSERT_TRUE(dead.ok()) << dead.status();
-  EXPECT_EQ(ReadFileOrDie(lock_path), absl::StrCat(::getpid(), "\n"));
+  EXPECT_EQ(ReadFileOrDie(lock_path), absl::StrCat(platform::CurrentProcessId(), "\n"));
   { Ipckit01FileLock released = std::move(*dead); }
 
   // Older than 5 s (ipckit 0.1's rule), even with a live pid in it.
-  ASSERT_TRUE(WriteFileInPlace(lock_path, absl::StrCat(::getpid(), "\n")));
-  struct timeval old_times[2] = {{::time(nullptr) - 10, 0}, {::time(nullptr) - 10, 0}};
-  ASSERT_EQ(::utimes(lock_path.c_str(), old_times), 0);
+  ASSERT_TRUE(WriteFileInPlace(lock_path, absl::StrCat(platform::CurrentProcessId(), "\n")));
+  MakeOld(lock_path);
   auto old = Ipckit01FileLock::Acquire(dir_, kBackendToFrontendFile, Deadline::After(absl::Seconds(2)));
   EXPECT_TRUE(old.ok()) << old.status();
 }
@@ -310,7 +292,7 @@ TEST_F(ChannelFileTest, StaleIpckit01LocksAreRemoved) {
 // spin at full CPU and ignore its deadline.
 TEST_F(ChannelFileTest, Ipckit01LockThatIsADirectoryFailsFastWithoutSpinning) {
   const std::string lock_path = dir_ + "/backend_to_frontend.lock";
-  ASSERT_EQ(::mkdir(lock_path.c_str(), 0700), 0);
+  ASSERT_TRUE(platform::MakeDirectory(lock_path, 0700).ok());
   MakeOld(lock_path);  // judged stale by 0.1's age rule, but unlink(2) cannot remove it
   for (Deadline deadline : {Deadline::After(absl::Milliseconds(500)), Deadline::Never()}) {
     ChildResult r = RunInChild(
@@ -323,22 +305,21 @@ TEST_F(ChannelFileTest, Ipckit01LockThatIsADirectoryFailsFastWithoutSpinning) {
     EXPECT_EQ(r.error_class, "permission_denied");
     EXPECT_LT(r.cpu, absl::Milliseconds(200)) << "CPU while waiting: " << r.cpu;
   }
-  struct stat st;
-  EXPECT_EQ(::stat(lock_path.c_str(), &st), 0);  // left alone
+  EXPECT_TRUE(std::filesystem::is_directory(lock_path));  // left alone
 }
 
 TEST_F(ChannelFileTest, StaleIpckit01LockWeMayNotRemoveIsPermissionDenied) {
-  if (::geteuid() != 0) GTEST_SKIP() << "needs root to play two users";
+  if (platform::CurrentUserId() != 0) GTEST_SKIP() << "needs root to play two users";
   // A sticky world-writable directory (like /tmp) and another user's stale
   // lock in it: the writer, running as nobody, may not unlink it.
-  ASSERT_EQ(::chmod(dir_.c_str(), 01777), 0);
+  ASSERT_TRUE(platform::SetMode(dir_, 01777).ok());
   const std::string lock_path = dir_ + "/backend_to_frontend.lock";
   ASSERT_TRUE(WriteFileInPlace(lock_path, "1\n"));
-  ASSERT_EQ(::chown(lock_path.c_str(), 65533, 65533), 0);
+  ASSERT_TRUE(platform::ChownPath(lock_path, 65533, 65533).ok());
   MakeOld(lock_path);
   ChildResult r = RunInChild(
       [&]() -> std::string {
-        if (::setgid(65534) != 0 || ::setuid(65534) != 0) return "setuid failed";
+        if (!platform::BecomeUser(65534, 65534)) return "setuid failed";
         AppendOptions options;
         options.allow_shared_directory = true;  // the directory is shared on purpose here
         return ErrorClassOf(
@@ -352,7 +333,7 @@ TEST_F(ChannelFileTest, StaleIpckit01LockWeMayNotRemoveIsPermissionDenied) {
 
 TEST_F(ChannelFileTest, Ipckit01LockHolderThatNeverLetsGoTimesOutWithLittleCpu) {
   const std::string lock_path = dir_ + "/backend_to_frontend.lock";
-  ASSERT_TRUE(WriteFileInPlace(lock_path, absl::StrCat(::getpid(), "\n")));  // live and fresh
+  ASSERT_TRUE(WriteFileInPlace(lock_path, absl::StrCat(platform::CurrentProcessId(), "\n")));  // live and fresh
   ExpectOneSecondTimeoutWithLittleCpu([&] {
     return ErrorClassOf(AppendToChannelFile(dir_, kBackendToFrontendFile, {Msg("a", 1)}, AppendOptions(),
                                             Deadline::After(absl::Seconds(1))));
@@ -368,7 +349,7 @@ TEST_F(ChannelFileTest, ChannelLockHolderThatNeverLetsGoTimesOutWithLittleCpu) {
 }
 
 TEST_F(ChannelFileTest, ChannelLockThatIsADirectoryIsRefused) {
-  ASSERT_EQ(::mkdir((dir_ + "/.lock").c_str(), 0700), 0);
+  ASSERT_TRUE(platform::MakeDirectory(dir_ + "/.lock", 0700).ok());
   ChildResult r = RunInChild(
       [&] { return ErrorClassOf(ChannelLock::Acquire(dir_, Deadline::After(absl::Seconds(1))).status()); },
       absl::Seconds(10));
