@@ -2,12 +2,9 @@
 // edge cases: corrupt files, ipckit 0.1 writers, .channel_info, bad paths.
 #include "cc/file_channel/file_channel.h"
 
-#include <dirent.h>
-#include <signal.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
+#include <csignal>
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <string>
@@ -20,7 +17,12 @@
 #include "cc/file_channel/channel_file.h"
 #include "cc/file_channel/message.h"
 #include "cc/file_channel/test_util.h"
+#include "cc/platform/fs/file_ops.h"
+#include "cc/platform/io/child_process.h"
+#include "cc/platform/process/process.h"
 #include "cc/platform/sync/wait_any.h"
+#include "cc/platform/testing/file_plant.h"
+#include "cc/platform/testing/forked_child.h"
 #include "gtest/gtest.h"
 
 namespace ipckit {
@@ -33,21 +35,14 @@ using ::ipckit::testing::ScratchPath;
 using ::ipckit::testing::WriteFileAtomically;
 using ::ipckit::testing::WriteFileInPlace;
 
-mode_t ModeOf(const std::string& path) {
-  struct stat st;
-  EXPECT_EQ(::lstat(path.c_str(), &st), 0) << path;
-  return st.st_mode & 07777;
-}
+using ::ipckit::platform::ModeOf;
 
 // The ".<file>.tmp-*" files in `dir`.
 std::vector<std::string> TempFilesIn(const std::string& dir) {
   std::vector<std::string> out;
-  DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr) return out;
-  while (struct dirent* e = ::readdir(d)) {
-    if (absl::StrContains(e->d_name, ".tmp-")) out.push_back(e->d_name);
+  for (const std::string& name : ListDirectory(dir).value_or(std::vector<std::string>{})) {
+    if (absl::StrContains(name, ".tmp-")) out.push_back(name);
   }
-  ::closedir(d);
   return out;
 }
 
@@ -97,11 +92,12 @@ TEST_F(FileChannelTest, CreatesBothChannelFilesAtOpen) {
 }
 
 TEST_F(FileChannelTest, CreatesPrivateDirectoriesAndFilesWhateverTheUmask) {
-  mode_t old = ::umask(0);
-  auto backend = FileChannel::Backend(dir_ + "/a/ch");
-  ASSERT_TRUE(backend.ok()) << backend.status();
-  ASSERT_TRUE(backend->SendEvent("e", "1").ok());
-  ::umask(old);
+  {
+    platform::ScopedUmask no_umask(0);
+    auto backend = FileChannel::Backend(dir_ + "/a/ch");
+    ASSERT_TRUE(backend.ok()) << backend.status();
+    ASSERT_TRUE(backend->SendEvent("e", "1").ok());
+  }
   for (const std::string& d : {dir_, dir_ + "/a", dir_ + "/a/ch"}) EXPECT_EQ(ModeOf(d), 0700u) << d;
   for (const char* f : {".channel_info", ".lock", "backend_to_frontend.json", "frontend_to_backend.json"}) {
     EXPECT_EQ(ModeOf(absl::StrCat(dir_, "/a/ch/", f)), 0600u) << f;
@@ -109,8 +105,8 @@ TEST_F(FileChannelTest, CreatesPrivateDirectoriesAndFilesWhateverTheUmask) {
 }
 
 TEST_F(FileChannelTest, SharedDirectoryNeedsTheOptIn) {
-  ASSERT_EQ(::mkdir(dir_.c_str(), 0700), 0);
-  ASSERT_EQ(::chmod(dir_.c_str(), 0770), 0);  // the group may write: plant or swap files
+  ASSERT_TRUE(platform::MakeDirectory(dir_, 0700).ok());
+  ASSERT_TRUE(platform::SetMode(dir_, 0770).ok());  // the group may write: plant or swap files
   auto refused = FileChannel::Backend(dir_);
   EXPECT_EQ(ErrorClassOf(refused.status()), "permission_denied") << refused.status();
   EXPECT_TRUE(absl::StrContains(refused.status().message(), "allow_shared_directory")) << refused.status();
@@ -122,15 +118,15 @@ TEST_F(FileChannelTest, SharedDirectoryNeedsTheOptIn) {
 }
 
 TEST_F(FileChannelTest, OtherUsersDirectoryAndFilesNeedTheOptIn) {
-  if (::geteuid() != 0) GTEST_SKIP() << "needs root to chown to another user";
-  ASSERT_EQ(::mkdir(dir_.c_str(), 0700), 0);
-  ASSERT_EQ(::chown(dir_.c_str(), 65534, 65534), 0);
+  if (platform::CurrentUserId() != 0) GTEST_SKIP() << "needs root to chown to another user";
+  ASSERT_TRUE(platform::MakeDirectory(dir_, 0700).ok());
+  ASSERT_TRUE(platform::ChownPath(dir_, 65534, 65534).ok());
   EXPECT_EQ(ErrorClassOf(FileChannel::Backend(dir_).status()), "permission_denied");
-  ASSERT_EQ(::chown(dir_.c_str(), 0, 0), 0);
+  ASSERT_TRUE(platform::ChownPath(dir_, 0, 0).ok());
   FileChannel backend = Open(FileChannelSide::kBackend);
   // Another user's file under a channel file's name: refused, unless shared.
   ASSERT_TRUE(WriteFileAtomically(backend.incoming_path(), "[]"));
-  ASSERT_EQ(::chown(backend.incoming_path().c_str(), 65534, 65534), 0);
+  ASSERT_TRUE(platform::ChownPath(backend.incoming_path(), 65534, 65534).ok());
   EXPECT_EQ(ErrorClassOf(backend.Recv().status()), "permission_denied");
   FileChannelOptions shared;
   shared.allow_shared_directory = true;
@@ -143,8 +139,8 @@ TEST_F(FileChannelTest, SymlinkedChannelFileIsRefusedAndNeverRead) {
   // A private file elsewhere that happens to be a valid channel file.
   const std::string secret = dir_ + "_secret.json";
   ASSERT_TRUE(WriteFileInPlace(secret, R"([{"id":"s","timestamp":1,"type":"event","method":"secret","payload":1}])"));
-  ::unlink(frontend.incoming_path().c_str());
-  ASSERT_EQ(::symlink(secret.c_str(), frontend.incoming_path().c_str()), 0);
+  std::filesystem::remove(frontend.incoming_path());
+  std::filesystem::create_symlink(secret, frontend.incoming_path());
   auto got = frontend.Recv();
   EXPECT_EQ(ErrorClassOf(got.status()), "permission_denied") << got.status();
   EXPECT_TRUE(absl::StrContains(got.status().message(), "symlink")) << got.status();
@@ -155,13 +151,13 @@ TEST_F(FileChannelTest, SymlinkedChannelFileIsRefusedAndNeverRead) {
   FileChannel backend = Open(FileChannelSide::kBackend);
   EXPECT_EQ(ErrorClassOf(backend.SendEvent("e", "1").status()), "permission_denied");
   EXPECT_EQ(ReadFileOrDie(secret), R"([{"id":"s","timestamp":1,"type":"event","method":"secret","payload":1}])");
-  ::unlink(secret.c_str());
+  std::filesystem::remove(secret);
 }
 
 TEST_F(FileChannelTest, FifoNamedLikeAChannelFileDoesNotBlock) {
   FileChannel frontend = Open(FileChannelSide::kFrontend);
-  ::unlink(frontend.incoming_path().c_str());
-  ASSERT_EQ(::mkfifo(frontend.incoming_path().c_str(), 0600), 0);
+  std::filesystem::remove(frontend.incoming_path());
+  ASSERT_TRUE(platform::MakeFifo(frontend.incoming_path(), 0600).ok());
   absl::Time start = absl::Now();
   // A blocking open of a FIFO with no writer would never return; the test's
   // own timeout is the deadline, and this bounds it far tighter.
@@ -193,7 +189,7 @@ TEST_F(FileChannelTest, TempFileOfAWriterKilledMidWriteIsRemovedByTheNextWriter)
 TEST_F(FileChannelTest, BadDirectoryPaths) {
   EXPECT_EQ(ErrorClassOf(FileChannel::Backend("").status()), "invalid_argument");
   EXPECT_EQ(ErrorClassOf(FileChannel::Backend(std::string("a\0b", 3)).status()), "invalid_argument");
-  ASSERT_EQ(::mkdir(dir_.c_str(), 0755), 0);
+  ASSERT_TRUE(platform::MakeDirectory(dir_, 0755).ok());
   std::string file = dir_ + "/plain_file";
   ASSERT_TRUE(WriteFileInPlace(file, "x"));
   auto on_file = FileChannel::Backend(file);
@@ -205,7 +201,7 @@ TEST_F(FileChannelTest, BadDirectoryPaths) {
 }
 
 TEST_F(FileChannelTest, ValidatesExistingChannelInfo) {
-  ASSERT_EQ(::mkdir(dir_.c_str(), 0755), 0);
+  ASSERT_TRUE(platform::MakeDirectory(dir_, 0755).ok());
   std::string info = dir_ + "/.channel_info";
   // ipckit 0.1 style with fields we do not know: accepted.
   ASSERT_TRUE(WriteFileInPlace(info, R"({"version": "1.0", "protocol": "file-ipc", "created": 1732500000000, "x": 1})"));
@@ -366,19 +362,15 @@ TEST_P(CrossProcessTest, WakesOnInPlaceWriteByAnotherProcess) {
   std::string script = absl::StrCat(
       "sleep 0.15; printf '%s' '[{\"id\":\"x1\",\"timestamp\":1,\"type\":\"event\",\"method\":\"m\",\"payload\":1}]' > '",
       path, "'");
-  // Timed from before the fork: the write comes at least 150 ms after it,
+  // Timed from before the spawn: the write comes at least 150 ms after it,
   // however the scheduler delays this process.
   absl::Time start = absl::Now();
-  pid_t pid = ::fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    ::execl("/bin/sh", "sh", "-c", script.c_str(), static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
+  absl::StatusOr<pid_t> pid = SpawnChild("/bin/sh", {"-c", script});
+  ASSERT_TRUE(pid.ok()) << pid.status();
   auto m = backend.RecvOne(absl::Seconds(10));
   absl::Duration waited = absl::Now() - start;
-  int status = 0;
-  ::waitpid(pid, &status, 0);
+  absl::StatusOr<int> status = WaitChild(*pid, absl::Seconds(30));
+  EXPECT_TRUE(status.ok()) << status.status();
   ASSERT_TRUE(m.ok()) << m.status();
   ASSERT_TRUE(m->has_value());
   EXPECT_EQ((*m)->id, "x1");
