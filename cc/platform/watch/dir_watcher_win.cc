@@ -49,11 +49,25 @@ std::vector<DirWatcher::FileSignature> DirWatcher::Snapshot() const {
   std::vector<FileSignature> out(names_.size());
   for (size_t i = 0; i < names_.size(); ++i) {
     const std::wstring path = platform::win::Widen(absl::StrCat(dir_, "\\", names_[i]));
-    platform::UniqueHandle h(::CreateFileW(path.c_str(), FILE_READ_ATTRIBUTES,
-                                           FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr,
-                                           OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, nullptr));
     BY_HANDLE_FILE_INFORMATION info;
-    if (!h.valid() || !::GetFileInformationByHandle(h.get(), &info)) continue;  // missing: "does not exist"
+    // Only "not found" means missing. Any other failed open (a sharing
+    // violation or a pending delete while a writer renames in the directory,
+    // seen under Wine) is retried a few times; if it persists, the file reads
+    // as missing, which is a change: a spurious wake, never a lost one.
+    bool read = false;
+    for (int attempt = 0; attempt < 20 && !read; ++attempt) {
+      platform::UniqueHandle h(::CreateFileW(path.c_str(), FILE_READ_ATTRIBUTES,
+                                             FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr,
+                                             OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, nullptr));
+      if (h.valid() && ::GetFileInformationByHandle(h.get(), &info)) {
+        read = true;
+        break;
+      }
+      const DWORD error = ::GetLastError();
+      if (error == ERROR_FILE_NOT_FOUND || error == ERROR_PATH_NOT_FOUND) break;
+      ::Sleep(1);
+    }
+    if (!read) continue;  // missing: "does not exist"
     FileSignature& sig = out[i];
     sig.exists = true;
     sig.dev = info.dwVolumeSerialNumber;
