@@ -34,6 +34,13 @@ std::vector<std::string> IdsOf(absl::string_view text) {
   return ids;
 }
 
+TEST(RetentionPolicyTest, DefaultBoundsAreTheSpecs) {
+  // spec/file_channel.md: 1000 messages, 8 MiB.
+  const RetentionPolicy defaults;
+  EXPECT_EQ(defaults.max_messages, 1000u);
+  EXPECT_EQ(defaults.max_bytes, size_t{8} << 20);
+}
+
 TEST(AppendToChannelText, AppendsToEmptyAndMissing) {
   RetentionPolicy keep_all;
   auto r = AppendToChannelText("", "f", {Msg("a", 1)}, keep_all, 10, kDefaultMaxFileBytes);

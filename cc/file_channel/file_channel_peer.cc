@@ -11,7 +11,8 @@
 //       Frontend (named reader NAME, if given). Sends event "ready" once
 //       open; answers each request "work" with {"i":<payload>,"pid":<its pid>};
 //       exits 0 at event "quit", 3 after 30 s without messages.
-//   Options: --ack-grace-ms=N sets the writer's ack_grace.
+//   Options: --ack-grace-ms=N sets the writer's ack_grace, --max-messages=N
+//   its count bound.
 //   file_channel_peer die-mid-write <dir>
 //       Frontend. Sends one 64 KiB event with the file size limit at 4 KiB,
 //       and SIGKILLs itself when the temp file reaches it: a writer killed
@@ -124,6 +125,11 @@ int main(int argc, char** argv) {
     int64_t grace_ms = 0;
     if (absl::StartsWith(argv[i], "--ack-grace-ms=") && absl::SimpleAtoi(std::string(argv[i]).substr(15), &grace_ms)) {
       options.retention.ack_grace = absl::Milliseconds(grace_ms);
+    }
+    uint64_t max_messages = 0;
+    if (absl::StartsWith(argv[i], "--max-messages=") &&
+        absl::SimpleAtoi(std::string(argv[i]).substr(15), &max_messages)) {
+      options.retention.max_messages = max_messages;
     }
   }
   if (mode == "serve") return Serve(dir, options);
