@@ -182,5 +182,33 @@ absl::Status Peer::Wait() {
   return absl::InternalError(absl::StrCat("peer ", pid, " ended with wait status ", status));
 }
 
+int RunBenchMain(absl::string_view name, int argc, char** argv, int64_t default_time_limit_s,
+                 absl::FunctionRef<absl::Status(const Flags&)> driver,
+                 absl::FunctionRef<absl::Status(const Flags&)> peer) {
+  absl::StatusOr<Flags> flags = ParseFlags(argc, argv);
+  absl::Status s = flags.status();
+  // SIGALRM's default action ends the process.
+  if (s.ok()) {
+    absl::StatusOr<int64_t> limit = IntFlag(*flags, "time_limit_s", default_time_limit_s);
+    s = limit.status();
+    if (s.ok()) ::alarm(static_cast<unsigned>(*limit));
+  }
+  // --pin=DRIVER,PEER: the driver on one CPU, its peers (which get --pin too)
+  // on another, so the scheduler's placement does not change between runs.
+  if (s.ok()) {
+    absl::StatusOr<std::pair<int, int>> pin = PinFlag(*flags);
+    s = pin.status();
+    if (s.ok()) s = PinToCpu(flags->contains("peer") ? pin->second : pin->first);
+    if (s.ok() && pin->first >= 0) Peer::AddCommonArg(absl::StrCat("--pin=", pin->first, ",", pin->second));
+  }
+  const bool is_peer = flags.ok() && flags->contains("peer");
+  if (s.ok()) s = is_peer ? peer(*flags) : driver(*flags);
+  if (!s.ok()) {
+    std::fprintf(stderr, "%s%s: %s\n", std::string(name).c_str(), is_peer ? " peer" : "", s.ToString().c_str());
+    return 1;
+  }
+  return 0;
+}
+
 }  // namespace bench
 }  // namespace ipckit

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -97,6 +98,21 @@ class Peer {
   explicit Peer(pid_t pid) : pid_(pid) {}
   pid_t pid_ = -1;
 };
+
+using Flags = absl::flat_hash_map<std::string, std::string>;
+
+// A benchmark binary's main(): parses the flags, arms a time limit
+// (--time_limit_s, default `default_time_limit_s`) so that a peer that died or
+// a lost message ends the run instead of hanging it, applies --pin, then runs
+// `peer` if --peer is given, else `driver`. Prints a failure as
+// "<name>[ peer]: <status>" and returns main()'s exit code.
+//
+//   int main(int argc, char** argv) {
+//     return ipckit::bench::RunBenchMain("ipc_bench", argc, argv, 900, Main, RunPeer);
+//   }
+int RunBenchMain(absl::string_view name, int argc, char** argv, int64_t default_time_limit_s,
+                 absl::FunctionRef<absl::Status(const Flags&)> driver,
+                 absl::FunctionRef<absl::Status(const Flags&)> peer);
 
 }  // namespace bench
 }  // namespace ipckit

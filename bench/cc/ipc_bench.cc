@@ -8,7 +8,6 @@
 // with --peer) that echoes (latency) or sinks and acknowledges batches
 // (throughput). Latency samples are single round trips after a warm-up;
 // throughput samples are whole batches (MiB/s = batch bytes / batch time).
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -28,7 +27,6 @@ namespace ipckit {
 namespace bench {
 namespace {
 
-using Flags = absl::flat_hash_map<std::string, std::string>;
 
 constexpr size_t kAckSize = 1;
 
@@ -249,32 +247,5 @@ absl::Status Main(const Flags& flags) {
 }  // namespace ipckit
 
 int main(int argc, char** argv) {
-  absl::StatusOr<ipckit::bench::Flags> flags = ipckit::bench::ParseFlags(argc, argv);
-  absl::Status s = flags.status();
-  // A peer that died (or a library that lost a message) must not hang the
-  // harness: SIGALRM's default action ends the process.
-  if (s.ok()) {
-    absl::StatusOr<int64_t> limit = ipckit::bench::IntFlag(*flags, "time_limit_s", 900);
-    s = limit.status();
-    if (s.ok()) ::alarm(static_cast<unsigned>(*limit));
-  }
-  // --pin=DRIVER,PEER: the driver on one CPU, its peers (which get --pin too)
-  // on another, so the scheduler's placement does not change between runs.
-  if (s.ok()) {
-    absl::StatusOr<std::pair<int, int>> pin = ipckit::bench::PinFlag(*flags);
-    s = pin.status();
-    if (s.ok()) s = ipckit::bench::PinToCpu(flags->contains("peer") ? pin->second : pin->first);
-    if (s.ok() && pin->first >= 0) {
-      ipckit::bench::Peer::AddCommonArg(absl::StrCat("--pin=", pin->first, ",", pin->second));
-    }
-  }
-  if (s.ok()) {
-    s = flags->contains("peer") ? ipckit::bench::RunPeer(*flags) : ipckit::bench::Main(*flags);
-  }
-  if (!s.ok()) {
-    std::fprintf(stderr, "ipc_bench%s: %s\n", flags.ok() && flags->contains("peer") ? " peer" : "",
-                 s.ToString().c_str());
-    return 1;
-  }
-  return 0;
+  return ipckit::bench::RunBenchMain("ipc_bench", argc, argv, 900, ipckit::bench::Main, ipckit::bench::RunPeer);
 }

@@ -35,7 +35,6 @@ namespace ipckit {
 namespace bench {
 namespace {
 
-using Flags = absl::flat_hash_map<std::string, std::string>;
 constexpr size_t kSmall = 64;
 constexpr size_t kBig = size_t{64} << 20;
 constexpr uint64_t kStop = ~uint64_t{0};
@@ -356,16 +355,5 @@ absl::Status Main(const Flags& flags) {
 }  // namespace ipckit
 
 int main(int argc, char** argv) {
-  absl::StatusOr<ipckit::bench::Flags> flags = ipckit::bench::ParseFlags(argc, argv);
-  absl::Status s = flags.status();
-  // A peer that died must not hang the harness: SIGALRM ends the process.
-  if (s.ok()) ::alarm(600);
-  if (s.ok()) {
-    s = flags->contains("peer") ? ipckit::bench::RunPeer(*flags) : ipckit::bench::Main(*flags);
-  }
-  if (!s.ok()) {
-    std::fprintf(stderr, "shm_msg_bench: %s\n", s.ToString().c_str());
-    return 1;
-  }
-  return 0;
+  return ipckit::bench::RunBenchMain("shm_msg_bench", argc, argv, 600, ipckit::bench::Main, ipckit::bench::RunPeer);
 }
