@@ -76,9 +76,10 @@ struct FileSnapshot {
 absl::StatusOr<FileSnapshot> ReadChannelFile(const std::string& path, size_t max_bytes,
                                              bool allow_other_owner = false);
 
-// The writers' mutual exclusion: an exclusive LockFile (flock(2)) on
-// <dir>/.lock. The kernel drops it when the holder exits or dies, so there
-// are no stale locks.
+// The writers' mutual exclusion: an exclusive LockFile on <dir>/.lock, by the
+// rule of spec/file_channel.md, "Locks" (which the Node helper,
+// js/src/node/channel_lock.js, follows too). The kernel drops it when the
+// holder exits or dies, so there are no stale locks.
 class ChannelLock {
  public:
   // Blocks until the lock is held or `deadline` passes (timeout). A timed

@@ -283,40 +283,34 @@ describe('FileChannel polling fallback', () => {
 });
 
 describe('FileChannel lock', () => {
-  for (const helper of ['perl', 'flock']) {
-    test(`Node (${helper} helper) and C++ writers share one file without losing a message`, async () => {
-      const saved = process.env.IPCKIT_LOCK_HELPER;
-      process.env.IPCKIT_LOCK_HELPER = helper;
-      const tmp = tempDir();
-      try {
-        const a = await FileChannel.frontend(tmp.dir);
-        const b = await FileChannel.frontend(tmp.dir);
-        const n = 40;
-        const cxx = await startPeer(['file_burst', tmp.dir, String(n)], { ready: false });
-        const sends = [];
-        for (let i = 0; i < n; ++i) {
-          sends.push(a.sendEvent('burst', { w: 'a', i }));
-          sends.push(b.sendEvent('burst', { w: 'b', i }));
-          if (i % 10 === 9) await sleep(1);  // several batches, interleaved with C++
-        }
-        await Promise.all(sends);
-        assert.equal(await within(20000, cxx.exited, 'C++ writer'), 0, cxx.stderr);
-        const all = ipckit.parseChannelFile(readFileSync(a.outgoingPath));
-        assert.equal(all.length, 3 * n);
-        const bySender = new Map();
-        for (const m of all) bySender.set(m.sender, [...(bySender.get(m.sender) || []), m.seq]);
-        assert.equal(bySender.size, 3);
-        for (const seqs of bySender.values()) assert.deepEqual(seqs, Array.from({ length: n }, (_, i) => i + 1));
-        assert.deepEqual(readdirSync(tmp.dir).filter((f) => f.includes('.tmp-')), [], 'no temp files left');
-        await a.close();
-        await b.close();
-      } finally {
-        if (saved === undefined) delete process.env.IPCKIT_LOCK_HELPER;
-        else process.env.IPCKIT_LOCK_HELPER = saved;
-        tmp.cleanup();
+  test('Node and C++ writers share one file without losing a message', async () => {
+    const tmp = tempDir();
+    try {
+      const a = await FileChannel.frontend(tmp.dir);
+      const b = await FileChannel.frontend(tmp.dir);
+      const n = 40;
+      const cxx = await startPeer(['file_burst', tmp.dir, String(n)], { ready: false });
+      const sends = [];
+      for (let i = 0; i < n; ++i) {
+        sends.push(a.sendEvent('burst', { w: 'a', i }));
+        sends.push(b.sendEvent('burst', { w: 'b', i }));
+        if (i % 10 === 9) await sleep(1);  // several batches, interleaved with C++
       }
-    });
-  }
+      await Promise.all(sends);
+      assert.equal(await within(20000, cxx.exited, 'C++ writer'), 0, cxx.stderr);
+      const all = ipckit.parseChannelFile(readFileSync(a.outgoingPath));
+      assert.equal(all.length, 3 * n);
+      const bySender = new Map();
+      for (const m of all) bySender.set(m.sender, [...(bySender.get(m.sender) || []), m.seq]);
+      assert.equal(bySender.size, 3);
+      for (const seqs of bySender.values()) assert.deepEqual(seqs, Array.from({ length: n }, (_, i) => i + 1));
+      assert.deepEqual(readdirSync(tmp.dir).filter((f) => f.includes('.tmp-')), [], 'no temp files left');
+      await a.close();
+      await b.close();
+    } finally {
+      tmp.cleanup();
+    }
+  });
 
   test('two Node writers and the C++ backend never lose a message', async () => {
     const tmp = tempDir();

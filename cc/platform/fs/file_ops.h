@@ -82,7 +82,9 @@ inline constexpr uint64_t kLockFileByte = 0x7fffffff;
 // An exclusive advisory lock on the open file (Linux: flock(2) plus an open
 // file description lock on kLockFileByte, which Wine's LockFileEx sees;
 // Windows: LockFileEx on kLockFileByte), released when the descriptor is
-// closed or its process dies.
+// closed or its process dies. The FileChannel's rule for taking, probing and
+// waiting is spec/file_channel.md, "Locks"; js/src/node/channel_lock.js
+// takes the same two locks in the same order.
 // With `wait` it blocks until granted and returns true; without, it returns
 // false at once when another descriptor holds it.
 absl::StatusOr<bool> LockFile(const UniqueFd& fd, bool wait, absl::string_view path);

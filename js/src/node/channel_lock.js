@@ -1,49 +1,80 @@
-// The FileChannel writers' lock from Node: an exclusive flock(2) on
-// <dir>/.lock, the same lock the C++ core takes (spec/file_channel.md, write
-// protocol step 2). Writers also take ipckit 0.1's per-file lock inside it
-// (step 3, ipckit01_lock.js; appendToChannelFile in file_channel.js does both).
+// The FileChannel locks from Node: .lock (writers), .backend.lock (backend
+// liveness) and the named readers' locks, taken by the rule of
+// spec/file_channel.md, "Locks" (flock(2), then on Linux an open file
+// description lock on byte 0x7fffffff, as the C++ core's LockFile does), so
+// Node, C++, Python and Windows processes under Wine exclude each other.
+// Writers also take ipckit 0.1's per-file lock inside .lock (write protocol
+// step 3, ipckit01_lock.js; appendToChannelFile in file_channel.js does both).
 //
 //   const lock = new ChannelLockHelper('/path/to/channel');
 //   await lock.withLock(5000, async () => { /* read, append, temp file, rename */ });
 //   lock.close();
 //
-// Node has no flock(). Each helper is one long-lived child process that holds
-// the lock file open and locks/unlocks it on command, so the lock is the
-// kernel's own: it is released if the helper exits or is killed, and the
-// helper exits when this process dies (EOF on its stdin), so no lock is ever
-// left behind. Two helpers, the first available is used:
-//  - perl (Debian's perl-base, which is Essential; also on macOS): flock()
-//    in-process, about 0.1 ms per lock/unlock;
-//  - /bin/sh + util-linux flock(1) on an inherited descriptor: one flock(1)
-//    process per lock, about 1 ms.
-// IPCKIT_LOCK_HELPER=perl|flock forces one (the tests run both).
+// Node has neither flock() nor fcntl() locks. Each helper is one long-lived
+// perl process that holds the lock file open and locks/unlocks it on command
+// (about 0.1 ms per lock/unlock), so the locks are the kernel's own: released
+// if the helper exits or is killed, and the helper exits when this process
+// dies (EOF on its stdin), so no lock is ever left behind. perl is always
+// there: Debian's perl-base is Essential, and macOS ships perl.
 import { spawn } from 'node:child_process';
-import { accessSync, constants as fsConstants, statSync } from 'node:fs';
+import { accessSync, constants as fsConstants } from 'node:fs';
 import path from 'node:path';
 import { ClosedError, IpckitError, TimeoutError, makeError } from '../errors.js';
 import { LOCK_FILE } from '../file_channel_format.js';
 
-// Both speak one protocol, a line per command and per answer:
+// The helper speaks a line per command and per answer:
 //   "L"       lock, waiting in the kernel as long as it takes -> "locked"
 //   "L <ms>"  lock, waiting at most <ms> ms                     -> "locked" | "busy"
 //   "U"       unlock                                            -> "open"
 //   "R"       reopen the lock file (it was replaced)            -> "open"
-//   "S"       probe: is anyone holding it? (LOCK_SH|LOCK_NB, released at once) -> "free" | "held"
+//   "S"       probe: is anyone holding it? (a shared lock, released at once) -> "free" | "held"
 //   "P <path>" probe another file: is anyone holding it? (one that cannot be opened counts as held) -> "free" | "held"
-//   "W"       wait in the kernel until no one holds it (LOCK_SH, released at once) -> "free"
+//   "W"       wait in the kernel until no one holds it (a shared lock, released at once) -> "free"
 // The file is opened read-write and created with mode 0600 (0660 in a
 // directory shared on purpose), like the core's open; as the core does, the
 // helper refuses (exit with "refused: ..." on stderr, PermissionDeniedError
 // here) a .lock that is not a regular file of this user. A directory that is
 // gone (deleted under an open channel) is "missing: ..." (NotFoundError).
-
-// perl: with a deadline, LOCK_NB retries with sleeps from 50 us doubling to
-// 2 ms, as the spec says; after locking, checks that .lock still names the
-// locked file (else reopens and tries again).
+//
+// The lock is taken, probed, waited for and given back exactly as "Locks" in
+// spec/file_channel.md says (the order of the two locks, the byte, the
+// backoff of a timed wait, the check that the path still names the locked
+// file). struct flock is packed for 64-bit Linux (x86_64, aarch64: short,
+// short, 4 bytes of padding, off_t, off_t, pid_t, padding); elsewhere the
+// helper takes the flock alone, as the core does where there are no OFD locks.
 const PERL_SCRIPT = String.raw`
-use strict; use warnings; use Fcntl qw(:flock :mode O_RDONLY O_RDWR O_CREAT O_EXCL O_NOFOLLOW O_NONBLOCK);
+use strict; use warnings; use Config;
+use Fcntl qw(:flock :mode O_RDONLY O_RDWR O_CREAT O_EXCL O_NOFOLLOW O_NONBLOCK F_RDLCK F_WRLCK F_UNLCK);
 $| = 1;
 my $path = shift; my $shared = (shift // '') eq 'shared'; my $fh;
+my ($OFD_SETLK, $OFD_SETLKW, $BYTE) = (37, 38, 0x7fffffff);
+my $ofd = $^O eq 'linux' && $Config{ptrsize} == 8;
+sub range { return pack('s s x4 q q i x4', $_[0], 0, $BYTE, 1, 0); }
+# The OFD lock command $cmd of type $type on $f: 1 granted, 0 refused (held by
+# another). A kernel without OFD locks (EINVAL) grants it: the flock alone.
+sub ofd {
+  my ($f, $cmd, $type) = @_;
+  return 1 unless $ofd;
+  my $r = range($type);
+  while (1) {
+    return 1 if fcntl($f, $cmd, $r);
+    next if $!{EINTR};
+    return 1 if $!{EINVAL};
+    return 0 if $!{EAGAIN} || $!{EACCES};
+    die "io: lock byte $BYTE of '$path': $!\n";
+  }
+}
+# flock, then the OFD lock; a refused OFD lock gives the flock back.
+sub take {
+  my ($f, $op, $wait) = @_;
+  return 0 unless flock($f, $wait ? $op : $op | LOCK_NB);
+  return 1 if ofd($f, $wait ? $OFD_SETLKW : $OFD_SETLK, $op == LOCK_EX ? F_WRLCK : F_RDLCK);
+  flock($f, LOCK_UN);
+  return 0;
+}
+sub give { my ($f) = @_; ofd($f, $OFD_SETLK, F_UNLCK); flock($f, LOCK_UN); }
+# Held by another: a shared lock of both kinds is refused (and if granted, given back).
+sub probe { my ($f) = @_; return 1 unless take($f, LOCK_SH, 0); give($f); return 0; }
 sub reopen {
   close($fh) if $fh;
   my $flags = O_RDWR | O_NOFOLLOW | O_NONBLOCK;
@@ -61,52 +92,23 @@ while (defined(my $cmd = <STDIN>)) {
   if ($cmd =~ /^L(?: (\d+))?$/) {
     my $timed = defined $1; my $left = $timed ? $1 / 1000 : -1; my $nap = 0.00005; my $got = 0;
     while (1) {
-      $got = $timed ? flock($fh, LOCK_EX | LOCK_NB) : flock($fh, LOCK_EX);
-      if ($got) { last if same(); flock($fh, LOCK_UN); reopen(); $got = 0; next; }
+      $got = take($fh, LOCK_EX, !$timed);
+      if ($got) { last if same(); give($fh); reopen(); $got = 0; next; }
       last if !$timed || $left <= 0;
       my $t = $nap < $left ? $nap : $left; select(undef, undef, undef, $t); $left -= $t;
-      $nap = $nap * 2 > 0.002 ? 0.002 : $nap * 2;
+      $nap = $nap * 2 > 0.01 ? 0.01 : $nap * 2;
     }
     print $got ? "locked\n" : $timed ? "busy\n" : "failed\n";
   } elsif ($cmd eq 'S') {
-    if (flock($fh, LOCK_SH | LOCK_NB)) { flock($fh, LOCK_UN); print "free\n"; } else { print "held\n"; }
+    print probe($fh) ? "held\n" : "free\n";
   } elsif ($cmd =~ /^P (.+)$/) {
-    my $g; if (sysopen($g, $1, O_RDONLY | O_NOFOLLOW | O_NONBLOCK)) { print flock($g, LOCK_SH | LOCK_NB) ? "free\n" : "held\n"; close($g); }
+    my $g; if (sysopen($g, $1, O_RDONLY | O_NOFOLLOW | O_NONBLOCK)) { print probe($g) ? "held\n" : "free\n"; close($g); }
     else { print "held\n"; }
-  } elsif ($cmd eq 'W') { flock($fh, LOCK_SH); flock($fh, LOCK_UN); print "free\n"; }
-  elsif ($cmd eq 'U') { flock($fh, LOCK_UN); print "open\n"; }
+  } elsif ($cmd eq 'W') { if (take($fh, LOCK_SH, 1)) { give($fh); print "free\n"; } else { print "failed\n"; } }
+  elsif ($cmd eq 'U') { give($fh); print "open\n"; }
   elsif ($cmd eq 'R') { reopen(); print "open\n"; }
   else { print "failed\n"; }
 }
-`;
-
-// sh: flock(1) on descriptor 9 locks the shell's open file description, so
-// the lock outlives flock(1) until the shell closes the descriptor. The
-// inode check is done from Node through /proc.
-const SH_SCRIPT = `
-refuse() { echo "refused: $1" >&2; exit 4; }
-check() {
-  if [ ! -d "$(dirname "$1")" ]; then echo "missing: the directory of '$1' does not exist" >&2; exit 5; fi
-  if [ -L "$1" ] || { [ -e "$1" ] && [ ! -f "$1" ]; }; then refuse "'$1' is not a regular file"; fi
-  if [ "$2" != shared ] && [ -e "$1" ] && [ ! -O "$1" ]; then refuse "'$1' is another user's"; fi
-}
-if [ "$2" = shared ]; then umask 007; else umask 077; fi
-check "$1" "$2"
-exec 9<>"$1" || exit 3
-echo ready
-while IFS= read -r cmd; do
-  case "$cmd" in
-    L) if flock -x 9; then echo locked; else echo failed; fi ;;
-    "L "*) ms=\${cmd#L }
-       if flock -x -w "$((ms / 1000)).$(printf '%03d' $((ms % 1000)))" 9; then echo locked; else echo busy; fi ;;
-    S) if flock -s -n 9; then flock -u 9; echo free; else echo held; fi ;;
-    "P "*) p=\${cmd#P }
-       if [ ! -f "$p" ] || [ -L "$p" ]; then echo held; elif flock -s -n "$p" true; then echo free; else echo held; fi ;;
-    W) if flock -s 9; then flock -u 9; echo free; else echo failed; fi ;;
-    U|R) exec 9>&-; check "$1" "$2"; if exec 9<>"$1"; then echo open; else echo failed; fi ;;
-    *) echo failed ;;
-  esac
-done
 `;
 
 function onPath(name) {
@@ -122,17 +124,11 @@ function onPath(name) {
   return null;
 }
 
-// The helper to use: {kind, command, args(lockPath)}.
-function chooseHelper() {
-  const forced = process.env.IPCKIT_LOCK_HELPER;
+// The perl to run the helper with; NotFoundError if there is none.
+function findPerl() {
   const perl = onPath('perl');
-  if (forced !== 'flock' && perl) {
-    return { kind: 'perl', command: perl, args: (p, shared) => ['-e', PERL_SCRIPT, p, shared ? 'shared' : 'private'] };
-  }
-  if (forced === 'perl') throw makeError('not_found', 'IPCKIT_LOCK_HELPER=perl, but there is no perl on PATH');
-  return {
-    kind: 'flock', command: '/bin/sh', args: (p, shared) => ['-c', SH_SCRIPT, 'ipckit-lock', p, shared ? 'shared' : 'private'],
-  };
+  if (!perl) throw makeError('not_found', 'the FileChannel lock needs perl on PATH (Debian: perl-base; macOS ships it)');
+  return perl;
 }
 
 export class ChannelLockHelper {
@@ -144,7 +140,7 @@ export class ChannelLockHelper {
   #exited = null;     // why the helper is gone, once it is
   #held = false;
   #queue = Promise.resolve();  // serializes acquire/release users in-process
-  #helper;
+  #perl;
   #allowShared;
 
   // `allowShared`: the directory is shared on purpose (another user's .lock
@@ -152,13 +148,11 @@ export class ChannelLockHelper {
   // (default .lock; .backend.lock for backend liveness).
   constructor(dir, { allowShared = false, file = LOCK_FILE } = {}) {
     this.#lockPath = path.join(dir, file);
-    this.#helper = chooseHelper();
+    this.#perl = findPerl();
     this.#allowShared = Boolean(allowShared);
   }
 
   get lockPath() { return this.#lockPath; }
-  // "perl" or "flock": which helper takes the lock.
-  get helperKind() { return this.#helper.kind; }
   get held() { return this.#held; }
 
   // Runs `fn(deadlineMs)` with the lock held; `timeoutMs` bounds the wait
@@ -182,27 +176,14 @@ export class ChannelLockHelper {
 
   async acquire(timeoutMs = Infinity) {
     if (this.#held) throw makeError('invalid_argument', `lock '${this.#lockPath}' is already held by this channel`);
-    const started = Date.now();
-    for (;;) {
-      await this.#start();
-      const remainingMs = timeoutMs === Infinity ? Infinity : Math.max(0, timeoutMs - (Date.now() - started));
-      const answer = await this.#command(remainingMs === Infinity ? 'L' : `L ${Math.ceil(remainingMs)}`);
-      if (answer === 'busy') {
-        throw new TimeoutError(`lock '${this.#lockPath}' is held by another writer past the timeout of ${timeoutMs} ms`);
-      }
-      if (answer !== 'locked') throw makeError('io', `flock on '${this.#lockPath}' failed`);
-      // As the core does: if .lock was deleted or replaced meanwhile, our lock
-      // is on an inode other writers no longer open, so start over. (The perl
-      // helper checks this itself.)
-      if (this.#helper.kind === 'perl' || this.#sameInode()) {
-        this.#held = true;
-        return;
-      }
-      await this.#command('R');
-      if (timeoutMs !== Infinity && Date.now() - started >= timeoutMs) {
-        throw new TimeoutError(`lock '${this.#lockPath}' kept being replaced`);
-      }
+    await this.#start();
+    const answer = await this.#command(timeoutMs === Infinity ? 'L' : `L ${Math.ceil(Math.max(0, timeoutMs))}`);
+    if (answer === 'busy') {
+      throw new TimeoutError(`lock '${this.#lockPath}' is held by another writer past the timeout of ${timeoutMs} ms`);
     }
+    if (answer !== 'locked') throw makeError('io', `locking '${this.#lockPath}' failed`);
+    // The helper has checked that the path still names the locked file.
+    this.#held = true;
   }
 
   async release() {
@@ -253,22 +234,11 @@ export class ChannelLockHelper {
     this.#failWaiters(this.#exited || new ClosedError('closed'));
   }
 
-  #sameInode() {
-    try {
-      const held = statSync(`/proc/${this.#child.pid}/fd/9`);
-      const current = statSync(this.#lockPath);
-      return held.ino === current.ino && held.dev === current.dev;
-    } catch (err) {
-      // No /proc (not Linux): trust the lock; a deleted .lock is rare.
-      if (err && err.code === 'ENOENT' && !String(err.path || '').startsWith('/proc/')) return false;
-      return true;
-    }
-  }
-
   async #start() {
     if (this.#exited) throw this.#exited;
     if (this.#child) return;
-    const child = spawn(this.#helper.command, this.#helper.args(this.#lockPath, this.#allowShared), { stdio: ['pipe', 'pipe', 'pipe'] });
+    const args = ['-e', PERL_SCRIPT, this.#lockPath, this.#allowShared ? 'shared' : 'private'];
+    const child = spawn(this.#perl, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     this.#child = child;
     let stderr = '';
     child.stderr.setEncoding('utf8');
@@ -276,7 +246,7 @@ export class ChannelLockHelper {
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (s) => this.#onData(s));
     child.stdin.on('error', () => {});  // EPIPE after the helper died: seen via 'exit'
-    child.on('error', (err) => this.#onExit(makeError('io', `cannot start the lock helper ${this.#helper.command}: ${err.message}`)));
+    child.on('error', (err) => this.#onExit(makeError('io', `cannot start the lock helper ${this.#perl}: ${err.message}`)));
     child.on('exit', (code, signal) => {
       const why = stderr.trim() || (signal ? `signal ${signal}` : `exit ${code}`);
       if (why.startsWith('refused: ')) {
@@ -287,8 +257,7 @@ export class ChannelLockHelper {
         this.#onExit(makeError('not_found', `lock file: ${why.slice('missing: '.length)}`));
         return;
       }
-      const needs = this.#helper.kind === 'flock' ? '; it needs flock(1) from util-linux' : '';
-      this.#onExit(makeError('io', `lock helper (${this.#helper.kind}) for '${this.#lockPath}' ended (${why})${needs}`));
+      this.#onExit(makeError('io', `lock helper (perl) for '${this.#lockPath}' ended (${why})`));
     });
     const first = await this.#nextLine();
     if (first !== 'ready') throw makeError('io', `lock helper for '${this.#lockPath}' did not start`);
