@@ -8,6 +8,8 @@
 #   conformance/run_tests.sh            # from any directory; exit 0 iff nothing failed
 #   KEEP_LOGS=1 conformance/run_tests.sh   # keep the per-run work directory
 #   conformance/run_tests.sh --windows  # the C++ testee built for Windows, under Wine
+#   MATRIX_ARGS="--only live/channel_close/* --repeat 100" conformance/run_tests.sh --windows
+#                                        # extra tester.py options for the live matrix
 #
 # --windows builds //conformance/cc:testee with --config=mingw in the output
 # base tools/wine_test.sh uses, runs its vectors as the testee "windows"
@@ -139,7 +141,9 @@ echo
 echo "== live matrix: ${MATRIX[*]}"
 matrix_args=()
 for impl in "${MATRIX[@]}"; do matrix_args+=("$impl=${TESTEE[$impl]}"); done
-run_tester matrix --failure-list-dir "$CONF" --matrix "${matrix_args[@]}"
+extra_args=()
+read -r -a extra_args <<<"${MATRIX_ARGS:-}"  # split on blanks, no glob expansion
+run_tester matrix --failure-list-dir "$CONF" "${extra_args[@]}" --matrix "${matrix_args[@]}"
 
 echo
 echo "conformance: $total_passed passed, $total_failed failed"

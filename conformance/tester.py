@@ -7,17 +7,21 @@ the testee's stdin and stdout.
 
   python3 conformance/tester.py --testee "bazel-bin/conformance/cc/testee" --impl cc
   python3 conformance/tester.py --matrix cc=CMD py=CMD js=CMD ipckit01=CMD
+  python3 conformance/tester.py --matrix cc=CMD --only 'live/channel_close/*' --repeat 100
 
 Vector mode runs every case of conformance/vectors/**/*.json against one
 testee. Matrix mode runs the live scenarios (two testee processes talking
 through a real channel, pipe, segment or directory) for every ordered pair
 (producer, consumer) of the named implementations. Both end with one line
-"<word>: N passed, N failed" and exit non-zero if anything failed.
+"<word>: N passed, N failed" and exit non-zero if anything failed. A failed
+live cell reports both sides: how far the schedule got, each side's final
+answer and the tail of its stderr.
 
 Python 3 standard library only; no dependency on any ipckit package.
 """
 
 import argparse
+import fnmatch
 import glob
 import json
 import os
@@ -237,7 +241,8 @@ class Tally:
         elif listed:
             self.xfail += 1
             self.state[name] = "listed"
-            print("XFAIL %s: %s  [listed: %s]" % (name, detail, self.listed[name]))
+            # The first line only: a live cell's report of both sides is for failures.
+            print("XFAIL %s: %s  [listed: %s]" % (name, detail.split("\n")[0], self.listed[name]))
         elif level == "recommended" and not self.strict:
             self.warn += 1
             self.state[name] = "warn"
@@ -904,6 +909,7 @@ class LiveCell:
         sides = {"P": (self.prod, self.s.producer, "producer"), "C": (self.cons, self.s.consumer, "consumer")}
         wait = LIVE_TIMEOUT_MS / 1000.0 + LIVE_SLACK
         finals = {}
+        done = []   # the schedule's actions completed, for a failure's report
         clean = False
         try:
             try:
@@ -919,11 +925,13 @@ class LiveCell:
                     if verb == "start":
                         ack = testee.request(self.request(role, steps[who]), wait)
                         if not ack["ok"] or not ack.get("ready"):
-                            return False, "%s did not get ready: %s" % (stage, short(ack, 300)), None
+                            return False, "%s did not get ready: %s%s" % (
+                                stage, short(ack, 300), self.both_sides(sides, finals, done)), None
                     elif verb == "waiting":
                         note = testee.read(wait)
                         if not note.get("waiting"):
-                            return False, "%s: expected {waiting:true}, got %s" % (stage, short(note, 400)), None
+                            return False, "%s: expected {waiting:true}, got %s%s" % (
+                                stage, short(note, 400), self.both_sides(sides, finals, done)), None
                     elif verb == "continue":
                         testee.send({"op": "continue"})
                     elif verb == "pause":
@@ -939,11 +947,8 @@ class LiveCell:
                     else:
                         finals[who] = testee.read(wait)
                 except TesteeError as e:
-                    for t in (self.prod, self.cons):
-                        tail = t.stderr_tail(3)
-                        if tail:
-                            stage += "; %s stderr: %s" % (t.impl, tail.replace("\n", " | "))
-                    return False, "%s: %s" % (stage, e), None
+                    return False, "%s: %s%s" % (stage, e, self.both_sides(sides, finals, done)), None
+                done.append(action)
             clean = True
         finally:
             if not clean:  # a side may still be blocked in its role: start afresh
@@ -964,7 +969,7 @@ class LiveCell:
             else:
                 results[who] = final["output"]["results"]
         if problems:
-            return False, "; ".join(problems), None
+            return False, "; ".join(problems) + self.both_sides(sides, finals, done), None
         if precondition:
             unmet = precondition(results["P"], results["C"])
             if unmet:
@@ -989,7 +994,30 @@ class LiveCell:
                 ids = [m.get("id") for m in r.get("messages", [])] if isinstance(r, dict) else []
                 if len(set(ids)) != len(ids):
                     problems.append("%s %s step %d: a message id occurs twice: %s" % (label, testee.impl, i, ids))
-        return not problems, "; ".join(problems), None
+        if problems:
+            return False, "; ".join(problems) + self.both_sides(sides, finals, done), None
+        return True, "", None
+
+    @staticmethod
+    def both_sides(sides, finals, done):
+        """What a failed cell's report adds: how far the schedule got, each
+        side's final answer (its step results, or its error) and the tail of
+        each side's stderr, so that one failure explains itself."""
+        parts = ["after: %s" % (", ".join(done) or "nothing")]
+        for who in ("P", "C"):
+            testee, role, label = sides[who]
+            if who not in finals:
+                answer = "no final answer"
+            elif finals[who] is None:
+                answer = "died (as scheduled)"
+            elif not finals[who].get("ok"):
+                answer = "failed: %s %s" % (finals[who].get("error"), short(finals[who].get("message", ""), 300))
+            else:
+                results = finals[who].get("output", {}).get("results")
+                answer = "results: %s" % short(results, 300)
+            tail = testee.stderr_tail(5).replace("\n", " | ")
+            parts.append("%s %s (%s): %s; stderr: %s" % (label, testee.impl, role, answer, tail or "(empty)"))
+        return "\n    " + "\n    ".join(parts)
 
 
 def run_matrix(args):
@@ -1030,6 +1058,8 @@ def run_matrix(args):
             for p in names:
                 for c in names:
                     cell = "live/%s/%s->%s" % (s.name, p, c)
+                    if args.only and not any(fnmatch.fnmatchcase(cell, pat) for pat in args.only):
+                        continue
                     if roles[p] is None or roles[c] is None:
                         states[cell] = "fail"
                         continue
@@ -1046,13 +1076,16 @@ def run_matrix(args):
                         if args.verbose:
                             print("  %s n/a: %s" % (cell, s.producer_cannot[impl]))
                         continue
-                    serial += 1
-                    start = time.monotonic()
-                    ok, detail = LiveCell(s, pool[p][0], pool[c][1], work_dir, serial).run()
-                    if args.verbose:
-                        print("  %s %s (%.2fs)" % (cell, "ok" if ok else "FAILED", time.monotonic() - start))
-                    tally.record(cell, ok, detail)
-                    states[cell] = tally.state[cell]
+                    for _ in range(args.repeat):
+                        serial += 1
+                        start = time.monotonic()
+                        ok, detail = LiveCell(s, pool[p][0], pool[c][1], work_dir, serial).run()
+                        if args.verbose:
+                            print("  %s %s (%.2fs)" % (cell, "ok" if ok else "FAILED", time.monotonic() - start))
+                        tally.record(cell, ok, detail)
+                        # A cell is as good as its worst run.
+                        if states.get(cell) in (None, "pass"):
+                            states[cell] = tally.state[cell]
     finally:
         for a, b in pool.values():
             a.close()
@@ -1066,6 +1099,8 @@ def run_matrix(args):
             return False
         parts = entry.split("/")
         pair = parts[2].split("->") if len(parts) == 3 else []
+        if args.only and not any(fnmatch.fnmatchcase(entry, pat) for pat in args.only):
+            return False
         return len(pair) == 2 and set(pair) <= present
     tally.fail_stale(relevant)
 
@@ -1114,6 +1149,11 @@ def main(argv=None):
     parser.add_argument("--vectors", default=DEFAULT_VECTORS, help="vector directory (default: %(default)s)")
     parser.add_argument("--strict", action="store_true", help="count failed 'recommended' cases as failures")
     parser.add_argument("-v", "--verbose", action="store_true", help="print every live cell as it runs")
+    parser.add_argument("--only", action="append", metavar="PATTERN",
+                        help="--matrix mode: run only the cells whose name matches this shell pattern "
+                             "(e.g. 'live/channel_close/windows->*'); repeatable")
+    parser.add_argument("--repeat", type=int, default=1, metavar="N",
+                        help="--matrix mode: run each selected cell N times (hunting a flaky cell)")
     args = parser.parse_args(argv)
     sys.stdout.reconfigure(line_buffering=True)
     # The testees' stderr, whose tails failure lines quote.
