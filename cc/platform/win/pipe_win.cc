@@ -253,44 +253,39 @@ absl::StatusOr<PipeListener> PipeListener::Create(absl::string_view name, bool a
 absl::StatusOr<PipeEnd> PipeListener::Accept(const Deadline& deadline) {
   if (!event_.valid()) return ClosedError("named pipe listener: closed");
   const std::string what = absl::StrCat("accept on ", what_);
-  while (true) {
-    if (!pending_.valid()) {
-      absl::StatusOr<UniqueHandle> next = CreateInstance(path_, /*first=*/false, allow_other_users_, what_);
-      if (!next.ok()) return next.status();
-      pending_ = std::move(*next);
-    }
-    OVERLAPPED ov{};
-    ov.hEvent = event_.get();
-    ::ResetEvent(ov.hEvent);
-    const BOOL started = ::ConnectNamedPipe(pending_.get(), &ov);
-    DWORD error = 0;
-    absl::StatusOr<DWORD> n = Finish(pending_.get(), &ov, started, deadline, what, &error);
-    // ERROR_PIPE_CONNECTED: the client came between CreateNamedPipe and
-    // ConnectNamedPipe.
-    if (n.ok() || error == ERROR_PIPE_CONNECTED) {
-      HANDLE connected = pending_.release();
-      // The next instance at once, so that the next client finds one
-      // listening (with none, it would see no server at all). If this fails,
-      // the next Accept tries again.
-      absl::StatusOr<UniqueHandle> next = CreateInstance(path_, /*first=*/false, allow_other_users_, what_);
-      if (next.ok()) pending_ = std::move(*next);
-      return PipeEnd::Adopt(connected, what_);
-    }
-    // ERROR_NO_DATA: a client connected and left before we saw it; serve the
-    // next one on a fresh instance.
-    if (error == ERROR_NO_DATA) {
-      pending_.reset();
-      continue;
-    }
-    if (ErrorClassOf(n.status()) == kErrTimeout) {
-      // A cancelled ConnectNamedPipe may leave the instance refusing clients
-      // (Wine does): replace it, opening the new one before closing the old
-      // so that the name never disappears.
-      absl::StatusOr<UniqueHandle> fresh = CreateInstance(path_, /*first=*/false, allow_other_users_, what_);
-      if (fresh.ok()) pending_ = std::move(*fresh);
-    }
-    return n.status();
+  if (!pending_.valid()) {
+    absl::StatusOr<UniqueHandle> next = CreateInstance(path_, /*first=*/false, allow_other_users_, what_);
+    if (!next.ok()) return next.status();
+    pending_ = std::move(*next);
   }
+  OVERLAPPED ov{};
+  ov.hEvent = event_.get();
+  ::ResetEvent(ov.hEvent);
+  const BOOL started = ::ConnectNamedPipe(pending_.get(), &ov);
+  DWORD error = 0;
+  absl::StatusOr<DWORD> n = Finish(pending_.get(), &ov, started, deadline, what, &error);
+  // A client that came before ConnectNamedPipe: ERROR_PIPE_CONNECTED, or
+  // ERROR_NO_DATA if it has already closed its end. The latter is still its
+  // connection (what it wrote is read before end of stream), as accept()
+  // returns such a client on POSIX; dropping the instance lost its bytes and
+  // left this Accept waiting for a client that would never come.
+  if (n.ok() || error == ERROR_PIPE_CONNECTED || error == ERROR_NO_DATA) {
+    HANDLE connected = pending_.release();
+    // The next instance at once, so that the next client finds one
+    // listening (with none, it would see no server at all). If this fails,
+    // the next Accept tries again.
+    absl::StatusOr<UniqueHandle> next = CreateInstance(path_, /*first=*/false, allow_other_users_, what_);
+    if (next.ok()) pending_ = std::move(*next);
+    return PipeEnd::Adopt(connected, what_);
+  }
+  if (ErrorClassOf(n.status()) == kErrTimeout) {
+    // A cancelled ConnectNamedPipe may leave the instance refusing clients
+    // (Wine does): replace it, opening the new one before closing the old
+    // so that the name never disappears.
+    absl::StatusOr<UniqueHandle> fresh = CreateInstance(path_, /*first=*/false, allow_other_users_, what_);
+    if (fresh.ok()) pending_ = std::move(*fresh);
+  }
+  return n.status();
 }
 
 absl::StatusOr<PipeEnd> ConnectPipe(absl::string_view name, const Deadline& deadline, bool allow_other_users) {

@@ -162,6 +162,44 @@ TEST(PipeTest, ClosedPeerIsEndOfStreamThenPeerClosed) {
   EXPECT_EQ(ErrorClassOf(server.WriteAll("x", Soon(), "w")), kErrPeerClosed);
 }
 
+// A client may connect, write and close before the server reaches
+// ConnectNamedPipe (the server was descheduled: seen beside a CPU hog in the
+// conformance cell channel_close). Its instance then reports ERROR_NO_DATA;
+// it is still that client's connection, with its bytes, as accept() gives it
+// on POSIX.
+TEST(PipeTest, ClientThatWroteAndClosedBeforeAcceptIsStillAccepted) {
+  const std::string name = UniqueName();
+  absl::StatusOr<PipeListener> listener = PipeListener::Create(name);
+  ASSERT_TRUE(listener.ok()) << listener.status();
+  {
+    absl::StatusOr<PipeEnd> client = ConnectPipe(name, Soon());
+    ASSERT_TRUE(client.ok()) << client.status();
+    ASSERT_TRUE(client->WriteAll("last words", Soon(), "client").ok());
+  }  // closes the client's end
+  absl::StatusOr<PipeEnd> server = listener->Accept(Deadline::After(absl::Seconds(2)));
+  ASSERT_TRUE(server.ok()) << server.status();
+  EXPECT_EQ(ReadN(*server, 10), "last words");
+  char buf[4];
+  absl::StatusOr<size_t> eof = server->ReadSome(absl::MakeSpan(buf), Soon(), "r");
+  ASSERT_TRUE(eof.ok()) << eof.status();
+  EXPECT_EQ(*eof, 0u);
+
+  // One that left without a word is a connection at end of stream; the
+  // listener serves the next client as usual.
+  ASSERT_TRUE(ConnectPipe(name, Soon()).ok());
+  absl::StatusOr<PipeEnd> silent = listener->Accept(Deadline::After(absl::Seconds(2)));
+  ASSERT_TRUE(silent.ok()) << silent.status();
+  eof = silent->ReadSome(absl::MakeSpan(buf), Soon(), "r");
+  ASSERT_TRUE(eof.ok()) << eof.status();
+  EXPECT_EQ(*eof, 0u);
+  absl::StatusOr<PipeEnd> next = ConnectPipe(name, Soon());
+  ASSERT_TRUE(next.ok()) << next.status();
+  absl::StatusOr<PipeEnd> served = listener->Accept(Soon());
+  ASSERT_TRUE(served.ok()) << served.status();
+  ASSERT_TRUE(next->WriteAll("y", Soon(), "client").ok());
+  EXPECT_EQ(ReadN(*served, 1), "y");
+}
+
 TEST(PipeTest, ServesSeveralClients) {
   const std::string name = UniqueName();
   absl::StatusOr<PipeListener> listener = PipeListener::Create(name);
