@@ -19,6 +19,7 @@
 #include "cc/file_channel/channel_file_format.h"
 #include "cc/file_channel/channel_info_format.h"
 #include "cc/file_channel/message.h"
+#include "rapidjson/document.h"
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
 
@@ -87,12 +88,52 @@ bool ConstantTimeEquals(absl::string_view a, absl::string_view b) {
   return diff == 0;
 }
 
+// The value of `key=` in a query string (not decoded), if present.
+std::optional<absl::string_view> QueryParam(absl::string_view query, absl::string_view key) {
+  for (absl::string_view param : absl::StrSplit(query, '&', absl::SkipEmpty())) {
+    if (absl::ConsumePrefix(&param, key) && absl::ConsumePrefix(&param, "=")) return param;
+  }
+  return std::nullopt;
+}
+
+std::string ReaderKey(absl::string_view file, absl::string_view name) { return absl::StrCat(file, "/", name); }
+
+// An action for the server to run under the channel lock (an append or a claim).
+BridgeAction LockedJob(absl::string_view name, absl::Duration lock_timeout, absl::string_view origin) {
+  BridgeAction action;
+  action.kind = BridgeAction::Kind::kAppend;
+  action.append.name = std::string(name);
+  action.append.lock_timeout = lock_timeout;
+  action.append.origin = std::string(origin);
+  return action;
+}
+
 size_t CountHeaders(const HttpRequest& request, absl::string_view name) {
   return std::count_if(request.headers.begin(), request.headers.end(),
                        [&](const auto& h) { return h.first == name; });
 }
 
 }  // namespace
+
+absl::StatusOr<ReaderCursor> ChannelFiles::OpenReader(absl::string_view, absl::string_view, bool) {
+  return InvalidArgumentError("this bridge keeps no named readers");
+}
+void ChannelFiles::CloseReader(absl::string_view, absl::string_view) {}
+absl::Status ChannelFiles::SaveCursor(absl::string_view, absl::string_view, const ReaderCursor&) {
+  return InvalidArgumentError("this bridge keeps no named readers");
+}
+absl::StatusOr<bool> ChannelFiles::Claim(absl::string_view, absl::string_view, absl::string_view, absl::string_view,
+                                         absl::Duration) {
+  return InvalidArgumentError("this bridge keeps no named readers");
+}
+
+absl::Status RunJob(ChannelFiles& files, AppendJob* job, absl::Duration lock_timeout) {
+  if (job->claim_reader.empty()) return files.Append(job->name, job->texts, lock_timeout);
+  absl::StatusOr<bool> claimed = files.Claim(job->name, job->claim_reply, job->claim_reader, job->claim_id, lock_timeout);
+  if (!claimed.ok()) return claimed.status();
+  job->claimed = *claimed;
+  return absl::OkStatus();
+}
 
 BridgeHandler::BridgeHandler(BridgeConfig config, ChannelFiles* files, StaticFiles* page_files)
     : config_(std::move(config)), files_(files), page_files_(page_files) {
@@ -181,6 +222,13 @@ BridgeAction BridgeHandler::Route(const HttpRequest& request, absl::string_view 
   if (absl::ConsumePrefix(&name, "/v1/append/") && Contains(appendable_, name)) {
     if (request.method != "POST") return method_error("POST");
     return Append(request, name, query, body, origin);
+  }
+  for (absl::string_view route : {"/v1/cursor/", "/v1/claim/"}) {
+    name = target;
+    if (absl::ConsumePrefix(&name, route) && Contains(readable_, name) && name != kChannelInfoFile) {
+      if (request.method != "POST") return method_error("POST");
+      return ReaderPost(request, route, name, query, body, origin);
+    }
   }
   return respond(Error(404, kErrNotFound, absl::StrCat("no such bridge resource: ", target), origin));
 }
@@ -425,28 +473,6 @@ std::optional<Splice> BridgeHandler::SpliceAgainst(absl::string_view name, absl:
 
 // ---- event streams (Server-Sent Events) ----
 
-BridgeAction BridgeHandler::OpenStream(const HttpRequest& request, absl::string_view name,
-                                       absl::string_view origin) {
-  BridgeAction action;
-  // Unlike a GET, whose answer the browser hides from a page it is not
-  // shared with, a stream holds a connection open: a page that could not
-  // read it gets none.
-  if (!origin.empty() && !OwnOrigin(origin) && !AllowedOrigin(origin)) {
-    action.response = Error(403, kErrPermissionDenied,
-                            absl::StrCat("origin '", origin, "' may not read this bridge"), origin);
-    return action;
-  }
-  action.kind = BridgeAction::Kind::kStream;
-  action.stream.name = std::string(name);
-  action.stream.origin = std::string(origin);
-  action.stream.etag = std::string(request.Header("last-event-id").value_or(""));
-  AddCorsHeaders(origin, &action.response.headers);
-  action.response.headers.emplace_back("Content-Type", "text/event-stream");
-  action.response.headers.emplace_back("Cache-Control", "no-store");
-  action.response.close = true;  // the stream ends with the connection
-  return action;
-}
-
 namespace {
 
 // A Server-Sent Event whose data is `first_line`, then `body`'s lines (at
@@ -463,7 +489,82 @@ std::string ComposeEvent(absl::string_view type, absl::string_view id, absl::str
 
 }  // namespace
 
+BridgeAction BridgeHandler::OpenStream(const HttpRequest& request, absl::string_view name,
+                                       absl::string_view origin) {
+  BridgeAction action;
+  // Unlike a GET, whose answer the browser hides from a page it is not
+  // shared with, a stream holds a connection open: a page that could not
+  // read it gets none.
+  if (!origin.empty() && !OwnOrigin(origin) && !AllowedOrigin(origin)) {
+    action.response = Error(403, kErrPermissionDenied,
+                            absl::StrCat("origin '", origin, "' may not read this bridge"), origin);
+    return action;
+  }
+  absl::string_view query = request.target;
+  query = query.substr(std::min(query.size(), query.find('?') + 1));
+  std::optional<absl::string_view> reader = QueryParam(query, "reader");
+  if (reader && name != kChannelInfoFile) {
+    // The page's named reader, held by the bridge while this stream is open.
+    absl::Status valid = ValidateReaderName(*reader);
+    if (!valid.ok()) {
+      action.response = ErrorFromStatus(valid, origin);
+      return action;
+    }
+    const std::string key = ReaderKey(name, *reader);
+    absl::StatusOr<ReaderCursor> cursor =
+        reader_sessions_.count(key) != 0
+            ? absl::StatusOr<ReaderCursor>(InUseError(absl::StrCat("reader '", *reader, "' is open on this bridge")))
+            : files_->OpenReader(name, *reader, QueryParam(query, "start") == "now");
+    if (!cursor.ok()) {
+      // 409, not 503: another tab holds the name, and retrying later
+      // elsewhere (a hanging GET) would not help it.
+      action.response = ErrorClassOf(cursor.status()) == kErrInUse
+                            ? Error(409, kErrInUse, cursor.status().message(), origin)
+                            : ErrorFromStatus(cursor.status(), origin);
+      return action;
+    }
+    const uint64_t session = next_session_++;
+    reader_sessions_[key] = session;
+    action.stream.reader = std::string(*reader);
+    rapidjson::StringBuffer out;
+    rapidjson::Writer<rapidjson::StringBuffer> w(out);
+    w.StartObject();
+    w.Key("reader");
+    w.String(reader->data(), reader->size());
+    w.Key("session");
+    w.Uint64(session);
+    w.Key("pos");
+    w.Uint64(cursor->pos);
+    w.Key("ids");
+    w.StartArray();
+    for (const std::string& id : cursor->ids) w.String(id.c_str(), id.size());
+    w.EndArray();
+    w.EndObject();
+    action.stream.first_event = ComposeEvent("reader", "", absl::string_view(out.GetString(), out.GetSize()), "");
+  }
+  action.kind = BridgeAction::Kind::kStream;
+  action.stream.name = std::string(name);
+  action.stream.origin = std::string(origin);
+  action.stream.etag = std::string(request.Header("last-event-id").value_or(""));
+  AddCorsHeaders(origin, &action.response.headers);
+  action.response.headers.emplace_back("Content-Type", "text/event-stream");
+  action.response.headers.emplace_back("Cache-Control", "no-store");
+  action.response.close = true;  // the stream ends with the connection
+  return action;
+}
+
+
 std::optional<StreamEvent> BridgeHandler::NextStreamEvent(StreamState* stream) {
+  if (!stream->first_event.empty()) {
+    // The reader event goes first, with the first file event if there is one.
+    StreamEvent event{std::move(stream->first_event), false};
+    stream->first_event.clear();
+    if (std::optional<StreamEvent> file = NextStreamEvent(stream)) {
+      event.text += file->text;
+      event.end = file->end;
+    }
+    return event;
+  }
   absl::StatusOr<std::string> etag = files_->EtagOf(stream->name);
   absl::StatusOr<ChannelFileVersion> read = absl::InternalError("not read");
   if (etag.ok()) {
@@ -502,16 +603,8 @@ BridgeAction BridgeHandler::Append(const HttpRequest& request, absl::string_view
                                    absl::string_view query, absl::string_view body,
                                    absl::string_view origin) {
   BridgeAction action;
-  if (!origin.empty() && !OwnOrigin(origin) && !AllowedOrigin(origin)) {
-    action.response = Error(403, kErrPermissionDenied,
-                            absl::StrCat("writes from origin '", origin, "' are not allowed"), origin);
-    return action;
-  }
-  absl::string_view type = request.Header("content-type").value_or("");
-  type = absl::StripAsciiWhitespace(type.substr(0, type.find(';')));
-  if (!absl::EqualsIgnoreCase(type, "application/json")) {
-    action.response =
-        Error(415, kErrInvalidArgument, "POST needs Content-Type: application/json", origin);
+  if (std::optional<HttpResponse> refused = RefuseWrite(request, origin)) {
+    action.response = std::move(*refused);
     return action;
   }
   absl::Duration lock_timeout = kDefaultLockTimeout;
@@ -537,10 +630,7 @@ BridgeAction BridgeHandler::Append(const HttpRequest& request, absl::string_view
     action.response = Error(400, kErrInvalidArgument, "the request holds no messages", origin);
     return action;
   }
-  action.kind = BridgeAction::Kind::kAppend;
-  action.append.name = std::string(name);
-  action.append.lock_timeout = lock_timeout;
-  action.append.origin = std::string(origin);
+  action = LockedJob(name, lock_timeout, origin);
   action.append.texts.reserve(scanned->size());
   for (const ScannedMessage& m : *scanned) {
     action.append.texts.emplace_back(body.substr(m.begin, m.end - m.begin));
@@ -548,11 +638,80 @@ BridgeAction BridgeHandler::Append(const HttpRequest& request, absl::string_view
   return action;
 }
 
+std::optional<HttpResponse> BridgeHandler::RefuseWrite(const HttpRequest& request, absl::string_view origin) const {
+  if (!origin.empty() && !OwnOrigin(origin) && !AllowedOrigin(origin)) {
+    return Error(403, kErrPermissionDenied, absl::StrCat("writes from origin '", origin, "' are not allowed"),
+                 origin);
+  }
+  absl::string_view type = request.Header("content-type").value_or("");
+  type = absl::StripAsciiWhitespace(type.substr(0, type.find(';')));
+  if (!absl::EqualsIgnoreCase(type, "application/json")) {
+    return Error(415, kErrInvalidArgument, "POST needs Content-Type: application/json", origin);
+  }
+  return std::nullopt;
+}
+
+// POST /v1/cursor/<file> and /v1/claim/<file>, for a named reader whose
+// stream is open here (?reader=<name>&session=<n>, from its reader event).
+BridgeAction BridgeHandler::ReaderPost(const HttpRequest& request, absl::string_view route, absl::string_view name,
+                                       absl::string_view query, absl::string_view body, absl::string_view origin) {
+  BridgeAction action;
+  if (std::optional<HttpResponse> refused = RefuseWrite(request, origin)) {
+    action.response = std::move(*refused);
+    return action;
+  }
+  absl::string_view reader = QueryParam(query, "reader").value_or("");
+  auto it = reader_sessions_.find(ReaderKey(name, reader));
+  if (reader.empty() || it == reader_sessions_.end() ||
+      QueryParam(query, "session") != absl::StrCat(it->second)) {
+    // A page's late request from a stream that has ended (a reload): the
+    // new stream's page decides from the cursor it was given.
+    action.response = Error(409, kErrClosed,
+                            absl::StrCat("reader '", reader, "' of ", name,
+                                         " has no open stream on this bridge under that session"),
+                            origin);
+    return action;
+  }
+  if (route == "/v1/cursor/") {
+    absl::StatusOr<ReaderCursor> cursor = ParseReaderCursor(body, "cursor in the request body");
+    absl::Status saved = cursor.ok() ? files_->SaveCursor(name, reader, *cursor) : cursor.status();
+    action.response = saved.ok() ? Json(200, "{\"saved\":true}", origin) : ErrorFromStatus(saved, origin);
+    return action;
+  }
+  const std::string reply(name == kBackendToFrontendFile ? kFrontendToBackendFile : kBackendToFrontendFile);
+  if (!Contains(appendable_, reply)) {
+    action.response = Error(403, kErrPermissionDenied,
+                            absl::StrCat("this bridge does not let clients answer requests of ", name), origin);
+    return action;
+  }
+  rapidjson::Document doc;
+  doc.Parse(body.data(), body.size());
+  if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("id") || !doc["id"].IsString()) {
+    action.response = Error(400, kErrInvalidArgument, "a claim's body is {\"id\": \"<request id>\"}", origin);
+    return action;
+  }
+  action = LockedJob(name, kDefaultLockTimeout, origin);
+  action.append.claim_reader = std::string(reader);
+  action.append.claim_id.assign(doc["id"].GetString(), doc["id"].GetStringLength());
+  action.append.claim_reply = reply;
+  return action;
+}
+
+void BridgeHandler::CloseStream(StreamState* stream) {
+  if (stream->reader.empty()) return;
+  reader_sessions_.erase(ReaderKey(stream->name, stream->reader));
+  files_->CloseReader(stream->name, stream->reader);
+  stream->reader.clear();
+}
+
 HttpResponse BridgeHandler::AppendDone(const AppendJob& job, const absl::Status& status) {
   if (!status.ok()) {
     // The target file, not the request, is corrupt: a conflict to repair.
     if (ErrorClassOf(status) == kErrCorrupt) return Error(409, kErrCorrupt, status.message(), job.origin);
     return ErrorFromStatus(status, job.origin);
+  }
+  if (!job.claim_reader.empty()) {
+    return Json(200, job.claimed ? "{\"claimed\":true}" : "{\"claimed\":false}", job.origin);
   }
   return Json(200, absl::StrCat("{\"appended\":", job.texts.size(), "}"), job.origin);
 }

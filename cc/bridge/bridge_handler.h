@@ -23,6 +23,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <list>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,6 +36,7 @@
 #include "cc/bridge/splice.h"
 #include "cc/bridge/static_files.h"
 #include "cc/file_channel/channel_file_format.h"
+#include "cc/file_channel/channel_file_readers.h"
 
 namespace ipckit::bridge {
 
@@ -63,6 +65,21 @@ class ChannelFiles {
   // `lock_timeout` for the locks. May run on another thread than the rest.
   virtual absl::Status Append(absl::string_view name, const std::vector<std::string>& texts,
                               absl::Duration lock_timeout) = 0;
+
+  // Format 2's named readers, held for pages (spec/bridge.md, "Named
+  // readers"). OpenReader takes reader `name` of `file` (its lock held until
+  // CloseReader) and returns its cursor, starting a new reader by rule R4
+  // (at the end when `start_now`): in_use when the name is open anywhere.
+  // The defaults refuse (a ChannelFiles without readers).
+  virtual absl::StatusOr<ReaderCursor> OpenReader(absl::string_view file, absl::string_view name, bool start_now);
+  virtual void CloseReader(absl::string_view file, absl::string_view name);
+  // Writes the open reader's cursor (rule R6, acknowledged by its page).
+  virtual absl::Status SaveCursor(absl::string_view file, absl::string_view name, const ReaderCursor& cursor);
+  // Rule C1 for request `request_id` of `file`, claimed for the open reader
+  // `name`, whose responses go to `reply_file`: true when it may run the
+  // handler. May run on another thread, like Append.
+  virtual absl::StatusOr<bool> Claim(absl::string_view file, absl::string_view reply_file, absl::string_view name,
+                                     absl::string_view request_id, absl::Duration lock_timeout);
 };
 
 struct BridgeConfig {
@@ -94,13 +111,23 @@ struct HeldRead {
   absl::Duration wait;  // how long to hold at most
 };
 
-// Messages validated for appending; the server runs the append.
+// Messages validated for appending, or a claim (claim_reader set: rule C1
+// for request claim_id of `name`, replies in claim_reply); the server runs
+// it with RunJob, on its thread or a worker, since both take the channel lock.
 struct AppendJob {
   std::string name;
   std::vector<std::string> texts;
   absl::Duration lock_timeout;
   std::string origin;
+  std::string claim_reader;
+  std::string claim_id;
+  std::string claim_reply;
+  bool claimed = false;  // a claim's outcome, set by RunJob
 };
+
+// Runs `job` on `files` (Append, or Claim setting job->claimed), waiting at
+// most `lock_timeout` for the locks.
+absl::Status RunJob(ChannelFiles& files, AppendJob* job, absl::Duration lock_timeout);
 
 // An event stream (GET /v1/stream/<name>): which version of `name` the
 // client holds, so the next event is a splice against it.
@@ -108,6 +135,8 @@ struct StreamState {
   std::string name;
   std::string origin;
   std::string etag;  // the version the client holds; empty: none
+  std::string reader;       // a named reader held for the page while the stream is open
+  std::string first_event;  // sent before the first file event (the reader event)
 };
 
 // One Server-Sent Event for a stream; `end`: close the stream after it.
@@ -142,8 +171,13 @@ class BridgeHandler {
   // has it already. Updates `stream->etag` to what the event carries.
   std::optional<StreamEvent> NextStreamEvent(StreamState* stream);
 
-  // The answer to an append the server ran with `status`.
+  // The answer to an append (or claim) the server ran with `status`.
   HttpResponse AppendDone(const AppendJob& job, const absl::Status& status);
+
+  // A stream's connection is gone: its named reader, if any, is closed (its
+  // lock released, so a reload of the page may take the name again). Clears
+  // stream->reader, so a second call does nothing.
+  void CloseStream(StreamState* stream);
 
   // An error response in the bridge's shape ({"error", "message"}, CORS
   // headers for allowed origins), for what the server refuses itself.
@@ -173,6 +207,10 @@ class BridgeHandler {
   BridgeAction OpenStream(const HttpRequest& request, absl::string_view name, absl::string_view origin);
   BridgeAction Append(const HttpRequest& request, absl::string_view name, absl::string_view query,
                       absl::string_view body, absl::string_view origin);
+  BridgeAction ReaderPost(const HttpRequest& request, absl::string_view route, absl::string_view name,
+                          absl::string_view query, absl::string_view body, absl::string_view origin);
+  // Why a write from `origin` (with this Content-Type) is refused; nullopt: allowed.
+  std::optional<HttpResponse> RefuseWrite(const HttpRequest& request, absl::string_view origin) const;
   HttpResponse Preflight(absl::string_view origin) const;
   HttpResponse Json(int status, std::string body, absl::string_view origin) const;
   bool AllowedOrigin(absl::string_view origin) const;
@@ -193,6 +231,9 @@ class BridgeHandler {
   // Versions of channel files recently sent, newest first: the bases a
   // client may ask a splice against (A-IM: ipckit-splice).
   std::list<SentVersion> sent_;
+  // Named readers held for open streams: "<file>/<name>" to its session.
+  std::map<std::string, uint64_t> reader_sessions_;
+  uint64_t next_session_ = 1;
 };
 
 }  // namespace ipckit::bridge

@@ -166,7 +166,7 @@ void BridgeServer::RunWorker() {
     AppendWork work = std::move(todo_.front());
     todo_.pop_front();
     lock.unlock();
-    work.status = files_.Append(work.job.name, work.job.texts, work.job.lock_timeout);
+    work.status = RunJob(files_, &work.job, work.job.lock_timeout);
     lock.lock();
     done_.push_back(std::move(work));
     Wake(wake_.write_end.get());
@@ -271,7 +271,9 @@ absl::Status BridgeServer::Serve(absl::Duration timeout) {
       }
     }
     for (Connection& c : connections_) {
-      if (c.dead) ReleaseBody(c);
+      if (!c.dead) continue;
+      ReleaseBody(c);
+      handler_.CloseStream(&c.stream);
     }
     connections_.remove_if([](const Connection& c) { return c.dead; });
     if (fds[1].ready) AcceptPending();
@@ -358,6 +360,7 @@ bool BridgeServer::WriteTo(Connection& conn) {
     conn.expires = Now() + options_.stream_heartbeat;
     return !conn.stream_due || PushStream(conn);
   }
+  handler_.CloseStream(&conn.stream);  // a stream that ended (bridge-error)
   if (!conn.keep_alive) {
     ShutdownWrite(conn.fd.get());
     conn.state = Connection::State::kDrain;
@@ -471,6 +474,7 @@ void BridgeServer::Dispatch(Connection& conn, absl::string_view body) {
         return !c.dead && c.state == Connection::State::kStream;
       });
       if (streams >= options_.max_streams) {
+        handler_.CloseStream(&action.stream);  // its named reader too: the cap bounds readers
         Respond(conn, Busy("too many event streams are open; retry later", action.stream.origin));
         return;
       }
@@ -494,7 +498,7 @@ void BridgeServer::Dispatch(Connection& conn, absl::string_view body) {
         // locks only if they are free. The usual, uncontended append then
         // skips two thread hand-offs; a lock another process holds sends it
         // to the worker, which waits for it. Queued appends stay in order.
-        absl::Status at_once = files_.Append(action.append.name, action.append.texts, absl::ZeroDuration());
+        absl::Status at_once = RunJob(files_, &action.append, absl::ZeroDuration());
         if (ErrorClassOf(at_once) != kErrTimeout) {
           Respond(conn, handler_.AppendDone(action.append, at_once));
           return;

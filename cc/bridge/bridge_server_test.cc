@@ -30,6 +30,9 @@ int Connect(uint16_t port) { return ConnectLoopback(port); }
 
 std::string ReadToEnd(int fd) { return ReadUntilClosed(fd, absl::Seconds(20)); }
 
+using Event = SseEvent;
+using Stream = EventStream;
+
 // A BridgeServer serving on its own thread until destroyed.
 class ServedBridge {
  public:
@@ -167,59 +170,8 @@ std::string MessageFile(const std::string& id, size_t pad, absl::string_view bet
                       R"("method":"m","payload":")", std::string(pad, 'x'), R"(","seq":1,"sender":"t"}])");
 }
 
-struct Event {
-  std::string id;
-  std::string type;
-  std::string header;  // the first data line
-  std::string body;    // the other data lines, joined by "\n"
-};
-
-// An event stream on a fresh connection: the head is checked and dropped;
-// `buffer` holds the rest as it arrives.
-struct Stream {
-  SocketHandle fd = kInvalidSocket;
-  std::string head;
-  std::string buffer;
-
-  // The next event or comment block, up to its blank line.
-  std::string NextBlock() {
-    if (!ReadUntil(fd, "\n\n", &buffer, absl::Seconds(30))) return "";
-    const size_t end = buffer.find("\n\n") + 2;
-    std::string block = buffer.substr(0, end);
-    buffer.erase(0, end);
-    return block;
-  }
-
-  Event NextEvent() {
-    Event e;
-    std::vector<std::string> data;
-    const std::string block = NextBlock();
-    for (absl::string_view line : absl::StrSplit(absl::StripSuffix(block, "\n\n"), '\n')) {
-      if (absl::ConsumePrefix(&line, "id: ")) e.id = std::string(line);
-      if (absl::ConsumePrefix(&line, "event: ")) e.type = std::string(line);
-      if (absl::ConsumePrefix(&line, "data: ")) data.emplace_back(line);
-    }
-    if (!data.empty()) {
-      e.header = data[0];
-      e.body = absl::StrJoin(data.begin() + 1, data.end(), "\n");
-    }
-    return e;
-  }
-};
-
 Stream OpenStream(uint16_t port, const std::string& extra_headers = "") {
-  Stream s;
-  s.fd = Connect(port);
-  EXPECT_TRUE(SendAll(s.fd, absl::StrCat("GET /v1/stream/backend_to_frontend.json HTTP/1.1\r\nHost: 127.0.0.1:",
-                                         port, "\r\n", extra_headers, "\r\n")));
-  if (ReadUntil(s.fd, "\r\n\r\n", &s.buffer, absl::Seconds(30))) {
-    const size_t end = s.buffer.find("\r\n\r\n") + 4;
-    s.head = s.buffer.substr(0, end);
-    s.buffer.erase(0, end);
-  } else {
-    s.head = s.buffer;
-  }
-  return s;
+  return OpenEventStream(port, "/v1/stream/backend_to_frontend.json", extra_headers);
 }
 
 // The file a "file" or "splice" event carries, given the client's copy.

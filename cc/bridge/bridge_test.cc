@@ -21,6 +21,7 @@
 #include "cc/base/error.h"
 #include "cc/bridge/splice.h"
 #include "cc/bridge/test_http_client.h"
+#include "cc/file_channel/channel_file_reader_io.h"
 #include "cc/file_channel/file_channel.h"
 #include "cc/file_channel/message.h"
 #include "cc/platform/fs/file_ops.h"
@@ -685,6 +686,149 @@ TEST_F(BridgeTest, SymlinkOutOfTheChannelIsRefusedAndNotSent) {
   ASSERT_TRUE(platform::MakeFifo(fifo, 0600).ok());
   HttpResult f = Get("/v1/files/frontend_to_backend.json", "", absl::Seconds(10));
   EXPECT_EQ(f.status, 403) << f.body;
+}
+
+// ---- named readers held for pages (spec/bridge.md, "Named readers") ----
+
+// A page's stream under a reader name, and the session its reader event gave.
+struct PageReader {
+  bridge::EventStream stream;
+  bridge::SseEvent reader_event;
+  std::string session;
+};
+
+std::string JsonField(const std::string& json, const std::string& key) {
+  const std::string marker = absl::StrCat("\"", key, "\":");
+  const size_t at = json.find(marker);
+  if (at == std::string::npos) return "";
+  const size_t begin = at + marker.size();
+  return json.substr(begin, json.find_first_of(",}", begin) - begin);
+}
+
+class NamedReaderTest : public BridgeTest {
+ protected:
+  PageReader OpenReader(const std::string& name) {
+    PageReader r;
+    r.stream = bridge::OpenEventStream(port_, "/v1/stream/backend_to_frontend.json?reader=" + name, Auth());
+    if (!absl::StartsWith(r.stream.head, "HTTP/1.1 200")) return r;
+    r.reader_event = r.stream.NextEvent();
+    r.session = JsonField(r.reader_event.header, "session");
+    return r;
+  }
+
+  HttpResult Claim(const PageReader& r, const std::string& name, const std::string& id) {
+    return Post(absl::StrCat("/v1/claim/backend_to_frontend.json?reader=", name, "&session=", r.session),
+                absl::StrCat("{\"id\":\"", id, "\"}"));
+  }
+
+  // Waits (bounded) until the bridge has seen the stream of reader `name`
+  // close and released its lock.
+  bool WaitReleased(const std::string& name) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(10);
+    while (NamedReaderIsOpen(dir_, "backend_to_frontend", name, false)) {
+      if (absl::Now() > deadline) return false;
+      absl::SleepFor(absl::Milliseconds(5));
+    }
+    return true;
+  }
+};
+
+TEST_F(NamedReaderTest, EachRequestIsClaimedForOnePageAndReofferedWhenItsStreamDrops) {
+  StartServer();
+  absl::StatusOr<FileChannel> backend = FileChannel::Backend(dir_);
+  ASSERT_TRUE(backend.ok()) << backend.status();
+  PageReader a = OpenReader("tabA");
+  PageReader b = OpenReader("tabB");
+  ASSERT_EQ(a.reader_event.type, "reader") << a.stream.head;
+  ASSERT_EQ(b.reader_event.type, "reader") << b.stream.head;
+  EXPECT_NE(a.session, b.session);
+  EXPECT_EQ(JsonField(a.reader_event.header, "reader"), "\"tabA\"");
+
+  std::vector<std::string> ids;
+  for (int i = 0; i < 6; ++i) {
+    absl::StatusOr<std::string> id = backend->SendRequest("work", absl::StrCat("{\"n\":", i, "}"));
+    ASSERT_TRUE(id.ok()) << id.status();
+    ids.push_back(*id);
+  }
+  // Each page asks for every request; the first to ask gets it, the other not.
+  int claimed_by_a = 0;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    const bool a_first = i % 2 == 0;
+    HttpResult first = a_first ? Claim(a, "tabA", ids[i]) : Claim(b, "tabB", ids[i]);
+    HttpResult second = a_first ? Claim(b, "tabB", ids[i]) : Claim(a, "tabA", ids[i]);
+    ASSERT_EQ(first.status, 200) << first.body;
+    EXPECT_EQ(first.body, R"({"claimed":true})");
+    EXPECT_EQ(second.body, R"({"claimed":false})");
+    claimed_by_a += a_first;
+    // Asking again for one's own claim (a reloaded page) is still a yes.
+    EXPECT_EQ((a_first ? Claim(a, "tabA", ids[i]) : Claim(b, "tabB", ids[i])).body, R"({"claimed":true})");
+  }
+  EXPECT_EQ(claimed_by_a, 3);
+
+  // A name is one page's at a time: a second stream under it is refused.
+  bridge::EventStream twice =
+      bridge::OpenEventStream(port_, "/v1/stream/backend_to_frontend.json?reader=tabA", Auth());
+  EXPECT_TRUE(absl::StartsWith(twice.head, "HTTP/1.1 409")) << twice.head;
+  EXPECT_TRUE(absl::StrContains(twice.buffer, R"("error":"in_use")")) << twice.buffer;
+  bridge::CloseConnection(twice.fd);
+
+  // Page B goes away before answering ids[1]: page A may take it over (C2),
+  // but not ids[3] once B's response is in the reply file.
+  absl::StatusOr<FileChannel> answerer = FileChannel::Frontend(dir_);
+  ASSERT_TRUE(answerer.ok()) << answerer.status();
+  ASSERT_TRUE(answerer->SendResponse(ids[3], "null").ok());
+  bridge::CloseConnection(b.stream.fd);
+  ASSERT_TRUE(WaitReleased("tabB"));
+  EXPECT_EQ(Claim(a, "tabA", ids[1]).body, R"({"claimed":true})") << "re-offered when its page's stream dropped";
+  EXPECT_EQ(Claim(a, "tabA", ids[3]).body, R"({"claimed":false})") << "answered already";
+  EXPECT_EQ(Claim(b, "tabB", ids[5]).status, 409) << "a closed stream's session claims nothing";
+  bridge::CloseConnection(a.stream.fd);
+}
+
+TEST_F(NamedReaderTest, APageResumesFromTheCursorItAcknowledged) {
+  StartServer();
+  absl::StatusOr<FileChannel> backend = FileChannel::Backend(dir_);
+  ASSERT_TRUE(backend.ok()) << backend.status();
+  ASSERT_TRUE(backend->SendEvent("before", "1").ok());
+  PageReader a = OpenReader("tabA");
+  ASSERT_EQ(a.reader_event.type, "reader") << a.stream.head;
+  // A new reader starts just before the file's first message (rule R4).
+  EXPECT_EQ(JsonField(a.reader_event.header, "pos"), "0");
+  bridge::SseEvent file = a.stream.NextEvent();
+  EXPECT_EQ(file.type, "file");
+  EXPECT_TRUE(absl::StrContains(file.body, "\"before\""));
+  ASSERT_TRUE(backend->SendEvent("second", "2").ok());
+
+  const std::string cursor_target =
+      absl::StrCat("/v1/cursor/backend_to_frontend.json?reader=tabA&session=", a.session);
+  HttpResult acked = Post(cursor_target, R"({"pos":2,"ids":[],"updated":0})");
+  ASSERT_EQ(acked.status, 200) << acked.body;
+  EXPECT_TRUE(absl::StrContains(ReadFile(dir_ + "/.reader.backend_to_frontend.tabA.json"), "{\"pos\":2,"));
+  EXPECT_EQ(Post(cursor_target, R"({"pos":"x"})").status, 400);
+
+  // Reloaded: the old stream ends, a new one resumes where the page acknowledged.
+  bridge::CloseConnection(a.stream.fd);
+  ASSERT_TRUE(WaitReleased("tabA"));
+  PageReader again = OpenReader("tabA");
+  ASSERT_EQ(again.reader_event.type, "reader") << again.stream.head;
+  EXPECT_EQ(JsonField(again.reader_event.header, "pos"), "2");
+  EXPECT_NE(again.session, a.session);
+  // The old page's late acknowledgement is refused: it cannot move the new page's cursor.
+  EXPECT_EQ(Post(cursor_target, R"({"pos":1,"ids":[],"updated":0})").status, 409);
+  // A name another process holds is in use.
+  FileChannelOptions named;
+  named.reader_name = "native";
+  absl::StatusOr<FileChannel> native = FileChannel::Frontend(dir_, named);
+  ASSERT_TRUE(native.ok()) << native.status();
+  bridge::EventStream taken =
+      bridge::OpenEventStream(port_, "/v1/stream/backend_to_frontend.json?reader=native", Auth());
+  EXPECT_TRUE(absl::StartsWith(taken.head, "HTTP/1.1 409")) << taken.head;
+  bridge::CloseConnection(taken.fd);
+  bridge::EventStream bad =
+      bridge::OpenEventStream(port_, "/v1/stream/backend_to_frontend.json?reader=no/slash", Auth());
+  EXPECT_TRUE(absl::StartsWith(bad.head, "HTTP/1.1 400")) << bad.head;
+  bridge::CloseConnection(bad.fd);
+  bridge::CloseConnection(again.stream.fd);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "cc/bridge/channel_directory.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -7,6 +8,9 @@
 #include "absl/strings/str_cat.h"
 #include "cc/base/deadline.h"
 #include "cc/base/error.h"
+#include "cc/file_channel/inbox.h"
+#include "cc/base/status_macros.h"
+#include "cc/platform/process/process.h"
 #include "cc/platform/fs/file_ops.h"
 #include "cc/platform/fs/owned_file.h"
 
@@ -19,6 +23,8 @@ constexpr absl::string_view kMissingEtag = "\"missing\"";
 std::string EtagFor(uint64_t inode, uint64_t size, int64_t mtime_ns) {
   return absl::StrCat("\"", inode, "-", size, "-", mtime_ns, "\"");
 }
+
+std::string ReaderKey(absl::string_view file, absl::string_view name) { return absl::StrCat(file, "/", name); }
 
 }  // namespace
 
@@ -50,10 +56,82 @@ absl::Status ChannelDirectory::Append(absl::string_view name, const std::vector<
                                       absl::Duration lock_timeout) {
   AppendOptions options = append_;
   options.remove_stale_temps = !wrote_once_.load();
+  // Rules W2/W3: the file's named readers (a backend's, or pages' held here).
+  options.reader_positions = [this, file = std::string(name)] {
+    return ReadReaderPositions(dir_, file, NowUnixMs(), kDefaultReaderTtl, false);
+  };
   absl::Status status =
       AppendToChannelFile(dir_, name, texts, options, Deadline::After(lock_timeout));
   if (status.ok()) wrote_once_.store(true);
   return status;
+}
+
+}  // namespace ipckit::bridge
+
+namespace ipckit::bridge {
+
+absl::StatusOr<ReaderCursor> ChannelDirectory::OpenReader(absl::string_view file, absl::string_view name,
+                                                          bool start_now) {
+  IPCKIT_ASSIGN_OR_RETURN(NamedReaderFiles files, NamedReaderFiles::Open(dir_, file, name, /*allow_shared=*/false));
+  ReaderCursor cursor;
+  if (files.saved()) {
+    cursor = *files.saved();
+  } else {
+    // A new reader (rule R4), registered at once so that writers keep what
+    // arrives from now on for it: as FileChannel::Open starts one.
+    const std::string path = absl::StrCat(dir_, "/", file);
+    IPCKIT_ASSIGN_OR_RETURN(FileSnapshot snapshot, ReadChannelFile(path, append_.max_file_bytes));
+    CursorInbox inbox;
+    if (start_now) {
+      IPCKIT_RETURN_IF_ERROR(inbox.SkipAll(std::move(snapshot.text), path));
+    } else {
+      std::vector<uint64_t> known = ReadReaderPositions(dir_, file, NowUnixMs(), kDefaultReaderTtl, false);
+      const uint64_t floor = known.empty() ? 0 : *std::max_element(known.begin(), known.end());
+      IPCKIT_RETURN_IF_ERROR(inbox.StartBefore(snapshot.text, path, floor));
+    }
+    cursor = inbox.cursor();
+    IPCKIT_RETURN_IF_ERROR(files.Save(cursor, append_.fsync));
+  }
+  std::lock_guard<std::mutex> lock(readers_mu_);
+  readers_[ReaderKey(file, name)] = std::make_shared<OpenReaderFiles>(OpenReaderFiles{std::move(files), {}, {}});
+  return cursor;
+}
+
+void ChannelDirectory::CloseReader(absl::string_view file, absl::string_view name) {
+  std::lock_guard<std::mutex> lock(readers_mu_);
+  readers_.erase(ReaderKey(file, name));  // a claim still running keeps it until it ends
+}
+
+absl::Status ChannelDirectory::SaveCursor(absl::string_view file, absl::string_view name,
+                                          const ReaderCursor& cursor) {
+  std::shared_ptr<OpenReaderFiles> reader;
+  {
+    std::lock_guard<std::mutex> lock(readers_mu_);
+    auto it = readers_.find(ReaderKey(file, name));
+    if (it == readers_.end()) return ClosedError(absl::StrCat("reader '", name, "' of ", file, " is not open"));
+    reader = it->second;
+  }
+  return reader->files.Save(cursor, append_.fsync);
+}
+
+absl::StatusOr<bool> ChannelDirectory::Claim(absl::string_view file, absl::string_view reply_file,
+                                             absl::string_view name, absl::string_view request_id,
+                                             absl::Duration lock_timeout) {
+  std::shared_ptr<OpenReaderFiles> reader;
+  {
+    std::lock_guard<std::mutex> lock(readers_mu_);
+    auto it = readers_.find(ReaderKey(file, name));
+    if (it == readers_.end()) return ClosedError(absl::StrCat("reader '", name, "' of ", file, " is not open"));
+    reader = it->second;
+  }
+  // The claim is the page's, under its reader name; the bridge's pid only
+  // says which process held the name's lock for it.
+  const ipckit::Claim mine{std::string(name), platform::CurrentProcessId(), NowUnixMs()};
+  IPCKIT_ASSIGN_OR_RETURN(ChannelLock channel_lock, ChannelLock::Acquire(dir_, Deadline::After(lock_timeout), false));
+  IPCKIT_ASSIGN_OR_RETURN(std::vector<bool> ours,
+                          ClaimRequests(dir_, file, reply_file, {std::string(request_id)}, mine,
+                                        append_.max_file_bytes, false, reader->request_index, reader->reply_index));
+  return ours.at(0);
 }
 
 }  // namespace ipckit::bridge

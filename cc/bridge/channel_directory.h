@@ -12,6 +12,9 @@
 #define IPCKIT_CC_BRIDGE_CHANNEL_DIRECTORY_H_
 
 #include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -21,6 +24,8 @@
 #include "absl/time/time.h"
 #include "cc/bridge/bridge_handler.h"
 #include "cc/file_channel/channel_file.h"
+#include "cc/file_channel/channel_file_reader_io.h"
+#include "cc/file_channel/file_index.h"
 
 namespace ipckit::bridge {
 
@@ -32,11 +37,26 @@ class ChannelDirectory : public ChannelFiles {
   absl::StatusOr<ChannelFileVersion> Read(absl::string_view name, size_t max_bytes) override;
   absl::Status Append(absl::string_view name, const std::vector<std::string>& texts,
                       absl::Duration lock_timeout) override;
+  absl::StatusOr<ReaderCursor> OpenReader(absl::string_view file, absl::string_view name, bool start_now) override;
+  void CloseReader(absl::string_view file, absl::string_view name) override;
+  absl::Status SaveCursor(absl::string_view file, absl::string_view name, const ReaderCursor& cursor) override;
+  absl::StatusOr<bool> Claim(absl::string_view file, absl::string_view reply_file, absl::string_view name,
+                             absl::string_view request_id, absl::Duration lock_timeout) override;
 
  private:
+  struct OpenReaderFiles {
+    NamedReaderFiles files;
+    // The request and reply files as its claims last scanned them.
+    ChannelFileIndex request_index;
+    ChannelFileIndex reply_index;
+  };
+
   const std::string dir_;
   const AppendOptions append_;
   std::atomic<bool> wrote_once_{false};
+  // Claims run on the worker thread; the rest on the serving thread.
+  std::mutex readers_mu_;
+  std::map<std::string, std::shared_ptr<OpenReaderFiles>> readers_;  // guarded by readers_mu_
 };
 
 }  // namespace ipckit::bridge

@@ -7,7 +7,10 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "cc/file_channel/message.h"
 #include "cc/platform/net/loopback_socket.h"
@@ -82,6 +85,44 @@ HttpResult Exchange(uint16_t port, absl::string_view raw, absl::Duration timeout
   HttpResult result = ParseResponse(ReadUntilClosed(fd, timeout));
   CloseConnection(fd);
   return result;
+}
+
+std::string EventStream::NextBlock() {
+  if (!ReadUntil(fd, "\n\n", &buffer, absl::Seconds(30))) return "";
+  const size_t end = buffer.find("\n\n") + 2;
+  std::string block = buffer.substr(0, end);
+  buffer.erase(0, end);
+  return block;
+}
+
+SseEvent EventStream::NextEvent() {
+  SseEvent e;
+  std::vector<std::string> data;
+  const std::string block = NextBlock();
+  for (absl::string_view line : absl::StrSplit(absl::StripSuffix(block, "\n\n"), '\n')) {
+    if (absl::ConsumePrefix(&line, "id: ")) e.id = std::string(line);
+    if (absl::ConsumePrefix(&line, "event: ")) e.type = std::string(line);
+    if (absl::ConsumePrefix(&line, "data: ")) data.emplace_back(line);
+  }
+  if (!data.empty()) {
+    e.header = data[0];
+    e.body = absl::StrJoin(data.begin() + 1, data.end(), "\n");
+  }
+  return e;
+}
+
+EventStream OpenEventStream(uint16_t port, const std::string& target, const std::string& extra_headers) {
+  EventStream s;
+  s.fd = ConnectLoopback(port);
+  SendAll(s.fd, absl::StrCat("GET ", target, " HTTP/1.1\r\nHost: 127.0.0.1:", port, "\r\n", extra_headers, "\r\n"));
+  if (ReadUntil(s.fd, "\r\n\r\n", &s.buffer, absl::Seconds(30))) {
+    const size_t end = s.buffer.find("\r\n\r\n") + 4;
+    s.head = s.buffer.substr(0, end);
+    s.buffer.erase(0, end);
+  } else {
+    s.head = s.buffer;
+  }
+  return s;
 }
 
 std::string PageRequestFile(const std::string& id, const std::string& method,

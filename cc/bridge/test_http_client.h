@@ -52,6 +52,29 @@ HttpResult ParseResponse(const std::string& received);
 // "Connection: close") or `timeout`; status 0 if nothing could connect.
 HttpResult Exchange(uint16_t port, absl::string_view raw, absl::Duration timeout = absl::Seconds(10));
 
+// One Server-Sent Event as the bridge sends it (spec/bridge.md).
+struct SseEvent {
+  std::string id;
+  std::string type;
+  std::string header;  // the first data line
+  std::string body;    // the other data lines, joined by "\n"
+};
+
+// An event stream on a connection of its own: the response head is kept in
+// `head`; `buffer` holds the rest as it arrives. Close `fd` when done.
+struct EventStream {
+  SocketHandle fd = kInvalidSocket;
+  std::string head;
+  std::string buffer;
+
+  // The next event or comment block, up to its blank line ("" after 30 s).
+  std::string NextBlock();
+  SseEvent NextEvent();
+};
+
+// GET `target` (with `extra_headers`, each ending in CRLF) as an event stream.
+EventStream OpenEventStream(uint16_t port, const std::string& target, const std::string& extra_headers = "");
+
 // A channel file holding one request, as a page's BridgeFileChannel composes
 // it for POST /v1/append (seq 1, sender "page-under-test").
 std::string PageRequestFile(const std::string& id, const std::string& method,
