@@ -23,6 +23,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "cc/platform/internal/unique_resource.h"
 
 namespace ipckit {
 
@@ -39,35 +40,22 @@ inline constexpr SocketHandle kInvalidSocket = -1;
 // close(2) / closesocket, errors ignored: the socket is gone either way.
 void CloseSocket(SocketHandle socket);
 
-// An owned socket, closed when it goes out of scope.
-class UniqueSocket {
- public:
-  UniqueSocket() = default;
-  explicit UniqueSocket(SocketHandle socket) : socket_(socket) {}
-  UniqueSocket(UniqueSocket&& other) noexcept : socket_(other.release()) {}
-  UniqueSocket& operator=(UniqueSocket&& other) noexcept {
-    if (this != &other) reset(other.release());
-    return *this;
-  }
-  UniqueSocket(const UniqueSocket&) = delete;
-  UniqueSocket& operator=(const UniqueSocket&) = delete;
-  ~UniqueSocket() { reset(); }
+namespace platform {
+namespace internal {
 
-  bool valid() const { return socket_ != kInvalidSocket; }
-  SocketHandle get() const { return socket_; }
-  SocketHandle release() {
-    SocketHandle s = socket_;
-    socket_ = kInvalidSocket;
-    return s;
-  }
-  void reset(SocketHandle socket = kInvalidSocket) {
-    if (valid()) CloseSocket(socket_);
-    socket_ = socket;
-  }
-
- private:
-  SocketHandle socket_ = kInvalidSocket;
+struct SocketPolicy {
+  using Handle = SocketHandle;
+  static constexpr SocketHandle kNone = kInvalidSocket;
+  static bool IsValid(SocketHandle socket) { return socket != kInvalidSocket; }
+  static void Close(SocketHandle socket) { CloseSocket(socket); }
 };
+
+}  // namespace internal
+}  // namespace platform
+
+// An owned socket, closed when it goes out of scope
+// (cc/platform/internal/unique_resource.h).
+using UniqueSocket = platform::internal::UniqueResource<platform::internal::SocketPolicy>;
 
 class LoopbackListener {
  public:

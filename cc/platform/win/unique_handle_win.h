@@ -6,41 +6,29 @@
 //   ::WaitForSingleObject(process.get(), 0);
 //
 // Both null and INVALID_HANDLE_VALUE count as "no handle" (Win32 functions
-// return one or the other on failure).
+// return one or the other on failure); release() leaves null. The owner
+// itself is cc/platform/internal/unique_resource.h.
 #ifndef IPCKIT_CC_PLATFORM_WIN_UNIQUE_HANDLE_WIN_H_
 #define IPCKIT_CC_PLATFORM_WIN_UNIQUE_HANDLE_WIN_H_
 
 #include <windows.h>
 
-#include <utility>
+#include "cc/platform/internal/unique_resource.h"
 
 namespace ipckit {
 namespace platform {
+namespace internal {
 
-class UniqueHandle {
- public:
-  UniqueHandle() = default;
-  explicit UniqueHandle(HANDLE h) : h_(h) {}
-  UniqueHandle(UniqueHandle&& other) noexcept : h_(other.release()) {}
-  UniqueHandle& operator=(UniqueHandle&& other) noexcept {
-    if (this != &other) reset(other.release());
-    return *this;
-  }
-  UniqueHandle(const UniqueHandle&) = delete;
-  UniqueHandle& operator=(const UniqueHandle&) = delete;
-  ~UniqueHandle() { reset(); }
-
-  bool valid() const { return h_ != nullptr && h_ != INVALID_HANDLE_VALUE; }
-  HANDLE get() const { return h_; }
-  HANDLE release() { return std::exchange(h_, nullptr); }
-  void reset(HANDLE h = nullptr) {
-    if (valid()) ::CloseHandle(h_);
-    h_ = h;
-  }
-
- private:
-  HANDLE h_ = nullptr;
+struct HandlePolicy {
+  using Handle = HANDLE;
+  static constexpr HANDLE kNone = nullptr;
+  static bool IsValid(HANDLE h) { return h != nullptr && h != INVALID_HANDLE_VALUE; }
+  static void Close(HANDLE h) { ::CloseHandle(h); }
 };
+
+}  // namespace internal
+
+using UniqueHandle = internal::UniqueResource<internal::HandlePolicy>;
 
 }  // namespace platform
 }  // namespace ipckit
