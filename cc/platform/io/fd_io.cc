@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/types/optional.h"
 #include "cc/base/error.h"
+#include "cc/platform/internal/io_loops.h"
 
 namespace ipckit {
 namespace fd_io {
@@ -72,11 +73,6 @@ class ScopedSigpipeBlock {
   bool was_pending_ = false;
   bool saw_epipe_ = false;
 };
-
-// `status` with `suffix` appended to its message, keeping code and error class.
-absl::Status AppendToMessage(const absl::Status& status, absl::string_view suffix) {
-  return MakeError(status.code(), ErrorClassOf(status), absl::StrCat(status.message(), suffix));
-}
 
 absl::Status PeerGoneOnWrite(absl::string_view what) {
   return PeerClosedError(absl::StrCat(what, ": the other end is closed"));
@@ -228,25 +224,9 @@ absl::StatusOr<size_t> ReadSome(int fd, absl::Span<char> buf, const Deadline& de
 
 absl::Status ReadExact(int fd, absl::Span<char> buf, const Deadline& deadline,
                        absl::string_view what) {
-  size_t got = 0;
-  while (got < buf.size()) {
-    absl::StatusOr<size_t> n = ReadSome(fd, buf.subspan(got), deadline, what);
-    if (!n.ok()) {
-      if (got == 0) return n.status();
-      return AppendToMessage(n.status(), absl::StrCat(" (after ", got, " of ", buf.size(),
-                                                      " bytes, which are lost)"));
-    }
-    if (*n == 0) {
-      if (got == 0) {
-        return PeerClosedError(absl::StrCat(what, ": the other end closed before any of ",
-                                            buf.size(), " expected bytes arrived"));
-      }
-      return TruncatedError(absl::StrCat(what, ": the other end closed after ", got, " of ",
-                                         buf.size(), " expected bytes"));
-    }
-    got += *n;
-  }
-  return absl::OkStatus();
+  return platform::internal::ReadExactLoop(
+      buf, deadline, what,
+      [&](absl::Span<char> rest, const Deadline& d) { return ReadSome(fd, rest, d, what); });
 }
 
 absl::StatusOr<size_t> WriteSome(int fd, FdKind kind, absl::string_view data,
@@ -261,15 +241,12 @@ absl::StatusOr<size_t> WriteSome(int fd, FdKind kind, absl::string_view data,
 
 absl::Status WriteAll(int fd, FdKind kind, absl::string_view data, const Deadline& deadline,
                       absl::string_view what) {
-  iovec iov = {const_cast<char*>(data.data()), data.size()};
-  size_t written = 0;
-  absl::Status s = WriteLoop(fd, kind, absl::MakeSpan(&iov, 1), /*stop_after_progress=*/false,
-                             deadline, what, &written);
-  if (!s.ok() && written > 0) {
-    return AppendToMessage(
-        s, absl::StrCat(" (after ", written, " of ", data.size(), " bytes were written)"));
-  }
-  return s;
+  return platform::internal::WriteAllNoted(
+      data, deadline, [&](absl::string_view rest, const Deadline& d, size_t* written) {
+        iovec iov = {const_cast<char*>(rest.data()), rest.size()};
+        return WriteLoop(fd, kind, absl::MakeSpan(&iov, 1), /*stop_after_progress=*/false, d,
+                         what, written);
+      });
 }
 
 absl::Status WriteVAll(int fd, FdKind kind, absl::Span<iovec> iov, const Deadline& deadline,

@@ -11,6 +11,7 @@
 #include "absl/time/time.h"
 #include "cc/base/error.h"
 #include "cc/base/name.h"
+#include "cc/platform/internal/io_loops.h"
 #include "cc/platform/io/local_stream.h"
 #include "cc/platform/win/pipe_win.h"
 
@@ -61,34 +62,27 @@ absl::StatusOr<size_t> LocalStream::ReadSome(absl::Span<char> buf, const Deadlin
 
 absl::Status LocalStream::ReadExact(absl::Span<char> buf, const Deadline& deadline,
                                     absl::string_view what) {
-  size_t got = 0;
-  while (got < buf.size()) {
-    absl::StatusOr<size_t> n = ReadSome(buf.subspan(got), deadline, what);
-    if (!n.ok()) return n.status();
-    if (*n == 0) {
-      if (got == 0) return PeerClosedError(absl::StrCat(what, ": the peer closed the stream"));
-      return TruncatedError(absl::StrCat(what, ": the peer closed the stream after ", got, " of ",
-                                         buf.size(), " bytes"));
-    }
-    got += *n;
-  }
-  return absl::OkStatus();
+  return internal::ReadExactLoop(
+      buf, deadline, what,
+      [&](absl::Span<char> rest, const Deadline& d) { return ReadSome(rest, d, what); });
 }
 
 absl::StatusOr<size_t> LocalStream::WriteSome(absl::string_view data, const Deadline& deadline,
                                               absl::string_view what) {
   if (!is_open()) return NotConnected(what);
-  size_t written = 0;
-  absl::Status s = pipe_->WriteAll(data, deadline, what, &written);
-  // A write cut short by the deadline still wrote something: that is success.
-  if (!s.ok() && !(written > 0 && ErrorClassOf(s) == kErrTimeout)) return s;
-  return written;
+  return internal::WriteSomeByWriteAll(
+      data, deadline, [&](absl::string_view rest, const Deadline& d, size_t* n) {
+        return pipe_->WriteAll(rest, d, what, n);
+      });
 }
 
 absl::Status LocalStream::WriteAll(absl::string_view data, const Deadline& deadline,
                                    absl::string_view what) {
   if (!is_open()) return NotConnected(what);
-  return pipe_->WriteAll(data, deadline, what);
+  return internal::WriteAllNoted(
+      data, deadline, [&](absl::string_view rest, const Deadline& d, size_t* n) {
+        return pipe_->WriteAll(rest, d, what, n);
+      });
 }
 
 absl::Status LocalStream::WriteAllGathered(absl::Span<const absl::string_view> parts,

@@ -12,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "cc/base/error.h"
+#include "cc/platform/internal/io_loops.h"
 #include "cc/platform/pipe/anon_pipe.h"
 #include "cc/platform/pipe/internal/anon_pipe_state.h"
 #include "cc/platform/random/secure_random.h"
@@ -70,35 +71,26 @@ absl::StatusOr<size_t> AnonPipeEnd::ReadSome(absl::Span<char> buf, const Deadlin
 
 absl::Status AnonPipeEnd::ReadExact(absl::Span<char> buf, const Deadline& deadline,
                                     absl::string_view what) {
-  size_t got = 0;
-  while (got < buf.size()) {
-    absl::StatusOr<size_t> n = state_->end.ReadSome(buf.subspan(got), deadline, what);
-    if (!n.ok()) return n.status();
-    if (*n == 0 && got == 0) {
-      return PeerClosedError(absl::StrCat(what, ": the other end closed before any of ",
-                                          buf.size(), " expected bytes arrived"));
-    }
-    if (*n == 0) {
-      return TruncatedError(absl::StrCat(what, ": the other end closed after ", got, " of ",
-                                         buf.size(), " expected bytes"));
-    }
-    got += *n;
-  }
-  return absl::OkStatus();
+  return internal::ReadExactLoop(buf, deadline, what,
+                                 [&](absl::Span<char> rest, const Deadline& d) {
+                                   return state_->end.ReadSome(rest, d, what);
+                                 });
 }
 
 absl::StatusOr<size_t> AnonPipeEnd::WriteSome(absl::string_view data, const Deadline& deadline,
                                               absl::string_view what) {
-  size_t written = 0;
-  absl::Status s = state_->end.WriteAll(data, deadline, what, &written);
-  // Cut short by the deadline after some bytes: that is a successful WriteSome.
-  if (!s.ok() && !(written > 0 && ErrorClassOf(s) == kErrTimeout)) return s;
-  return written;
+  return internal::WriteSomeByWriteAll(
+      data, deadline, [&](absl::string_view rest, const Deadline& d, size_t* n) {
+        return state_->end.WriteAll(rest, d, what, n);
+      });
 }
 
 absl::Status AnonPipeEnd::WriteAll(absl::string_view data, const Deadline& deadline,
                                    absl::string_view what) {
-  return state_->end.WriteAll(data, deadline, what);
+  return internal::WriteAllNoted(
+      data, deadline, [&](absl::string_view rest, const Deadline& d, size_t* n) {
+        return state_->end.WriteAll(rest, d, what, n);
+      });
 }
 
 absl::StatusOr<AnonPipeEnds> MakeAnonPipe() {
