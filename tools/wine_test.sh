@@ -56,6 +56,7 @@ TESTS=(
   //cc/platform/watch:dir_watcher_win_test
   //cc/platform/win:fs_win_test
   //cc/platform/win:pipe_win_test
+  //cc/platform/win:security_win_test
   //cc/platform/win:shm_win_test
 )
 

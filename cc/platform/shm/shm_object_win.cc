@@ -13,6 +13,7 @@
 #include "cc/platform/shm/internal/shm_object_state.h"
 #include "cc/platform/shm/shm_object.h"
 #include "cc/platform/win/error_win.h"
+#include "cc/platform/win/security_win.h"
 #include "cc/platform/win/wide_win.h"
 
 namespace ipckit {
@@ -54,7 +55,10 @@ std::unique_ptr<ShmObjectState> NewState(const std::string& object_name) {
 absl::Status Lock(ShmObjectState& state, DWORD wait_ms) {
   if (state.locked) return absl::OkStatus();
   if (!state.lock.valid()) {
-    state.lock.reset(::CreateMutexW(nullptr, FALSE, state.lock_name.c_str()));
+    // Owner-only, like the mapping it guards (spec/windows.md, "Security").
+    absl::StatusOr<win::Security> security = win::Security::For(win::SecuredObject::kKernelObject);
+    if (!security.ok()) return security.status();
+    state.lock.reset(::CreateMutexW(security->attributes(), FALSE, state.lock_name.c_str()));
     if (!state.lock.valid()) return WindowsError(::GetLastError(), "CreateMutexW(shm lock)");
   }
   switch (::WaitForSingleObject(state.lock.get(), wait_ms)) {

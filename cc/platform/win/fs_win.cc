@@ -15,6 +15,7 @@
 #include "cc/base/error.h"
 #include "cc/platform/win/deadline_win.h"
 #include "cc/platform/win/error_win.h"
+#include "cc/platform/win/security_win.h"
 #include "cc/platform/win/wide_win.h"
 
 namespace ipckit {
@@ -43,8 +44,10 @@ absl::StatusOr<UniqueFd> FdFromHandle(UniqueHandle h, absl::string_view what) {
 HANDLE HandleOf(const UniqueFd& fd) { return reinterpret_cast<HANDLE>(::_get_osfhandle(fd.get())); }
 
 absl::StatusOr<UniqueHandle> OpenShared(const std::string& path, bool create) {
+  absl::StatusOr<Security> security = Security::For(SecuredObject::kFile);  // if this creates it
+  if (!security.ok()) return security.status();
   UniqueHandle h(::CreateFileW(Widen(path).c_str(), GENERIC_READ | GENERIC_WRITE,
-                               FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr,
+                               FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, security->attributes(),
                                create ? OPEN_ALWAYS : OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, nullptr));
   if (!h.valid()) return WindowsError(::GetLastError(), absl::StrCat("open ", path));
   return h;

@@ -1,9 +1,6 @@
 #include "cc/platform/win/pipe_win.h"
 
 #include <windows.h>
-// After windows.h:
-#include <aclapi.h>
-#include <sddl.h>
 
 #include <algorithm>
 #include <atomic>
@@ -11,13 +8,13 @@
 #include <memory>
 #include <string>
 #include <utility>
-#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "cc/base/error.h"
 #include "cc/platform/random/secure_random.h"
 #include "cc/platform/win/deadline_win.h"
 #include "cc/platform/win/error_win.h"
+#include "cc/platform/win/security_win.h"
 #include "cc/platform/win/wide_win.h"
 
 namespace ipckit {
@@ -72,54 +69,6 @@ absl::StatusOr<DWORD> Finish(HANDLE h, OVERLAPPED* ov, BOOL started, const Deadl
   return n;
 }
 
-struct LocalFreeDeleter {
-  void operator()(void* p) const { ::LocalFree(p); }
-};
-
-// The TOKEN_USER of `process`'s token (its user's SID inside).
-absl::StatusOr<std::vector<BYTE>> TokenUserOf(HANDLE process, absl::string_view what) {
-  HANDLE raw = nullptr;
-  if (!::OpenProcessToken(process, TOKEN_QUERY, &raw)) {
-    return WindowsError(::GetLastError(), absl::StrCat("OpenProcessToken of ", what));
-  }
-  UniqueHandle token(raw);
-  DWORD size = 0;
-  ::GetTokenInformation(token.get(), TokenUser, nullptr, 0, &size);
-  std::vector<BYTE> info(size);
-  if (size == 0 || !::GetTokenInformation(token.get(), TokenUser, info.data(), size, &size)) {
-    return WindowsError(::GetLastError(), absl::StrCat("GetTokenInformation of ", what));
-  }
-  return info;
-}
-
-PSID SidIn(std::vector<BYTE>& token_user) {
-  return reinterpret_cast<TOKEN_USER*>(token_user.data())->User.Sid;
-}
-
-std::string SidText(PSID sid) {
-  wchar_t* text = nullptr;
-  if (!::ConvertSidToStringSidW(sid, &text)) return "?";
-  std::unique_ptr<wchar_t, LocalFreeDeleter> owned(text);
-  return std::string(text, text + ::wcslen(text));  // SIDs are ASCII
-}
-
-// The security descriptor every instance of a pipe gets: full access for
-// SYSTEM and this user, nobody else (as mode 0600 on Linux); with
-// `allow_other_users`, read and write for Everyone as well (0666).
-absl::StatusOr<std::unique_ptr<void, LocalFreeDeleter>> PipeSecurity(bool allow_other_users) {
-  absl::StatusOr<std::vector<BYTE>> me = TokenUserOf(::GetCurrentProcess(), "this process");
-  if (!me.ok()) return me.status();
-  const std::string sid = SidText(SidIn(*me));
-  std::string sddl = absl::StrCat("D:P(A;;GA;;;SY)(A;;GA;;;", sid, ")");
-  if (allow_other_users) sddl += "(A;;GRGW;;;WD)";
-  const std::wstring wide = Widen(sddl);
-  PSECURITY_DESCRIPTOR sd = nullptr;
-  if (!::ConvertStringSecurityDescriptorToSecurityDescriptorW(wide.c_str(), SDDL_REVISION_1, &sd, nullptr)) {
-    return WindowsError(::GetLastError(), absl::StrCat("security descriptor ", sddl));
-  }
-  return std::unique_ptr<void, LocalFreeDeleter>(sd);
-}
-
 // OK if the server at the other end of client handle `pipe` runs as this
 // user; permission_denied if it runs as another (or we may not even look).
 absl::Status CheckServerUser(HANDLE pipe, absl::string_view what) {
@@ -129,15 +78,15 @@ absl::Status CheckServerUser(HANDLE pipe, absl::string_view what) {
   }
   const std::string server = absl::StrCat("the server of ", what, " (pid ", pid, ")");
   UniqueHandle process(::OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid));
-  absl::StatusOr<std::vector<BYTE>> theirs =
-      process.valid() ? TokenUserOf(process.get(), server) : WindowsError(::GetLastError(), server);
-  absl::StatusOr<std::vector<BYTE>> ours = TokenUserOf(::GetCurrentProcess(), "this process");
+  absl::StatusOr<std::string> theirs =
+      process.valid() ? UserSidOf(process.get(), server) : WindowsError(::GetLastError(), server);
+  absl::StatusOr<std::string> ours = CurrentUserSid();
   if (!ours.ok()) return ours.status();
-  if (theirs.ok() && ::EqualSid(SidIn(*theirs), SidIn(*ours))) return absl::OkStatus();
-  const std::string who = theirs.ok() ? absl::StrCat("runs as ", SidText(SidIn(*theirs)))
+  if (theirs.ok() && *theirs == *ours) return absl::OkStatus();
+  const std::string who = theirs.ok() ? absl::StrCat("runs as ", *theirs)
                                       : absl::StrCat("cannot be inspected (", theirs.status().message(), ")");
   return MakeError(absl::StatusCode::kPermissionDenied, kErrPermissionDenied,
-                   absl::StrCat(server, " ", who, ", not as this user (", SidText(SidIn(*ours)),
+                   absl::StrCat(server, " ", who, ", not as this user (", *ours,
                                 "); refused (allow_other_users permits it)"));
 }
 
@@ -151,15 +100,14 @@ absl::StatusOr<UniqueHandle> CreateInstance(const std::wstring& path, bool first
   }
   DWORD open_mode = PIPE_ACCESS_DUPLEX | FILE_FLAG_OVERLAPPED;
   if (first) open_mode |= FILE_FLAG_FIRST_PIPE_INSTANCE;
-  absl::StatusOr<std::unique_ptr<void, LocalFreeDeleter>> security = PipeSecurity(allow_other_users);
+  // Owner-only (Linux: socket mode 0600); Windows' default DACL would let
+  // every user open the pipe for reading.
+  absl::StatusOr<Security> security = Security::For(SecuredObject::kKernelObject, allow_other_users);
   if (!security.ok()) return security.status();
-  SECURITY_ATTRIBUTES attributes{};
-  attributes.nLength = sizeof(attributes);
-  attributes.lpSecurityDescriptor = security->get();
-  attributes.bInheritHandle = FALSE;
   UniqueHandle pipe(::CreateNamedPipeW(path.c_str(), open_mode,
                                        PIPE_TYPE_BYTE | PIPE_READMODE_BYTE | PIPE_WAIT | PIPE_REJECT_REMOTE_CLIENTS,
-                                       PIPE_UNLIMITED_INSTANCES, kPipeBufferBytes, kPipeBufferBytes, 0, &attributes));
+                                       PIPE_UNLIMITED_INSTANCES, kPipeBufferBytes, kPipeBufferBytes, 0,
+                                       security->attributes()));
   if (!pipe.valid()) {
     const DWORD err = ::GetLastError();
     // FILE_FLAG_FIRST_PIPE_INSTANCE on a name another server holds.
@@ -327,12 +275,15 @@ absl::StatusOr<ChildPipe> MakeChildPipe(PipeDirection direction) {
   const std::string what = direction == PipeDirection::kToChild ? "pipe to child" : "pipe from child";
   const bool to_child = direction == PipeDirection::kToChild;
   // One instance, our end only: FILE_FLAG_FIRST_PIPE_INSTANCE and the random
-  // name keep anyone else from creating or squatting it.
+  // name keep anyone else from creating or squatting it, the DACL from
+  // opening it.
+  absl::StatusOr<Security> security = Security::For(SecuredObject::kKernelObject);
+  if (!security.ok()) return security.status();
   HANDLE server = ::CreateNamedPipeW(
       path.c_str(),
       (to_child ? PIPE_ACCESS_OUTBOUND : PIPE_ACCESS_INBOUND) | FILE_FLAG_OVERLAPPED | FILE_FLAG_FIRST_PIPE_INSTANCE,
       PIPE_TYPE_BYTE | PIPE_READMODE_BYTE | PIPE_WAIT | PIPE_REJECT_REMOTE_CLIENTS, 1, kPipeBufferBytes,
-      kPipeBufferBytes, 0, nullptr);
+      kPipeBufferBytes, 0, security->attributes());
   if (server == INVALID_HANDLE_VALUE) return WindowsError(::GetLastError(), absl::StrCat("create ", what));
   absl::StatusOr<PipeEnd> ours = PipeEnd::Adopt(server, what);
   if (!ours.ok()) return ours.status();
@@ -356,19 +307,11 @@ absl::StatusOr<ChildPipe> MakeChildPipe(PipeDirection direction) {
 }
 
 absl::StatusOr<std::string> PipeDaclOf(const PipeEnd& end) {
-  PACL dacl = nullptr;
-  PSECURITY_DESCRIPTOR sd = nullptr;
-  const DWORD err = ::GetSecurityInfo(end.handle(), SE_KERNEL_OBJECT, DACL_SECURITY_INFORMATION, nullptr, nullptr,
-                                      &dacl, nullptr, &sd);
-  if (err != ERROR_SUCCESS) return WindowsError(err, "GetSecurityInfo of a pipe");
-  std::unique_ptr<void, LocalFreeDeleter> owned_sd(sd);
-  wchar_t* text = nullptr;
-  if (!::ConvertSecurityDescriptorToStringSecurityDescriptorW(sd, SDDL_REVISION_1, DACL_SECURITY_INFORMATION, &text,
-                                                              nullptr)) {
-    return WindowsError(::GetLastError(), "ConvertSecurityDescriptorToStringSecurityDescriptor");
-  }
-  std::unique_ptr<wchar_t, LocalFreeDeleter> owned_text(text);
-  return std::string(text, text + ::wcslen(text));  // SDDL is ASCII
+  absl::StatusOr<SecurityInfo> info = SecurityInfoOf(end.handle(), SE_KERNEL_OBJECT, "a pipe");
+  if (!info.ok()) return info.status();
+  // Its DACL part: "O:owner" comes first.
+  const size_t dacl = info->sddl.find("D:");
+  return dacl == std::string::npos ? std::string() : info->sddl.substr(dacl);
 }
 
 }  // namespace win

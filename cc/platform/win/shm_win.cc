@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "cc/base/error.h"
 #include "cc/platform/win/error_win.h"
+#include "cc/platform/win/security_win.h"
 #include "cc/platform/win/wide_win.h"
 
 namespace ipckit {
@@ -38,8 +39,12 @@ absl::StatusOr<FileMapping> FileMapping::Create(absl::string_view name, size_t s
   if (size == 0) return InvalidArgumentError(absl::StrCat(what, ": size 0"));
   const std::wstring wide = Widen(name);
   const uint64_t size64 = size;
+  // Owner-only (Linux: mode 0600); the default DACL of a named object may
+  // let other users in.
+  absl::StatusOr<Security> security = Security::For(SecuredObject::kKernelObject);
+  if (!security.ok()) return security.status();
   FileMapping m;
-  m.mapping_.reset(::CreateFileMappingW(INVALID_HANDLE_VALUE, nullptr, PAGE_READWRITE,
+  m.mapping_.reset(::CreateFileMappingW(INVALID_HANDLE_VALUE, security->attributes(), PAGE_READWRITE,
                                         static_cast<DWORD>(size64 >> 32), static_cast<DWORD>(size64),
                                         wide.c_str()));
   if (!m.mapping_.valid()) return WindowsError(::GetLastError(), absl::StrCat("create ", what));
