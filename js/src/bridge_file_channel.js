@@ -14,11 +14,19 @@
 // fetch plus a push. Against a bridge without streams (or a static server)
 // it falls back to hanging GETs, each also asking for a splice
 // (A-IM: ipckit-splice).
+//
+// In a browser the page is a named reader (spec/bridge.md, "Named readers"):
+// its name is kept in sessionStorage, so a reload resumes from the cursor it
+// acknowledged and each tab is a reader of its own; every backend request is
+// claimed through the bridge before its handler runs, so one tab handles it.
 import {
   IpckitError, InvalidArgumentError, PermissionDeniedError, UnsupportedVersionError, fromSystemError, makeError,
 } from './errors.js';
 import { intOption } from './bytes.js';
-import { BACKEND_TO_FRONTEND_FILE, FILE_CHANNEL_FORMAT_VERSION, FRONTEND_TO_BACKEND_FILE, composeChannelFile } from './file_channel_format.js';
+import {
+  BACKEND_TO_FRONTEND_FILE, FILE_CHANNEL_FORMAT_VERSION, FRONTEND_TO_BACKEND_FILE, NamedInbox, composeChannelFile,
+  composeReaderCursor, validateReaderName,
+} from './file_channel_format.js';
 import { applySplice } from './splice.js';
 import { FileChannelEndpoint } from './file_channel_endpoint.js';
 import { ready } from './core.js';
@@ -27,6 +35,10 @@ import { signalOption } from './abort.js';
 const BRIDGE_VERSION = 1;
 const DEFAULT_WAIT_S = 25;
 const LF = 10;
+// How long an automatic reader name may be in use elsewhere before the page
+// takes a fresh one: a reload's old stream may still be closing, while a tab
+// duplicated with its sessionStorage keeps the name for good.
+const NAME_IN_USE_MS = 2000;
 const DATA = new TextEncoder().encode('data: ');
 const TEXT = new TextDecoder();
 
@@ -106,6 +118,25 @@ async function* eventBlocks(stream) {
     reader.releaseLock();
     await stream.cancel().catch(() => {});
   }
+}
+
+// The reader name for `base` kept in this tab's sessionStorage (made and
+// stored when there is none, or when `fresh`); null without sessionStorage.
+function tabReaderName(base, fresh = false) {
+  let storage;
+  try {
+    storage = globalThis.sessionStorage;
+  } catch {
+    return null;  // storage blocked for this page
+  }
+  if (!storage || !globalThis.crypto || !globalThis.crypto.getRandomValues) return null;
+  const key = `ipckit.bridge.reader:${base}`;
+  const kept = fresh ? null : storage.getItem(key);
+  if (kept) return kept;
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(8));
+  const name = `tab-${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
+  storage.setItem(key, name);
+  return name;
 }
 
 function sleep(ms, signal) {
@@ -189,6 +220,16 @@ export class BridgeFileChannel extends FileChannelEndpoint {
   #splices = 0;
   #useStream;
   #transport = null;  // 'stream' or 'poll' once reading
+  #reader = null;     // the named reader's name, or null: anonymous
+  #autoName = false;  // the name is this tab's (sessionStorage), replaced when taken
+  #skipExisting = false;
+  #session = null;    // the open reader's session (its stream's reader event), or null
+  #sessionWaiters = [];
+  #namedInbox = null;
+  #ackedPos = 0;      // the cursor pos last acknowledged
+  #ackKey = null;     // the cursor last sent, as JSON
+  #acking = null;     // the acknowledgement in flight
+  #ackAgain = false;
 
   // Connects to the bridge at `baseUrl` (the URL it printed, with its
   // `?token=`) as a frontend. Options: token (instead of the one in the URL),
@@ -196,7 +237,9 @@ export class BridgeFileChannel extends FileChannelEndpoint {
   // (hanging GET length, default 25), stream (false: hanging GETs only, no
   // event stream; default true), skipExisting, requestTimeoutMs,
   // sendTimeoutMs, handlerWaitMs (as for FileChannel), signal (an AbortSignal
-  // that ends the connect with its reason).
+  // that ends the connect with its reason), reader (a reader name,
+  // [A-Za-z0-9_-]{1,64}, or null for an anonymous reader; default: this
+  // tab's name from sessionStorage, anonymous where there is none).
   static frontend(baseUrl, options = {}) {
     return BridgeFileChannel.open(baseUrl, 'frontend', options);
   }
@@ -229,6 +272,13 @@ export class BridgeFileChannel extends FileChannelEndpoint {
     if (typeof this.#useStream !== 'boolean') {
       throw new InvalidArgumentError(`BridgeFileChannel: stream must be a boolean, got ${typeof this.#useStream}`);
     }
+    if (options.reader === undefined) {
+      this.#reader = this.#useStream ? tabReaderName(this.#base) : null;
+      this.#autoName = this.#reader !== null;
+    } else if (options.reader !== null) {
+      validateReaderName(options.reader);
+      this.#reader = options.reader;
+    }
   }
 
   get url() { return this.#base; }
@@ -239,7 +289,14 @@ export class BridgeFileChannel extends FileChannelEndpoint {
   // How changes arrive: 'stream' (the bridge pushes them), 'poll' (hanging
   // GETs), or null before the first read.
   get transport() { return this.#transport; }
+  // The reader name the bridge holds for this page, or null (anonymous).
+  get reader() { return this.#reader; }
 
+  // Resolves once the cursor of what this page has taken and answered is
+  // acknowledged to the bridge (a reload resumes after it).
+  async cursorSaved() {
+    while (this.#acking) await this.#acking;
+  }
   _describe() { return this.#base; }
 
   async _append(texts, timeoutMs) {
@@ -263,6 +320,112 @@ export class BridgeFileChannel extends FileChannelEndpoint {
 
   _shutdown() {
     this.#abort.abort();
+    this.#setSession(null);
+  }
+
+  // ---- named reader (spec/bridge.md, "Named readers") ----
+
+  #setSession(session) {
+    this.#session = session;
+    if (session === null && !this.closed) return;
+    for (const wake of this.#sessionWaiters.splice(0)) wake();
+  }
+
+  #readerQuery() {
+    return `reader=${this.#reader}&session=${this.#session}`;
+  }
+
+  // Rule C1 through the bridge: whether this page may run request `m`'s
+  // handler. Waits for the reader's stream to be open (a reconnect).
+  async _claim(m) {
+    if (this.#reader === null) return true;
+    const deadline = Date.now() + this._sendTimeoutMs;
+    while (this.#session === null) {
+      if (this.closed) return false;
+      if (Date.now() >= deadline) {
+        throw makeError('timeout', `bridge ${this.#base}: no open stream to claim request ${m.id} through`);
+      }
+      await new Promise((resolve) => {
+        this.#sessionWaiters.push(resolve);
+        setTimeout(resolve, Math.max(deadline - Date.now(), 0));
+      });
+    }
+    const incoming = FILES[this.side].incoming;
+    const res = await this.#fetch(`${this.#base}/v1/claim/${incoming}?${this.#readerQuery()}`, {
+      method: 'POST',
+      headers: { ...this.#auth, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ id: m.id }),
+      signal: this.#abort.signal,
+    });
+    if (!res.ok) throw await bridgeError(res, `bridge ${this.#base}: claim of request ${m.id}`);
+    return (await res.json()).claimed === true;
+  }
+
+  _settled() {
+    this.#acknowledge();
+  }
+
+  // Rule R6: the cursor of what the page has, below any request still
+  // parked or being handled, sent to the bridge; one request at a time, the
+  // newest cursor last.
+  #acknowledge() {
+    if (this.#namedInbox === null || this.#session === null || this.closed) return;
+    if (this.#acking) {
+      this.#ackAgain = true;
+      return;
+    }
+    const cursor = this.#namedInbox.cursor();
+    const floor = this._cursorFloor();
+    if (floor !== Infinity && floor - 1 < cursor.pos) cursor.pos = Math.max(this.#ackedPos, floor - 1);
+    const key = JSON.stringify([cursor.pos, cursor.ids]);
+    if (key === this.#ackKey) return;
+    const url = `${this.#base}/v1/cursor/${FILES[this.side].incoming}?${this.#readerQuery()}`;
+    this.#acking = (async () => {
+      try {
+        // keepalive: an acknowledgement sent as the page unloads still arrives.
+        const res = await this.#fetch(url, {
+          method: 'POST',
+          headers: { ...this.#auth, 'Content-Type': 'application/json' },
+          body: composeReaderCursor({ pos: cursor.pos, ids: cursor.ids, updated: Date.now() }),
+          keepalive: true,
+        });
+        if (!res.ok) throw await bridgeError(res, `bridge ${this.#base}: cursor of reader ${this.#reader}`);
+        await res.body?.cancel();
+        this.#ackKey = key;
+        this.#ackedPos = cursor.pos;
+      } catch (err) {
+        if (!this.closed) this._report(err instanceof IpckitError ? err : makeError('io', err.message, { cause: err }));
+      } finally {
+        this.#acking = null;
+        if (this.#ackAgain) {
+          this.#ackAgain = false;
+          this.#acknowledge();
+        }
+      }
+    })();
+  }
+
+  // The stream's first event: the reader's cursor and session.
+  #onReaderEvent(event, url) {
+    let r;
+    try {
+      r = JSON.parse(event.header);
+    } catch {
+      r = null;
+    }
+    if (!r || r.reader !== this.#reader || !Number.isSafeInteger(r.session) || !Number.isSafeInteger(r.pos)
+        || !Array.isArray(r.ids)) {
+      throw makeError('corrupt', `bridge stream ${url}: a reader event that is not this reader's (${event.header})`);
+    }
+    if (this.#namedInbox === null) {
+      // The first opening: read from the cursor the bridge holds. A
+      // reconnect keeps the inbox, which is at or past that cursor.
+      this.#namedInbox = new NamedInbox({ pos: r.pos, ids: r.ids });
+      this._useInbox(this.#namedInbox);
+      this.#ackedPos = r.pos;
+      this.#ackKey = JSON.stringify([r.pos, r.ids]);
+    }
+    this.#setSession(r.session);
   }
 
   async #connect(skipExisting) {
@@ -284,7 +447,8 @@ export class BridgeFileChannel extends FileChannelEndpoint {
     }
     this.#info = info;
     let etag = null;
-    if (skipExisting) {
+    this.#skipExisting = skipExisting;
+    if (skipExisting && this.#reader === null) {
       const first = await this.#read(null);
       this._skipAll(first.bytes, first.url);
       etag = first.etag;
@@ -302,29 +466,60 @@ export class BridgeFileChannel extends FileChannelEndpoint {
   // Last-Event-ID (the version held) so nothing written meanwhile is missed.
   // false at once when the bridge has no streams: the caller polls instead.
   async #streamLoop() {
-    const url = `${this.#base}/v1/stream/${FILES[this.side].incoming}`;
     const signal = this.#abort.signal;
     let backoffMs = 50;
+    let inUseSince = null;
     while (!this.closed) {
+      let url = `${this.#base}/v1/stream/${FILES[this.side].incoming}`;
+      if (this.#reader !== null) {
+        url += `?reader=${this.#reader}`;
+        if (this.#skipExisting && this.#namedInbox === null) url += '&start=now';
+      }
       try {
         const headers = { ...this.#auth, Accept: 'text/event-stream' };
         if (this.#have) headers['Last-Event-ID'] = this.#have.etag;
         const res = await this.#fetch(url, { headers, cache: 'no-store', signal });
         const type = res.headers.get('Content-Type') || '';
+        if (res.status === 503 && this.#namedInbox !== null) {
+          // Every stream slot is taken: a named reader waits for one, as its
+          // claims and cursor go through its stream.
+          await res.body?.cancel();
+          await sleep(backoffMs, signal);
+          backoffMs = Math.min(backoffMs * 2, 1000);
+          continue;
+        }
         if (res.status === 404 || res.status === 405 || res.status === 503
             || (res.ok && !type.startsWith('text/event-stream'))) {
           await res.body?.cancel();
+          this.#reader = null;  // reads by hanging GETs are anonymous
           return false;  // an older bridge, a static server, or every stream slot taken
+        }
+        if (res.status === 409 && this.#autoName) {
+          // This tab's name is held: by the stream of the page this one
+          // reloads (closing), or by the tab this one duplicates (for good).
+          await res.body?.cancel();
+          inUseSince ??= Date.now();
+          if (Date.now() - inUseSince >= NAME_IN_USE_MS) {
+            this.#reader = tabReaderName(this.#base, true);
+            this.#namedInbox = null;
+            inUseSince = null;
+          }
+          await sleep(backoffMs, signal);
+          backoffMs = Math.min(backoffMs * 2, 250);
+          continue;
         }
         if (!res.ok) throw await bridgeError(res, `bridge GET ${url}`);
         this.#transport = 'stream';
+        inUseSince = null;
         for await (const block of eventBlocks(res.body)) {
           if (this.closed) return true;
           const event = parseEventBlock(block);
           if (event) await this.#onStreamEvent(event, url);
           backoffMs = 50;
         }
+        this.#setSession(null);
       } catch (err) {
+        this.#setSession(null);
         if (this.closed || signal.aborted) return true;
         this._report(err instanceof IpckitError ? err : makeError('io', `bridge ${this.#base}: ${err.message}`, { cause: err }));
         await sleep(backoffMs, signal);
@@ -334,13 +529,21 @@ export class BridgeFileChannel extends FileChannelEndpoint {
     return true;
   }
 
+  // Delivers a version of the incoming file, then acknowledges what a named
+  // reader took.
+  #deliverVersion(bytes, url) {
+    if (this._deliver(bytes, url)) this.#acknowledge();
+  }
+
   async #onStreamEvent(event, url) {
-    if (event.type === 'file') {
+    if (event.type === 'reader') {
+      this.#onReaderEvent(event, url);
+    } else if (event.type === 'file') {
       if (event.header !== String(event.body.length)) {
         throw makeError('corrupt', `bridge stream ${url}: a file event of ${event.body.length} bytes says ${event.header}`);
       }
       this.#have = event.id ? { etag: event.id, bytes: event.body } : null;
-      this._deliver(event.body, url);
+      this.#deliverVersion(event.body, url);
     } else if (event.type === 'splice') {
       const spec = /^(\d+) (\d+) (\d+) (\d+) (.*)$/.exec(event.header);
       const base = this.#have;
@@ -352,11 +555,11 @@ export class BridgeFileChannel extends FileChannelEndpoint {
       const bytes = applySplice(base.bytes, Number(spec[1]), Number(spec[2]), Number(spec[3]), event.body);
       this.#splices += 1;
       this.#have = { etag: event.id, bytes };
-      this._deliver(bytes, url);
+      this.#deliverVersion(bytes, url);
     } else if (event.type === 'changed') {
       // Bytes an event cannot carry exactly (a CR): read them with a GET.
       const r = await this.#read(this.#have ? this.#have.etag : null, false);
-      if (r.status === 200) this._deliver(r.bytes, r.url);
+      if (r.status === 200) this.#deliverVersion(r.bytes, r.url);
     } else if (event.type === 'bridge-error') {
       let body = null;
       try { body = JSON.parse(event.header); } catch { /* described below */ }

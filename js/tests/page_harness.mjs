@@ -13,10 +13,39 @@ const TYPES = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.html': 't
 
 // Serves `pageHtml()` at /, the files of `root` (default dist/) under
 // `prefix` (default /pkg/; nothing outside root), and resolves `result` with
-// the JSON the page POSTs to /result.
+// the JSON the page POSTs to /result. Pages that report several times (several
+// tabs, a reload) are read with `nextResult(match)`: the first report, in
+// arrival order, for which `match(report)` holds, each report taken once.
+// A page's GET /wait/<key> is answered when the test calls release(key).
 export async function startPageServer(pageHtml, { root = DIST, prefix = '/pkg/' } = {}) {
-  let resolveResult;
-  const result = new Promise((r) => { resolveResult = r; });
+  let resolveFirst;
+  const result = new Promise((r) => { resolveFirst = r; });
+  const reports = [];
+  const waiters = [];
+  const resolveResult = (report) => {
+    resolveFirst(report);
+    reports.push(report);
+    for (const w of [...waiters]) {
+      const at = reports.findIndex(w.match);
+      if (at < 0) continue;
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve(reports.splice(at, 1)[0]);
+    }
+  };
+  const gates = new Map();  // key -> {promise, open}
+  const gate = (key) => {
+    if (!gates.has(key)) {
+      let open;
+      const promise = new Promise((r) => { open = r; });
+      gates.set(key, { promise, open });
+    }
+    return gates.get(key);
+  };
+  const nextResult = (match) => new Promise((resolve) => {
+    const at = reports.findIndex(match);
+    if (at >= 0) resolve(reports.splice(at, 1)[0]);
+    else waiters.push({ match, resolve });
+  });
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://page');
     if (req.method === 'POST' && url.pathname === '/result') {
@@ -26,6 +55,10 @@ export async function startPageServer(pageHtml, { root = DIST, prefix = '/pkg/' 
         res.end('ok');
         resolveResult(JSON.parse(Buffer.concat(chunks).toString('utf8')));
       });
+      return;
+    }
+    if (req.method === 'GET' && url.pathname.startsWith('/wait/')) {
+      gate(url.pathname.slice(6)).promise.then(() => res.end('go'));
       return;
     }
     if (url.pathname === '/') {
@@ -47,6 +80,8 @@ export async function startPageServer(pageHtml, { root = DIST, prefix = '/pkg/' 
   return {
     origin: `http://127.0.0.1:${server.address().port}`,
     result,
+    nextResult,
+    release: (key) => gate(key).open(),
     close: async () => {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));

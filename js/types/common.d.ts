@@ -388,6 +388,12 @@ export interface BridgeFileChannelOptions extends EndpointOptions {
   token?: string;
   /** Ends the connect with `signal.reason`. */
   signal?: AbortSignal;
+  /**
+   * A reader name ([A-Za-z0-9_-]{1,64}) the bridge holds for this endpoint
+   * (spec/bridge.md, "Named readers"), or null for an anonymous reader.
+   * Default: in a browser, this tab's name kept in sessionStorage.
+   */
+  reader?: string | null;
 }
 
 /**
@@ -407,4 +413,8 @@ export class BridgeFileChannel<S extends ChannelSchema = ChannelSchema> extends 
   readonly splicedReads: number;
   /** How changes arrive: the bridge's event stream, hanging GETs, or null before the first read. */
   readonly transport: 'stream' | 'poll' | null;
+  /** The reader name the bridge holds for this endpoint, or null (anonymous). */
+  readonly reader: string | null;
+  /** Resolves once the cursor of what was taken and answered is acknowledged to the bridge. */
+  cursorSaved(): Promise<void>;
 }
