@@ -209,6 +209,46 @@ export function decideClaim(requestId, claims, requestIds, replyFile, mine) {
     toBytes(replyFile, 'reply file'), mine));
 }
 
+// Rule C1 for an endpoint that claims again and again: keeps the request
+// and reply files indexed across claims (the core's ChannelFileIndex), so a
+// claim scans only what was appended since the last one, and reuses the
+// claims file's parse while its text is the one last read or written. One
+// claim: claimants(claimsText, requestId) -> [{reader, pid, at}] on that
+// request, whose liveness the caller checks; then decide(requestId,
+// requestFile, replyFile, mine, alive) with one bool per claimant -> as
+// decideClaim. Holds WASM memory: call dispose() when done.
+export class ClaimIndex {
+  #index = new (core().ClaimIndex)();
+
+  claimants(claimsText, requestId, label = 'claims file') {
+    return unwrap(this.#live().claimants(toBytes(claimsText, 'claims file'), String(label), String(requestId)));
+  }
+
+  decide(requestId, requestFile, replyFile, mine, alive, labels = {}) {
+    return unwrap(this.#live().decide(String(requestId), toBytes(requestFile, 'request file'),
+      String(labels.requests || 'request file'), toBytes(replyFile, 'reply file'), String(labels.replies || 'reply file'),
+      mine, Array.from(alive, Boolean)));
+  }
+
+  // {fullScans, claimsParses}: files parsed whole (the first claim, a file
+  // rewritten other than by appending) and claims file parses, so far.
+  stats() {
+    return this.#live().stats();
+  }
+
+  dispose() {
+    if (this.#index) {
+      this.#index.delete();
+      this.#index = null;
+    }
+  }
+
+  #live() {
+    if (!this.#index) throw new InvalidArgumentError('the ClaimIndex was disposed');
+    return this.#index;
+  }
+}
+
 // A reader's memory of one channel file: takeNew(text) returns the messages
 // it has not returned before, in file order, each id once. A sequence gap
 // (messages pruned before they were read) throws DataLossError once; the next

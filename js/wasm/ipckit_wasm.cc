@@ -599,16 +599,34 @@ bool CursorExpiredJs(val cursor, double now_ms, double ttl_ms) {
   return CursorExpired(CursorFromJs(cursor), static_cast<uint64_t>(now_ms), absl::Milliseconds(ttl_ms));
 }
 
+// {reader, pid, at}
+val ClaimToJs(const Claim& claim) {
+  val c = val::object();
+  c.set("reader", Str(claim.reader));
+  c.set("pid", val(claim.pid));
+  c.set("at", val(static_cast<double>(claim.at_ms)));
+  return c;
+}
 val ClaimsToJs(const Claims& claims) {
   val out = val::array();
   for (const ClaimEntry& e : claims) {
-    val c = val::object();
+    val c = ClaimToJs(e.claim);
     c.set("requestId", Str(e.request_id));
-    c.set("reader", Str(e.claim.reader));
-    c.set("pid", val(e.claim.pid));
-    c.set("at", val(static_cast<double>(e.claim.at_ms)));
     out.call<void>("push", c);
   }
+  return out;
+}
+// {outcome, claims (the file text to write when claimed), holder?}; that
+// text also into `*claims_text` if given.
+val ClaimDecisionToJs(const ClaimDecision& d, std::string* claims_text = nullptr) {
+  val out = val::object();
+  out.set("outcome", Str(ClaimOutcomeName(d.outcome)));
+  if (d.outcome == ClaimOutcome::kClaimed) {
+    std::string text = ComposeClaims(d.claims);
+    out.set("claims", Str(text));
+    if (claims_text) *claims_text = std::move(text);
+  }
+  if (d.holder) out.set("holder", ClaimToJs(*d.holder));
   return out;
 }
 Claim ClaimFromJs(const val& o) {
@@ -647,18 +665,94 @@ val DecideClaimJs(const std::string& request_id, val claims, val request_ids, va
                                   }
                                   return false;
                                 });
-  val out = val::object();
-  out.set("outcome", Str(ClaimOutcomeName(d.outcome)));
-  if (d.outcome == ClaimOutcome::kClaimed) out.set("claims", Str(ComposeClaims(d.claims)));
-  if (d.holder) {
-    val h = val::object();
-    h.set("reader", Str(d.holder->reader));
-    h.set("pid", val(d.holder->pid));
-    h.set("at", val(static_cast<double>(d.holder->at_ms)));
-    out.set("holder", h);
-  }
-  return Ok(out);
+  return Ok(ClaimDecisionToJs(d));
 }
+
+// Rule C1 for an endpoint that claims again and again (the core's
+// ClaimRequests keeps the same state): the request and reply files indexed
+// across claims (ChannelFileIndex), so a claim scans only what was appended
+// since the last one, and the claims file parsed only when its text is not
+// the one last parsed or written. A claim is two calls, because liveness is
+// I/O the caller does in between: claimants(claims text, id) -> the claims
+// on that request; decide(..., alive per claimant) -> {outcome, claims,
+// holder}, as DecideClaimJs.
+class ClaimIndex {
+ public:
+  val Claimants(val claims_text, const std::string& label, const std::string& request_id) {
+    std::string text = BytesArg(claims_text);
+    if (!claims_parsed_ || text != claims_text_) {
+      absl::StatusOr<Claims> parsed = ParseClaims(text, label);
+      if (!parsed.ok()) return Err(parsed.status());
+      ++claims_parses_;
+      claims_ = *std::move(parsed);
+      claims_text_ = std::move(text);
+      claims_parsed_ = true;
+    }
+    claimants_.clear();
+    for (const ClaimEntry& e : claims_) {
+      if (e.request_id == request_id) claimants_.push_back(e.claim);
+    }
+    val out = val::array();
+    for (const Claim& c : claimants_) out.call<void>("push", ClaimToJs(c));
+    return Ok(out);
+  }
+
+  // `alive`: one bool per claimant the last claimants() call returned.
+  val Decide(const std::string& request_id, val request_text, const std::string& request_label, val reply_text,
+             const std::string& reply_label, val mine, val alive) {
+    if (!claims_parsed_) return Err(InvalidArgumentError("ClaimIndex: decide() before claimants()"));
+    const std::vector<bool> alive_flags = emscripten::vecFromJSArray<bool>(alive);
+    // Both updates are prepared before either is committed: an error leaves
+    // the index as it was.
+    absl::StatusOr<ChannelFileIndex::Update> requests = requests_.Prepare(BytesArg(request_text), request_label);
+    if (!requests.ok()) return Err(requests.status());
+    absl::StatusOr<ChannelFileIndex::Update> replies = replies_.Prepare(BytesArg(reply_text), reply_label);
+    if (!replies.ok()) return Err(replies.status());
+    full_scans_ += !requests->incremental + !replies->incremental;
+    requests_.Commit(*std::move(requests));
+    replies_.Commit(*std::move(replies));
+    std::vector<std::string> request_ids;
+    request_ids.reserve(requests_.messages().size());
+    for (const ScannedMessage& m : requests_.messages()) request_ids.push_back(m.message.id);
+    ClaimDecision d = DecideClaim(request_id, claims_, request_ids, replies_.messages(), ClaimFromJs(mine),
+                                  [&](const Claim& c) {
+                                    for (size_t i = 0; i < claimants_.size() && i < alive_flags.size(); ++i) {
+                                      if (claimants_[i] == c) return static_cast<bool>(alive_flags[i]);
+                                    }
+                                    return false;
+                                  });
+    // When claimed, the claims text is what the caller writes (if it claims
+    // for real): the next claimants() then finds it unchanged and parses
+    // nothing.
+    std::string written;
+    val out = ClaimDecisionToJs(d, &written);
+    if (d.outcome == ClaimOutcome::kClaimed) {
+      claims_text_ = std::move(written);
+      claims_ = std::move(d.claims);
+    }
+    return Ok(out);
+  }
+
+  // {fullScans, claimsParses}: how often a file was parsed whole (the first
+  // scan of each file, and a file rewritten other than by appending), and
+  // how often the claims file was parsed; for tests.
+  val Stats() const {
+    val out = val::object();
+    out.set("fullScans", val(static_cast<double>(full_scans_)));
+    out.set("claimsParses", val(static_cast<double>(claims_parses_)));
+    return out;
+  }
+
+ private:
+  ChannelFileIndex requests_;
+  ChannelFileIndex replies_;
+  bool claims_parsed_ = false;
+  std::string claims_text_;
+  Claims claims_;
+  std::vector<Claim> claimants_;  // of the last claimants() call
+  uint64_t full_scans_ = 0;
+  uint64_t claims_parses_ = 0;
+};
 
 // ---------------------------------------------------------------------------
 // Bridge splices (spec/bridge.md, "A-IM: ipckit-splice").
@@ -834,6 +928,11 @@ EMSCRIPTEN_BINDINGS(ipckit) {
       .function("skipAll", &w::NamedInbox::SkipAll)
       .function("startBefore", &w::NamedInbox::StartBefore)
       .function("cursor", &w::NamedInbox::Cursor);
+  emscripten::class_<w::ClaimIndex>("ClaimIndex")
+      .constructor<>()
+      .function("claimants", &w::ClaimIndex::Claimants)
+      .function("decide", &w::ClaimIndex::Decide)
+      .function("stats", &w::ClaimIndex::Stats);
   emscripten::class_<w::ChannelFileWriter>("ChannelFileWriter")
       .constructor<>()
       .function("append", &w::ChannelFileWriter::Append)

@@ -7,14 +7,14 @@
 //   const reader = await NamedReader.open(dir, 'backend_to_frontend.json', 'main', options);
 //   const inbox = new NamedInbox(reader.cursor);   // resumes where the last instance stopped
 //   ... take messages, then reader.write(inbox.cursor());
-//   const mine = await claimRequest(lock, dir, incoming, outgoing, requestId, me, options);
+//   const mine = await claimUnderLock(lock, dir, incoming, outgoing, requestId, me, options, true, claimIndex);
 //   const positions = await readerPositions(lock, dir, outgoing, options);  // under the lock
 import { readdirSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { InUseError, TimeoutError } from '../errors.js';
 import {
-  composeReaderCursor, cursorExpired, decideClaim, parseClaims, parseReaderCursor, readerFileNames,
-  readerNameOfCursorFile, scanChannelFile, validateReaderName,
+  ClaimIndex, composeReaderCursor, cursorExpired, parseReaderCursor, readerFileNames, readerNameOfCursorFile,
+  validateReaderName,
 } from '../file_channel_format.js';
 import { CORE_CONSTANTS as constants } from '../core_constants.js';
 import { ChannelLockHelper } from './channel_lock.js';
@@ -85,8 +85,8 @@ export class NamedReader {
   }
 }
 
-// Whether the claimant of `claim` still runs: a named one holds its reader
-// lock, an anonymous one's process lives.
+// Whether the claimant `claim` ({reader, pid}) still runs: a named one holds
+// its reader lock, an anonymous one's process lives.
 async function claimantAlive(lock, dir, requestFile, claim) {
   if (claim.reader === '') return isLive(claim.pid);
   return lock.probeFile(path.join(dir, readerFileNames(requestFile, claim.reader).lock));
@@ -96,18 +96,32 @@ async function claimantAlive(lock, dir, requestFile, claim) {
 // claims request `requestId` of `requestFile` for `me` ({reader, pid}) unless
 // it is answered in `replyFile` or a live claimant has it. Resolves true if
 // this endpoint may run the handler (the claim is then written). With
-// `write` false it only says whether the claim would be granted.
-export async function claimUnderLock(lock, dir, requestFile, replyFile, requestId, me, options, write = true) {
+// `write` false it only says whether the claim would be granted. `index`, a
+// ClaimIndex the endpoint keeps for these two files, spares rescanning what
+// the last claim scanned (without one, each call scans the files whole).
+export async function claimUnderLock(lock, dir, requestFile, replyFile, requestId, me, options, write = true,
+  index = null) {
+  if (index === null) {
+    const once = new ClaimIndex();
+    try {
+      return await claimUnderLock(lock, dir, requestFile, replyFile, requestId, me, options, write, once);
+    } finally {
+      once.dispose();
+    }
+  }
   const shared = options.allowSharedDirectory;
   const claimsName = readerFileNames(requestFile, me.reader || 'x').claims;
   const claimsPath = path.join(dir, claimsName);
-  const claims = parseClaims(readChannelFile(claimsPath, MAX_READER_FILE_BYTES, shared).bytes, claimsPath);
-  // Only the claim on this request decides (C1); the others are kept as they are.
-  for (const c of claims) c.alive = c.requestId === requestId ? await claimantAlive(lock, dir, requestFile, c) : true;
-  const requests = readChannelFile(path.join(dir, requestFile), options.maxFileBytes, shared).bytes;
-  const requestIds = scanChannelFile(requests, path.join(dir, requestFile)).map((m) => m.id);
-  const replies = readChannelFile(path.join(dir, replyFile), options.maxFileBytes, shared).bytes;
-  const d = decideClaim(requestId, claims, requestIds, replies, { reader: me.reader || '', pid: me.pid, at: Date.now() });
+  const claimants = index.claimants(readChannelFile(claimsPath, MAX_READER_FILE_BYTES, shared).bytes, requestId,
+    claimsPath);
+  // Only the claims on this request decide (C1); the others are kept as they are.
+  const alive = [];
+  for (const c of claimants) alive.push(await claimantAlive(lock, dir, requestFile, c));
+  const requestsPath = path.join(dir, requestFile);
+  const repliesPath = path.join(dir, replyFile);
+  const d = index.decide(requestId, readChannelFile(requestsPath, options.maxFileBytes, shared).bytes,
+    readChannelFile(repliesPath, options.maxFileBytes, shared).bytes,
+    { reader: me.reader || '', pid: me.pid, at: Date.now() }, alive, { requests: requestsPath, replies: repliesPath });
   if (d.outcome !== 'claimed') return false;
   if (write) replaceFileAtomically(dir, claimsName, d.claims, 0, options.fsync, shared);
   return true;

@@ -25,8 +25,8 @@ import { ClosedError, InvalidArgumentError, TimeoutError, fromSystemError } from
 import { checkOptions, intOption, timeoutOption } from '../bytes.js';
 import {
   BACKEND_TO_FRONTEND_FILE, CHANNEL_INFO_FILE, DEFAULT_MAX_FILE_BYTES, DEFAULT_RETENTION, FRONTEND_TO_BACKEND_FILE,
-  MAX_CHANNEL_INFO_BYTES, ChannelFileWriter, NamedInbox, appendToChannelText, composeChannelInfo, validateChannelInfo,
-  validateReaderName,
+  MAX_CHANNEL_INFO_BYTES, ChannelFileWriter, ClaimIndex, NamedInbox, appendToChannelText, composeChannelInfo,
+  validateChannelInfo, validateReaderName,
 } from '../file_channel_format.js';
 import { FileChannelEndpoint, FileChannelEvent } from '../file_channel_endpoint.js';
 import { ready } from '../core.js';
@@ -198,6 +198,7 @@ export class FileChannel extends FileChannelEndpoint {
   #options;
   #lock;
   #writer = new ChannelFileWriter();
+  #claimIndex = new ClaimIndex();  // the request and reply files as the last claim scanned them
   #watcher = null;
   #watchedDir = null;  // "<dev>:<ino>" of the directory #watcher watches
   #dirCheckTimer = null;
@@ -302,6 +303,8 @@ export class FileChannel extends FileChannelEndpoint {
     await emptyChannelFiles(this.#lock, this.#dir, this.#options, timeoutMs);
     this.#writer.dispose();
     this.#writer = new ChannelFileWriter();
+    this.#claimIndex.dispose();
+    this.#claimIndex = new ClaimIndex();
     // A named reader keeps its cursor: pos goes on from the cursors.
     if (!this.#reader) this._resetInbox();
   }
@@ -408,6 +411,7 @@ export class FileChannel extends FileChannelEndpoint {
       if (this.#liveness.wake) this.#liveness.wake();
     }
     this.#writer.dispose();
+    this.#claimIndex.dispose();
   }
 
   async #openFiles() {
@@ -611,7 +615,8 @@ export class FileChannel extends FileChannelEndpoint {
     const { incoming, outgoing } = SIDES[this.side];
     const me = { reader: this.#options.reader || '', pid: process.pid };
     return this.#lock.withLock(this._sendTimeoutMs,
-      () => claimUnderLock(this.#lock, this.#dir, incoming, outgoing, m.id, me, this.#options, write));
+      () => claimUnderLock(this.#lock, this.#dir, incoming, outgoing, m.id, me, this.#options, write,
+        this.#claimIndex));
   }
 
   _mayClaim(m) {
