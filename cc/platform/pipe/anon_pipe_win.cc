@@ -17,6 +17,7 @@
 #include "cc/platform/pipe/internal/anon_pipe_state.h"
 #include "cc/platform/random/secure_random.h"
 #include "cc/platform/win/error_win.h"
+#include "cc/platform/win/security_win.h"
 #include "cc/platform/win/unique_handle_win.h"
 
 namespace ipckit {
@@ -101,11 +102,14 @@ absl::StatusOr<AnonPipeEnds> MakeAnonPipe() {
                                         counter++, "-", *nonce);
   const std::wstring path(name.begin(), name.end());  // ASCII
   // One instance, inbound, under a random name: nobody else can create or
-  // squat it. Not inheritable (no SECURITY_ATTRIBUTES) until asked.
+  // squat it, and its owner-only DACL keeps others from opening it. Not
+  // inheritable until asked.
+  absl::StatusOr<win::Security> security = win::Security::For(win::SecuredObject::kKernelObject);
+  if (!security.ok()) return security.status();
   HANDLE reader = ::CreateNamedPipeW(
       path.c_str(), PIPE_ACCESS_INBOUND | FILE_FLAG_OVERLAPPED | FILE_FLAG_FIRST_PIPE_INSTANCE,
       PIPE_TYPE_BYTE | PIPE_READMODE_BYTE | PIPE_WAIT | PIPE_REJECT_REMOTE_CLIENTS, 1,
-      kBufferBytes, kBufferBytes, 0, nullptr);
+      kBufferBytes, kBufferBytes, 0, security->attributes());
   if (reader == INVALID_HANDLE_VALUE) return WindowsError(::GetLastError(), "create anonymous pipe");
   absl::StatusOr<AnonPipeEnd> read_end = Wrap(reader, "anonymous pipe");
   if (!read_end.ok()) return read_end.status();

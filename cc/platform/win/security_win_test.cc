@@ -1,5 +1,6 @@
 // security_win.h under Wine: the descriptors of what ipckit creates (channel
-// directories and files, file mappings, the shared-memory creation mutex),
+// directories and files, file mappings, the shared-memory creation mutex,
+// pipes for children),
 // read back with GetSecurityInfo, and the refusal of a directory or file that
 // others may write or that another user owns (spec/windows.md, "Security").
 //
@@ -28,8 +29,10 @@
 #include "absl/time/time.h"
 #include "cc/base/error.h"
 #include "cc/platform/fs/owned_file.h"
+#include "cc/platform/pipe/anon_pipe.h"
 #include "cc/platform/shm/internal/shm_object_state.h"
 #include "cc/platform/shm/shm_object.h"
+#include "cc/platform/win/pipe_win.h"
 #include "cc/platform/win/shm_win.h"
 #include "cc/platform/win/test_util_win.h"
 #include "cc/platform/win/unique_handle_win.h"
@@ -243,6 +246,23 @@ TEST_F(SecurityTest, MappingsAndTheirCreationMutexAreOwnerOnly) {
   info = SecurityInfoOf(object->state().file.handle(), SE_KERNEL_OBJECT);
   ASSERT_TRUE(info.ok()) << info.status();
   EXPECT_EQ(DaclOf(*info), expected);
+}
+
+// The pipes made for a child process: AnonymousPipe's (its reader is the
+// pipe's server end) and win::MakeChildPipe's.
+TEST_F(SecurityTest, PipesForChildrenAreOwnerOnly) {
+  const std::string expected = *SecuritySddl(SecuredObject::kKernelObject, false, Me());
+  absl::StatusOr<AnonPipeEnds> anon = MakeAnonPipe();
+  ASSERT_TRUE(anon.ok()) << anon.status();
+  absl::StatusOr<SecurityInfo> info =
+      SecurityInfoOf(::LongToHandle(anon->reader.get()), SE_KERNEL_OBJECT, "anonymous pipe");
+  ASSERT_TRUE(info.ok()) << info.status();
+  EXPECT_EQ(DaclOf(*info), expected);
+  absl::StatusOr<ChildPipe> child = MakeChildPipe(PipeDirection::kToChild);
+  ASSERT_TRUE(child.ok()) << child.status();
+  absl::StatusOr<std::string> dacl = PipeDaclOf(child->ours);
+  ASSERT_TRUE(dacl.ok()) << dacl.status();
+  EXPECT_EQ(*dacl, expected);
 }
 
 }  // namespace
