@@ -473,12 +473,8 @@ std::optional<Splice> BridgeHandler::SpliceAgainst(absl::string_view name, absl:
 
 // ---- event streams (Server-Sent Events) ----
 
-namespace {
-
-// A Server-Sent Event whose data is `first_line`, then `body`'s lines (at
-// least one, so the data is first_line + "\n" + body exactly).
-std::string ComposeEvent(absl::string_view type, absl::string_view id, absl::string_view first_line,
-                         absl::string_view body) {
+std::string ComposeSseEvent(absl::string_view type, absl::string_view id, absl::string_view first_line,
+                            absl::string_view body) {
   std::string out;
   if (!id.empty()) absl::StrAppend(&out, "id: ", id, "\n");
   absl::StrAppend(&out, "event: ", type, "\n", "data: ", first_line, "\n");
@@ -486,8 +482,6 @@ std::string ComposeEvent(absl::string_view type, absl::string_view id, absl::str
   out += "\n";
   return out;
 }
-
-}  // namespace
 
 BridgeAction BridgeHandler::OpenStream(const HttpRequest& request, absl::string_view name,
                                        absl::string_view origin) {
@@ -540,7 +534,7 @@ BridgeAction BridgeHandler::OpenStream(const HttpRequest& request, absl::string_
     for (const std::string& id : cursor->ids) w.String(id.c_str(), id.size());
     w.EndArray();
     w.EndObject();
-    action.stream.first_event = ComposeEvent("reader", "", absl::string_view(out.GetString(), out.GetSize()), "");
+    action.stream.first_event = ComposeSseEvent("reader", "", absl::string_view(out.GetString(), out.GetSize()), "");
   }
   action.kind = BridgeAction::Kind::kStream;
   action.stream.name = std::string(name);
@@ -574,26 +568,26 @@ std::optional<StreamEvent> BridgeHandler::NextStreamEvent(StreamState* stream) {
   if (!etag.ok() || !read.ok()) {
     const absl::Status& failed = etag.ok() ? read.status() : etag.status();
     HttpResponse error = ErrorFromStatus(failed, stream->origin);
-    return StreamEvent{ComposeEvent("bridge-error", "", error.body, ""), /*end=*/true};
+    return StreamEvent{ComposeSseEvent("bridge-error", "", error.body, ""), /*end=*/true};
   }
   if (read->etag == stream->etag) return std::nullopt;  // changed back between the two looks
   StreamEvent event;
   if (read->text.find('\r') != std::string::npos) {
     // Event stream lines end at CR too, so these bytes cannot travel as
     // data exactly: the client reads the file with a GET instead.
-    event.text = ComposeEvent("changed", "", read->etag, "");
+    event.text = ComposeSseEvent("changed", "", read->etag, "");
     stream->etag = read->etag;
     return event;
   }
   std::optional<Splice> s = SpliceAgainst(stream->name, stream->etag, read->text);
   RememberSent(stream->name, read->etag, read->text);
   if (s) {
-    event.text = ComposeEvent("splice", read->etag,
+    event.text = ComposeSseEvent("splice", read->etag,
                               absl::StrCat(s->at, " ", s->from, " ", s->to, " ", s->body.size(), " ",
                                            stream->etag),
                               s->body);
   } else {
-    event.text = ComposeEvent("file", read->etag, absl::StrCat(read->text.size()), read->text);
+    event.text = ComposeSseEvent("file", read->etag, absl::StrCat(read->text.size()), read->text);
   }
   stream->etag = read->etag;
   return event;

@@ -145,6 +145,14 @@ struct StreamEvent {
   bool end = false;
 };
 
+// One Server-Sent Event as the bridge sends it (spec/bridge.md, "Event
+// stream"): "id: <id>" unless empty, "event: <type>", "data: <first_line>",
+// then a "data: " line for each LF-separated line of `body` (at least one, so
+// the data is first_line + LF + body exactly), and a blank line. The bytes
+// are pinned by conformance/vectors/bridge/sse_event.json.
+std::string ComposeSseEvent(absl::string_view type, absl::string_view id, absl::string_view first_line,
+                            absl::string_view body);
+
 struct BridgeAction {
   enum class Kind { kRespond, kHold, kAppend, kStream };
   Kind kind = Kind::kRespond;

@@ -19,8 +19,11 @@
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "cc/bridge/splice.h"
+#include "absl/strings/escaping.h"
+#include "cc/bridge/bridge_handler.h"
 #include "cc/bridge/test_http_client.h"
 #include "cc/platform/process/process.h"
+#include "cc/testing/vector_files.h"
 #include "gtest/gtest.h"
 
 namespace ipckit::bridge {
@@ -391,6 +394,23 @@ TEST_F(PageFilesTest, NothingOutsideTheDirectoryNorHiddenIsServed) {
   EXPECT_EQ(Get("/linkdir/secret.txt", auth).status, 403) << "a symlinked directory";
   std::filesystem::permissions(root_ + "/web/js", std::filesystem::perms::group_write, std::filesystem::perm_options::add);
   EXPECT_EQ(Get("/js/app.js", auth).status, 403) << "a directory others may write";
+}
+
+// The event encoding pinned by the shared vectors (conformance/vectors/bridge/
+// sse_event.json), which the JS client's parser reads back (vectors.test.mjs).
+TEST(SseEvent, SharedVectors) {
+  int checked = 0;
+  for (const ipckit::testing::VectorFile& file : ipckit::testing::LoadVectorFiles("bridge")) {
+    for (const auto& c : file.doc["cases"].GetArray()) {
+      if (std::string(c["op"].GetString()) != "bridge_sse_event") continue;
+      const rapidjson::Value& in = c["input"];
+      const std::string event = ComposeSseEvent(in["type"].GetString(), in["id"].GetString(), in["header"].GetString(),
+                                                absl::HexStringToBytes(in["body_hex"].GetString()));
+      EXPECT_EQ(absl::BytesToHexString(event), c["expect"]["hex"].GetString()) << c["name"].GetString();
+      ++checked;
+    }
+  }
+  EXPECT_GE(checked, 6);
 }
 
 }  // namespace

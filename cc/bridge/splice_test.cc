@@ -119,7 +119,7 @@ TEST(ApplySplice, SharedVectors) {
   for (const ipckit::testing::VectorFile& file : files) {
     SCOPED_TRACE(file.path);
     for (const auto& c : file.doc["cases"].GetArray()) {
-      ASSERT_STREQ(c["op"].GetString(), "bridge_splice_apply") << c["name"].GetString();
+      if (std::string(c["op"].GetString()) != "bridge_splice_apply") continue;  // sse_event.json: bridge_server_test
       const rapidjson::Value& input = c["input"];
       const rapidjson::Value& expect = c["expect"];
       Splice s;

@@ -26,6 +26,7 @@
 #include "cc/base/error.h"
 #include "cc/base/status_macros.h"
 #include "cc/base/version.h"
+#include "cc/bridge/bridge_handler.h"
 #include "cc/bridge/splice.h"
 #include "cc/channel/frame.h"
 #include "cc/file_channel/channel_file_format.h"
@@ -433,6 +434,15 @@ absl::Status BridgeSpliceApply(const Value& in, Value& out, Alloc& a) {
   return absl::OkStatus();
 }
 
+absl::Status BridgeSseEvent(const Value& in, Value& out, Alloc& a) {
+  IPCKIT_ASSIGN_OR_RETURN(std::string type, GetString(in, "type"));
+  IPCKIT_ASSIGN_OR_RETURN(std::string id, GetString(in, "id"));
+  IPCKIT_ASSIGN_OR_RETURN(std::string header, GetString(in, "header"));
+  IPCKIT_ASSIGN_OR_RETURN(std::string body, GetHex(in, "body_hex"));
+  out.AddMember("hex", Str(absl::BytesToHexString(bridge::ComposeSseEvent(type, id, header, body)), a), a);
+  return absl::OkStatus();
+}
+
 struct NamedOp {
   const char* name;
   Op op;
@@ -444,6 +454,7 @@ constexpr NamedOp kOps[] = {
     {"json_loads", JsonLoads},
     {"file_channel_parse", FileChannelParse}, {"file_channel_compose", FileChannelCompose},
     {"file_channel_merge", FileChannelMerge}, {"bridge_splice_apply", BridgeSpliceApply},
+    {"bridge_sse_event", BridgeSseEvent},
     {"file_channel_retain", FileChannelRetain}, {"file_channel_claim", FileChannelClaim},
     {"file_channel_reader_file", FileChannelReaderFile},
 };

@@ -50,8 +50,10 @@ const FILES = {
 // One event stream block (up to its blank line) as {id, type, header, body}:
 // field lines are read byte by byte, so the data stays the exact bytes sent;
 // `header` is the first data line as text, `body` the other data lines
-// joined by LF. null for a comment-only block (a heartbeat).
-function parseEventBlock(bytes) {
+// joined by LF. null for a comment-only block (a heartbeat). Exported for
+// the shared vectors (conformance/vectors/bridge/sse_event.json); not part
+// of the package's API.
+export function parseEventBlock(bytes) {
   let id = null;
   let type = 'message';
   const data = [];

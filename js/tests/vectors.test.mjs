@@ -12,6 +12,8 @@ import {
 const ipckit = await importReady(DIST_ESM);
 // Format 2's reader functions, straight from the WASM core (spec/file_channel.md "Format 2").
 const { core } = await import(path.join(path.dirname(DIST_ESM), 'core.js'));
+// The bridge client's event parser, read back against the bytes the bridge sends.
+const { parseEventBlock } = await import(path.join(path.dirname(DIST_ESM), 'bridge_file_channel.js'));
 
 function loadArea(area) {
   const dir = path.join(VECTORS_DIR, area);
@@ -73,6 +75,10 @@ function messageSpec(m) {
 }
 
 const runners = {
+  bridge_sse_event(c) {
+    const e = parseEventBlock(unhex(c.expect.hex));
+    assert.deepEqual({ type: e.type, id: e.id ?? '', header: e.header, body_hex: hex(e.body) }, c.input, c.name);
+  },
   bridge_splice_apply(c) {
     const i = c.input;
     expectOutcome(c, () => ipckit.applySplice(unhex(i.base_hex), i.at, i.from, i.to, unhex(i.body_hex)),
