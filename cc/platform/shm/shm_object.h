@@ -117,8 +117,10 @@ absl::Status SetObjectMode(const ShmObject& object, uint32_t mode);
 absl::Status ResizeObject(const ShmObject& object, uint64_t size);
 
 // fstat. Windows: the mapping's size (an opener's in whole pages), mode 0600,
-// owner 0 (CurrentUserId there), and no id.
+// no id, and as owner CurrentUserId() (0 there) if this user owns the mapping,
+// kOtherUserId if another does (its owner SID; spec/windows.md, "Security").
 absl::StatusOr<ObjectInfo> StatObject(const ShmObject& object);
+inline constexpr uint32_t kOtherUserId = 0xFFFFFFFF;
 
 // Names (without the leading '/') of the shm objects visible to this process:
 // the regular files in /dev/shm. unimplemented where there is no such

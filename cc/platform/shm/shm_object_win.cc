@@ -14,6 +14,7 @@
 #include "cc/platform/shm/shm_object.h"
 #include "cc/platform/win/error_win.h"
 #include "cc/platform/win/security_win.h"
+#include "cc/platform/process/process.h"
 #include "cc/platform/win/wide_win.h"
 
 namespace ipckit {
@@ -136,10 +137,16 @@ absl::Status ResizeObject(const ShmObject& object, uint64_t size) {
 }
 
 absl::StatusOr<ObjectInfo> StatObject(const ShmObject& object) {
+  // The owner SID stands for the uid: this user's (or this token's default
+  // owner's) mapping is CurrentUserId()'s, any other kOtherUserId's, so
+  // SharedMemory's owner check refuses a mapping another user made first.
+  absl::StatusOr<win::SecurityInfo> security =
+      win::SecurityInfoOf(object.state().file.handle(), SE_KERNEL_OBJECT, "shared memory");
+  if (!security.ok()) return security.status();
   ObjectInfo info;
   info.size = object.state().size;
   info.mode = 0600;
-  info.owner_uid = 0;
+  info.owner_uid = security->owned_by_me ? CurrentUserId() : kOtherUserId;
   return info;
 }
 

@@ -248,6 +248,31 @@ TEST_F(SecurityTest, MappingsAndTheirCreationMutexAreOwnerOnly) {
   EXPECT_EQ(DaclOf(*info), expected);
 }
 
+// A mapping another user made first (a squatter in this session) reads as
+// theirs, so SharedMemory's owner check refuses it. Wine, unlike Windows
+// (SeRestorePrivilege), lets a kernel object's owner be set to any SID, which
+// stands in for the other user here.
+TEST_F(SecurityTest, AMappingAnotherUserOwnsReadsAsTheirs) {
+  const std::string name = UniqueTestName("secown");
+  absl::StatusOr<ShmObject> mine = ShmCreateExclusive(absl::StrCat("/", name), 0600, 4096);
+  ASSERT_TRUE(mine.ok()) << mine.status();
+  absl::StatusOr<ObjectInfo> info = StatObject(*mine);
+  ASSERT_TRUE(info.ok()) << info.status();
+  EXPECT_EQ(info->owner_uid, 0u);  // CurrentUserId() on Windows
+  if (!UnderWine()) GTEST_SKIP() << "setting another owner needs SeRestorePrivilege on Windows";
+  PSID anonymous = nullptr;
+  ASSERT_TRUE(::ConvertStringSidToSidW(L"S-1-5-7", &anonymous));
+  const DWORD err = ::SetSecurityInfo(mine->state().file.handle(), SE_KERNEL_OBJECT, OWNER_SECURITY_INFORMATION,
+                                      anonymous, nullptr, nullptr, nullptr);
+  ::LocalFree(anonymous);
+  ASSERT_EQ(err, static_cast<DWORD>(ERROR_SUCCESS));
+  absl::StatusOr<ShmObject> opened = ShmOpen(absl::StrCat("/", name), ShmAccess::kReadWrite);
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  info = StatObject(*opened);
+  ASSERT_TRUE(info.ok()) << info.status();
+  EXPECT_EQ(info->owner_uid, kOtherUserId);
+}
+
 // The pipes made for a child process: AnonymousPipe's (its reader is the
 // pipe's server end) and win::MakeChildPipe's.
 TEST_F(SecurityTest, PipesForChildrenAreOwnerOnly) {
