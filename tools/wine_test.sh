@@ -20,7 +20,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # platform code (loopback sockets, Win32
 # errors, process liveness, random bytes, named and anonymous pipes, file
 # mappings, file locks, replace and directory watching, polled futex words;
-# spec/windows.md), and zero-copy pub/sub across two processes.
+# spec/windows.md), and zero-copy pub/sub across two processes, its segment
+# header checked against the shared vectors (conformance/vectors/shm_msg).
 TESTS=(
   //cc/base:deadline_test
   //cc/base:error_test
@@ -52,6 +53,7 @@ TESTS=(
   //cc/platform/random:secure_random_test
   //cc/platform/sync:futex_win_test
   //cc/shm_msg:pubsub_process_test
+  //cc/shm_msg:service_layout_test
   //cc/platform/win:error_win_test
   //cc/platform/watch:dir_watcher_win_test
   //cc/platform/win:fs_win_test

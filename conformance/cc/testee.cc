@@ -35,6 +35,7 @@
 #include "cc/file_channel/message.h"
 #include "cc/json/json.h"
 #include "cc/shm/shm_header.h"
+#include "cc/shm_msg/service_layout.h"
 #include "conformance/cc/internal/live_roles.h"
 #include "conformance/cc/internal/testee_common.h"
 #include "conformance/cc/internal/testee_os.h"
@@ -104,6 +105,75 @@ absl::Status ShmHeaderParse(const Value& in, Value& out, Alloc& a) {
   out.AddMember("creation_time_ns", Str(absl::StrCat(f.creation_time_ns), a), a);
   out.AddMember("state", Str(shm::SegmentStateName(f.state), a), a);
   out.AddMember("checksum", f.checksum, a);
+  return absl::OkStatus();
+}
+
+// shm_msg service configs in the vectors: u64 fields as decimal strings, u32
+// fields as numbers; max_publishers only where it is not 1 (format 2).
+absl::StatusOr<shm_msg::ServiceConfig> ServiceConfigOf(const Value& in) {
+  shm_msg::ServiceConfig c;
+  auto u32 = [&](const char* key, uint32_t* field) -> absl::Status {
+    IPCKIT_ASSIGN_OR_RETURN(uint64_t v, GetU64(in, key));
+    if (v > UINT32_MAX) return InvalidArgumentError(absl::StrCat("'", key, "' is not a u32"));
+    *field = static_cast<uint32_t>(v);
+    return absl::OkStatus();
+  };
+  if (in.HasMember("max_publishers")) IPCKIT_RETURN_IF_ERROR(u32("max_publishers", &c.max_publishers));
+  IPCKIT_RETURN_IF_ERROR(u32("max_subscribers", &c.max_subscribers));
+  IPCKIT_ASSIGN_OR_RETURN(c.max_payload, GetU64(in, "max_payload"));
+  IPCKIT_RETURN_IF_ERROR(u32("pool_slots", &c.pool_slots));
+  IPCKIT_RETURN_IF_ERROR(u32("subscriber_buffer", &c.subscriber_buffer));
+  IPCKIT_RETURN_IF_ERROR(u32("history", &c.history));
+  IPCKIT_RETURN_IF_ERROR(u32("max_held", &c.max_held));
+  uint32_t overflow = 0;
+  IPCKIT_RETURN_IF_ERROR(u32("overflow", &overflow));
+  c.overflow = static_cast<shm_msg::Overflow>(overflow);
+  return c;
+}
+
+Value ServiceConfigValue(const shm_msg::ServiceConfig& c, Alloc& a) {
+  Value v(rapidjson::kObjectType);
+  if (c.max_publishers != 1) v.AddMember("max_publishers", c.max_publishers, a);
+  v.AddMember("max_subscribers", c.max_subscribers, a);
+  v.AddMember("max_payload", Str(absl::StrCat(c.max_payload), a), a);
+  v.AddMember("pool_slots", c.pool_slots, a);
+  v.AddMember("subscriber_buffer", c.subscriber_buffer, a);
+  v.AddMember("history", c.history, a);
+  v.AddMember("max_held", c.max_held, a);
+  v.AddMember("overflow", static_cast<uint32_t>(c.overflow), a);
+  return v;
+}
+
+Value ServiceLayoutValue(const shm_msg::Layout& l, Alloc& a) {
+  Value v(rapidjson::kObjectType);
+  const std::pair<const char*, uint64_t> fields[] = {
+      {"participants_offset", l.participants_offset}, {"slots_offset", l.slots_offset},
+      {"queues_offset", l.queues_offset},             {"queue_stride", l.queue_stride},
+      {"history_offset", l.history_offset},           {"history_stride", l.history_stride},
+      {"payload_offset", l.payload_offset},           {"slot_stride", l.slot_stride},
+      {"total_size", l.total_size}};
+  for (const auto& [name, value] : fields) {
+    v.AddMember(rapidjson::StringRef(name), Str(absl::StrCat(value), a), a);
+  }
+  return v;
+}
+
+absl::Status ShmMsgHeaderBuild(const Value& in, Value& out, Alloc& a) {
+  IPCKIT_ASSIGN_OR_RETURN(shm_msg::ServiceConfig asked, ServiceConfigOf(in));
+  IPCKIT_ASSIGN_OR_RETURN(shm_msg::ServiceConfig config, shm_msg::ResolveConfig(asked));
+  IPCKIT_ASSIGN_OR_RETURN(shm_msg::Layout layout, shm_msg::ComputeLayout(config));
+  out.AddMember("hex", Str(absl::BytesToHexString(shm_msg::BuildHeader(config, layout)), a), a);
+  out.AddMember("layout", ServiceLayoutValue(layout, a), a);
+  return absl::OkStatus();
+}
+
+absl::Status ShmMsgHeaderParse(const Value& in, Value& out, Alloc& a) {
+  IPCKIT_ASSIGN_OR_RETURN(std::string head, GetHex(in, "hex"));
+  IPCKIT_ASSIGN_OR_RETURN(uint64_t object_size, GetU64(in, "object_size"));
+  IPCKIT_ASSIGN_OR_RETURN(shm_msg::ParsedHeader p, shm_msg::ParseHeader(head, object_size));
+  out.AddMember("config", ServiceConfigValue(p.config, a), a);
+  out.AddMember("layout", ServiceLayoutValue(p.layout, a), a);
+  out.AddMember("state", p.state, a);
   return absl::OkStatus();
 }
 
@@ -450,6 +520,7 @@ struct NamedOp {
 constexpr NamedOp kOps[] = {
     {"frame_encode", FrameEncode},   {"frame_decode", FrameDecode},
     {"shm_header_build", ShmHeaderBuild}, {"shm_header_parse", ShmHeaderParse},
+    {"shm_msg_header_build", ShmMsgHeaderBuild}, {"shm_msg_header_parse", ShmMsgHeaderParse},
     {"json_dumps", JsonDumps},       {"json_dumps_pretty", JsonDumpsPretty},
     {"json_loads", JsonLoads},
     {"file_channel_parse", FileChannelParse}, {"file_channel_compose", FileChannelCompose},
