@@ -9,7 +9,6 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "cc/base/error.h"
 #include "cc/base/status_macros.h"
@@ -104,9 +103,7 @@ absl::StatusOr<ChannelLock> ChannelLock::Acquire(const std::string& dir, const D
 }
 
 std::string Ipckit01FileLock::PathFor(const std::string& dir, absl::string_view file_name) {
-  absl::string_view stem = file_name;
-  absl::ConsumeSuffix(&stem, ".json");
-  return absl::StrCat(dir, "/", stem, ".lock");
+  return PathIn(dir, Ipckit01LockFileName(file_name));
 }
 
 namespace {

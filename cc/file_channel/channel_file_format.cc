@@ -5,11 +5,17 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "cc/base/error.h"
 #include "cc/base/status_macros.h"
 
 namespace ipckit {
+
+std::string Ipckit01LockFileName(absl::string_view file_name) {
+  absl::ConsumeSuffix(&file_name, ".json");
+  return absl::StrCat(file_name, ".lock");
+}
 
 uint64_t NowUnixMs() { return static_cast<uint64_t>(std::max<int64_t>(0, absl::ToUnixMillis(absl::Now()))); }
 

@@ -27,6 +27,13 @@ inline constexpr absl::string_view kBackendToFrontendFile = "backend_to_frontend
 inline constexpr absl::string_view kFrontendToBackendFile = "frontend_to_backend.json";
 inline constexpr absl::string_view kLockFile = ".lock";
 inline constexpr absl::string_view kChannelInfoFile = ".channel_info";
+// What a backend holds locked while it is open (spec/file_channel.md,
+// "Backend liveness").
+inline constexpr absl::string_view kBackendLockFile = ".backend.lock";
+
+// ipckit 0.1's lock file for the channel file `file_name`: ".json" replaced
+// by ".lock" (frontend_to_backend.json -> frontend_to_backend.lock).
+std::string Ipckit01LockFileName(absl::string_view file_name);
 
 inline constexpr size_t kDefaultMaxFileBytes = size_t{64} << 20;
 

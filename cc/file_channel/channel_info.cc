@@ -1,5 +1,7 @@
 #include "cc/file_channel/channel_info.h"
 
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -20,13 +22,11 @@ absl::Status EnsureFiles(const std::string& dir, const Deadline& deadline, bool 
   const std::string info_path = absl::StrCat(dir, "/", kChannelInfoFile);
   std::vector<absl::string_view> files;
   if (channel_files) files = {kBackendToFrontendFile, kFrontendToBackendFile};
-  // Returns whether everything is in place; validates .channel_info.
-  // A .channel_info of an older format (0.1's has none) is raised to ours:
-  // older format endpoints then refuse the channel rather than prune it by
-  // their rules (spec/file_channel.md, "Compatibility").
+  // Returns whether everything is in place; validates .channel_info. One of
+  // an older format is not: RaiseChannelInfo says what replaces it.
   auto current = [&](const FileSnapshot& info) -> absl::StatusOr<bool> {
-    IPCKIT_ASSIGN_OR_RETURN(ChannelInfoFields fields, ReadChannelInfo(info.text, info_path));
-    return fields.format_version == kFileChannelFormatVersion;
+    IPCKIT_ASSIGN_OR_RETURN(std::optional<std::string> raised, RaiseChannelInfo(info.text, NowUnixMs(), info_path));
+    return !raised.has_value();
   };
   auto check = [&]() -> absl::StatusOr<bool> {
     IPCKIT_ASSIGN_OR_RETURN(FileSnapshot info, ReadChannelFile(info_path, kMaxChannelInfoBytes, allow_shared));
@@ -49,12 +49,8 @@ absl::Status EnsureFiles(const std::string& dir, const Deadline& deadline, bool 
     IPCKIT_RETURN_IF_ERROR(
         ReplaceFileAtomically(dir, kChannelInfoFile, ComposeChannelInfo(NowUnixMs()), 0, false, allow_shared));
   } else {
-    IPCKIT_ASSIGN_OR_RETURN(ChannelInfoFields fields, ReadChannelInfo(info.text, info_path));
-    if (fields.format_version != kFileChannelFormatVersion) {
-      IPCKIT_RETURN_IF_ERROR(ReplaceFileAtomically(dir, kChannelInfoFile,
-                                                   ComposeChannelInfo(fields.created_ms.value_or(NowUnixMs())),
-                                                   info.mode, false, allow_shared));
-    }
+    IPCKIT_ASSIGN_OR_RETURN(std::optional<std::string> raised, RaiseChannelInfo(info.text, NowUnixMs(), info_path));
+    if (raised) IPCKIT_RETURN_IF_ERROR(ReplaceFileAtomically(dir, kChannelInfoFile, *raised, info.mode, false, allow_shared));
   }
   for (absl::string_view name : files) {
     // A file that exists is left alone, whatever it is: reads and writes

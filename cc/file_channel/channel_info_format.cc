@@ -7,6 +7,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "cc/base/error.h"
+#include "cc/base/status_macros.h"
 #include "cc/file_channel/message.h"
 #include "rapidjson/error/en.h"
 #include "rapidjson/memorystream.h"
@@ -131,6 +132,13 @@ absl::StatusOr<ChannelInfoFields> ReadChannelInfo(absl::string_view text, absl::
   fields.format_version = handler.format_version_.value_or(0);
   fields.created_ms = handler.created_;
   return fields;
+}
+
+absl::StatusOr<std::optional<std::string>> RaiseChannelInfo(absl::string_view text, uint64_t now_ms,
+                                                            absl::string_view label) {
+  IPCKIT_ASSIGN_OR_RETURN(ChannelInfoFields fields, ReadChannelInfo(text, label));
+  if (fields.format_version == kFileChannelFormatVersion) return std::optional<std::string>();
+  return std::optional<std::string>(ComposeChannelInfo(fields.created_ms.value_or(now_ms)));
 }
 
 }  // namespace ipckit

@@ -5,6 +5,8 @@
 //   std::string text = ipckit::ComposeChannelInfo(ipckit::NowUnixMs());
 //   IPCKIT_RETURN_IF_ERROR(ipckit::ValidateChannelInfo(text, ".channel_info"));
 //   // text == {"version":"1.0","protocol":"file-ipc","format_version":2,"created":...}\n
+//   // RaiseChannelInfo(R"({"version":"1.0","protocol":"file-ipc","created":5})", now, label)
+//   //   -> {"version":"1.0","protocol":"file-ipc","format_version":2,"created":5}\n
 #ifndef IPCKIT_CC_FILE_CHANNEL_CHANNEL_INFO_FORMAT_H_
 #define IPCKIT_CC_FILE_CHANNEL_CHANNEL_INFO_FORMAT_H_
 
@@ -42,6 +44,16 @@ struct ChannelInfoFields {
   std::optional<uint64_t> created_ms;
 };
 absl::StatusOr<ChannelInfoFields> ReadChannelInfo(absl::string_view text, absl::string_view label);
+
+// What an opening endpoint writes over the .channel_info `text` it read
+// (spec/file_channel.md, ".channel_info", rule 3): nullopt when `text` is of
+// kFileChannelFormatVersion already; for an older format (0.1's has no
+// format_version, format 1's is 1) the text ComposeChannelInfo writes, keeping
+// "created" (`now_ms` if there is none), so endpoints of the older format
+// refuse the channel instead of pruning it by their rules. Errors as
+// ValidateChannelInfo (a newer format is unsupported_version).
+absl::StatusOr<std::optional<std::string>> RaiseChannelInfo(absl::string_view text, uint64_t now_ms,
+                                                            absl::string_view label);
 
 }  // namespace ipckit
 

@@ -60,5 +60,23 @@ TEST(ReadChannelInfo, FormatVersionAndCreated) {
   EXPECT_FALSE(ReadChannelInfo(R"({"version":"1.0","protocol":"file-ipc","created":"x"})", "i")->created_ms);
 }
 
+TEST(RaiseChannelInfo, OlderFormatsRaisedCurrentKeptNewerRefused) {
+  // ipckit 0.1.12 writes this (pretty-printed, sorted, no newline at the end).
+  const std::string v01 = "{\n  \"created\": 1796353012435,\n  \"protocol\": \"file-ipc\",\n  \"version\": \"1.0\"\n}";
+  auto raised = RaiseChannelInfo(v01, 5, "i");
+  ASSERT_TRUE(raised.ok()) << raised.status();
+  EXPECT_EQ(*raised, ComposeChannelInfo(1796353012435));
+  raised = RaiseChannelInfo(R"({"version":"1.3","protocol":"file-ipc","format_version":1})", 5, "i");
+  ASSERT_TRUE(raised.ok()) << raised.status();
+  EXPECT_EQ(*raised, ComposeChannelInfo(5)) << "no created: the current time";
+  raised = RaiseChannelInfo(ComposeChannelInfo(9), 5, "i");
+  ASSERT_TRUE(raised.ok()) << raised.status();
+  EXPECT_FALSE(raised->has_value());
+  auto newer = RaiseChannelInfo(R"({"version":"1.0","protocol":"file-ipc","format_version":3})", 5, "i");
+  EXPECT_EQ(ErrorClassOf(newer.status()), "unsupported_version");
+  EXPECT_TRUE(absl::StrContains(newer.status().message(), "format_version 3")) << newer.status();
+  EXPECT_EQ(ErrorClassOf(RaiseChannelInfo("[]", 5, "i").status()), "corrupt");
+}
+
 }  // namespace
 }  // namespace ipckit

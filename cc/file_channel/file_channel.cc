@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "cc/base/error.h"
 #include "cc/base/status_macros.h"
+#include "cc/file_channel/channel_file_format.h"
 #include "cc/file_channel/channel_info.h"
 #include "cc/file_channel/uuid.h"
 #include "cc/platform/fs/file_ops.h"
@@ -22,7 +23,7 @@ namespace {
 // descriptor holding flock on .backend.lock, or an empty one when another
 // backend holds it. Writes our pid into the file, so watchers see a change.
 absl::StatusOr<UniqueFd> TakeLivenessLock(const std::string& dir, bool allow_shared) {
-  const std::string path = absl::StrCat(dir, "/.backend.lock");
+  const std::string path = absl::StrCat(dir, "/", kBackendLockFile);
   const uint32_t mode = allow_shared ? 0660 : 0600;
   IPCKIT_ASSIGN_OR_RETURN(UniqueFd fd, OpenOwnedRegularFile(path, kOpenReadWrite | kOpenCreate, mode, allow_shared));
   IPCKIT_ASSIGN_OR_RETURN(bool locked, LockFile(fd, /*wait=*/false, path));

@@ -21,6 +21,13 @@ export const BACKEND_TO_FRONTEND_FILE = constants.backendToFrontendFile;
 export const FRONTEND_TO_BACKEND_FILE = constants.frontendToBackendFile;
 export const LOCK_FILE = constants.lockFile;
 export const CHANNEL_INFO_FILE = constants.channelInfoFile;
+// What a backend holds locked while it is open ("Backend liveness").
+export const BACKEND_LOCK_FILE = constants.backendLockFile;
+// ipckit 0.1's lock file of each channel file (write protocol step 3).
+export const IPCKIT01_LOCK_FILES = Object.freeze({
+  [constants.backendToFrontendFile]: constants.backendToFrontendLockFile,
+  [constants.frontendToBackendFile]: constants.frontendToBackendLockFile,
+});
 export const DEFAULT_MAX_FILE_BYTES = constants.defaultMaxFileBytes;
 export const MAX_CHANNEL_INFO_BYTES = constants.maxChannelInfoBytes;
 export const FILE_CHANNEL_FORMAT_VERSION = constants.fileChannelFormatVersion;
@@ -157,6 +164,14 @@ export function composeChannelInfo(createdMs = Date.now()) {
 // info this implementation can work with.
 export function validateChannelInfo(text, label = CHANNEL_INFO_FILE) {
   check(core().validateChannelInfo(toBytes(text, 'channel info'), String(label)));
+}
+
+// The text an opening endpoint writes over the .channel_info `text` it read:
+// null when it is of this format already; for an older one (0.1's, format
+// 1's) the current text, keeping its "created" (else `nowMs`). Throws as
+// validateChannelInfo (a newer format: UnsupportedVersionError).
+export function raiseChannelInfo(text, nowMs = Date.now(), label = CHANNEL_INFO_FILE) {
+  return unwrap(core().raiseChannelInfo(toBytes(text, 'channel info'), nowMs, String(label)));
 }
 
 // ---- Format 2 reader files (spec/file_channel.md, "Format 2") ----

@@ -797,6 +797,15 @@ val ValidateChannelInfoJs(const std::string& text, const std::string& label) {
   return StatusVal(ValidateChannelInfo(text, label));
 }
 
+// The text that replaces an older .channel_info (RaiseChannelInfo), or null
+// when it is current.
+val RaiseChannelInfoJs(val text, double now_ms, const std::string& label) {
+  absl::StatusOr<std::optional<std::string>> raised =
+      RaiseChannelInfo(BytesArg(text), static_cast<uint64_t>(now_ms), label);
+  if (!raised.ok()) return Err(raised.status());
+  return Ok(*raised ? Str(**raised) : val::null());
+}
+
 // A named reader's memory of one channel file (CursorInbox), started from a
 // cursor {pos, ids}.
 class NamedInbox {
@@ -847,6 +856,9 @@ val Constants() {
   c.set("frontendToBackendFile", Str(kFrontendToBackendFile));
   c.set("lockFile", Str(kLockFile));
   c.set("channelInfoFile", Str(kChannelInfoFile));
+  c.set("backendLockFile", Str(kBackendLockFile));
+  c.set("backendToFrontendLockFile", Str(Ipckit01LockFileName(kBackendToFrontendFile)));
+  c.set("frontendToBackendLockFile", Str(Ipckit01LockFileName(kFrontendToBackendFile)));
   c.set("defaultMaxFileBytes", val(static_cast<double>(kDefaultMaxFileBytes)));
   c.set("fileChannelFormatVersion", val(static_cast<double>(kFileChannelFormatVersion)));
   c.set("maxChannelInfoBytes", val(static_cast<double>(kMaxChannelInfoBytes)));
@@ -918,6 +930,7 @@ EMSCRIPTEN_BINDINGS(ipckit) {
   function("applySplice", &w::ApplySpliceJs);
   function("composeChannelInfo", &w::ComposeChannelInfoJs);
   function("validateChannelInfo", &w::ValidateChannelInfoJs);
+  function("raiseChannelInfo", &w::RaiseChannelInfoJs);
   emscripten::class_<w::Inbox>("Inbox")
       .constructor<>()
       .function("takeNew", &w::Inbox::TakeNew)

@@ -28,6 +28,7 @@ import {
   MAX_CHANNEL_INFO_BYTES, ChannelFileWriter, ClaimIndex, NamedInbox, appendToChannelText, composeChannelInfo,
   validateChannelInfo, validateReaderName,
 } from '../file_channel_format.js';
+import { BACKEND_LOCK_FILE, raiseChannelInfo } from '../file_channel_format.js';
 import { FileChannelEndpoint, FileChannelEvent } from '../file_channel_endpoint.js';
 import { ready } from '../core.js';
 import { signalOption } from '../abort.js';
@@ -43,9 +44,6 @@ const DEFAULT_OPEN_TIMEOUT_MS = 10000;
 // How often a watching channel checks that its directory is still the one it
 // watches (a recreated directory is otherwise noticed only by a send).
 const DIRECTORY_CHECK_MS = 250;
-// What a backend holds flock on while it is open (spec/file_channel.md,
-// "Backend liveness"; the C++ core's name in file_channel.cc).
-export const BACKEND_LOCK_FILE = '.backend.lock';
 
 export const SIDES = {
   backend: { incoming: FRONTEND_TO_BACKEND_FILE, outgoing: BACKEND_TO_FRONTEND_FILE },
@@ -101,26 +99,30 @@ function exists(file) {
   }
 }
 
-// Creates <dir>/.channel_info under the lock if it is missing, else
+// Creates <dir>/.channel_info under the lock if it is missing, raises one of
+// an older format to this one (the core's rule, spec/file_channel.md,
+// ".channel_info" rule 3: keeping "created" and the file's mode), and
 // validates it (UnsupportedVersionError, CorruptError). With `channelFiles`,
 // also creates each missing channel file as an empty channel, as ipckit 0.1
 // does at open (the core's EnsureChannelFiles).
 export async function ensureChannelInfo(dir, lock, timeoutMs, fsync, allowShared = false, channelFiles = false) {
   const file = path.join(dir, CHANNEL_INFO_FILE);
   const names = channelFiles ? [BACKEND_TO_FRONTEND_FILE, FRONTEND_TO_BACKEND_FILE] : [];
-  let info = readChannelFile(file, MAX_CHANNEL_INFO_BYTES, allowShared);
-  if (!info.exists || names.some((n) => !exists(path.join(dir, n)))) {
-    await lock.withLock(timeoutMs, async () => {
-      info = readChannelFile(file, MAX_CHANNEL_INFO_BYTES, allowShared);
-      if (info.exists) validateChannelInfo(info.bytes, file);
-      else replaceFileAtomically(dir, CHANNEL_INFO_FILE, composeChannelInfo(Date.now()), 0, fsync, allowShared);
-      for (const n of names) {
-        if (!exists(path.join(dir, n))) replaceFileAtomically(dir, n, EMPTY_CHANNEL, 0, fsync, allowShared);
-      }
-    });
-    if (!info.exists) return;
-  }
-  validateChannelInfo(info.bytes, file);
+  const raised = (info) => (info.exists ? raiseChannelInfo(info.bytes, Date.now(), file) : null);
+  const info = readChannelFile(file, MAX_CHANNEL_INFO_BYTES, allowShared);
+  if (info.exists && raised(info) === null && names.every((n) => exists(path.join(dir, n)))) return;
+  await lock.withLock(timeoutMs, async () => {
+    const current = readChannelFile(file, MAX_CHANNEL_INFO_BYTES, allowShared);
+    if (!current.exists) {
+      replaceFileAtomically(dir, CHANNEL_INFO_FILE, composeChannelInfo(Date.now()), 0, fsync, allowShared);
+    } else {
+      const text = raised(current);
+      if (text !== null) replaceFileAtomically(dir, CHANNEL_INFO_FILE, text, current.mode, fsync, allowShared);
+    }
+    for (const n of names) {
+      if (!exists(path.join(dir, n))) replaceFileAtomically(dir, n, EMPTY_CHANNEL, 0, fsync, allowShared);
+    }
+  });
 }
 
 // What an empty channel file holds.

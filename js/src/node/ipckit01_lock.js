@@ -5,7 +5,7 @@
 //
 //   const held = await Ipckit01FileLock.acquire(dir, 'frontend_to_backend.json', Date.now() + 5000);
 //   try { /* read, append, temp file, rename */ } finally { held.release(); }
-//   // Ipckit01FileLock.pathFor(dir, 'x.json') === `${dir}/x.lock`
+//   // Ipckit01FileLock.pathFor(dir, 'frontend_to_backend.json') === `${dir}/frontend_to_backend.lock`
 //
 // The lock is "<stem>.lock" created with O_CREAT|O_EXCL holding "<pid>\n".
 // One that exists is stale, and removed, when its pid is not a live process
@@ -23,7 +23,8 @@ import {
   closeSync, constants as fsConstants, fstatSync, lstatSync, readSync, unlinkSync, writeSync,
 } from 'node:fs';
 import path from 'node:path';
-import { PermissionDeniedError, TimeoutError, fromSystemError } from '../errors.js';
+import { InvalidArgumentError, PermissionDeniedError, TimeoutError, fromSystemError } from '../errors.js';
+import { IPCKIT01_LOCK_FILES } from '../file_channel_format.js';
 import { PRIVATE_FILE_MODE, SHARED_FILE_MODE, isLive, openOwnedRegularFile } from './channel_files.js';
 
 export const IPCKIT01_LOCK_STALE_AFTER_MS = 5000;
@@ -91,10 +92,12 @@ export class Ipckit01FileLock {
   get path() { return this.#path; }
   get held() { return this.#path !== null; }
 
-  // "<dir>/<stem>.lock" for the channel file `fileName` ("x.json" -> "x.lock").
+  // The lock file of the channel file `fileName` in `dir`, by the core's name
+  // (frontend_to_backend.json -> <dir>/frontend_to_backend.lock).
   static pathFor(dir, fileName) {
-    const stem = fileName.endsWith('.json') ? fileName.slice(0, -'.json'.length) : fileName;
-    return path.join(dir, `${stem}.lock`);
+    const name = IPCKIT01_LOCK_FILES[fileName];
+    if (name === undefined) throw new InvalidArgumentError(`'${fileName}' is not a channel file`);
+    return path.join(dir, name);
   }
 
   // Takes the lock for <dir>/<fileName>, waiting until `deadlineMs` (a
