@@ -231,7 +231,8 @@ export function decideClaim(requestId, claims, requestIds, replyFile, mine) {
 // claim: claimants(claimsText, requestId) -> [{reader, pid, at}] on that
 // request, whose liveness the caller checks; then decide(requestId,
 // requestFile, replyFile, mine, alive) with one bool per claimant -> as
-// decideClaim. Holds WASM memory: call dispose() when done.
+// decideClaim, with `claims` as UTF-8 bytes. Holds WASM memory: call
+// dispose() when done.
 export class ClaimIndex {
   #index = new (core().ClaimIndex)();
 
