@@ -8,6 +8,9 @@
 // writable by no one else, unless the caller opted in.
 #include <windows.h>
 
+#include <optional>
+#include <utility>
+
 #include "absl/strings/str_cat.h"
 #include "cc/base/error.h"
 #include "cc/platform/fs/owned_file.h"
@@ -45,13 +48,17 @@ absl::StatusOr<UniqueFd> OpenOwnedRegularFile(const std::string& path, int open_
                                               bool allow_other_owner) {
   DWORD access = GENERIC_READ;  // includes READ_CONTROL, for the owner check
   if (open_flags & (kOpenWrite | kOpenReadWrite)) access |= GENERIC_WRITE;
-  // Used only if this call creates the file.
-  absl::StatusOr<Security> security = Security::For(SecuredObject::kFile, (create_mode & 0066) != 0);
-  if (!security.ok()) return security.status();
+  // Windows applies it only if this call creates the file.
+  std::optional<Security> security;
+  if (open_flags & kOpenCreate) {
+    absl::StatusOr<Security> made = Security::For(SecuredObject::kFile, (create_mode & 0066) != 0);
+    if (!made.ok()) return made.status();
+    security = *std::move(made);
+  }
   // Write-only callers still get read access: LockFileEx and
   // GetFileInformationByHandle need one of the two, never harmful here.
   UniqueHandle h(::CreateFileW(Widen(path).c_str(), access, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
-                               security->attributes(), Disposition(open_flags),
+                               security ? security->attributes() : nullptr, Disposition(open_flags),
                                FILE_ATTRIBUTE_NORMAL | FILE_FLAG_OPEN_REPARSE_POINT | FILE_FLAG_BACKUP_SEMANTICS,
                                nullptr));
   // OPEN_ALWAYS on an existing file says so; CREATE_NEW always creates.
