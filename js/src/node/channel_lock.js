@@ -140,6 +140,7 @@ export class ChannelLockHelper {
   #exited = null;     // why the helper is gone, once it is
   #held = false;
   #queue = Promise.resolve();  // serializes acquire/release users in-process
+  #unlockError = null;  // a withLock unlock that failed, thrown by the next acquire
   #perl;
   #allowShared;
 
@@ -160,22 +161,32 @@ export class ChannelLockHelper {
   // value or Infinity) is when that wait's timeout ends, for further locks
   // taken inside (the 0.1 lock: one timeout for both). Callers in this
   // process take turns.
+  // The unlock is sent before this resolves, but its answer is not awaited
+  // (a round trip to the helper, on every request's path): the next user in
+  // this process waits for it, and an unlock that failed is thrown by the
+  // next acquire.
   async withLock(timeoutMs, fn) {
+    let released = null;
     const turn = this.#queue.then(async () => {
       const deadlineMs = timeoutMs === Infinity ? Infinity : Date.now() + timeoutMs;
       await this.acquire(timeoutMs);
       try {
         return await fn(deadlineMs);
       } finally {
-        await this.release();
+        released = this.release().catch((err) => { this.#unlockError = err; });
       }
     });
-    this.#queue = turn.catch(() => {});
+    this.#queue = turn.then(() => released, () => released);
     return turn;
   }
 
   async acquire(timeoutMs = Infinity) {
     if (this.#held) throw makeError('invalid_argument', `lock '${this.#lockPath}' is already held by this channel`);
+    if (this.#unlockError) {
+      const err = this.#unlockError;
+      this.#unlockError = null;
+      throw err;
+    }
     await this.#start();
     const answer = await this.#command(timeoutMs === Infinity ? 'L' : `L ${Math.ceil(Math.max(0, timeoutMs))}`);
     if (answer === 'busy') {
