@@ -9,7 +9,9 @@
 //
 // Every refusal is permission_denied with a message naming the path and what
 // was found there. Nothing here blocks: a FIFO is opened non-blocking and
-// refused, never read.
+// refused, never read. On Windows a mode is an owner-only DACL and an owner a
+// SID, and others' write access is checked on files too (spec/windows.md,
+// "Security").
 #ifndef IPCKIT_CC_PLATFORM_FS_OWNED_FILE_H_
 #define IPCKIT_CC_PLATFORM_FS_OWNED_FILE_H_
 
