@@ -203,21 +203,25 @@ TEST_F(SecurityTest, AFileEveryoneMayWriteIsRefusedUnlessShared) {
   EXPECT_TRUE(OpenOwnedRegularFile(file, kOpenRead, 0600, /*allow_other_owner=*/true).ok());
 }
 
-// Another user's directory. Wine cannot set an owner (it keeps the Unix
-// owner, and ignores OWNER_SECURITY_INFORMATION), so the test has Linux's
-// chown do it: Wine runs a Unix program given by its Z: path. That needs root;
-// on Windows it needs a second account, so there it is skipped.
-TEST_F(SecurityTest, AnotherUsersDirectoryIsRefusedUnlessShared) {
+// Another user's directory, and file in a directory of ours. Wine cannot set
+// an owner (it keeps the Unix owner, and ignores OWNER_SECURITY_INFORMATION
+// on files), so the test has Linux's chown do it: Wine runs a Unix program
+// given by its Z: path. That needs root; on Windows it needs a second
+// account, so there it is skipped.
+TEST_F(SecurityTest, AnotherUsersDirectoryOrFileIsRefusedUnlessShared) {
   if (!UnderWine()) GTEST_SKIP() << "needs a second account on Windows";
   const std::string dir = root_ + "\\theirs";
   ASSERT_TRUE(MakePrivateDirs(dir).ok());
+  const std::string file = root_ + "\\mine\\x.json";
+  ASSERT_TRUE(MakePrivateDirs(root_ + "\\mine").ok());
+  ASSERT_TRUE(OpenOwnedRegularFile(file, kOpenWrite | kOpenCreate).ok());
   // Z:\x\y is /x/y; the marker is renamed into place once chown has answered.
-  std::string unix_dir = dir.substr(2);
-  absl::StrReplaceAll({{"\\", "/"}}, &unix_dir);
+  std::string unix_root = root_.substr(2);
+  absl::StrReplaceAll({{"\\", "/"}}, &unix_root);
   const std::string marker = root_ + "\\chowned";
   const std::wstring command = Widen(absl::StrCat(
-      "Z:\\bin\\sh -c \"if chown 4321 '", unix_dir, "'; then echo ok; else echo no; fi > '", unix_dir,
-      ".m' && mv '", unix_dir, ".m' '", unix_dir, "/../chowned'\""));
+      "Z:\\bin\\sh -c \"cd '", unix_root, "' && if chown 4321 theirs mine/x.json; then echo ok; else echo no; fi",
+      " > chowned.tmp && mv chowned.tmp chowned\""));
   absl::StatusOr<UniqueHandle> child = StartProcess(command);
   ASSERT_TRUE(child.ok()) << child.status();
   // Wine cannot wait for a Unix child: wait for its marker instead, bounded.
@@ -237,12 +241,16 @@ TEST_F(SecurityTest, AnotherUsersDirectoryIsRefusedUnlessShared) {
   }
   ASSERT_FALSE(answer.empty()) << "sh did not answer within 30 s";
   if (answer != "ok\n") GTEST_SKIP() << "chown refused (not root)";
-  const SecurityInfo info = FileSecurity(dir);
-  EXPECT_FALSE(info.owned_by_me) << info.sddl;
+  EXPECT_FALSE(FileSecurity(dir).owned_by_me) << FileSecurity(dir).sddl;
   absl::Status refused = CheckChannelDirectory(dir, /*allow_shared=*/false);
   EXPECT_EQ(ErrorClassOf(refused), kErrPermissionDenied) << refused;
   EXPECT_TRUE(absl::StrContains(refused.message(), "not by this user")) << refused;
   EXPECT_TRUE(CheckChannelDirectory(dir, /*allow_shared=*/true).ok());
+
+  absl::StatusOr<UniqueFd> theirs = OpenOwnedRegularFile(file, kOpenRead);
+  EXPECT_EQ(ErrorClassOf(theirs.status()), kErrPermissionDenied) << theirs.status();
+  EXPECT_TRUE(absl::StrContains(theirs.status().message(), "not by this user")) << theirs.status();
+  EXPECT_TRUE(OpenOwnedRegularFile(file, kOpenRead, 0600, /*allow_other_owner=*/true).ok());
 }
 
 // Kernel objects keep their descriptor as given, under Wine too.
