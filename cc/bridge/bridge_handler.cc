@@ -98,6 +98,29 @@ std::optional<absl::string_view> QueryParam(absl::string_view query, absl::strin
 
 std::string ReaderKey(absl::string_view file, absl::string_view name) { return absl::StrCat(file, "/", name); }
 
+// The "claims" event: {"mine":[ids],"others":[ids]}, the requests of the
+// next file event claimed for this page, and those answered or another's.
+std::string ComposeClaimsEvent(const std::vector<std::pair<std::string, bool>>& offered) {
+  rapidjson::StringBuffer out;
+  rapidjson::Writer<rapidjson::StringBuffer> w(out);
+  w.StartObject();
+  for (const bool mine : {true, false}) {
+    w.Key(mine ? "mine" : "others");
+    w.StartArray();
+    for (const auto& [id, ours] : offered) {
+      if (ours == mine) w.String(id.c_str(), id.size());
+    }
+    w.EndArray();
+  }
+  w.EndObject();
+  return ComposeSseEvent("claims", "", absl::string_view(out.GetString(), out.GetSize()), "");
+}
+
+// The file a reader of `file` answers its requests in.
+absl::string_view ReplyFileOf(absl::string_view file) {
+  return file == kBackendToFrontendFile ? kFrontendToBackendFile : kBackendToFrontendFile;
+}
+
 // An action for the server to run under the channel lock (an append or a claim).
 BridgeAction LockedJob(absl::string_view name, absl::Duration lock_timeout, absl::string_view origin) {
   BridgeAction action;
@@ -125,6 +148,12 @@ absl::Status ChannelFiles::SaveCursor(absl::string_view, absl::string_view, cons
 absl::StatusOr<bool> ChannelFiles::Claim(absl::string_view, absl::string_view, absl::string_view, absl::string_view,
                                          absl::Duration) {
   return InvalidArgumentError("this bridge keeps no named readers");
+}
+absl::StatusOr<std::vector<std::pair<std::string, bool>>> ChannelFiles::ClaimOffered(absl::string_view,
+                                                                                   absl::string_view,
+                                                                                   absl::string_view,
+                                                                                   const std::string&) {
+  return std::vector<std::pair<std::string, bool>>();
 }
 
 absl::Status RunJob(ChannelFiles& files, AppendJob* job, absl::Duration lock_timeout) {
@@ -520,6 +549,8 @@ BridgeAction BridgeHandler::OpenStream(const HttpRequest& request, absl::string_
     const uint64_t session = next_session_++;
     reader_sessions_[key] = session;
     action.stream.reader = std::string(*reader);
+    const std::string reply(ReplyFileOf(name));
+    if (Contains(appendable_, reply)) action.stream.reply_file = reply;
     rapidjson::StringBuffer out;
     rapidjson::Writer<rapidjson::StringBuffer> w(out);
     w.StartObject();
@@ -579,15 +610,22 @@ std::optional<StreamEvent> BridgeHandler::NextStreamEvent(StreamState* stream) {
     stream->etag = read->etag;
     return event;
   }
+  if (!stream->reader.empty() && !stream->reply_file.empty()) {
+    // The requests new to this page are claimed for it now, so that it need
+    // not ask (POST /v1/claim) before running their handlers.
+    absl::StatusOr<std::vector<std::pair<std::string, bool>>> offered =
+        files_->ClaimOffered(stream->name, stream->reply_file, stream->reader, read->text);
+    if (offered.ok() && !offered->empty()) event.text = ComposeClaimsEvent(*offered);
+  }
   std::optional<Splice> s = SpliceAgainst(stream->name, stream->etag, read->text);
   RememberSent(stream->name, read->etag, read->text);
   if (s) {
-    event.text = ComposeSseEvent("splice", read->etag,
+    event.text += ComposeSseEvent("splice", read->etag,
                               absl::StrCat(s->at, " ", s->from, " ", s->to, " ", s->body.size(), " ",
                                            stream->etag),
                               s->body);
   } else {
-    event.text = ComposeSseEvent("file", read->etag, absl::StrCat(read->text.size()), read->text);
+    event.text += ComposeSseEvent("file", read->etag, absl::StrCat(read->text.size()), read->text);
   }
   stream->etag = read->etag;
   return event;
@@ -625,6 +663,18 @@ BridgeAction BridgeHandler::Append(const HttpRequest& request, absl::string_view
     return action;
   }
   action = LockedJob(name, lock_timeout, origin);
+  if (std::optional<absl::string_view> pos = QueryParam(query, "cursor")) {
+    // The page's cursor (of the file it reads), saved with its answer.
+    uint64_t value = 0;
+    if (!absl::SimpleAtoi(*pos, &value)) {
+      action = BridgeAction();
+      action.response = Error(400, kErrInvalidArgument, absl::StrCat("cursor must be a pos, got '", *pos, "'"), origin);
+      return action;
+    }
+    action.append.cursor_pos = value;
+    action.append.cursor_reader = std::string(QueryParam(query, "reader").value_or(""));
+    action.append.cursor_session = std::string(QueryParam(query, "session").value_or(""));
+  }
   action.append.texts.reserve(scanned->size());
   for (const ScannedMessage& m : *scanned) {
     action.append.texts.emplace_back(body.substr(m.begin, m.end - m.begin));
@@ -655,9 +705,7 @@ BridgeAction BridgeHandler::ReaderPost(const HttpRequest& request, absl::string_
     return action;
   }
   absl::string_view reader = QueryParam(query, "reader").value_or("");
-  auto it = reader_sessions_.find(ReaderKey(name, reader));
-  if (reader.empty() || it == reader_sessions_.end() ||
-      QueryParam(query, "session") != absl::StrCat(it->second)) {
+  if (!SessionOpen(name, reader, QueryParam(query, "session").value_or(""))) {
     // A page's late request from a stream that has ended (a reload): the
     // new stream's page decides from the cursor it was given.
     action.response = Error(409, kErrClosed,
@@ -672,7 +720,7 @@ BridgeAction BridgeHandler::ReaderPost(const HttpRequest& request, absl::string_
     action.response = saved.ok() ? Json(200, "{\"saved\":true}", origin) : ErrorFromStatus(saved, origin);
     return action;
   }
-  const std::string reply(name == kBackendToFrontendFile ? kFrontendToBackendFile : kBackendToFrontendFile);
+  const std::string reply(ReplyFileOf(name));
   if (!Contains(appendable_, reply)) {
     action.response = Error(403, kErrPermissionDenied,
                             absl::StrCat("this bridge does not let clients answer requests of ", name), origin);
@@ -691,6 +739,11 @@ BridgeAction BridgeHandler::ReaderPost(const HttpRequest& request, absl::string_
   return action;
 }
 
+bool BridgeHandler::SessionOpen(absl::string_view file, absl::string_view reader, absl::string_view session) const {
+  auto it = reader_sessions_.find(ReaderKey(file, reader));
+  return !reader.empty() && it != reader_sessions_.end() && session == absl::StrCat(it->second);
+}
+
 void BridgeHandler::CloseStream(StreamState* stream) {
   if (stream->reader.empty()) return;
   reader_sessions_.erase(ReaderKey(stream->name, stream->reader));
@@ -706,6 +759,16 @@ HttpResponse BridgeHandler::AppendDone(const AppendJob& job, const absl::Status&
   }
   if (!job.claim_reader.empty()) {
     return Json(200, job.claimed ? "{\"claimed\":true}" : "{\"claimed\":false}", job.origin);
+  }
+  if (job.cursor_pos) {
+    // A stale session (the page reloaded) saves nothing; the append stands.
+    const absl::string_view read_file = ReplyFileOf(job.name);
+    ReaderCursor cursor;
+    cursor.pos = *job.cursor_pos;
+    const bool saved = SessionOpen(read_file, job.cursor_reader, job.cursor_session) &&
+                       files_->SaveCursor(read_file, job.cursor_reader, cursor).ok();
+    return Json(200, absl::StrCat("{\"appended\":", job.texts.size(), ",\"cursor_saved\":", saved ? "true" : "false", "}"),
+                job.origin);
   }
   return Json(200, absl::StrCat("{\"appended\":", job.texts.size(), "}"), job.origin);
 }

@@ -26,6 +26,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -80,6 +81,15 @@ class ChannelFiles {
   // handler. May run on another thread, like Append.
   virtual absl::StatusOr<bool> Claim(absl::string_view file, absl::string_view reply_file, absl::string_view name,
                                      absl::string_view request_id, absl::Duration lock_timeout);
+  // Claims for the open reader `name` the requests of `text` (a version of
+  // `file` about to be sent on its stream) that it has not been offered
+  // before, if the channel lock is free at once: per request id, whether it
+  // is the reader's. Empty when there are none or the lock is busy (the page
+  // then claims them itself).
+  virtual absl::StatusOr<std::vector<std::pair<std::string, bool>>> ClaimOffered(absl::string_view file,
+                                                                               absl::string_view reply_file,
+                                                                               absl::string_view name,
+                                                                               const std::string& text);
 };
 
 struct BridgeConfig {
@@ -123,6 +133,11 @@ struct AppendJob {
   std::string claim_id;
   std::string claim_reply;
   bool claimed = false;  // a claim's outcome, set by RunJob
+  // An append may carry its page's cursor (?reader=&session=&cursor=<pos>),
+  // saved once the append succeeded: no request of its own for it.
+  std::string cursor_reader;
+  std::string cursor_session;
+  std::optional<uint64_t> cursor_pos;
 };
 
 // Runs `job` on `files` (Append, or Claim setting job->claimed), waiting at
@@ -137,6 +152,7 @@ struct StreamState {
   std::string etag;  // the version the client holds; empty: none
   std::string reader;       // a named reader held for the page while the stream is open
   std::string first_event;  // sent before the first file event (the reader event)
+  std::string reply_file;   // where the reader's page answers requests; empty: it cannot
 };
 
 // One Server-Sent Event for a stream; `end`: close the stream after it.
@@ -217,6 +233,8 @@ class BridgeHandler {
                       absl::string_view body, absl::string_view origin);
   BridgeAction ReaderPost(const HttpRequest& request, absl::string_view route, absl::string_view name,
                           absl::string_view query, absl::string_view body, absl::string_view origin);
+  // The session of reader `reader` of `file` when it is `session`.
+  bool SessionOpen(absl::string_view file, absl::string_view reader, absl::string_view session) const;
   // Why a write from `origin` (with this Content-Type) is refused; nullopt: allowed.
   std::optional<HttpResponse> RefuseWrite(const HttpRequest& request, absl::string_view origin) const;
   HttpResponse Preflight(absl::string_view origin) const;

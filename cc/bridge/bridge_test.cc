@@ -14,6 +14,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
@@ -737,33 +738,37 @@ TEST_F(NamedReaderTest, EachRequestIsClaimedForOnePageAndReofferedWhenItsStreamD
   StartServer();
   absl::StatusOr<FileChannel> backend = FileChannel::Backend(dir_);
   ASSERT_TRUE(backend.ok()) << backend.status();
-  PageReader a = OpenReader("tabA");
-  PageReader b = OpenReader("tabB");
-  ASSERT_EQ(a.reader_event.type, "reader") << a.stream.head;
-  ASSERT_EQ(b.reader_event.type, "reader") << b.stream.head;
-  EXPECT_NE(a.session, b.session);
-  EXPECT_EQ(JsonField(a.reader_event.header, "reader"), "\"tabA\"");
-
   std::vector<std::string> ids;
   for (int i = 0; i < 6; ++i) {
     absl::StatusOr<std::string> id = backend->SendRequest("work", absl::StrCat("{\"n\":", i, "}"));
     ASSERT_TRUE(id.ok()) << id.status();
     ids.push_back(*id);
   }
-  // Each page asks for every request; the first to ask gets it, the other not.
-  int claimed_by_a = 0;
-  for (size_t i = 0; i < ids.size(); ++i) {
-    const bool a_first = i % 2 == 0;
-    HttpResult first = a_first ? Claim(a, "tabA", ids[i]) : Claim(b, "tabB", ids[i]);
-    HttpResult second = a_first ? Claim(b, "tabB", ids[i]) : Claim(a, "tabA", ids[i]);
-    ASSERT_EQ(first.status, 200) << first.body;
-    EXPECT_EQ(first.body, R"({"claimed":true})");
-    EXPECT_EQ(second.body, R"({"claimed":false})");
-    claimed_by_a += a_first;
-    // Asking again for one's own claim (a reloaded page) is still a yes.
-    EXPECT_EQ((a_first ? Claim(a, "tabA", ids[i]) : Claim(b, "tabB", ids[i])).body, R"({"claimed":true})");
+  const std::string all = absl::StrCat("[\"", absl::StrJoin(ids, "\",\""), "\"]");
+  // Page A's stream offers it the requests, claimed for it before they are
+  // sent (a "claims" event, then the file); page B's stream then offers them
+  // as another's.
+  PageReader a = OpenReader("tabA");
+  ASSERT_EQ(a.reader_event.type, "reader") << a.stream.head;
+  EXPECT_EQ(JsonField(a.reader_event.header, "reader"), "\"tabA\"");
+  bridge::SseEvent a_claims = a.stream.NextEvent();
+  EXPECT_EQ(a_claims.type, "claims");
+  EXPECT_EQ(a_claims.header, absl::StrCat("{\"mine\":", all, ",\"others\":[]}"));
+  EXPECT_EQ(a.stream.NextEvent().type, "file");
+  PageReader b = OpenReader("tabB");
+  ASSERT_EQ(b.reader_event.type, "reader") << b.stream.head;
+  EXPECT_NE(a.session, b.session);
+  bridge::SseEvent b_claims = b.stream.NextEvent();
+  EXPECT_EQ(b_claims.header, absl::StrCat("{\"mine\":[],\"others\":", all, "}"));
+
+  // Asked again (a page whose stream could not claim, or a reloaded page),
+  // the answer is the same: yes for A, no for B.
+  for (const std::string& id : ids) {
+    EXPECT_EQ(Claim(a, "tabA", id).body, R"({"claimed":true})") << id;
+    HttpResult other = Claim(b, "tabB", id);
+    ASSERT_EQ(other.status, 200) << other.body;
+    EXPECT_EQ(other.body, R"({"claimed":false})") << id;
   }
-  EXPECT_EQ(claimed_by_a, 3);
 
   // A name is one page's at a time: a second stream under it is refused.
   bridge::EventStream twice =
@@ -772,17 +777,17 @@ TEST_F(NamedReaderTest, EachRequestIsClaimedForOnePageAndReofferedWhenItsStreamD
   EXPECT_TRUE(absl::StrContains(twice.buffer, R"("error":"in_use")")) << twice.buffer;
   bridge::CloseConnection(twice.fd);
 
-  // Page B goes away before answering ids[1]: page A may take it over (C2),
-  // but not ids[3] once B's response is in the reply file.
+  // Page A goes away having answered ids[3] only: page B may take the others
+  // over (C2), but not ids[3].
   absl::StatusOr<FileChannel> answerer = FileChannel::Frontend(dir_);
   ASSERT_TRUE(answerer.ok()) << answerer.status();
   ASSERT_TRUE(answerer->SendResponse(ids[3], "null").ok());
-  bridge::CloseConnection(b.stream.fd);
-  ASSERT_TRUE(WaitReleased("tabB"));
-  EXPECT_EQ(Claim(a, "tabA", ids[1]).body, R"({"claimed":true})") << "re-offered when its page's stream dropped";
-  EXPECT_EQ(Claim(a, "tabA", ids[3]).body, R"({"claimed":false})") << "answered already";
-  EXPECT_EQ(Claim(b, "tabB", ids[5]).status, 409) << "a closed stream's session claims nothing";
   bridge::CloseConnection(a.stream.fd);
+  ASSERT_TRUE(WaitReleased("tabA"));
+  EXPECT_EQ(Claim(b, "tabB", ids[1]).body, R"({"claimed":true})") << "re-offered when its page's stream dropped";
+  EXPECT_EQ(Claim(b, "tabB", ids[3]).body, R"({"claimed":false})") << "answered already";
+  EXPECT_EQ(Claim(a, "tabA", ids[5]).status, 409) << "a closed stream's session claims nothing";
+  bridge::CloseConnection(b.stream.fd);
 }
 
 TEST_F(NamedReaderTest, APageResumesFromTheCursorItAcknowledged) {
@@ -806,6 +811,15 @@ TEST_F(NamedReaderTest, APageResumesFromTheCursorItAcknowledged) {
   EXPECT_TRUE(absl::StrContains(ReadFile(dir_ + "/.reader.backend_to_frontend.tabA.json"), "{\"pos\":2,"));
   EXPECT_EQ(Post(cursor_target, R"({"pos":"x"})").status, 400);
 
+  // A page's answer may carry its cursor: saved with the append.
+  HttpResult with_cursor =
+      Post(absl::StrCat("/v1/append/frontend_to_backend.json?reader=tabA&session=", a.session, "&cursor=3"),
+           RequestBody("r-1", "m"));
+  ASSERT_EQ(with_cursor.status, 200) << with_cursor.body;
+  EXPECT_EQ(with_cursor.body, R"({"appended":1,"cursor_saved":true})");
+  EXPECT_TRUE(absl::StrContains(ReadFile(dir_ + "/.reader.backend_to_frontend.tabA.json"), "{\"pos\":3,"));
+  ASSERT_EQ(Post(cursor_target, R"({"pos":2,"ids":[],"updated":0})").status, 200);
+
   // Reloaded: the old stream ends, a new one resumes where the page acknowledged.
   bridge::CloseConnection(a.stream.fd);
   ASSERT_TRUE(WaitReleased("tabA"));
@@ -815,6 +829,10 @@ TEST_F(NamedReaderTest, APageResumesFromTheCursorItAcknowledged) {
   EXPECT_NE(again.session, a.session);
   // The old page's late acknowledgement is refused: it cannot move the new page's cursor.
   EXPECT_EQ(Post(cursor_target, R"({"pos":1,"ids":[],"updated":0})").status, 409);
+  HttpResult stale =
+      Post(absl::StrCat("/v1/append/frontend_to_backend.json?reader=tabA&session=", a.session, "&cursor=1"),
+           RequestBody("r-2", "m"));
+  EXPECT_EQ(stale.body, R"({"appended":1,"cursor_saved":false})") << "the answer stands, the old cursor does not";
   // A name another process holds is in use.
   FileChannelOptions named;
   named.reader_name = "native";

@@ -60,10 +60,40 @@ absl::Status ChannelDirectory::Append(absl::string_view name, const std::vector<
   options.reader_positions = [this, file = std::string(name)] {
     return ReadReaderPositions(dir_, file, NowUnixMs(), kDefaultReaderTtl, false);
   };
+  std::lock_guard<std::mutex> lock(append_mu_);
+  auto index = append_indexes_.find(name);
+  if (index == append_indexes_.end()) index = append_indexes_.emplace(std::string(name), ChannelFileIndex()).first;
   absl::Status status =
-      AppendToChannelFile(dir_, name, texts, options, Deadline::After(lock_timeout));
+      AppendToChannelFile(dir_, name, texts, options, Deadline::After(lock_timeout), &index->second);
   if (status.ok()) wrote_once_.store(true);
   return status;
+}
+
+absl::StatusOr<std::vector<std::pair<std::string, bool>>> ChannelDirectory::ClaimOffered(
+    absl::string_view file, absl::string_view reply_file, absl::string_view name, const std::string& text) {
+  IPCKIT_ASSIGN_OR_RETURN(std::shared_ptr<OpenReaderFiles> reader, FindReader(file, name));
+  std::vector<std::string> request_ids;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    absl::StatusOr<std::vector<FileMessage>> fresh = reader->offered.TakeNew(text, file);
+    if (ErrorClassOf(fresh.status()) == kErrDataLoss) continue;  // moved past the gap: take what is there
+    IPCKIT_RETURN_IF_ERROR(fresh.status());
+    for (const FileMessage& m : *fresh) {
+      if (m.type == MessageType::kRequest) request_ids.push_back(m.id);
+    }
+    break;
+  }
+  std::vector<std::pair<std::string, bool>> offered;
+  if (request_ids.empty()) return offered;
+  // Only if the lock is free at once: the serving thread never waits.
+  absl::StatusOr<ChannelLock> channel_lock = ChannelLock::Acquire(dir_, Deadline::After(absl::ZeroDuration()), false);
+  if (!channel_lock.ok()) return offered;
+  std::lock_guard<std::mutex> claims_lock(reader->claims_mu);
+  const ipckit::Claim mine{std::string(name), platform::CurrentProcessId(), NowUnixMs()};
+  IPCKIT_ASSIGN_OR_RETURN(std::vector<bool> ours,
+                          ClaimRequests(dir_, file, reply_file, request_ids, mine, append_.max_file_bytes, false,
+                                        reader->request_index, reader->reply_index));
+  for (size_t i = 0; i < request_ids.size(); ++i) offered.emplace_back(std::move(request_ids[i]), ours[i]);
+  return offered;
 }
 
 }  // namespace ipckit::bridge
@@ -93,8 +123,17 @@ absl::StatusOr<ReaderCursor> ChannelDirectory::OpenReader(absl::string_view file
     IPCKIT_RETURN_IF_ERROR(files.Save(cursor, append_.fsync));
   }
   std::lock_guard<std::mutex> lock(readers_mu_);
-  readers_[ReaderKey(file, name)] = std::make_shared<OpenReaderFiles>(OpenReaderFiles{std::move(files), {}, {}});
+  readers_[ReaderKey(file, name)] =
+      std::make_shared<OpenReaderFiles>(std::move(files), cursor);
   return cursor;
+}
+
+absl::StatusOr<std::shared_ptr<ChannelDirectory::OpenReaderFiles>> ChannelDirectory::FindReader(
+    absl::string_view file, absl::string_view name) {
+  std::lock_guard<std::mutex> lock(readers_mu_);
+  auto it = readers_.find(ReaderKey(file, name));
+  if (it == readers_.end()) return ClosedError(absl::StrCat("reader '", name, "' of ", file, " is not open"));
+  return it->second;
 }
 
 void ChannelDirectory::CloseReader(absl::string_view file, absl::string_view name) {
@@ -104,30 +143,19 @@ void ChannelDirectory::CloseReader(absl::string_view file, absl::string_view nam
 
 absl::Status ChannelDirectory::SaveCursor(absl::string_view file, absl::string_view name,
                                           const ReaderCursor& cursor) {
-  std::shared_ptr<OpenReaderFiles> reader;
-  {
-    std::lock_guard<std::mutex> lock(readers_mu_);
-    auto it = readers_.find(ReaderKey(file, name));
-    if (it == readers_.end()) return ClosedError(absl::StrCat("reader '", name, "' of ", file, " is not open"));
-    reader = it->second;
-  }
+  IPCKIT_ASSIGN_OR_RETURN(std::shared_ptr<OpenReaderFiles> reader, FindReader(file, name));
   return reader->files.Save(cursor, append_.fsync);
 }
 
 absl::StatusOr<bool> ChannelDirectory::Claim(absl::string_view file, absl::string_view reply_file,
                                              absl::string_view name, absl::string_view request_id,
                                              absl::Duration lock_timeout) {
-  std::shared_ptr<OpenReaderFiles> reader;
-  {
-    std::lock_guard<std::mutex> lock(readers_mu_);
-    auto it = readers_.find(ReaderKey(file, name));
-    if (it == readers_.end()) return ClosedError(absl::StrCat("reader '", name, "' of ", file, " is not open"));
-    reader = it->second;
-  }
+  IPCKIT_ASSIGN_OR_RETURN(std::shared_ptr<OpenReaderFiles> reader, FindReader(file, name));
   // The claim is the page's, under its reader name; the bridge's pid only
   // says which process held the name's lock for it.
   const ipckit::Claim mine{std::string(name), platform::CurrentProcessId(), NowUnixMs()};
   IPCKIT_ASSIGN_OR_RETURN(ChannelLock channel_lock, ChannelLock::Acquire(dir_, Deadline::After(lock_timeout), false));
+  std::lock_guard<std::mutex> claims_lock(reader->claims_mu);
   IPCKIT_ASSIGN_OR_RETURN(std::vector<bool> ours,
                           ClaimRequests(dir_, file, reply_file, {std::string(request_id)}, mine,
                                         append_.max_file_bytes, false, reader->request_index, reader->reply_index));

@@ -16,6 +16,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -26,6 +27,7 @@
 #include "cc/file_channel/channel_file.h"
 #include "cc/file_channel/channel_file_reader_io.h"
 #include "cc/file_channel/file_index.h"
+#include "cc/file_channel/inbox.h"
 
 namespace ipckit::bridge {
 
@@ -42,18 +44,37 @@ class ChannelDirectory : public ChannelFiles {
   absl::Status SaveCursor(absl::string_view file, absl::string_view name, const ReaderCursor& cursor) override;
   absl::StatusOr<bool> Claim(absl::string_view file, absl::string_view reply_file, absl::string_view name,
                              absl::string_view request_id, absl::Duration lock_timeout) override;
+  absl::StatusOr<std::vector<std::pair<std::string, bool>>> ClaimOffered(absl::string_view file,
+                                                                       absl::string_view reply_file,
+                                                                       absl::string_view name,
+                                                                       const std::string& text) override;
 
  private:
   struct OpenReaderFiles {
+    OpenReaderFiles(NamedReaderFiles f, const ReaderCursor& cursor) : files(std::move(f)), offered(cursor) {}
+    // Claims of the page (the worker) and of its stream (the serving thread)
+    // share the indexes.
+    std::mutex claims_mu;
     NamedReaderFiles files;
     // The request and reply files as its claims last scanned them.
     ChannelFileIndex request_index;
     ChannelFileIndex reply_index;
+    // What the reader's stream has offered its page (ClaimOffered), from
+    // the cursor it opened at.
+    CursorInbox offered;
   };
+
+  // The open reader `name` of `file` (shared: a claim on the worker keeps it
+  // while its stream closes); closed if there is none.
+  absl::StatusOr<std::shared_ptr<OpenReaderFiles>> FindReader(absl::string_view file, absl::string_view name);
 
   const std::string dir_;
   const AppendOptions append_;
   std::atomic<bool> wrote_once_{false};
+  // Each file as this bridge's last append left it, so that an append parses
+  // only what others appended since (AppendToChannelFile's index).
+  std::mutex append_mu_;
+  std::map<std::string, ChannelFileIndex, std::less<>> append_indexes_;  // guarded by append_mu_
   // Claims run on the worker thread; the rest on the serving thread.
   std::mutex readers_mu_;
   std::map<std::string, std::shared_ptr<OpenReaderFiles>> readers_;  // guarded by readers_mu_

@@ -39,6 +39,9 @@ const LF = 10;
 // takes a fresh one: a reload's old stream may still be closing, while a tab
 // duplicated with its sessionStorage keeps the name for good.
 const NAME_IN_USE_MS = 2000;
+// A named reader's cursor rides on its next append (a response, a send);
+// without one for this long it is sent on its own.
+const ACK_DELAY_MS = 100;
 const DATA = new TextEncoder().encode('data: ');
 const TEXT = new TextDecoder();
 
@@ -141,6 +144,14 @@ function tabReaderName(base, fresh = false) {
   return name;
 }
 
+function jsonOrNull(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
 function sleep(ms, signal) {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
@@ -232,6 +243,9 @@ export class BridgeFileChannel extends FileChannelEndpoint {
   #ackKey = null;     // the cursor last sent, as JSON
   #acking = null;     // the acknowledgement in flight
   #ackAgain = false;
+  #ackTimer = null;
+  #offered = new Map();  // request id -> claimed for this page, from the stream's claims events
+  #onPageHide = null;
 
   // Connects to the bridge at `baseUrl` (the URL it printed, with its
   // `?token=`) as a frontend. Options: token (instead of the one in the URL),
@@ -281,6 +295,11 @@ export class BridgeFileChannel extends FileChannelEndpoint {
       validateReaderName(options.reader);
       this.#reader = options.reader;
     }
+    if (this.#reader !== null && typeof globalThis.addEventListener === 'function') {
+      // A page going away sends what it has taken now (keepalive).
+      this.#onPageHide = () => this.#flushAck();
+      globalThis.addEventListener('pagehide', this.#onPageHide);
+    }
   }
 
   get url() { return this.#base; }
@@ -297,13 +316,18 @@ export class BridgeFileChannel extends FileChannelEndpoint {
   // Resolves once the cursor of what this page has taken and answered is
   // acknowledged to the bridge (a reload resumes after it).
   async cursorSaved() {
+    this.#flushAck();
     while (this.#acking) await this.#acking;
   }
   _describe() { return this.#base; }
 
   async _append(texts, timeoutMs) {
     const name = FILES[this.side].outgoing;
-    const query = timeoutMs === Infinity ? '' : `?timeout_ms=${Math.ceil(timeoutMs)}`;
+    const params = timeoutMs === Infinity ? [] : [`timeout_ms=${Math.ceil(timeoutMs)}`];
+    // The named reader's cursor rides along when it has no pos-less ids.
+    const carried = this.#acking ? null : this.#pendingCursor();
+    if (carried && carried.cursor.ids.length === 0) params.push(`${this.#readerQuery()}&cursor=${carried.cursor.pos}`);
+    const query = params.length ? `?${params.join('&')}` : '';
     let res;
     try {
       res = await this.#fetch(`${this.#base}/v1/append/${name}${query}`, {
@@ -317,12 +341,19 @@ export class BridgeFileChannel extends FileChannelEndpoint {
       throw await fetchFailure(err, this.#base, this.#fetch, `append to ${name}`);
     }
     if (!res.ok) throw await bridgeError(res, `bridge ${this.#base}: append to ${name}`);
-    await res.body?.cancel();
+    if (carried && carried.cursor.ids.length === 0) {
+      if ((await res.json()).cursor_saved === true) this.#acked(carried);
+    } else {
+      await res.body?.cancel();
+    }
   }
 
   _shutdown() {
     this.#abort.abort();
     this.#setSession(null);
+    if (this.#ackTimer !== null) clearTimeout(this.#ackTimer);
+    this.#ackTimer = null;
+    if (this.#onPageHide) globalThis.removeEventListener('pagehide', this.#onPageHide);
   }
 
   // ---- named reader (spec/bridge.md, "Named readers") ----
@@ -341,6 +372,12 @@ export class BridgeFileChannel extends FileChannelEndpoint {
   // handler. Waits for the reader's stream to be open (a reconnect).
   async _claim(m) {
     if (this.#reader === null) return true;
+    if (this.#offered.has(m.id)) {
+      // Decided by the bridge as its stream offered the request.
+      const mine = this.#offered.get(m.id);
+      this.#offered.delete(m.id);
+      return mine;
+    }
     const deadline = Date.now() + this._sendTimeoutMs;
     while (this.#session === null) {
       if (this.closed) return false;
@@ -367,20 +404,45 @@ export class BridgeFileChannel extends FileChannelEndpoint {
     this.#acknowledge();
   }
 
-  // Rule R6: the cursor of what the page has, below any request still
-  // parked or being handled, sent to the bridge; one request at a time, the
-  // newest cursor last.
-  #acknowledge() {
-    if (this.#namedInbox === null || this.#session === null || this.closed) return;
-    if (this.#acking) {
-      this.#ackAgain = true;
-      return;
-    }
+  // The cursor to acknowledge (rule R6: what the page has, below any
+  // request still parked or being handled) as {cursor, key}, or null when
+  // there is no open reader or nothing new.
+  #pendingCursor() {
+    if (this.#namedInbox === null || this.#session === null || this.closed) return null;
     const cursor = this.#namedInbox.cursor();
     const floor = this._cursorFloor();
     if (floor !== Infinity && floor - 1 < cursor.pos) cursor.pos = Math.max(this.#ackedPos, floor - 1);
     const key = JSON.stringify([cursor.pos, cursor.ids]);
-    if (key === this.#ackKey) return;
+    return key === this.#ackKey ? null : { cursor, key };
+  }
+
+  #acked(carried) {
+    this.#ackKey = carried.key;
+    this.#ackedPos = carried.cursor.pos;
+  }
+
+  // Schedules an acknowledgement: the next append carries it, or a request
+  // of its own after ACK_DELAY_MS.
+  #acknowledge() {
+    if (this.#ackTimer !== null || this.#pendingCursor() === null) return;
+    this.#ackTimer = setTimeout(() => {
+      this.#ackTimer = null;
+      this.#flushAck();
+    }, ACK_DELAY_MS);
+  }
+
+  // Sends the cursor now (POST /v1/cursor/), one request at a time, the
+  // newest cursor last.
+  #flushAck() {
+    if (this.#ackTimer !== null) clearTimeout(this.#ackTimer);
+    this.#ackTimer = null;
+    if (this.#acking) {
+      this.#ackAgain = true;
+      return;
+    }
+    const carried = this.#pendingCursor();
+    if (carried === null) return;
+    const { cursor } = carried;
     const url = `${this.#base}/v1/cursor/${FILES[this.side].incoming}?${this.#readerQuery()}`;
     this.#acking = (async () => {
       try {
@@ -393,28 +455,32 @@ export class BridgeFileChannel extends FileChannelEndpoint {
         });
         if (!res.ok) throw await bridgeError(res, `bridge ${this.#base}: cursor of reader ${this.#reader}`);
         await res.body?.cancel();
-        this.#ackKey = key;
-        this.#ackedPos = cursor.pos;
+        this.#acked(carried);
       } catch (err) {
         if (!this.closed) this._report(err instanceof IpckitError ? err : makeError('io', err.message, { cause: err }));
       } finally {
         this.#acking = null;
         if (this.#ackAgain) {
           this.#ackAgain = false;
-          this.#acknowledge();
+          this.#flushAck();
         }
       }
     })();
   }
 
+  // The bridge's claims for the requests of the file event that follows.
+  #onClaimsEvent(event, url) {
+    const c = jsonOrNull(event.header);
+    if (!c || !Array.isArray(c.mine) || !Array.isArray(c.others)) {
+      throw makeError('corrupt', `bridge stream ${url}: a claims event that is not {mine, others} (${event.header})`);
+    }
+    for (const id of c.mine) this.#offered.set(id, true);
+    for (const id of c.others) this.#offered.set(id, false);
+  }
+
   // The stream's first event: the reader's cursor and session.
   #onReaderEvent(event, url) {
-    let r;
-    try {
-      r = JSON.parse(event.header);
-    } catch {
-      r = null;
-    }
+    const r = jsonOrNull(event.header);
     if (!r || r.reader !== this.#reader || !Number.isSafeInteger(r.session) || !Number.isSafeInteger(r.pos)
         || !Array.isArray(r.ids)) {
       throw makeError('corrupt', `bridge stream ${url}: a reader event that is not this reader's (${event.header})`);
@@ -540,6 +606,8 @@ export class BridgeFileChannel extends FileChannelEndpoint {
   async #onStreamEvent(event, url) {
     if (event.type === 'reader') {
       this.#onReaderEvent(event, url);
+    } else if (event.type === 'claims') {
+      this.#onClaimsEvent(event, url);
     } else if (event.type === 'file') {
       if (event.header !== String(event.body.length)) {
         throw makeError('corrupt', `bridge stream ${url}: a file event of ${event.body.length} bytes says ${event.header}`);
