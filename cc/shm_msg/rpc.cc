@@ -161,6 +161,9 @@ absl::StatusOr<Response> Client::Receive(uint64_t id, absl::Duration timeout) {
     if (pumped.ok()) continue;
     if (ErrorClassOf(pumped) != kErrTimeout && ErrorClassOf(pumped) != kErrPeerClosed) return pumped;
     if (!requests_.StillThere(pending->second)) {
+      // It may have answered between the Pump above and leaving: its
+      // responses were queued before it left, so look once more.
+      if (Pump(absl::ZeroDuration()).ok()) continue;
       outstanding_.erase(pending);
       return PeerClosedError(absl::StrCat("the server of request ", id, " has gone"));
     }
