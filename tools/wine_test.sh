@@ -46,6 +46,8 @@ TESTS=(
   //cc/shm:shared_memory_test
   //cc/pipe:anonymous_pipe_test
   //cc/platform/shm:shm_object_test
+  //cc/platform/internal:io_loops_test
+  //cc/platform/internal:unique_resource_test
   //cc/platform/io:local_stream_test
   //cc/platform/net:loopback_socket_test
   //cc/platform/fs:file_ops_win_test
