@@ -24,11 +24,10 @@ import path from 'node:path';
 import { ClosedError, InvalidArgumentError, TimeoutError, fromSystemError } from '../errors.js';
 import { checkOptions, intOption, timeoutOption } from '../bytes.js';
 import {
-  BACKEND_TO_FRONTEND_FILE, CHANNEL_INFO_FILE, DEFAULT_MAX_FILE_BYTES, DEFAULT_RETENTION, FRONTEND_TO_BACKEND_FILE,
-  MAX_CHANNEL_INFO_BYTES, ChannelFileWriter, ClaimIndex, NamedInbox, appendToChannelText, composeChannelInfo,
-  validateChannelInfo, validateReaderName,
+  BACKEND_LOCK_FILE, BACKEND_TO_FRONTEND_FILE, CHANNEL_INFO_FILE, DEFAULT_MAX_FILE_BYTES, DEFAULT_RETENTION,
+  FRONTEND_TO_BACKEND_FILE, MAX_CHANNEL_INFO_BYTES, ChannelFileWriter, ClaimIndex, NamedInbox, appendToChannelText,
+  composeChannelInfo, raiseChannelInfo, validateReaderName,
 } from '../file_channel_format.js';
-import { BACKEND_LOCK_FILE, raiseChannelInfo } from '../file_channel_format.js';
 import { FileChannelEndpoint, FileChannelEvent } from '../file_channel_endpoint.js';
 import { ready } from '../core.js';
 import { signalOption } from '../abort.js';
