@@ -107,8 +107,14 @@ def measure(label: str, frontend_command: list[str], directory: str, warmup: int
             raise RuntimeError(f"{label}: the frontend exited with {frontend.returncode}")
     finally:
         if frontend.poll() is None:
-            frontend.kill()
-            frontend.wait()
+            # SIGTERM first: the Chromium frontend then ends its browser and
+            # bridge, which a SIGKILL would leave running.
+            frontend.terminate()
+            try:
+                frontend.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                frontend.kill()
+                frontend.wait()
         backend.close()
     lines = [line for line in printed.splitlines() if line.startswith("{")]
     return samples, json.loads(lines[-1]) if lines else {}
