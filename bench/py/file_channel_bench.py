@@ -14,8 +14,13 @@ writers prune what every named reader acknowledged, so the cost should not
 grow with what was sent before.
 Both sides wait on file change (inotify in ipckit); the page reads and writes
 through the HTTP bridge (`python -m ipckit serve`), whose held GETs wake on
-file change too. The channel directory is a fresh one under $TMPDIR (default
-/tmp), removed afterwards. A frontend may print one JSON line on stdout with
+file change too. The channel directory is a fresh one under --channel-root
+(default $TMPDIR, else /tmp), removed afterwards; run.sh puts it on tmpfs
+(/dev/shm), where /tmp is on Debian 13, Fedora and Arch and $XDG_RUNTIME_DIR
+everywhere: on an ext4 /tmp every replace-by-rename of a channel file (four
+per page round trip) waits on the journal, milliseconds each when other work
+on the machine writes to the disk, which the rows would measure instead of
+ipckit. A frontend may print one JSON line on stdout with
 diagnostic samples (the page's fetch() floor), reported beside the latency.
 """
 
@@ -129,6 +134,7 @@ def main() -> None:
                         help="a Node script taking the channel dir and a python with ipckit")
     parser.add_argument("--browser-skip-reason", help="why there is no Chromium frontend")
     parser.add_argument("--only", help="measure only the rows whose label contains this text")
+    parser.add_argument("--channel-root", help="where the channel directories are made (default: $TMPDIR or /tmp)")
     parser.add_argument("--frontend", help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.frontend:
@@ -161,7 +167,7 @@ def main() -> None:
         if command is None:
             skip(SUITE, label, 0, reason)
             continue
-        directory = tempfile.mkdtemp(prefix="ipckit-bench-fc-")
+        directory = tempfile.mkdtemp(prefix="ipckit-bench-fc-", dir=options.channel_root)
         try:
             samples, printed = measure(label, [a.replace("{dir}", directory) for a in command],
                                        directory, warmup, options.iters, history, reader)
@@ -170,7 +176,8 @@ def main() -> None:
             continue
         finally:
             shutil.rmtree(directory, ignore_errors=True)
-        emit(result({"suite": SUITE, "method": label, "size": 0}, samples))
+        emit(result({"suite": SUITE, "method": label, "size": 0,
+                     "channel_root": os.path.dirname(directory)}, samples))
         progress(f"  file channel {label:36} median {fmt_us(samples.median):>10}  "
                  f"p99 {fmt_us(samples.p99):>10}")
         if printed.get("fetch_floor_ns"):
