@@ -5,15 +5,19 @@
 // request is handled by exactly one tab; each event reaches each tab once; a
 // tab reloaded while events are sent resumes from the cursor it acknowledged,
 // replaying nothing and losing nothing. No sleeps: the pages report to the
-// page server, and the reloaded page waits at a gate the test opens.
+// page server, and the reloaded page waits at a gate the test opens. A Node
+// client of the bridge (no sessionStorage: a reader name given) claims a
+// request itself when another process held .lock as its stream offered it.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { test } from 'node:test';
 import { DIST_ESM, tempDir, within } from './helpers.mjs';
 import { CHROMIUM, launchChromium, startPageServer } from './page_harness.mjs';
 import { startBridge } from './python_helpers.mjs';
 
-const { FileChannel, ready } = await import(DIST_ESM);
+const { BridgeFileChannel, FileChannel, ready } = await import(DIST_ESM);
+const { ChannelLockHelper } = await import(path.join(path.dirname(DIST_ESM), 'node', 'channel_lock.js'));
 await ready();
 
 const REQUESTS = 20;
@@ -132,5 +136,58 @@ test('two tabs: each backend request handled once, events once per tab, a reload
   } finally {
     for (const c of cleanups.reverse()) await c();
     tmp.cleanup?.();
+  }
+});
+
+test('a request the stream could not claim (the lock was busy) is claimed by the page itself', async () => {
+  const tmp = tempDir('ipckit-js-claim-');
+  const cleanups = [];
+  try {
+    const bridge = await startBridge(tmp.dir);
+    cleanups.push(() => bridge.close());
+    const backend = await FileChannel.backend(tmp.dir);
+    cleanups.push(() => backend.close());
+    const answer = backend.sendRequest('work', { n: 7 }, { timeoutMs: 30000 });
+    await backend.sendEvent('after', null);  // written after the request: it is in the file
+    // Another process holds .lock while the page's stream opens.
+    const lock = new ChannelLockHelper(tmp.dir);
+    cleanups.push(() => lock.close());
+    await lock.acquire(10000);
+    const urls = [];
+    const ch = await BridgeFileChannel.frontend(bridge.url, {
+      reader: 'node-page',
+      fetch: (url, init) => { urls.push(String(url)); return fetch(url, init); },
+    });
+    cleanups.push(() => ch.close());
+    let handled = 0;
+    ch.onRequest('work', (p) => { handled += 1; return { n: p.n, by: ch.reader }; });
+    // The stream's first events (the reader, the file) went out with its head.
+    const until = Date.now() + 20000;
+    while (ch.transport !== 'stream') {
+      assert.ok(Date.now() < until, 'the stream opens');
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await lock.release();
+    assert.deepEqual(await within(30000, answer, 'the answer'), { n: 7, by: 'node-page' });
+    assert.equal(handled, 1);
+    assert.equal(urls.filter((u) => u.includes('/v1/claim/backend_to_frontend.json?reader=node-page')).length, 1,
+      'no claims event listed the request: the page asked for it');
+    const claims = readFileSync(path.join(tmp.dir, '.claims.backend_to_frontend.json'), 'utf8');
+    assert.match(claims, /"reader":"node-page"/);
+    // Once its response is written the request is settled and the cursor
+    // passes it (sent on its own, 100 ms later, without another append).
+    const cursorFile = path.join(tmp.dir, '.reader.backend_to_frontend.node-page.json');
+    const saved = Date.now() + 10000;
+    let pos = -1;
+    while (pos !== 2 && Date.now() < saved) {
+      await ch.cursorSaved();
+      pos = JSON.parse(readFileSync(cursorFile, 'utf8')).pos;
+      if (pos !== 2) await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.equal(pos, 2, 'the cursor is past the request and the event after it');
+    assert.ok(urls.some((u) => u.includes('/v1/cursor/backend_to_frontend.json?reader=node-page')));
+  } finally {
+    for (const c of cleanups.reverse()) await c();
+    tmp.cleanup();
   }
 });
