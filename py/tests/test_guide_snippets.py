@@ -132,7 +132,10 @@ class Program:
         stem = "%s_%d" % (re.sub(r"\W", "_", block.document), block.line)
         self.stderr_path = cwd / (".%s_%d.stderr" % (stem, index))
         if block.language == "python":
-            script = cwd / (".%s.py" % stem)
+            # A file of its own: copies=N start one after another, and a copy
+            # writing a shared script (truncate, then write) while the one
+            # before was still reading it left that one an empty program.
+            script = cwd / (".%s_%d.py" % (stem, index))
             script.write_text(block.code, encoding="utf-8")
             argv = [sys.executable, script.name, *args]
         else:
