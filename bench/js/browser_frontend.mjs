@@ -10,9 +10,10 @@
 //   node bench/js/browser_frontend.mjs /tmp/ipckit-bench-fc-XXXX /path/to/venv/bin/python
 //
 // The page has the bridge's own origin, as a page the bridge serves does: no
-// CORS, no preflight. Before it announces itself, it times fetch() of a tiny
-// static file from the same bridge: the browser's and the bridge's cost of one
-// HTTP round trip, the floor of every bridge request. That floor is printed on
+// CORS, no preflight. After it answered "stop" (warm, its event stream still
+// open, as during the round trips), it times fetch() of a tiny static file
+// from the same bridge: the browser's and the bridge's cost of one HTTP round
+// trip, the floor of every bridge request. That floor is printed on
 // stdout as one JSON line, {"fetch_floor_ns": [...]}, for the benchmark to
 // report beside the latency. The page reads changes from the bridge's event
 // stream (the default transport); IPCKIT_BENCH_BRIDGE_TRANSPORT=poll makes it
@@ -34,7 +35,7 @@ if (!dir || !python) {
   console.error('usage: browser_frontend.mjs CHANNEL_DIR PYTHON');
   process.exit(2);
 }
-const FLOOR_FETCHES = 100;
+const FLOOR_FETCHES = 200;
 const STREAM = process.env.IPCKIT_BENCH_BRIDGE_TRANSPORT !== 'poll';
 
 // The page, served by the bridge at / (its URL carries the token, which the
@@ -45,11 +46,6 @@ function pageHtml(resultUrl) {
 import { BridgeFileChannel } from '/pkg/esm/browser.js';
 const out = { fetchFloorMs: [] };
 try {
-  for (let i = 0; i < ${FLOOR_FETCHES}; i += 1) {
-    const t0 = performance.now();
-    await (await fetch('/floor.txt', { cache: 'no-store' })).text();
-    out.fetchFloorMs.push(performance.now() - t0);
-  }
   const ch = await BridgeFileChannel.frontend(location.href, { stream: ${STREAM} });
   let stop;
   const stopped = new Promise((resolve) => { stop = resolve; });
@@ -58,6 +54,13 @@ try {
   ch.onError((err) => { out.error = String(err); });
   await ch.sendEvent('ready', { page: true });
   await stopped;
+  // The floor, in the state the round trips ran in: the page warm, its
+  // event stream open, nothing else in flight.
+  for (let i = 0; i < ${FLOOR_FETCHES}; i += 1) {
+    const t0 = performance.now();
+    await (await fetch('/floor.txt', { cache: 'no-store' })).text();
+    out.fetchFloorMs.push(performance.now() - t0);
+  }
   out.transport = ch.transport;
   await ch.close();
 } catch (e) {
