@@ -67,7 +67,8 @@ function runInNode(file) {
   let text = '';
   child.stdout.on('data', (d) => { text += d; });
   child.stderr.on('data', (d) => { text += d; });
-  return within(30000, new Promise((resolve) => child.on('exit', (code) => {
+  // 'close': once the output is all read ('exit' may come before its end).
+  return within(30000, new Promise((resolve) => child.on('close', (code) => {
     const line = text.split('\n').find((l) => l.startsWith('IPCKIT_RESULT '));
     resolve(line ? JSON.parse(line.slice('IPCKIT_RESULT '.length)) : { error: `exit ${code}: ${text.slice(-3000)}` });
   })), `node ${file}`);

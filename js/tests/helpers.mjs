@@ -48,8 +48,10 @@ export function startPeer(args, { ready = true } = {}) {
       if (onLine) onLine();
     }
   });
+  // 'close', not 'exit': 'exit' can come before the last of stdout and
+  // stderr has been read, and a test reads stderr once the peer exited.
   const exited = new Promise((resolve) => {
-    child.on('exit', (code, signal) => resolve(code ?? signal));
+    child.on('close', (code, signal) => resolve(code ?? signal));
     child.on('error', (err) => {
       stderr += String(err);
       resolve(-1);
@@ -177,7 +179,7 @@ export function runNodeModule(source, nodeFlags = []) {
   let out = '';
   child.stdout.on('data', (d) => { out += d; });
   child.stderr.on('data', (d) => { out += d; });
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, out })));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, out })));  // all output read
 }
 
 // Imports a built ESM entry and waits for its WASM core (the ESM build loads
