@@ -69,8 +69,11 @@ std::vector<DirWatcher::FileSignature> DirWatcher::Snapshot() const {
   for (size_t i = 0; i < names_.size(); ++i) {
     std::string path = absl::StrCat(dir_, "/", names_[i]);
     struct stat st;
-    if (::stat(path.c_str(), &st) != 0) continue;  // missing (or unreadable): "does not exist"
     FileSignature& sig = out[i];
+    if (::stat(path.c_str(), &st) != 0) {  // missing (or unreadable): "does not exist"
+      if (errno != ENOENT && errno != ENOTDIR) sig.open_error = static_cast<uint32_t>(errno);
+      continue;
+    }
     sig.exists = true;
     sig.dev = st.st_dev;
     sig.ino = st.st_ino;
@@ -87,6 +90,7 @@ std::vector<DirWatcher::FileSignature> DirWatcher::Snapshot() const {
 }
 
 absl::StatusOr<bool> DirWatcher::Wait(const Deadline& deadline) {
+  last_wake_ = Wake{};
   if (polling()) return WaitPolling(deadline);
   return WaitInotify(deadline);
 }
@@ -116,7 +120,9 @@ absl::StatusOr<bool> DirWatcher::WaitInotify(const Deadline& deadline) {
 absl::StatusOr<bool> DirWatcher::DrainEvents() {
 #if defined(IPCKIT_HAVE_INOTIFY)
   bool changed = false;
+  bool overflow = false;
   bool lost_watch = false;
+  std::string names;
   alignas(struct inotify_event) char buffer[8192];
   for (;;) {
     ssize_t n = ::read(inotify_fd_.get(), buffer, sizeof(buffer));
@@ -129,19 +135,25 @@ absl::StatusOr<bool> DirWatcher::DrainEvents() {
     for (ssize_t off = 0; off + static_cast<ssize_t>(sizeof(struct inotify_event)) <= n;) {
       const auto* event = reinterpret_cast<const struct inotify_event*>(buffer + off);
       off += sizeof(struct inotify_event) + event->len;
-      if (event->mask & IN_Q_OVERFLOW) changed = true;  // events were dropped: assume anything
+      if (event->mask & IN_Q_OVERFLOW) overflow = true;  // events were dropped: assume anything
       if (event->mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF)) lost_watch = true;
       if (event->len == 0) continue;
       absl::string_view name(event->name, strnlen(event->name, event->len));
-      if (std::find(names_.begin(), names_.end(), name) != names_.end()) changed = true;
+      if (std::find(names_.begin(), names_.end(), name) != names_.end()) {
+        changed = true;
+        absl::StrAppend(&names, names.empty() ? "" : ", ", "inotify event for ", name);
+      }
     }
   }
   if (lost_watch) {
     // The directory was removed or renamed; inotify will say nothing more.
     StartPolling();
+    last_wake_ = Wake{WakeReason::kWatchLost, "the directory was removed or renamed"};
     return true;
   }
-  return changed;
+  if (changed) last_wake_ = Wake{WakeReason::kChanged, std::move(names)};
+  else if (overflow) last_wake_ = Wake{WakeReason::kOverflow, ""};
+  return changed || overflow;
 #else
   return false;
 #endif

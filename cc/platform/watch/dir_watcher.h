@@ -56,6 +56,21 @@ class DirWatcher {
   // (false). Errors only for failing system calls.
   absl::StatusOr<bool> Wait(const Deadline& deadline);
 
+  // Why the last Wait() returned true, for diagnostics and tests. Only
+  // kChanged says a watched file changed; the others are the legal spurious
+  // wakes the caller's re-check absorbs. A ReadDirectoryChangesW or inotify
+  // overflow is not one on Windows (the signatures are compared again) but
+  // is on Linux (kOverflow). kNone after a Wait that returned false.
+  enum class WakeReason { kNone, kChanged, kUnreadable, kOverflow, kWatchLost };
+  struct Wake {
+    WakeReason reason = WakeReason::kNone;
+    // kChanged / kUnreadable: "<name>: <old signature> -> <new>" per changed
+    // file; kWatchLost: the error; kOverflow: empty.
+    std::string detail;
+  };
+  const Wake& last_wake() const { return last_wake_; }
+  static const char* WakeReasonName(WakeReason reason);
+
   // True when polling rather than using kernel notification.
   bool polling() const { return !inotify_fd_.valid() && native_ == nullptr; }
 
@@ -74,6 +89,9 @@ class DirWatcher {
     uint64_t size = 0;
     int64_t mtime_ns = 0;
     int64_t ctime_ns = 0;
+    // Why a file that is not "not found" reads as missing (errno or Win32
+    // error after the retries); 0 otherwise. Not part of the comparison.
+    uint32_t open_error = 0;
     bool operator==(const FileSignature& o) const {
       return exists == o.exists && dev == o.dev && ino == o.ino && size == o.size &&
              mtime_ns == o.mtime_ns && ctime_ns == o.ctime_ns;
@@ -85,6 +103,11 @@ class DirWatcher {
   // Checks `names` are plain file names.
   static absl::Status CheckNames(const std::vector<std::string>& names);
   std::vector<FileSignature> Snapshot() const;
+  // Takes a snapshot; if it differs from last_, records the wake (kChanged or
+  // kUnreadable, with the differences), makes it last_ and returns true.
+  bool TakeChange();
+  // One signature as text, for last_wake().detail.
+  static std::string Describe(const FileSignature& sig);
   void StartPolling();
   absl::StatusOr<bool> WaitInotify(const Deadline& deadline);
   absl::StatusOr<bool> WaitPolling(const Deadline& deadline);
@@ -104,6 +127,7 @@ class DirWatcher {
   std::unique_ptr<NativeWatch, NativeWatchDeleter> native_;
   std::vector<FileSignature> last_;  // polling mode: signatures at the last report
   absl::Duration poll_interval_;
+  Wake last_wake_;
 };
 
 }  // namespace ipckit

@@ -36,11 +36,43 @@ void DirWatcher::StartPolling() {
   poll_interval_ = options_.min_poll_interval;
 }
 
+const char* DirWatcher::WakeReasonName(WakeReason reason) {
+  switch (reason) {
+    case WakeReason::kNone: return "none";
+    case WakeReason::kChanged: return "changed";
+    case WakeReason::kUnreadable: return "unreadable";
+    case WakeReason::kOverflow: return "overflow";
+    case WakeReason::kWatchLost: return "watch lost";
+  }
+  return "?";
+}
+
+std::string DirWatcher::Describe(const FileSignature& sig) {
+  if (!sig.exists) {
+    return sig.open_error == 0 ? "missing" : absl::StrCat("unreadable (error ", sig.open_error, ")");
+  }
+  return absl::StrCat("dev=", sig.dev, " ino=", sig.ino, " size=", sig.size, " mtime=", sig.mtime_ns,
+                      " ctime=", sig.ctime_ns);
+}
+
+bool DirWatcher::TakeChange() {
+  std::vector<FileSignature> now = Snapshot();
+  if (now == last_) return false;
+  Wake wake{WakeReason::kChanged, ""};
+  for (size_t i = 0; i < now.size(); ++i) {
+    if (now[i] == last_[i]) continue;
+    if (now[i].open_error != 0) wake.reason = WakeReason::kUnreadable;
+    absl::StrAppend(&wake.detail, wake.detail.empty() ? "" : "; ", names_[i], ": ", Describe(last_[i]), " -> ",
+                    Describe(now[i]));
+  }
+  last_wake_ = std::move(wake);
+  last_ = std::move(now);
+  return true;
+}
+
 absl::StatusOr<bool> DirWatcher::WaitPolling(const Deadline& deadline) {
   for (;;) {
-    std::vector<FileSignature> now = Snapshot();
-    if (now != last_) {
-      last_ = std::move(now);
+    if (TakeChange()) {
       poll_interval_ = options_.min_poll_interval;
       return true;
     }

@@ -75,6 +75,9 @@ TEST_P(DirWatcherTest, ChangeBeforeWaitIsNotLost) {
   auto changed = watcher->Wait(Deadline::After(absl::Seconds(5)));
   ASSERT_TRUE(changed.ok()) << changed.status();
   EXPECT_TRUE(*changed);
+  // What woke it names the file (an inotify event, or the signature change).
+  EXPECT_EQ(watcher->last_wake().reason, DirWatcher::WakeReason::kChanged);
+  EXPECT_NE(watcher->last_wake().detail.find("inbox.json"), std::string::npos) << watcher->last_wake().detail;
 }
 
 TEST_P(DirWatcherTest, OtherNamesDoNotWake) {
@@ -83,7 +86,9 @@ TEST_P(DirWatcherTest, OtherNamesDoNotWake) {
   ReplaceFile("outbox.json", "[]");
   auto changed = watcher->Wait(Deadline::After(absl::Milliseconds(80)));
   ASSERT_TRUE(changed.ok()) << changed.status();
-  EXPECT_FALSE(*changed);
+  EXPECT_FALSE(*changed) << DirWatcher::WakeReasonName(watcher->last_wake().reason) << ": "
+                         << watcher->last_wake().detail;
+  EXPECT_EQ(watcher->last_wake().reason, DirWatcher::WakeReason::kNone);
 }
 
 TEST_P(DirWatcherTest, WakesOnWriteFromAnotherProcess) {
@@ -121,6 +126,7 @@ TEST_P(DirWatcherTest, RemovedDirectoryWakesAndKeepsWorking) {
     auto changed = watcher->Wait(Deadline::After(absl::Seconds(5)));
     ASSERT_TRUE(changed.ok()) << changed.status();
     EXPECT_TRUE(*changed);
+    EXPECT_EQ(watcher->last_wake().reason, DirWatcher::WakeReason::kWatchLost);
     EXPECT_TRUE(watcher->polling());
   }
   // Recreating the directory and the file is seen by polling.

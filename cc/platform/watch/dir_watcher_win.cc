@@ -55,6 +55,7 @@ std::vector<DirWatcher::FileSignature> DirWatcher::Snapshot() const {
     // seen under Wine) is retried a few times; if it persists, the file reads
     // as missing, which is a change: a spurious wake, never a lost one.
     bool read = false;
+    DWORD error = 0;
     for (int attempt = 0; attempt < 20 && !read; ++attempt) {
       platform::UniqueHandle h(::CreateFileW(path.c_str(), FILE_READ_ATTRIBUTES,
                                              FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr,
@@ -63,12 +64,15 @@ std::vector<DirWatcher::FileSignature> DirWatcher::Snapshot() const {
         read = true;
         break;
       }
-      const DWORD error = ::GetLastError();
+      error = ::GetLastError();
       if (error == ERROR_FILE_NOT_FOUND || error == ERROR_PATH_NOT_FOUND) break;
       ::Sleep(1);
     }
-    if (!read) continue;  // missing: "does not exist"
     FileSignature& sig = out[i];
+    if (!read) {  // missing: "does not exist"
+      if (error != ERROR_FILE_NOT_FOUND && error != ERROR_PATH_NOT_FOUND) sig.open_error = error;
+      continue;
+    }
     sig.exists = true;
     sig.dev = info.dwVolumeSerialNumber;
     sig.ino = (uint64_t{info.nFileIndexHigh} << 32) | info.nFileIndexLow;
@@ -83,18 +87,17 @@ std::vector<DirWatcher::FileSignature> DirWatcher::Snapshot() const {
 }
 
 absl::StatusOr<bool> DirWatcher::Wait(const Deadline& deadline) {
+  last_wake_ = Wake{};
   if (polling()) return WaitPolling(deadline);
   for (;;) {
-    std::vector<FileSignature> now = Snapshot();
-    if (now != last_) {
-      last_ = std::move(now);
-      return true;
-    }
+    if (TakeChange()) return true;
+    // A wake here (an overflow included) only means "compare again".
     absl::StatusOr<bool> woke = native_->watch.Wait(deadline);
     if (!woke.ok()) {
       // The directory went away or the watch failed: poll from here on and
       // let the caller re-check.
       StartPolling();
+      last_wake_ = Wake{WakeReason::kWatchLost, woke.status().ToString()};
       return true;
     }
     if (!*woke) return false;
