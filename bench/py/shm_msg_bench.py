@@ -2,6 +2,10 @@
 beside iceoryx2's publish/subscribe, between two processes.
 
     python bench/py/shm_msg_bench.py --iters 5000 --big-iters 100 --rounds 3
+    python bench/py/shm_msg_bench.py --only loans --size 1048576 --rounds 5
+
+--only (a substring of the row's label, repeatable) and --size (repeatable)
+run a subset of the rows; rounds still alternate the rows that are left.
 
 Measured like iceoryx2's own benchmark: ping-pong, the sample being one round
 trip (or one round trip / 2 for one-way latency); busy-wait on both sides
@@ -188,6 +192,10 @@ def main() -> None:
     parser.add_argument("--iters", type=int, default=5000)
     parser.add_argument("--big-iters", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--only", action="append", default=[],
+                        help="run only the rows whose label contains this (repeatable)")
+    parser.add_argument("--size", action="append", type=int, default=[],
+                        help="run only the rows of this payload size (repeatable)")
     options = parser.parse_args()
     cases = [  # (method label, lib, wait, size, one_way)
         ("ipckit shm_msg one-way (busy)", "ipckit", "busy", 64, True),
@@ -199,6 +207,9 @@ def main() -> None:
             ("ipckit shm_msg RTT with loans (futex)", "ipckit", "blocking", size, False),
             ("iceoryx2 pub/sub RTT with loans (busy)", "iceoryx2", "busy", size, False),
         ]
+    cases = [case for case in cases
+             if (not options.only or any(part in case[0] for part in options.only))
+             and (not options.size or case[3] in options.size)]
     collected: dict[tuple[str, int], list[int]] = {}
     for r in range(options.rounds):
         print(f"  round {r + 1}/{options.rounds}", file=sys.stderr, flush=True)
