@@ -1,7 +1,7 @@
 // DirWatcher on Windows (spec/windows.md, "Watching"). ReadDirectoryChangesW
 // (win::DirWatch) reports changes to any entry of the directory, so it only
 // wakes the waiter; whether a watched file changed is decided by comparing
-// the files' signatures (size, write time, file index) with those at the
+// the files' signatures (size, write and creation time, file index) with those at the
 // last report. Signatures taken at Open() make "check, then Wait" race-free
 // without relying on the watch's queue.
 #include <windows.h>
@@ -74,7 +74,11 @@ std::vector<DirWatcher::FileSignature> DirWatcher::Snapshot() const {
       continue;
     }
     sig.exists = true;
-    sig.dev = info.dwVolumeSerialNumber;
+    // dev stays 0: the watched files share one directory, hence one volume,
+    // so the serial tells nothing the file index does not; under Wine it
+    // comes from a separate volume query (to its mount manager), one more
+    // field that could read differently between two looks at an untouched
+    // file, which is a spurious wake.
     sig.ino = (uint64_t{info.nFileIndexHigh} << 32) | info.nFileIndexLow;
     sig.size = (uint64_t{info.nFileSizeHigh} << 32) | info.nFileSizeLow;
     sig.mtime_ns = static_cast<int64_t>((uint64_t{info.ftLastWriteTime.dwHighDateTime} << 32) |
