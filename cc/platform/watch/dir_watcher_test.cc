@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -89,6 +90,28 @@ TEST_P(DirWatcherTest, OtherNamesDoNotWake) {
   EXPECT_FALSE(*changed) << DirWatcher::WakeReasonName(watcher->last_wake().reason) << ": "
                          << watcher->last_wake().detail;
   EXPECT_EQ(watcher->last_wake().reason, DirWatcher::WakeReason::kNone);
+}
+
+// A watched name that stops being readable (here a symlink to itself: ELOOP,
+// not ENOENT) reads as missing, a spurious wake that says so; inotify
+// reports the new link's event as a change of the name instead.
+TEST_P(DirWatcherTest, UnreadableFileIsASpuriousWakeThatSaysSo) {
+  ReplaceFile("inbox.json", "[]");
+  auto watcher = DirWatcher::Open(dir_, {"inbox.json"}, Options());
+  ASSERT_TRUE(watcher.ok()) << watcher.status();
+  const std::string path = absl::StrCat(dir_, "/inbox.json");
+  ASSERT_EQ(::unlink(path.c_str()), 0);
+  ASSERT_EQ(::symlink("inbox.json", path.c_str()), 0);
+  auto changed = watcher->Wait(Deadline::After(absl::Seconds(5)));
+  ASSERT_TRUE(changed.ok()) << changed.status();
+  ASSERT_TRUE(*changed);
+  if (GetParam()) {
+    EXPECT_EQ(watcher->last_wake().reason, DirWatcher::WakeReason::kUnreadable);
+    EXPECT_NE(watcher->last_wake().detail.find(absl::StrCat("-> unreadable (error ", ELOOP, ")")), std::string::npos)
+        << watcher->last_wake().detail;
+  } else {
+    EXPECT_EQ(watcher->last_wake().reason, DirWatcher::WakeReason::kChanged) << watcher->last_wake().detail;
+  }
 }
 
 TEST_P(DirWatcherTest, WakesOnWriteFromAnotherProcess) {
