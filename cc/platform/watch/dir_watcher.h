@@ -90,11 +90,13 @@ class DirWatcher {
     int64_t mtime_ns = 0;
     int64_t ctime_ns = 0;
     // Why a file that is not "not found" reads as missing (errno or Win32
-    // error after the retries); 0 otherwise. Not part of the comparison.
+    // error after the retries); 0 otherwise. Unreadable and not found differ
+    // (which error does not): after the wake for "unreadable" the caller
+    // may still have read the file, so its removal must wake again.
     uint32_t open_error = 0;
     bool operator==(const FileSignature& o) const {
       return exists == o.exists && dev == o.dev && ino == o.ino && size == o.size &&
-             mtime_ns == o.mtime_ns && ctime_ns == o.ctime_ns;
+             mtime_ns == o.mtime_ns && ctime_ns == o.ctime_ns && (open_error != 0) == (o.open_error != 0);
     }
   };
 

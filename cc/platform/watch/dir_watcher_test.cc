@@ -112,6 +112,13 @@ TEST_P(DirWatcherTest, UnreadableFileIsASpuriousWakeThatSaysSo) {
   } else {
     EXPECT_EQ(watcher->last_wake().reason, DirWatcher::WakeReason::kChanged) << watcher->last_wake().detail;
   }
+  // Unreadable, then removed: a wake again (the caller may have read the
+  // file after the first one).
+  ASSERT_EQ(::unlink(path.c_str()), 0);
+  changed = watcher->Wait(Deadline::After(absl::Seconds(5)));
+  ASSERT_TRUE(changed.ok()) << changed.status();
+  EXPECT_TRUE(*changed) << "removal after an unreadable look not seen";
+  EXPECT_EQ(watcher->last_wake().reason, DirWatcher::WakeReason::kChanged) << watcher->last_wake().detail;
 }
 
 TEST_P(DirWatcherTest, WakesOnWriteFromAnotherProcess) {
