@@ -77,9 +77,13 @@ if [[ ${#wheels[@]} -ne 1 || ! -f "${wheels[0]}" ]]; then
   echo "run_tests.sh: expected exactly one wheel in $bin/py, found: ${wheels[*]}"
   exit 1
 fi
+# The wheel goes into this run's own directory, not into the cached venv:
+# runs from two checkouts (or two runs of one) at once reinstalled each
+# other's package under a starting testee, which then failed its import.
+# PYTHONPATH comes before the venv's site-packages.
 venv_py="$CACHE/venv-py"
 [[ -x "$venv_py/bin/python" ]] || "$PYTHON" -m venv "$venv_py"
-"$venv_py/bin/python" -m pip install --quiet --no-deps --force-reinstall "${wheels[0]}"
+"$venv_py/bin/python" -m pip install --quiet --no-deps --target "$work/py-site" "${wheels[0]}"
 
 # The package layout js/scripts/build.mjs makes for ESM (dist/esm = src,
 # dist/wasm = the Bazel-built core), assembled here instead of in js/dist,
@@ -93,7 +97,7 @@ venv01="$("$CONF/ipckit01_venv.sh")"
 
 TESTEE=(
   [cc]="$(q "$work/cc_testee")"
-  [py]="$(q "$venv_py/bin/python") $(q "$CONF/py/testee.py")"
+  [py]="env PYTHONPATH=$(q "$work/py-site") $(q "$venv_py/bin/python") $(q "$CONF/py/testee.py")"
   [js]="node $(q "$CONF/js/testee.mjs")"
   [ipckit01]="$(q "$venv01/bin/python") $(q "$CONF/ipckit01/testee.py")"
 )

@@ -912,11 +912,12 @@ class LiveCell:
         done = []   # the schedule's actions completed, for a failure's report
         clean = False
         try:
-            try:
-                for t in (self.prod, self.cons):
+            for t in (self.prod, self.cons):
+                try:
                     t.ensure()
-            except TesteeError as e:
-                return False, "testee did not start: %s" % e, None
+                except TesteeError as e:
+                    tail = t.stderr_tail(8).replace("\n", " | ")
+                    return False, "%s testee did not start: %s; stderr: %s" % (t.impl, e, tail or "(empty)"), None
             for action in self.s.schedule:
                 verb, who = action.split() if " " in action else (action, "P")
                 testee, role, label = sides[who]
