@@ -1,9 +1,6 @@
 #include "cc/shm_msg/publisher.h"
 
-#include <algorithm>
-#include <array>
 #include <cstring>
-#include <limits>
 #include <utility>
 #include <vector>
 
@@ -19,39 +16,20 @@ namespace ipckit {
 namespace shm_msg {
 namespace internal {
 
-inline constexpr uint32_t kNoSlot = std::numeric_limits<uint32_t>::max();
-
 struct PublisherState {
   Membership member;
   WaitMode wait_mode = WaitMode::kBlocking;
-  uint32_t next_loan = 0;  // the round-robin scan for a free slot starts here
-  // The slots of the last sends, most recent first, tried before the scan: a
-  // slot free again is likely still in the caches, where the scan's next slot
-  // went cold since its last use (in the Python 1 MiB ping-pong bench the echo,
-  // reading one sample and writing another, took about twice as long). 4
-  // covers a history of up to 3.
-  std::array<uint32_t, 4> recent_sends;
+  // Slots are loaned round-robin from here. Not the last sent slot again once
+  // it is free: a subscriber on another core has just read it, and writing
+  // lines shared with that core made the next 1 MiB loan fill about twice as
+  // slow as filling a slot gone cold (Python ping-pong, processes pinned apart).
+  uint32_t next_loan = 0;
   bool closed = false;
   std::vector<WakeMemo> data_wakes;  // one per subscriber's wake word
 
-  PublisherState() { recent_sends.fill(kNoSlot); }
   Segment& segment() const { return *member.segment; }
   // Publisher p holds participant entry p.
   uint32_t index() const { return member.entry; }
-  // Moves `slot` to the front of recent_sends.
-  void NoteSent(uint32_t slot) {
-    auto end = std::find(recent_sends.begin(), recent_sends.end(), slot);
-    if (end == recent_sends.end()) --end;
-    std::move_backward(recent_sends.begin(), end, end + 1);
-    recent_sends[0] = slot;
-  }
-  // A recently sent slot that was free, now loaned to this publisher; -1 if none.
-  int64_t TryLoanRecent() const {
-    for (uint32_t s : recent_sends) {
-      if (s != kNoSlot && segment().TryLoan(s, index())) return s;
-    }
-    return -1;
-  }
 };
 
 }  // namespace internal
@@ -154,8 +132,7 @@ absl::StatusOr<LoanedSample> Publisher::Loan(size_t length) {
     return TooLargeError(absl::StrCat("payload of ", length, " bytes; service '", segment.name(),
                                       "' allows at most ", max));
   }
-  int64_t slot = state_->TryLoanRecent();
-  if (slot < 0) slot = segment.TryLoanSlot(state_->next_loan, state_->index());
+  int64_t slot = segment.TryLoanSlot(state_->next_loan, state_->index());
   if (slot < 0) {
     segment.ReclaimAllDead();
     slot = segment.TryLoanSlot(state_->next_loan, state_->index());
@@ -252,7 +229,6 @@ absl::Status Publisher::SendImpl(LoanedSample& sample, std::optional<uint32_t> t
   const uint32_t slot = sample.slot_;
   sample.state_.reset();
   sample.data_ = nullptr;
-  state_->NoteSent(slot);
   if (refs == 0) {
     record.control.store(internal::kSlotFree, std::memory_order_release);
     return absl::OkStatus();

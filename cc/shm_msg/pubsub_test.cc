@@ -104,52 +104,6 @@ TEST(PubSubTest, DropOldestKeepsTheNewest) {
   EXPECT_EQ(ErrorClassOf(pub->Loan(1).status()), "in_use");
 }
 
-// A loan takes the slot of a recent send again once it is free (still in
-// cache), not the next one of a round-robin pass over the pool.
-TEST(PubSubTest, LoanReusesARecentlySentSlot) {
-  const std::string name = UniqueName();
-  ServiceConfig c = Small();
-  c.history = 1;  // the last sample stays referenced until the next send
-  absl::StatusOr<Subscriber> sub = Subscriber::Create(name, c);
-  absl::StatusOr<Publisher> pub = Publisher::Create(name, c);
-  ASSERT_TRUE(pub.ok() && sub.ok());
-  ASSERT_GE(pub->config().pool_slots, 4u);
-  auto send = [&](const std::string& text) -> const char* {
-    absl::StatusOr<LoanedSample> loan = pub->Loan(text.size());
-    EXPECT_TRUE(loan.ok()) << loan.status();
-    if (!loan.ok()) return nullptr;
-    const char* where = loan->data().data();
-    std::memcpy(loan->data().data(), text.data(), text.size());
-    EXPECT_TRUE(pub->Send(*loan).ok());
-    absl::StatusOr<Sample> got = sub->Receive(absl::Seconds(5));
-    EXPECT_TRUE(got.ok()) << got.status();
-    if (got.ok()) EXPECT_EQ(Text(*got), text);
-    return where;
-  };
-  // The history holds the last send's slot: two slots take turns.
-  const char* a = send("a1");
-  const char* b = send("b1");
-  EXPECT_NE(a, b);
-  for (int i = 2; i <= 4; ++i) {
-    EXPECT_EQ(send(absl::StrCat("a", i)), a);
-    EXPECT_EQ(send(absl::StrCat("b", i)), b);
-  }
-  // The subscriber keeps a; then b is in the history: both recent slots are
-  // referenced, so the loan after them takes a third slot.
-  absl::StatusOr<LoanedSample> loan = pub->Loan(1);
-  ASSERT_TRUE(loan.ok()) << loan.status();
-  EXPECT_EQ(loan->data().data(), a);
-  loan->data()[0] = 'k';
-  ASSERT_TRUE(pub->Send(*loan).ok());
-  absl::StatusOr<Sample> kept = sub->Receive(absl::Seconds(5));
-  ASSERT_TRUE(kept.ok()) << kept.status();
-  EXPECT_EQ(send("c"), b);
-  const char* third = send("d");
-  EXPECT_NE(third, a);
-  EXPECT_NE(third, b);
-  EXPECT_EQ(Text(*kept), "k");  // its slot was not loaned meanwhile
-}
-
 TEST(PubSubTest, BlockingOverflowTimesOutThenSends) {
   const std::string name = UniqueName();
   ServiceConfig c = Small();

@@ -354,19 +354,14 @@ Segment::PinResult Segment::Pin(uint32_t s, uint64_t bit, uint32_t publisher,
   return PinResult::kGone;
 }
 
-bool Segment::TryLoan(uint32_t s, uint32_t publisher) const {
-  std::atomic<uint64_t>& control = slot(s).control;
-  // A plain load first: a busy slot's record stays shared with its holders'
-  // caches instead of being taken exclusive by a CAS bound to fail.
-  uint64_t expected = control.load(std::memory_order_relaxed);
-  return expected == kSlotFree &&
-         control.compare_exchange_strong(expected, LoanedBy(publisher), std::memory_order_acq_rel);
-}
-
 int64_t Segment::TryLoanSlot(uint32_t start, uint32_t publisher) const {
   for (uint32_t k = 0; k < config_.pool_slots; ++k) {
     const uint32_t s = (start + k) % config_.pool_slots;
-    if (TryLoan(s, publisher)) return s;
+    uint64_t expected = kSlotFree;
+    if (slot(s).control.compare_exchange_strong(expected, LoanedBy(publisher),
+                                                std::memory_order_acq_rel)) {
+      return s;
+    }
   }
   return -1;
 }

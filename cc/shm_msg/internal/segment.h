@@ -197,8 +197,6 @@ class Segment {
   // `publisher`'s sample `seq`.
   PinResult Pin(uint32_t s, uint64_t bit, uint32_t publisher, uint64_t seq) const;
 
-  // Loans slot `s` to `publisher` if it is free.
-  bool TryLoan(uint32_t s, uint32_t publisher) const;
   // A free slot, now loaned to `publisher`, scanning from `start`; -1 if none
   // is free.
   int64_t TryLoanSlot(uint32_t start, uint32_t publisher) const;
