@@ -6,6 +6,9 @@ beside iceoryx2's publish/subscribe, between two processes.
 
 --only (a substring of the row's label, repeatable) and --size (repeatable)
 run a subset of the rows; rounds still alternate the rows that are left.
+--pin DRIVER,PEER puts the driver and its peer on those CPUs (as
+bench/cc's --pin): on a loaded machine, whether two busy-waiting processes
+share a core otherwise decides a row (1 MiB round trips of 0.1 ms or 10 ms).
 
 Measured like iceoryx2's own benchmark: ping-pong, the sample being one round
 trip (or one round trip / 2 for one-way latency); busy-wait on both sides
@@ -137,13 +140,17 @@ def run_peer(lib: str, name: str, size: int, wait: str) -> None:
     endpoint.close()
 
 
-def measure(lib: str, wait: str, size: int, iters: int, one_way: bool) -> list[int]:
+def measure(lib: str, wait: str, size: int, iters: int, one_way: bool,
+            pin: tuple[int, int] | None = None) -> list[int]:
     name = unique_name(lib)
     endpoint = LIBS[lib](name, "ping", "pong", size, wait)
     peer = subprocess.Popen([sys.executable, __file__, "--peer", lib, name, str(size), wait],
                             stdout=subprocess.PIPE, text=True)
     try:
         assert peer.stdout.readline().strip() == "ready"
+        if pin is not None:
+            os.sched_setaffinity(peer.pid, {pin[1]})
+            os.sched_setaffinity(0, {pin[0]})
         payload = os.urandom(size)
         # Until the peer's subscriber is connected, pings are lost: resend
         # until one comes back, then let stray echoes arrive and drop them.
@@ -196,7 +203,13 @@ def main() -> None:
                         help="run only the rows whose label contains this (repeatable)")
     parser.add_argument("--size", action="append", type=int, default=[],
                         help="run only the rows of this payload size (repeatable)")
+    parser.add_argument("--pin", metavar="DRIVER,PEER",
+                        help="run the driver on CPU DRIVER and its peer on CPU PEER")
     options = parser.parse_args()
+    pin = None
+    if options.pin:
+        driver_cpu, peer_cpu = (int(cpu) for cpu in options.pin.split(","))
+        pin = (driver_cpu, peer_cpu)
     cases = [  # (method label, lib, wait, size, one_way)
         ("ipckit shm_msg one-way (busy)", "ipckit", "busy", 64, True),
         ("iceoryx2 pub/sub one-way (busy)", "iceoryx2", "busy", 64, True),
@@ -217,7 +230,7 @@ def main() -> None:
             iters = options.iters if size <= 4096 else options.big_iters
             try:
                 collected.setdefault((label, size), []).extend(
-                    measure(lib, wait, size, iters, one_way))
+                    measure(lib, wait, size, iters, one_way, pin))
             except Exception as e:  # noqa: BLE001 - reported as skipped
                 collected[(label, size)] = []
                 print(json.dumps({"suite": SUITE, "method": label, "size": size,
