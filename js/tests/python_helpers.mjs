@@ -44,8 +44,10 @@ export function spawnWithLines(command, args, options = {}) {
     for (const line of s.split('\n')) if (line) lines.push(line);
     for (const l of [...listeners]) l();
   });
+  // 'close', not 'exit': 'exit' may come before the last lines are read, and
+  // waitLine would then reject a line the child did print.
   const exited = new Promise((resolve) => {
-    child.on('exit', (code, signal) => resolve(code ?? signal));
+    child.on('close', (code, signal) => resolve(code ?? signal));
     child.on('error', (err) => {
       stderr += String(err);
       resolve(-1);
