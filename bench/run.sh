@@ -85,6 +85,11 @@ else
   json_args=(--rounds 40 --target-ms 2)
   fc_args=(--iters 1000)
 fi
+# The Python shm_msg rows busy-wait in both processes, ipckit's and
+# iceoryx2's alike: unpinned, whether the two spinners share a core decided
+# the medians (0.1 ms to 20 ms for the same 1 MiB row), so they run with the
+# driver on CPU 0 and its peer on CPU 1, as iceoryx2's own benchmarks pin.
+if [ "$(nproc)" -ge 2 ]; then py_shm_msg_args+=(--pin 0,1); fi
 
 # iceoryx2 keeps global state under /tmp/iceoryx2 and /dev/shm; remove it
 # afterwards only if this run created it.
