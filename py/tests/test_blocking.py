@@ -153,7 +153,12 @@ def test_close_from_another_thread_wakes_a_blocked_call(unique_name):
 
     thread = threading.Thread(target=block)
     thread.start()
-    time.sleep(0.3)
+    # Closed once the thread sleeps in the call, so that close() must wake it.
+    stat = "/proc/self/task/%d/stat" % thread.native_id
+    deadline = time.monotonic() + 20
+    while _state(stat) != "S":
+        assert time.monotonic() < deadline, "the thread never blocked in wait_for_client()"
+        time.sleep(0.002)
     closed_at = time.monotonic()
     server.close()
     thread.join(timeout=5)
@@ -360,8 +365,13 @@ def _cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _state(stat_path):
+    """The state letter ("S": asleep in a call) of a /proc stat file."""
+    return open(stat_path).read().rsplit(")", 1)[1].split()[0]
+
+
 def _main_thread_state(pid):
-    return open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()[0]
+    return _state("/proc/%d/stat" % pid)
 
 
 def _wait_until_sleeping(c, timeout=20):
