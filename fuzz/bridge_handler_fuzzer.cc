@@ -126,6 +126,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       CheckResponse(*request, handler.AppendDone(action.append, ipckit::CorruptError("bad file")));
       break;
     }
+    case bridge::BridgeAction::Kind::kStream: {
+      IPCKIT_FUZZ_CHECK(action.response.status == 200 &&
+                            HeaderOf(action.response, "Content-Type") == std::optional<absl::string_view>(
+                                                                             "text/event-stream"),
+                        "a stream's head is a 200 text/event-stream");
+      // The first events carry the file as it is (after a reader's own
+      // event); then, with nothing new, nothing more.
+      int events = 0;
+      while (handler.NextStreamEvent(&action.stream).has_value() && events < 4) ++events;
+      IPCKIT_FUZZ_CHECK(events < 4, "a stream's client that has the file is sent nothing more");
+      handler.CloseStream(&action.stream);
+      break;
+    }
   }
 
   // A read of the file as it is, then one against that version after it grew:

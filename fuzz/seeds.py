@@ -125,6 +125,7 @@ def bridge_handler_seeds():
          + b"If-None-Match: \"missing\"\r\nPrefer: wait=5\r\n\r\n"),
         ("append", b"POST /v1/append/frontend_to_backend.json?timeout_ms=5 HTTP/1.1\r\n" + host + auth
          + b"Content-Type: application/json\r\n\r\n" + file),
+        ("stream", b"GET /v1/stream/backend_to_frontend.json HTTP/1.1\r\n" + host + auth + b"\r\n"),
     ]:
         yield name, SEP.join([request, file, b""])
     for i, text in enumerate(messages):
@@ -133,6 +134,8 @@ def bridge_handler_seeds():
 
 def splice_seeds():
     for c in cases("bridge"):
+        if c["op"] != "bridge_splice_apply":
+            continue
         i = c["input"]
         base, body = bytes.fromhex(i["base_hex"]), bytes.fromhex(i["body_hex"])
         numbers = ("%d %d %d" % (i["at"], i["from"], i["to"])).encode()
