@@ -213,26 +213,16 @@ export function parseClaims(text, label = 'claims file') {
   return unwrap(core().parseClaims(toBytes(text, 'claims file'), String(label)));
 }
 
-// Rule C1: may `mine` ({reader, pid, at}) run request `requestId`'s handler?
-// `claims` as parseClaims gives them, each with `alive` set by the caller
-// (a named claimant's lock is held, an anonymous one's pid lives);
-// `requestIds` the ids in the request file, `replyFile` the file responses
-// go to. -> {outcome: 'claimed' | 'answered' | 'claimed_by_other', claims
-// (the claims file text to write when claimed), holder}.
-export function decideClaim(requestId, claims, requestIds, replyFile, mine) {
-  return unwrap(core().decideClaim(String(requestId), claims, Array.from(requestIds, String),
-    toBytes(replyFile, 'reply file'), mine));
-}
-
 // Rule C1 for an endpoint that claims again and again: keeps the request
 // and reply files indexed across claims (the core's ChannelFileIndex), so a
 // claim scans only what was appended since the last one, and reuses the
 // claims file's parse while its text is the one last read or written. One
 // claim: claimants(claimsText, requestId) -> [{reader, pid, at}] on that
 // request, whose liveness the caller checks; then decide(requestId,
-// requestFile, replyFile, mine, alive) with one bool per claimant -> as
-// decideClaim, with `claims` as UTF-8 bytes. Holds WASM memory: call
-// dispose() when done.
+// requestFile, replyFile, mine, alive) with one bool per claimant ->
+// {outcome: 'claimed' | 'answered' | 'claimed_by_other', claims (the claims
+// file to write when claimed, as UTF-8 bytes), holder}. Holds WASM memory:
+// call dispose() when done.
 export class ClaimIndex {
   #index = new (core().ClaimIndex)();
 
