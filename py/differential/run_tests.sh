@@ -48,11 +48,16 @@ venv01="$("$REPO/conformance/ipckit01_venv.sh" 2>"$work/setup.log")" \
 # run, in its own process; it serves until its stdin closes.
 start_api_server() {
   sock="$work/api.$1.sock"
-  "$work/ours/bin/python" "$HERE/api_server_host.py" "$sock" <"$work/server_in.$1" >"$work/server_out.$1" 2>&1 &
+  # The output file exists before tail follows it: the server's own
+  # redirections wait for the FIFO's writer below, so tail could otherwise
+  # start first, find no file and give up (a failed run, seen twice).
+  : >"$work/server_out.$1"
+  "$work/ours/bin/python" "$HERE/api_server_host.py" "$sock" <"$work/server_in.$1" >>"$work/server_out.$1" 2>&1 &
   server_pid=$!
   exec 9>"$work/server_in.$1"
-  # Waits for the server's own "ready" line (printed after the bind), not for time.
-  read -r -t 60 line < <(tail -f "$work/server_out.$1" | grep -m1 ready) || true
+  # Waits for the server's own "ready" line (printed after the bind), not for
+  # time; tail ends with the server.
+  read -r -t 60 line < <(tail -f --pid="$server_pid" "$work/server_out.$1" | grep -m1 ready) || true
   grep -q ready "$work/server_out.$1" || fail_setup "API server did not start: $(cat "$work/server_out.$1")"
 }
 stop_api_server() { exec 9>&-; wait "$server_pid" 2>/dev/null; server_pid=""; }
